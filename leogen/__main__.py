@@ -1,0 +1,5 @@
+import sys
+
+from leogen.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``leogen`` CLI, one module each (see ``leogen.cli``)."""

@@ -1,0 +1,1 @@
+"""Genotype and sheet formats: long replicate table, GenAlEx, Genepop, STRUCTURE, VCF/BCF."""

@@ -1,0 +1,115 @@
+"""The long replicate table: one row per sample, PCR replicate and locus.
+
+Columns ``sample_id, replicate, locus, allele1, allele2`` (TSV, or CSV by extension).
+Alleles are whole numbers (sizes in bp); an empty cell, ``0``, ``-9``, ``NA`` or ``?``
+marks a failed amplification. A sample/locus may have any number of replicates; a sample
+genotyped once (blood, consensus) has one replicate per locus.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from leogen.errors import ErrorCollector
+from leogen.genotypes import MISSING, Genotypes, Replicates
+from leogen.io.atomic import atomic_open
+from leogen.io.tables import read_delimited
+
+COLUMNS = ["sample_id", "replicate", "locus", "allele1", "allele2"]
+MISSING_TOKENS = {"", "0", "-9", "-1", "NA", "na", "N/A", "?", "."}
+
+
+def _parse_alleles(df: pd.DataFrame, path, errors: ErrorCollector) -> np.ndarray:
+    out = np.full((len(df), 2), MISSING, dtype=np.int64)
+    for k, col in enumerate(("allele1", "allele2")):
+        values = df[col].to_numpy(dtype=object)
+        is_missing = np.isin(values, list(MISSING_TOKENS))
+        numeric = pd.to_numeric(pd.Series(values[~is_missing]), errors="coerce").to_numpy()
+        bad = np.isnan(numeric) | (numeric != np.round(numeric)) | (numeric < 0)
+        if bad.any():
+            lines = df["_line"].to_numpy()[~is_missing][bad]
+            for line, v in zip(lines, values[~is_missing][bad], strict=True):
+                errors.add(f"{col} '{v}' is not a whole number (allele size in bp; empty or 0 for missing)",
+                           path, int(line), col)
+            numeric[bad] = MISSING
+        out[~is_missing, k] = numeric.astype(np.int64)
+    half = (out[:, 0] < 0) != (out[:, 1] < 0)
+    for line in df["_line"].to_numpy()[half][:20]:
+        errors.add("only one of allele1/allele2 is given; a diploid call needs both or neither",
+                   path, int(line), "allele2")
+    return out
+
+
+def read_long(path: str | Path) -> Replicates:
+    """Read a long replicate table into ``Replicates`` (checks every row, reports all problems)."""
+    df = read_delimited(path, COLUMNS)
+    errors = ErrorCollector()
+    for col in ("sample_id", "locus", "replicate"):
+        empty = df[col] == ""
+        for line in df.loc[empty, "_line"][:20]:
+            errors.add(f"{col} is empty", path, int(line), col)
+    alleles = _parse_alleles(df, path, errors)
+    key = df[["sample_id", "locus", "replicate"]].astype(str)
+    dup = key.duplicated(keep="first").to_numpy()
+    for line, (s, loc, r) in zip(df.loc[dup, "_line"][:20], key[dup].itertuples(index=False), strict=False):
+        errors.add(f"sample '{s}' locus '{loc}' replicate '{r}' appears twice", path, int(line),
+                   "replicate")
+    errors.raise_if_any()
+    samples, s_idx = np.unique(df["sample_id"].to_numpy(dtype=str), return_inverse=True)
+    # keep first-seen order of samples and loci, as the lab wrote them
+    s_order = pd.unique(df["sample_id"].to_numpy(dtype=str))
+    l_order = pd.unique(df["locus"].to_numpy(dtype=str))
+    s_pos = pd.Index(s_order).get_indexer(df["sample_id"].to_numpy(dtype=str))
+    l_pos = pd.Index(l_order).get_indexer(df["locus"].to_numpy(dtype=str))
+    # replicate slot: rank of the replicate within its sample/locus, in file order
+    slot = df.groupby(["sample_id", "locus"], sort=False).cumcount().to_numpy()
+    n_rep = int(slot.max()) + 1
+    n_s, n_l = len(s_order), len(l_order)
+    calls = np.full((n_s, n_l, n_rep, 2), MISSING, dtype=np.int32)
+    attempted = np.zeros((n_s, n_l, n_rep), dtype=bool)
+    rep_ids = np.full((n_s, n_l, n_rep), "", dtype=object)
+    allele_labels = []
+    for j in range(n_l):
+        rows = l_pos == j
+        a = alleles[rows]
+        uniq = np.unique(a[a >= 0])
+        idx = np.where(a >= 0, np.searchsorted(uniq, a), MISSING)
+        calls[s_pos[rows], j, slot[rows]] = idx
+        allele_labels.append(uniq.astype(np.int64))
+    attempted[s_pos, l_pos, slot] = True
+    rep_ids[s_pos, l_pos, slot] = df["replicate"].to_numpy(dtype=str)
+    del samples, s_idx
+    return Replicates(calls, attempted, s_order, l_order, tuple(allele_labels), rep_ids)
+
+
+def replicates_to_frame(reps: Replicates) -> pd.DataFrame:
+    """The long table of a ``Replicates`` (failed amplifications keep their row, alleles empty)."""
+    s, l_, r = np.nonzero(reps.attempted)
+    sizes = reps.labels()[s, l_, r]
+    a1 = np.where(sizes[:, 0] >= 0, sizes[:, 0].astype(str), "")
+    a2 = np.where(sizes[:, 1] >= 0, sizes[:, 1].astype(str), "")
+    # write the smaller allele first, as labs do
+    swap = (sizes[:, 0] > sizes[:, 1]) & (sizes[:, 1] >= 0)
+    a1, a2 = np.where(swap, a2, a1), np.where(swap, a1, a2)
+    return pd.DataFrame({
+        "sample_id": reps.samples[s],
+        "replicate": reps.replicate_ids[s, l_, r],
+        "locus": reps.loci[l_],
+        "allele1": a1,
+        "allele2": a2,
+    })
+
+
+def write_long(data: Replicates | Genotypes, path: str | Path) -> None:
+    """Write a long replicate table (TSV, or CSV if the name ends in .csv), atomically."""
+    if isinstance(data, Genotypes):
+        if data.is_snp:
+            raise ValueError("the long replicate table holds microsatellite sizes, not SNP alleles")
+        data = Replicates.from_genotypes(data)
+    df = replicates_to_frame(data)
+    sep = "," if str(path).lower().endswith(".csv") else "\t"
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        df.to_csv(fh, sep=sep, index=False, lineterminator="\n")
