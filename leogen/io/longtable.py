@@ -27,7 +27,8 @@ def _parse_alleles(df: pd.DataFrame, path, errors: ErrorCollector) -> np.ndarray
     for k, col in enumerate(("allele1", "allele2")):
         values = df[col].to_numpy(dtype=object)
         is_missing = np.isin(values, list(MISSING_TOKENS))
-        numeric = pd.to_numeric(pd.Series(values[~is_missing]), errors="coerce").to_numpy()
+        numeric = pd.to_numeric(pd.Series(values[~is_missing]), errors="coerce").to_numpy(
+            dtype=float, copy=True)
         bad = np.isnan(numeric) | (numeric != np.round(numeric)) | (numeric < 0)
         if bad.any():
             lines = df["_line"].to_numpy()[~is_missing][bad]

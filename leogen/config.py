@@ -1,0 +1,212 @@
+"""The workflow configuration and the whole-input check behind ``leogen validate``.
+
+``load_config`` checks ``config.yaml`` against ``workflow/schemas/config.schema.yaml`` (the
+same schema the Snakefile validates with) and fills defaults. ``validate_inputs`` then reads
+every input the config names and reports *all* problems: bad rows in each sheet, sample ids
+a genotype/screening/FASTA/VCF file uses that the sample sheet lacks, loci that differ
+between genotype files, a missing sex marker, a VCF without index.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from leogen.errors import ErrorCollector, InputError
+from leogen.sheets import check_known_ids, load_schema, read_samples, read_screening
+
+CONFIG_VERSION = 1
+
+
+def _fill_defaults(config: dict, schema: dict) -> dict:
+    out = dict(config)
+    for key, spec in schema.get("properties", {}).items():
+        if key not in out and "default" in spec:
+            out[key] = copy.deepcopy(spec["default"])
+        if isinstance(out.get(key), dict) and spec.get("type") == "object":
+            out[key] = _fill_defaults(out[key], spec)
+    return out
+
+
+def unknown_keys(config: dict, schema: dict, prefix: str = "") -> list[str]:
+    """Config keys the schema does not know (reported as warnings: likely typos)."""
+    props = schema.get("properties", {})
+    found = []
+    for key, value in config.items():
+        if key not in props:
+            found.append(prefix + key)
+        elif isinstance(value, dict) and props[key].get("properties"):
+            found.extend(unknown_keys(value, props[key], f"{prefix}{key}."))
+    return found
+
+
+def load_config(path: str | Path, collector: ErrorCollector | None = None) -> dict | None:
+    """Read and check a config file; defaults filled in. Problems raise (or go to ``collector``)."""
+    own = ErrorCollector()
+    path = Path(path)
+    config = None
+    if not path.exists():
+        own.add("config file not found", path)
+    else:
+        try:
+            config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            own.add(f"not valid YAML: {getattr(e, 'problem', e)}", path,
+                    None if mark is None else mark.line + 1)
+        if config is not None and not isinstance(config, dict):
+            own.add("expected a mapping of keys to values", path)
+            config = None
+        elif config is None and not own:
+            own.add("config file is empty", path)
+    if config is not None:
+        schema = load_schema("config")
+        version = config.get("config_version", CONFIG_VERSION)
+        if version != CONFIG_VERSION:
+            own.add(f"config_version {version} is not supported; this leogen reads version "
+                    f"{CONFIG_VERSION} (compare with config/config.yaml of this release)",
+                    path, column="config_version")
+        validator = jsonschema.Draft7Validator(schema)
+        for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.path))):
+            key = ".".join(str(p) for p in err.path) or "(top level)"
+            if err.validator == "required":
+                own.add(f"required key missing: {err.message.split()[0]}", path)
+            elif err.validator == "enum" and key == "config_version":
+                continue
+            else:
+                own.add(f"{key}: {err.message}", path, column=key)
+        for key in unknown_keys(config, schema):
+            warnings.warn(f"{path}: unknown key '{key}' (ignored; check its spelling)",
+                          stacklevel=2)
+        config = _fill_defaults(config, schema)
+    if collector is not None:
+        # keep going with a config that has problems, so its inputs get checked too
+        collector.extend(own.errors)
+        return config
+    own.raise_if_any()
+    return config
+
+
+def genotype_files(config: dict) -> list[str]:
+    files = config.get("genotypes", [])
+    return [files] if isinstance(files, str) else list(files)
+
+
+def _read_any_genotypes(path: str, fmt: str):
+    from leogen.io import formats
+
+    return formats.read_genotypes(path, None if fmt == "auto" else fmt)
+
+
+def _check_fasta(path, known, errors: ErrorCollector, reference: bool) -> None:
+    from Bio import SeqIO
+
+    p = Path(path)
+    if not p.exists():
+        errors.add("file not found", path)
+        return
+    text = p.read_text(encoding="utf-8", errors="replace")
+    if not text.strip():
+        errors.add("file is empty", path)
+        return
+    if not text.lstrip().startswith(">"):
+        errors.add("not a FASTA file (expected a '>' header on the first line)", path, 1)
+        return
+    seen = {}
+    line_of = {}
+    for k, ln in enumerate(text.splitlines(), start=1):
+        if ln.startswith(">"):
+            line_of.setdefault(ln[1:].split()[0] if ln[1:].split() else "", k)
+    for rec in SeqIO.parse(str(p), "fasta"):
+        line = line_of.get(rec.id)
+        if rec.id in seen:
+            errors.add(f"record '{rec.id}' appears twice", path, line)
+        seen[rec.id] = True
+        bad = set(str(rec.seq).upper()) - set("ACGTNRYSWKMBDHV-")
+        if bad:
+            errors.add(f"record '{rec.id}' has non-nucleotide characters {''.join(sorted(bad))}",
+                       path, line)
+        if reference and "|" not in rec.id:
+            errors.add(f"reference record '{rec.id}' should be named <Genus_species>|<haplotype>",
+                       path, line)
+    if not reference and known is not None:
+        check_known_ids(list(seen), known, path, "sample_id",
+                        lines=[line_of.get(i) for i in seen], collector=errors)
+
+
+def _check_vcf(path, known, errors: ErrorCollector) -> None:
+    p = Path(path)
+    if not p.exists():
+        errors.add("file not found", path)
+        return
+    if str(p).endswith(".gz") and not (Path(f"{p}.tbi").exists() or Path(f"{p}.csi").exists()):
+        errors.add("has no tabix index (.tbi or .csi): run `tabix -p vcf FILE`", path)
+    try:
+        import pysam
+
+        with pysam.VariantFile(str(p)) as vf:
+            samples = list(vf.header.samples)
+    except (OSError, ValueError) as e:
+        errors.add(f"not a readable VCF/BCF ({e})", path)
+        return
+    if known is not None:
+        check_known_ids(samples, known, path, "sample", collector=errors)
+
+
+def validate_inputs(config: dict, collector: ErrorCollector | None = None) -> ErrorCollector:
+    """Read every input named in ``config``; collect every problem (does not raise)."""
+    errors = collector if collector is not None else ErrorCollector()
+    if not isinstance(config.get("samples"), str) or not config.get("genotypes"):
+        return errors  # reported by load_config
+    samples = read_samples(config["samples"], errors)
+    known = None if samples is None else set(samples["sample_id"])
+    loci_seen: dict[str, list[str]] = {}
+    for path in genotype_files(config):
+        try:
+            data = _read_any_genotypes(path, config.get("genotype_format", "auto"))
+        except InputError as e:
+            errors.extend([e])
+            continue
+        loci_seen[path] = list(data.loci)
+        if known is not None:
+            check_known_ids(data.samples, known, path, "sample_id", collector=errors)
+        sex_locus = config.get("sex_marker", {}).get("locus")
+        if sex_locus and sex_locus not in set(data.loci):
+            errors.add(f"the sex marker locus '{sex_locus}' (config sex_marker.locus) is not "
+                       "among the loci", path, column="locus")
+    if len(loci_seen) > 1:
+        paths = list(loci_seen)
+        ref = loci_seen[paths[0]]
+        for other in paths[1:]:
+            if sorted(loci_seen[other]) != sorted(ref):
+                only_a = sorted(set(ref) - set(loci_seen[other]))
+                only_b = sorted(set(loci_seen[other]) - set(ref))
+                errors.add(f"loci differ from {paths[0]}: missing here {only_a or 'none'}, "
+                           f"extra here {only_b or 'none'}", other, column="locus")
+    if config.get("screening"):
+        screening = read_screening(config["screening"], errors)
+        if screening is not None and known is not None:
+            has_sample = screening["sample_id"].to_numpy(dtype=str) != ""
+            check_known_ids(screening["sample_id"][has_sample], known, config["screening"],
+                            "sample_id", lines=screening["_line"].to_numpy()[has_sample],
+                            collector=errors)
+    if config.get("mtdna"):
+        if not config.get("mtdna_reference"):
+            errors.add("mtdna is given but mtdna_reference is not", "config", column="mtdna_reference")
+        _check_fasta(config["mtdna"], known, errors, reference=False)
+    if config.get("mtdna_reference"):
+        _check_fasta(config["mtdna_reference"], None, errors, reference=True)
+    if config.get("snps"):
+        _check_vcf(config["snps"], known, errors)
+    return errors
+
+
+def summarise_ok(config: dict) -> str:
+    files = [config["samples"], *genotype_files(config)]
+    files += [config[k] for k in ("screening", "mtdna", "mtdna_reference", "snps") if config.get(k)]
+    return f"OK: {len(files)} input files checked ({', '.join(files)})"
+
