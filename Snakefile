@@ -1,0 +1,28 @@
+# leogen workflow: scat/blood genotypes, mtDNA barcodes and screening results to consensus
+# genotypes, individuals, diversity, relatedness, inbreeding and health summaries.
+# Run: snakemake --cores 2   (config/config.yaml runs the bundled example)
+from snakemake.utils import min_version
+
+min_version("8.20")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/qc.smk"
+include: "workflow/rules/identity.smk"
+include: "workflow/rules/diversity.smk"
+include: "workflow/rules/relatedness.smk"
+include: "workflow/rules/inbreeding.smk"
+include: "workflow/rules/snp.smk"
+include: "workflow/rules/health.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_outputs(),

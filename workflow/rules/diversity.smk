@@ -1,0 +1,41 @@
+# Genetic diversity of the identified animals.
+
+
+rule diversity:
+    input:
+        genotypes=res("identify/individual_genotypes.tsv"),
+    output:
+        per_locus=report(
+            res("diversity/per_locus.tsv"),
+            caption="../report/per_locus.rst",
+            category="3. Diversity",
+        ),
+        summary=report(
+            res("diversity/summary.tsv"),
+            caption="../report/diversity_summary.rst",
+            category="3. Diversity",
+        ),
+        fst=res("diversity/pairwise_fst.tsv"),
+        ld=res("diversity/ld.tsv"),
+        ho_he=report(
+            res("diversity/ho_he.png"),
+            caption="../report/ho_he.rst",
+            category="3. Diversity",
+        ),
+    log:
+        log("diversity"),
+    benchmark:
+        bench("diversity")
+    threads: 1
+    resources:
+        mem_mb=mem_for(500, 50),
+        runtime=runtime_for(10, 5),
+    params:
+        outdir=res("diversity"),
+        permutations=config["diversity"]["permutations"],
+        bootstraps=config["diversity"]["bootstraps"],
+        seed=SEED,
+    shell:
+        "leogen diversity --genotypes {input.genotypes} --out-dir {params.outdir}"
+        " --permutations {params.permutations} --bootstraps {params.bootstraps}"
+        " --seed {params.seed} --plots > {log} 2>&1"

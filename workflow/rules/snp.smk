@@ -1,0 +1,72 @@
+# SNP statistics scattered over genome regions and gathered by summing (KING kinship, IBS0,
+# per-sample heterozygosity and F, allele frequencies, HWE), and runs of homozygosity.
+
+
+rule snp_region:
+    input:
+        vcf=config.get("snps", ""),
+    output:
+        temp(res("snp/regions/{region}.npz")),
+    log:
+        log("snp_region_{region}"),
+    benchmark:
+        bench("snp_region_{region}")
+    threads: 1
+    resources:
+        mem_mb=mem_for(1000, 20),
+        runtime=runtime_for(10, 1),
+    params:
+        region=lambda wc: REGIONS[wc.region],
+        chunk=config["snp"]["chunk_size"],
+    shell:
+        "leogen snp stats --vcf {input.vcf} --region '{params.region}'"
+        " --chunk-size {params.chunk} --out {output} > {log} 2>&1"
+
+
+rule snp_gather:
+    input:
+        expand(res("snp/regions/{region}.npz"), region=sorted(REGIONS)),
+    output:
+        king=report(
+            res("snp/king.tsv"),
+            caption="../report/king.rst",
+            category="5. SNPs",
+        ),
+        het=report(
+            res("snp/het.tsv"), caption="../report/snp_het.rst", category="5. SNPs"
+        ),
+        freq=res("snp/freq.tsv"),
+        hwe=res("snp/hwe.tsv"),
+    log:
+        log("snp_gather"),
+    benchmark:
+        bench("snp_gather")
+    threads: 1
+    resources:
+        mem_mb=mem_for(1000, 10),
+        runtime=runtime_for(10, 1),
+    params:
+        outdir=res("snp"),
+    shell:
+        "leogen snp gather {input} --out-dir {params.outdir} > {log} 2>&1"
+
+
+rule snp_roh:
+    input:
+        vcf=config.get("snps", ""),
+    output:
+        froh=report(
+            res("snp/froh.tsv"), caption="../report/froh.rst", category="5. SNPs"
+        ),
+    log:
+        log("snp_roh"),
+    benchmark:
+        bench("snp_roh")
+    threads: 1
+    resources:
+        mem_mb=mem_for(1000, 50),
+        runtime=runtime_for(10, 2),
+    params:
+        outdir=res("snp"),
+    shell:
+        "leogen snp roh --vcf {input.vcf} --out-dir {params.outdir} > {log} 2>&1"
