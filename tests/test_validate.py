@@ -1,0 +1,159 @@
+"""`leogen validate`: every input of a config is read and every problem reported, exit 2."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from leogen.cli import main
+
+SAMPLES = (
+    "sample_id\tsample_type\tdate\tsite\tlat\tlon\n"
+    "SC1\tscat\t2021-03-04\tA\t43.1\t131.2\n"
+    "SC2\tscat\t2021-03-05\tA\t43.1\t131.2\n"
+    "BL1\tblood\t2020-11-01\tB\t43.2\t131.3\n"
+)
+GENOTYPES = (
+    "sample_id\treplicate\tlocus\tallele1\tallele2\n"
+    "SC1\t1\tFCA1\t214\t216\nSC1\t1\tAMEL\t194\t214\n"
+    "SC2\t1\tFCA1\t214\t214\nSC2\t1\tAMEL\t214\t214\n"
+    "BL1\t1\tFCA1\t216\t216\nBL1\t1\tAMEL\t214\t214\n"
+)
+SCREENING = (
+    "sample_id\tdate\tpathogen\tassay\tresult\ttiter\n"
+    "BL1\t2020-11-01\tCDV\tvnt\tpositive\t1:64\n"
+)
+FASTA = ">SC1\nACGTACGT\n>SC2\nACGTACGA\n"
+REFERENCE = ">Panthera_pardus|H1\nACGTACGT\n>Lynx_lynx|H1\nACCTACCA\n"
+
+
+def make_project(tmp_path, **overrides):
+    files = {
+        "samples.tsv": SAMPLES,
+        "genotypes.tsv": GENOTYPES,
+        "screening.tsv": SCREENING,
+        "mtdna.fasta": FASTA,
+        "ref.fasta": REFERENCE,
+    }
+    files.update(overrides.pop("files", {}))
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    config = {
+        "samples": str(tmp_path / "samples.tsv"),
+        "genotypes": str(tmp_path / "genotypes.tsv"),
+        "screening": str(tmp_path / "screening.tsv"),
+        "mtdna": str(tmp_path / "mtdna.fasta"),
+        "mtdna_reference": str(tmp_path / "ref.fasta"),
+    }
+    config.update(overrides)
+    lines = []
+    for k, v in config.items():
+        if isinstance(v, list):
+            lines.append(f"{k}: [{', '.join(v)}]")
+        else:
+            lines.append(f"{k}: {v}")
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("\n".join(lines) + "\n")
+    return cfg
+
+
+def run(cfg, capsys):
+    rc = main(["validate", "--config", str(cfg)])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_good_project_passes(tmp_path, capsys):
+    rc, out, err = run(make_project(tmp_path), capsys)
+    assert rc == 0, err
+    assert out.startswith("OK: 5 input files checked")
+
+
+def test_all_problems_reported_at_once(tmp_path, capsys):
+    cfg = make_project(tmp_path, files={
+        "samples.tsv": SAMPLES + "SC3\tscat\t2021-02-30\tA\t43.1\t131.2\nSC1\tscat\t2021-03-04\tA\t43.1\t131.2\n",
+        "genotypes.tsv": GENOTYPES + "SC9\t1\tFCA1\t214\tl42\n",
+        "screening.tsv": SCREENING + "XX1\t2020-11-01\tFPV\telisa\tnegative\t\n",
+        "mtdna.fasta": FASTA + ">ZZ9\nACGT\n",
+    })
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    rc, out, err = run(cfg, capsys)
+    assert rc == 2
+    assert "samples.tsv line 5: date '2021-02-30' is not a date" in err
+    assert "samples.tsv line 6: sample_id 'SC1' appears twice (first on line 2)" in err
+    assert "genotypes.tsv line 8: allele2 'l42' is not a whole number" in err
+    assert "screening.tsv line 3: sample_id 'XX1' is not in the sample sheet" in err
+    assert "mtdna.fasta line 5: sample_id 'ZZ9' is not in the sample sheet" in err
+    assert "Traceback" not in err
+    # inputs never modified
+    assert before == {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+
+
+def test_unknown_sample_in_genotypes(tmp_path, capsys):
+    cfg = make_project(tmp_path, files={"genotypes.tsv": GENOTYPES + "SC7\t1\tFCA1\t214\t216\nSC7\t1\tAMEL\t214\t214\n"})
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert "genotypes.tsv: sample_id 'SC7' is not in the sample sheet" in err
+
+
+def test_loci_differ_between_files(tmp_path, capsys):
+    other = GENOTYPES.replace("FCA1", "FCA9")
+    (tmp_path / "genotypes2.tsv").write_text(other)
+    cfg = make_project(tmp_path, genotypes=[str(tmp_path / "genotypes.tsv"), str(tmp_path / "genotypes2.tsv")])
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert "genotypes2.tsv: column locus: loci differ from" in err
+    assert "missing here ['FCA1'], extra here ['FCA9']" in err
+
+
+def test_missing_sex_marker(tmp_path, capsys):
+    cfg = make_project(tmp_path, files={"genotypes.tsv": "\n".join(
+        ln for ln in GENOTYPES.splitlines() if "AMEL" not in ln) + "\n"})
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert "the sex marker locus 'AMEL'" in err
+
+
+def test_config_problems(tmp_path, capsys):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("genotypes: g.tsv\nseed: x\nconsensus: {min_het_replicates: 0}\nspeling: 1\n")
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert "required key missing: 'samples'" in err
+    assert "seed: 'x' is not of type 'integer'" in err
+    assert "consensus.min_het_replicates: 0 is less than the minimum of 1" in err
+    assert "warning:" in err and "unknown key 'speling'" in err
+
+
+def test_config_version_and_yaml(tmp_path, capsys):
+    cfg = make_project(tmp_path, config_version=2)
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2 and "config_version 2 is not supported" in err
+    cfg.write_text("samples: [unclosed\n")
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2 and "not valid YAML" in err
+    rc, _, err = run(tmp_path / "nope.yaml", capsys)
+    assert rc == 2 and "config file not found" in err
+
+
+def test_bad_fasta_and_missing_files(tmp_path, capsys):
+    cfg = make_project(tmp_path, files={"mtdna.fasta": "SC1 ACGT\n", "ref.fasta": ">noname\nACGT\n"})
+    os.remove(tmp_path / "screening.tsv")
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert "mtdna.fasta line 1: not a FASTA file" in err
+    assert "ref.fasta line 1: reference record 'noname' should be named <Genus_species>|<haplotype>" in err
+    assert "screening.tsv: file not found" in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "file is empty"),
+    ("sample_id,sample_type,date,site,lat,lon\nSC1,scat,2021-03-04,A,1,2\n",
+     "expected tab-separated columns but the header is comma-separated"),
+])
+def test_empty_and_wrong_delimiter_sample_sheet(tmp_path, capsys, text, message):
+    cfg = make_project(tmp_path, files={"samples.tsv": text})
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert f"samples.tsv: {message}" in err or f"samples.tsv line 1: {message}" in err
