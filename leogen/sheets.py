@@ -133,9 +133,9 @@ def _finish(df: pd.DataFrame, schema: dict) -> pd.DataFrame:
         if col not in out.columns:
             out[col] = ""
         if spec.get("type") == "number":
-            out[col] = pd.to_numeric(out[col].replace("", np.nan), errors="coerce")
+            out[col] = pd.to_numeric(out[col].where(out[col] != "", np.nan), errors="coerce")
         elif spec.get("format") == "date":
-            out[col] = pd.to_datetime(out[col], format="%Y-%m-%d")
+            out[col] = pd.to_datetime(out[col], format="%Y-%m-%d", errors="coerce")
         else:
             out[col] = out[col].astype(str)
     return out
@@ -170,8 +170,10 @@ def read_sheet(path: str | Path, schema_name: str, collector: ErrorCollector | N
                             path, int(line), "sample_id")
     if collector is not None:
         collector.extend(own.errors)
-        if own:
+        if df is None:
             return None
+        # best effort, so ids can still be cross-checked against other files
+        return _finish(df, schema)
     else:
         own.raise_if_any()
     return _finish(df, schema)

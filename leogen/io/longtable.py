@@ -24,9 +24,11 @@ MISSING_TOKENS = {"", "0", "-9", "-1", "NA", "na", "N/A", "?", "."}
 
 def _parse_alleles(df: pd.DataFrame, path, errors: ErrorCollector) -> np.ndarray:
     out = np.full((len(df), 2), MISSING, dtype=np.int64)
+    given = np.zeros((len(df), 2), dtype=bool)
     for k, col in enumerate(("allele1", "allele2")):
         values = df[col].to_numpy(dtype=object)
         is_missing = np.isin(values, list(MISSING_TOKENS))
+        given[:, k] = ~is_missing
         numeric = pd.to_numeric(pd.Series(values[~is_missing]), errors="coerce").to_numpy(
             dtype=float, copy=True)
         bad = np.isnan(numeric) | (numeric != np.round(numeric)) | (numeric < 0)
@@ -37,7 +39,7 @@ def _parse_alleles(df: pd.DataFrame, path, errors: ErrorCollector) -> np.ndarray
                            path, int(line), col)
             numeric[bad] = MISSING
         out[~is_missing, k] = numeric.astype(np.int64)
-    half = (out[:, 0] < 0) != (out[:, 1] < 0)
+    half = given[:, 0] != given[:, 1]
     for line in df["_line"].to_numpy()[half][:20]:
         errors.add("only one of allele1/allele2 is given; a diploid call needs both or neither",
                    path, int(line), "allele2")
