@@ -1,0 +1,169 @@
+"""``leogen diversity``: heterozygosity, allelic richness, F-statistics, HWE, null alleles, LD."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import numpy as np
+
+from leogen.errors import InputError
+
+OUTPUTS = ("per_locus.tsv", "summary.tsv", "pairwise_fst.tsv", "ld.tsv", "allele_freqs.tsv")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "diversity",
+        help="genetic diversity per locus and population (Ho, He, Ar, F_IS, F_ST, HWE, LD)",
+        description="Per-locus and per-population diversity of one genotype per individual: "
+                    "Ho, He (Nei), allelic richness, private alleles, WC84 F_IS/F_ST, exact HWE "
+                    "tests, null-allele estimates and genotypic LD. Writes per_locus.tsv, "
+                    "summary.tsv, pairwise_fst.tsv, ld.tsv, allele_freqs.tsv.")
+    p.add_argument("--genotypes", required=True, metavar="FILE",
+                   help="genotype file (long table with one replicate per individual, "
+                        "or any format leogen reads)")
+    p.add_argument("--format", default=None, metavar="F",
+                   help="input format (default: from the file name/content)")
+    p.add_argument("--populations", default=None, metavar="TSV",
+                   help="table mapping individual_id or sample_id to a population")
+    p.add_argument("--population-column", default="site", metavar="COL",
+                   help="population column of --populations (default: site)")
+    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--permutations", type=int, default=1000,
+                   help="permutations for pairwise F_ST and LD p-values (default 1000)")
+    p.add_argument("--bootstraps", type=int, default=1000,
+                   help="bootstrap resamplings of loci for the F_IS CI (default 1000)")
+    p.add_argument("--hwe-monte-carlo", type=int, default=10000,
+                   help="Monte Carlo draws for HWE tests that cannot be enumerated (default 10000)")
+    p.add_argument("--null-threshold", type=float, default=0.05,
+                   help="flag null alleles above this Brookfield estimate (default 0.05)")
+    p.add_argument("--rarefaction", choices=("locus", "global"), default="locus",
+                   help="allelic richness rarefied to the smallest sample per locus (FSTAT, "
+                        "default) or over all loci (hierfstat allelic.richness)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-ld", action="store_true", help="skip linkage disequilibrium")
+    p.add_argument("--ld-window", type=int, default=10, metavar="N",
+                   help="SNP data: r^2 between variants at most N apart (default 10)")
+    p.add_argument("--plots", action="store_true", help="also write ho_he.png and allele_freqs.png")
+    p.set_defaults(func=run)
+
+
+def read_genotype_file(path, fmt=None):
+    """Genotypes from a file: ``leogen.io.formats.read_genotypes`` when available, else the
+    long table; a long table must hold one replicate per sample and locus."""
+    from leogen.genotypes import Replicates
+
+    if not Path(path).exists():
+        raise InputError("file not found", path)
+    try:
+        from leogen.io.formats import read_genotypes
+    except ImportError:
+        read_genotypes = None
+    if read_genotypes is not None:
+        params = inspect.signature(read_genotypes).parameters
+        kw = {}
+        if fmt is not None:
+            name = next((k for k in ("format", "fmt", "file_format") if k in params), None)
+            if name is None:
+                raise InputError(f"--format {fmt}: this version cannot choose the format")
+            kw[name] = fmt
+        data = read_genotypes(path, **kw)
+    else:
+        if fmt not in (None, "long", "tsv"):
+            raise InputError(f"--format {fmt} is not supported here (only the long table)", path)
+        from leogen.io.longtable import read_long
+
+        data = read_long(path)
+    if isinstance(data, Replicates):
+        try:
+            data = data.single()
+        except ValueError:
+            raise InputError("several replicates per sample and locus: diversity needs one "
+                             "genotype per individual (run the consensus/identify steps first)",
+                             path, None, "replicate") from None
+    return data
+
+
+def run(args) -> int:
+    from leogen.diversity import assign_populations, diversity
+    from leogen.io.atomic import write_table
+    from leogen.io.tables import read_delimited
+
+    if args.ld_window < 1:
+        raise InputError("--ld-window must be >= 1")
+    for name in ("permutations", "bootstraps", "hwe_monte_carlo"):
+        if getattr(args, name) < 0:
+            raise InputError(f"--{name.replace('_', '-')} must be >= 0")
+    g = read_genotype_file(args.genotypes, args.format)
+    if args.populations:
+        table = read_delimited(args.populations, [])
+        g = assign_populations(g, table, args.population_column, args.populations)
+    res = diversity(g, n_permutations=args.permutations, n_bootstraps=args.bootstraps,
+                    seed=args.seed, n_hwe_monte_carlo=args.hwe_monte_carlo,
+                    ld=not args.no_ld, null_threshold=args.null_threshold,
+                    snp_ld_window=args.ld_window, rarefaction=args.rarefaction)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for fname, df in zip(OUTPUTS, (res.per_locus, res.summary, res.pairwise_fst, res.ld,
+                                   res.allele_freqs), strict=True):
+        write_table(df, out / fname)
+    if args.plots:
+        plot_ho_he(res.per_locus, out / "ho_he.png")
+        plot_allele_freqs(res.allele_freqs, out / "allele_freqs.png")
+    return 0
+
+
+def plot_ho_he(per_locus, path) -> None:
+    """Observed vs expected heterozygosity per locus and population (1:1 line)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from leogen.io.atomic import atomic_path
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for pop, d in per_locus.groupby("population", sort=False):
+        ax.scatter(d["he_unbiased"], d["ho"], s=18, alpha=0.8, label=str(pop))
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("He (unbiased, Nei 1987)")
+    ax.set_ylabel("Ho")
+    ax.set_title("Observed vs expected heterozygosity per locus")
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120, metadata={"Software": None})
+    plt.close(fig)
+
+
+def plot_allele_freqs(freqs, path, max_loci: int = 30) -> None:
+    """Allele frequency bars per locus in the pooled sample (first ``max_loci`` loci)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from leogen.io.atomic import atomic_path
+
+    d = freqs[freqs["population"] == "all"]
+    loci = list(dict.fromkeys(d["locus"]))[:max_loci]
+    ncol = min(5, max(1, len(loci)))
+    nrow = max(1, int(np.ceil(len(loci) / ncol)))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3 * ncol, 2.2 * nrow), squeeze=False)
+    for ax, locus in zip(axes.ravel(), loci, strict=False):
+        x = d[d["locus"] == locus]
+        ax.bar(range(len(x)), x["freq"].to_numpy(dtype=float), color="#4477aa")
+        ax.set_xticks(range(len(x)))
+        ax.set_xticklabels(x["allele"], rotation=90, fontsize=6)
+        ax.set_ylim(0, 1)
+        ax.set_title(str(locus), fontsize=8)
+    for ax in axes.ravel()[len(loci):]:
+        ax.axis("off")
+    fig.suptitle("Allele frequencies (pooled sample)", fontsize=10)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
