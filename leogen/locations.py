@@ -1,0 +1,86 @@
+"""Generalising the coordinates of a poaching-sensitive species before anything is shared.
+
+GBIF "Current Best Practices for Generalizing Sensitive Species Occurrence Data" (Chapman
+2020): generalise to a grid, never randomise or jitter (jittered points average back to the
+truth and mislead analyses); state the generalisation in Darwin Core ``dataGeneralizations``,
+raise ``coordinateUncertaintyInMeters`` and set ``coordinatePrecision``. Poaching-targeted big
+cats belong in category 1 or 2 (0.1 degree ~ 10 km or coarser).
+
+The grid here is in kilometres: latitude bands ``km / 111.32`` degrees high; within a band,
+longitude cells ``km / (111.32 cos(band centre latitude))`` degrees wide, so cells are about
+``km x km`` everywhere. A point is replaced by the centre of its cell, rounded to the
+fewest decimals that keep the rounding under a tenth of a cell (:func:`decimals_for`: 2 for the
+default 10 km grid), so a published coordinate never carries the exact one's finer digits; the
+same point always maps to the same centre (deterministic).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+KM_PER_DEGREE = 111.32
+DEFAULT_GRID_KM = 10.0
+
+
+def decimals_for(grid_km: float) -> int:
+    """Decimals of a published cell centre: the fewest whose rounding (half a unit of the last
+    digit) stays under a tenth of the cell height: 2 for 10 km, 3 for 1 km."""
+    dlat = grid_km / KM_PER_DEGREE
+    return max(0, math.ceil(-math.log10(dlat / 5)))
+
+
+def generalise(lat, lon, grid_km: float = DEFAULT_GRID_KM) -> tuple[np.ndarray, np.ndarray]:
+    """Snap coordinates to the centre of their ``grid_km`` x ``grid_km`` cell (NaN stays NaN)."""
+    if not (grid_km > 0):
+        raise ValueError("grid_km must be > 0")
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    dlat = grid_km / KM_PER_DEGREE
+    lat_c = (np.floor(lat / dlat) + 0.5) * dlat
+    lat_c = np.clip(lat_c, -90 + dlat / 2, 90 - dlat / 2)
+    cos = np.maximum(np.cos(np.radians(lat_c)), 1e-6)
+    dlon = np.minimum(grid_km / (KM_PER_DEGREE * cos), 360.0)
+    lon_c = (np.floor((lon + 180.0) / dlon) + 0.5) * dlon - 180.0
+    lon_c = np.clip(lon_c, -180.0, 180.0)
+    d = decimals_for(grid_km)
+    return np.round(lat_c, d), np.round(lon_c, d)
+
+
+def uncertainty_m(grid_km: float = DEFAULT_GRID_KM) -> int:
+    """Darwin Core ``coordinateUncertaintyInMeters`` of a published cell centre: the half
+    diagonal plus the rounding of the centre, rounded up to the metre."""
+    rounding = 0.5 * 10 ** -decimals_for(grid_km) * KM_PER_DEGREE * 1000 * math.sqrt(2)
+    return int(math.ceil(grid_km * 1000 * math.sqrt(2) / 2 + rounding))
+
+
+def data_generalizations(grid_km: float | None = DEFAULT_GRID_KM, exact: bool = False) -> str:
+    """Darwin Core ``dataGeneralizations`` wording for every shareable output."""
+    if exact:
+        return ("Exact coordinates shown (exact_locations: true). This species is "
+                "poaching-sensitive: do not share this output beyond authorised staff.")
+    return (f"Coordinates generalised to the centre of a {grid_km:g} km x {grid_km:g} km grid "
+            f"cell (coordinateUncertaintyInMeters {uncertainty_m(grid_km)}); exact locations "
+            "withheld because the species is poaching-sensitive (GBIF best practice: "
+            "generalised, not randomised).")
+
+
+def information_withheld(exact: bool = False) -> str:
+    """Darwin Core ``informationWithheld`` wording."""
+    if exact:
+        return ""
+    return "Exact coordinates withheld; available from the data custodian on justified request."
+
+
+def location_columns(lat, lon, grid_km: float = DEFAULT_GRID_KM,
+                     exact: bool = False) -> dict[str, np.ndarray]:
+    """``latitude, longitude, coordinate_uncertainty_m`` to publish: generalised unless exact."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    if exact:
+        return {"latitude": lat, "longitude": lon,
+                "coordinate_uncertainty_m": np.full(lat.shape, np.nan)}
+    glat, glon = generalise(lat, lon, grid_km)
+    unc = np.where(np.isnan(glat), np.nan, float(uncertainty_m(grid_km)))
+    return {"latitude": glat, "longitude": glon, "coordinate_uncertainty_m": unc}

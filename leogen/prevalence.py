@@ -1,0 +1,188 @@
+"""Apparent and true prevalence with confidence intervals, counted per animal.
+
+* Apparent prevalence AP = x / n with three intervals from
+  ``statsmodels.stats.proportion.proportion_confint``: Wilson (score), Clopper-Pearson
+  (``beta``, exact) and Jeffreys. The Wald ("normal") interval is never used: it collapses at
+  0/n and undercovers at n ~ 30 (Brown, Cai & DasGupta 2001 Stat Sci 16:101). 0/n is shown
+  with its upper limit (Clopper-Pearson upper = 1 - (alpha/2)^(1/n)); the Jeffreys lower limit
+  is set to 0 at x = 0 (and the upper to 1 at x = n) as Brown et al. recommend.
+* True prevalence, Rogan & Gladen 1978 (Am J Epidemiol 107:71):
+  TP = (AP + Sp - 1) / (Se + Sp - 1), clipped to [0, 1] as R epiR ``epi.prev`` does.
+  Its interval: the apparent-prevalence interval limits pushed through the same monotone
+  transform and clipped. ``true_prev_lo/hi`` transform Blaker's exact interval, which gives
+  exact limits for TP when Se and Sp are known (Reiczigel, Foldi & Ozsvari 2010 Epidemiol
+  Infect 138:1674); ``true_prev_wilson_lo/hi`` transform the Wilson limits (epiR's default
+  style). Se and Sp are per *test*; when an animal is tested several times and called
+  positive on any positive, its animal-level Sp is lower than the test's — say so.
+  When Se/Sp are themselves estimated, Lang & Reiczigel 2014 widen the interval further;
+  that is not implemented.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+INTERVAL_METHODS = {"wilson": "wilson", "clopper_pearson": "beta", "jeffreys": "jeffreys"}
+
+PREVALENCE_COLUMNS = [
+    "pathogen", "stratum", "level", "n_animals", "n_positive", "n_equivocal", "apparent",
+    "wilson_lo", "wilson_hi", "clopper_pearson_lo", "clopper_pearson_hi", "jeffreys_lo",
+    "jeffreys_hi", "sensitivity", "specificity", "se_sp_source", "true_prev", "true_prev_lo",
+    "true_prev_hi", "true_prev_method", "true_prev_wilson_lo", "true_prev_wilson_hi",
+]
+
+
+def proportion_intervals(x: int, n: int, alpha: float = 0.05) -> dict[str, float]:
+    """Wilson, Clopper-Pearson and Jeffreys limits for x positives out of n (statsmodels)."""
+    out = {}
+    for name, method in INTERVAL_METHODS.items():
+        if n == 0:
+            lo = hi = math.nan
+        else:
+            lo, hi = proportion_confint(x, n, alpha=alpha, method=method)
+            lo, hi = float(max(0.0, lo)), float(min(1.0, hi))
+            # exact ends (Wilson's are 0 / 1 there too, up to rounding); for Jeffreys this is
+            # the Brown, Cai & DasGupta 2001 modification: 0 at x = 0, 1 at x = n
+            lo = 0.0 if x == 0 else lo
+            hi = 1.0 if x == n else hi
+        out[f"{name}_lo"], out[f"{name}_hi"] = lo, hi
+    return out
+
+
+def _blaker_acceptability(x: int, n: int, p: np.ndarray) -> np.ndarray:
+    """Blaker's (2000) acceptability of p for observed x: the probability, under p, of an
+    outcome whose smaller tail probability is no larger than that of x. Vectorised over p."""
+    k = np.arange(n + 1)
+    p = np.atleast_1d(p)[:, None]
+    pmf = stats.binom.pmf(k[None, :], n, p)
+    lower = np.cumsum(pmf, axis=1)                     # P(X <= k)
+    upper = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]   # P(X >= k)
+    gamma = np.minimum(lower, upper)
+    g_x = gamma[:, x][:, None]
+    return (pmf * (gamma <= g_x * (1 + 1e-10))).sum(axis=1)
+
+
+def blaker_interval(x: int, n: int, alpha: float = 0.05, tol: float = 1e-7) -> tuple[float, float]:
+    """Blaker's exact interval (Blaker 2000 Can J Stat 28:783) for a binomial proportion.
+
+    The set of p whose acceptability exceeds alpha; it lies inside Clopper-Pearson and keeps
+    coverage >= 1 - alpha. Found by a grid scan from the Clopper-Pearson limits inwards,
+    refined by bisection.
+    """
+    if n <= 0:
+        return math.nan, math.nan
+    cp_lo, cp_hi = proportion_confint(x, n, alpha=alpha, method="beta")
+    phat = x / n
+
+    def edge(start: float, stop: float) -> float:
+        if start == stop:
+            return start
+        grid = np.linspace(start, stop, 2001)
+        ok = _blaker_acceptability(x, n, grid) > alpha
+        if not ok.any():
+            return stop
+        j = int(np.argmax(ok))
+        if j == 0:
+            return grid[0]
+        a, b = grid[j - 1], grid[j]  # a fails, b passes
+        while abs(b - a) > tol:
+            m = 0.5 * (a + b)
+            if _blaker_acceptability(x, n, np.array([m]))[0] > alpha:
+                b = m
+            else:
+                a = m
+        return b
+
+    lo = 0.0 if x == 0 else edge(cp_lo, phat)
+    hi = 1.0 if x == n else edge(cp_hi, phat)
+    return float(lo), float(hi)
+
+
+def rogan_gladen(ap, se: float, sp: float):
+    """True prevalence (AP + Sp - 1) / (Se + Sp - 1) clipped to [0, 1] (Rogan & Gladen 1978).
+
+    NaN when Se + Sp <= 1 (the test is no better than chance).
+    """
+    ap = np.asarray(ap, dtype=float)
+    if se is None or sp is None or not (se + sp > 1):
+        return np.full(ap.shape, np.nan)[()] if ap.shape else math.nan
+    tp = np.clip((ap + sp - 1.0) / (se + sp - 1.0), 0.0, 1.0)
+    return tp[()] if tp.shape == () else tp
+
+
+def true_prevalence(x: int, n: int, se: float | None, sp: float | None,
+                    alpha: float = 0.05) -> dict[str, float | str]:
+    """Rogan-Gladen true prevalence with the Blaker-based exact interval (Reiczigel et al. 2010)
+    and the Wilson-based interval (epiR ``epi.prev`` style), all clipped to [0, 1]."""
+    nan = {"true_prev": math.nan, "true_prev_lo": math.nan, "true_prev_hi": math.nan,
+           "true_prev_wilson_lo": math.nan, "true_prev_wilson_hi": math.nan}
+    if n == 0 or se is None or sp is None or (isinstance(se, float) and math.isnan(se)) or (
+            isinstance(sp, float) and math.isnan(sp)):
+        return {**nan, "true_prev_method": "not computed: no sensitivity/specificity"}
+    if se + sp <= 1:
+        return {**nan, "true_prev_method": "not computed: Se + Sp <= 1"}
+    b_lo, b_hi = blaker_interval(x, n, alpha)
+    w = proportion_intervals(x, n, alpha)
+
+    def limit(ap):  # Blaker limits are found to 1e-7: 6 decimals is all they carry
+        return round(float(rogan_gladen(ap, se, sp)), 6)
+
+    return {
+        "true_prev": float(rogan_gladen(x / n, se, sp)),
+        "true_prev_lo": limit(b_lo),
+        "true_prev_hi": limit(b_hi),
+        "true_prev_method": "rogan_gladen; exact limits from Blaker AP interval (Reiczigel 2010)",
+        "true_prev_wilson_lo": limit(w["wilson_lo"]),
+        "true_prev_wilson_hi": limit(w["wilson_hi"]),
+    }
+
+
+def prevalence_row(pathogen: str, stratum: str, level: str, statuses,
+                   se=None, sp=None, se_sp_source: str = "", alpha: float = 0.05) -> dict:
+    """One prevalence row from per-animal statuses (positive/negative/equivocal).
+
+    Equivocal animals are counted in ``n_equivocal`` and left out of ``n_animals``.
+    """
+    s = pd.Series(list(statuses), dtype=object)
+    x = int((s == "positive").sum())
+    n = int(s.isin(["positive", "negative"]).sum())
+    row = {"pathogen": pathogen, "stratum": stratum, "level": level, "n_animals": n,
+           "n_positive": x, "n_equivocal": int((s == "equivocal").sum()),
+           "apparent": x / n if n else math.nan}
+    row.update(proportion_intervals(x, n, alpha))
+    row.update({"sensitivity": math.nan if se is None else se,
+                "specificity": math.nan if sp is None else sp,
+                "se_sp_source": se_sp_source or "none given"})
+    row.update(true_prevalence(x, n, se, sp, alpha))
+    return row
+
+
+def prevalence_table(units: pd.DataFrame, se_sp: dict | None = None,
+                     alpha: float = 0.05) -> pd.DataFrame:
+    """Prevalence per pathogen and stratum level.
+
+    ``units`` has one row per counting unit (an animal, or an animal in a period) with
+    ``pathogen, stratum, level, individual_id, status``; a unit must not repeat within a
+    (pathogen, stratum, level) — that would count an animal twice (ValueError).
+    ``se_sp`` maps pathogen -> (se, sp, source).
+    """
+    se_sp = se_sp or {}
+    dup = units.duplicated(["pathogen", "stratum", "level", "individual_id"])
+    if dup.any():
+        raise ValueError("an animal appears twice in one prevalence cell; count animals, not samples")
+    rows = []
+    order = {"overall": 0, "year": 1, "sex": 2, "age_class": 3, "site": 4}
+    keys = units[["pathogen", "stratum", "level"]].drop_duplicates()
+    keys = keys.assign(_o=keys["stratum"].map(order).fillna(9)).sort_values(
+        ["pathogen", "_o", "level"], kind="stable")
+    groups = units.groupby(["pathogen", "stratum", "level"], sort=False)["status"]
+    for pat, strat, lev in keys[["pathogen", "stratum", "level"]].itertuples(index=False):
+        se, sp, src = se_sp.get(pat, (None, None, ""))
+        rows.append(prevalence_row(pat, strat, lev, groups.get_group((pat, strat, lev)),
+                                   se, sp, src, alpha))
+    return pd.DataFrame(rows, columns=PREVALENCE_COLUMNS)
