@@ -22,6 +22,7 @@ base64 PNG (self-contained), and states the coordinate generalisation (Darwin Co
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import hashlib
 import io
 import math
@@ -592,6 +593,42 @@ def render_population(res: dict, plots: dict | None = None) -> str:
         n_tests=len(res["tests"]))
 
 
+def write_xlsx(table: pd.DataFrame, path) -> None:
+    """The table as an Excel workbook with fixed timestamps, so reruns give the same bytes.
+
+    openpyxl stamps the workbook's creation time into docProps/core.xml and every zip entry;
+    both are set to a constant here.
+    """
+    import re
+    import zipfile
+
+    import openpyxl
+
+    fixed = _dt.datetime(2000, 1, 1)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "animals"
+    ws.append([str(c) for c in table.columns])
+    for row in table.itertuples(index=False):
+        ws.append([None if (isinstance(v, float) and np.isnan(v)) else
+                   (v.item() if hasattr(v, "item") else v) for v in row])
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    raw = Path(str(path) + ".raw")
+    wb.save(raw)
+    try:
+        with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in sorted(src.infolist(), key=lambda i: i.filename):
+                data = src.read(info.filename)
+                if info.filename == "docProps/core.xml":
+                    data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<",
+                                  rb"<dcterms:\1\2>2000-01-01T00:00:00Z<", data)
+                dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)),
+                             data, compress_type=zipfile.ZIP_DEFLATED)
+    finally:
+        raw.unlink(missing_ok=True)
+
+
 def write_health(res: dict, out_dir: str | Path) -> list[str]:
     """Write every output under ``out_dir``; returns notes for the log (e.g. no XLSX)."""
     out = Path(out_dir)
@@ -610,13 +647,8 @@ def write_health(res: dict, out_dir: str | Path) -> list[str]:
     table = _defuse_spreadsheet(animals_table(res["records"]))
     with atomic_open(out / "animals.csv", "w", encoding="utf-8") as fh:
         table.to_csv(fh, index=False, float_format="%.6g", lineterminator="\n", na_rep="NA")
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
-        notes.append("openpyxl is not installed: wrote animals.csv only (no animals.xlsx)")
-    else:
-        with atomic_path(out / "animals.xlsx") as tmp:
-            table.to_excel(tmp, index=False, engine="openpyxl")
+    with atomic_path(out / "animals.xlsx") as tmp:
+        write_xlsx(table, tmp)
     with atomic_open(out / "population.html", "w", encoding="utf-8") as fh:
         fh.write(render_population(res))
     return notes

@@ -2,8 +2,26 @@
 # one health summary per animal for veterinarians.
 
 
+rule health_cutoffs:
+    output:
+        res("health/cutoffs.yaml"),
+    params:
+        cutoffs=config["health"]["cutoffs"],
+    log:
+        log("health_cutoffs"),
+    run:
+        import yaml
+
+        from leogen.io.atomic import atomic_open
+
+        with atomic_open(output[0], "w", encoding="utf-8") as fh:
+            yaml.safe_dump(dict(params.cutoffs), fh, sort_keys=True)
+        Path(log[0]).write_text(f"{len(params.cutoffs)} pathogen cut-off sets\n")
+
+
 rule health:
     input:
+        cutoffs=res("health/cutoffs.yaml"),
         screening=config.get("screening", ""),
         samples=SAMPLES_SHEET,
         sample_individual=res("identify/sample_individual.tsv"),
@@ -18,6 +36,9 @@ rule health:
             category="6. Health",
         ),
         status=res("health/status.tsv"),
+        wdds=res("health/wdds.tsv"),
+        table=res("health/animals.csv"),
+        xlsx=res("health/animals.xlsx"),
         hfc=report(
             res("health/hfc.tsv"), caption="../report/hfc.rst", category="6. Health"
         ),
@@ -49,5 +70,5 @@ rule health:
         "leogen health --screening {input.screening} --samples {input.samples}"
         " --sample-individual {input.sample_individual} --individuals {input.individuals}"
         " --inbreeding {input.inbreeding} --g2 {input.g2} --pairs {input.pairs}"
-        " --grid-km {params.grid} {params.exact} --untested-years {params.untested}"
+        " --cutoffs {input.cutoffs} --grid-km {params.grid} {params.exact} --untested-years {params.untested}"
         " --out-dir {params.outdir} > {log} 2>&1"
