@@ -5,13 +5,12 @@
 rule health_cutoffs:
     output:
         res("health/cutoffs.yaml"),
-    params:
-        cutoffs=config["health"]["cutoffs"],
     log:
         log("health_cutoffs"),
+    params:
+        cutoffs=config["health"]["cutoffs"],
     run:
         import yaml
-
         from leogen.io.atomic import atomic_open
 
         with atomic_open(output[0], "w", encoding="utf-8") as fh:
