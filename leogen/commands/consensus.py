@@ -1,0 +1,50 @@
+"""``leogen consensus``: multiple-tubes consensus genotypes, quality index, ADO/FA, sex."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from leogen.io.atomic import write_table
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "consensus", help="consensus genotypes from PCR replicates, quality index, ADO/FA",
+        description="Multiple-tubes consensus (Taberlet et al. 1996), quality index (Miquel "
+                    "et al. 2006), allelic dropout and false-allele rates (Broquet & Petit "
+                    "2004) per locus and per sample, and sex from the sex marker.")
+    p.add_argument("--genotypes", required=True, help="replicate long table (genotypes.tsv)")
+    p.add_argument("--samples", required=True, help="sample sheet (samples.tsv)")
+    p.add_argument("--species", help="species.tsv of `leogen species`: only status 'target' "
+                                     "samples get a consensus")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--min-het-reps", type=int, default=2,
+                   help="replicates in which each allele of a heterozygote must be seen "
+                        "[%(default)s]")
+    p.add_argument("--min-hom-reps", type=int, default=3,
+                   help="identical homozygous replicates needed for a homozygote "
+                        "[%(default)s]")
+    p.add_argument("--sex-locus", default="AMEL", help="sex marker locus [%(default)s]")
+    p.add_argument("--x-allele", type=int, default=214, help="X allele size [%(default)s]")
+    p.add_argument("--y-allele", type=int, default=194, help="Y allele size [%(default)s]")
+    p.add_argument("--reference-genotypes",
+                   help="long table of blood/tissue reference genotypes (sample_id = a sample "
+                        "of the sheet or an individual_hint / individual_id); default: the "
+                        "blood/tissue samples of --genotypes")
+    p.add_argument("--links", help="sample_individual.tsv of `leogen identify`, to link scats "
+                                   "to the reference genotype of their animal (default: "
+                                   "individual_hint of the sample sheet)")
+    p.set_defaults(func=main)
+
+
+def main(args) -> int:
+    from leogen.consensus import run
+    from leogen.io.longtable import write_long
+
+    t = run(args.genotypes, args.samples, args.species, args.min_het_reps, args.min_hom_reps,
+            args.sex_locus, args.x_allele, args.y_allele, args.reference_genotypes, args.links)
+    out = Path(args.out_dir)
+    write_long(t["consensus"], out / "consensus.tsv")
+    for name in ("quality", "error_rates_locus", "error_rates_sample", "error_rates_type"):
+        write_table(t[name], out / f"{name}.tsv")
+    return 0
