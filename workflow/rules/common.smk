@@ -107,6 +107,7 @@ def final_outputs():
     out = [
         res("consensus/consensus.tsv"),
         res("identify/sample_individual.tsv"),
+        res("error_rates/error_rates_type.tsv"),
         res("diversity/per_locus.tsv"),
         res("relatedness/pairs.tsv"),
         res("inbreeding/individuals.tsv"),

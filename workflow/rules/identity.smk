@@ -40,3 +40,48 @@ rule identify:
         "leogen identify --consensus {input.consensus} --samples {input.samples}"
         " --out-dir {params.outdir} --max-mismatches {params.max_mismatches}"
         " --min-loci {params.min_loci} --occasion {params.occasion} > {log} 2>&1"
+
+
+rule error_rates:
+    # With samples linked to animals, dropout and false-allele rates are re-estimated against
+    # all replicates of each animal (and its blood/tissue reference where it has one), which
+    # is less biased than against each sample's own consensus.
+    input:
+        genotypes=GENOTYPES,
+        samples=SAMPLES_SHEET,
+        species=res("species/species.tsv") if HAS_MTDNA else [],
+        links=res("identify/sample_individual.tsv"),
+    output:
+        locus=report(
+            res("error_rates/error_rates_locus.tsv"),
+            caption="../report/error_rates.rst",
+            category="1. Species and genotyping QC",
+        ),
+        sample=res("error_rates/error_rates_sample.tsv"),
+        by_type=report(
+            res("error_rates/error_rates_type.tsv"),
+            caption="../report/error_rates_type.rst",
+            category="1. Species and genotyping QC",
+        ),
+        consensus=temp(res("error_rates/consensus.tsv")),
+        quality=temp(res("error_rates/quality.tsv")),
+    log:
+        log("error_rates"),
+    benchmark:
+        bench("error_rates")
+    threads: 1
+    resources:
+        mem_mb=mem_for(500, 50),
+        runtime=runtime_for(5, 2),
+    params:
+        outdir=res("error_rates"),
+        species=lambda wc, input: f"--species {input.species}" if input.species else "",
+        min_het=config["consensus"]["min_het_replicates"],
+        min_hom=config["consensus"]["min_hom_replicates"],
+        sex=config["sex_marker"],
+    shell:
+        "leogen consensus --genotypes {input.genotypes} --samples {input.samples}"
+        " {params.species} --links {input.links} --out-dir {params.outdir}"
+        " --min-het-reps {params.min_het} --min-hom-reps {params.min_hom}"
+        " --sex-locus {params.sex[locus]} --x-allele {params.sex[x_allele]}"
+        " --y-allele {params.sex[y_allele]} > {log} 2>&1"

@@ -49,6 +49,7 @@ rule consensus:
             category="1. Species and genotyping QC",
         ),
         sample_errors=res("consensus/error_rates_sample.tsv"),
+        type_errors=res("consensus/error_rates_type.tsv"),
     log:
         log("consensus"),
     benchmark:
