@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -242,3 +244,32 @@ def test_cli_adds_f_mom_from_vcf(tmp_path):
     except ImportError:
         return
     assert cols[7] == "f_roh"
+
+
+def test_snp_dir_equals_vcf_on_example(tmp_path):
+    """Gathered SNP tables (the workflow's scatter/gather path) give the same columns as --vcf."""
+    from leogen.cli import main as cli
+
+    ex = Path(__file__).resolve().parents[1] / "config" / "example"
+    snp_dir = tmp_path / "snp"
+    assert cli(["snp", "all", "--vcf", str(ex / "snps.vcf.gz"), "--out-dir", str(snp_dir),
+                "--tables", "king,het"]) == 0
+    assert cli(["snp", "roh", "--vcf", str(ex / "snps.vcf.gz"), "--out-dir", str(snp_dir)]) == 0
+    common = ["--genotypes", str(ex / "truth" / "genotypes_true.tsv"), "--sample-map",
+              str(ex / "truth" / "samples_truth.tsv"), "--bootstraps", "10", "--permutations", "10"]
+    assert cli(["inbreeding", *common, "--vcf", str(ex / "snps.vcf.gz"),
+                "--out-dir", str(tmp_path / "a")]) == 0
+    assert cli(["inbreeding", *common, "--snp-dir", str(snp_dir),
+                "--out-dir", str(tmp_path / "b")]) == 0
+    a = (tmp_path / "a" / "individuals.tsv").read_text()
+    assert a == (tmp_path / "b" / "individuals.tsv").read_text()
+    assert "f_roh" in a.splitlines()[0]
+    common = ["--genotypes", str(ex / "truth" / "genotypes_true.tsv"), "--sample-map",
+              str(ex / "truth" / "samples_truth.tsv"), "--simulate-pairs", "5"]
+    assert cli(["relatedness", *common, "--vcf", str(ex / "snps.vcf.gz"),
+                "--out-dir", str(tmp_path / "ra")]) == 0
+    assert cli(["relatedness", *common, "--snp-dir", str(snp_dir),
+                "--out-dir", str(tmp_path / "rb")]) == 0
+    a = (tmp_path / "ra" / "pairs.tsv").read_text()
+    assert a == (tmp_path / "rb" / "pairs.tsv").read_text()
+    assert "king" in a.splitlines()[0]

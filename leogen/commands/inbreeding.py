@@ -18,8 +18,10 @@ import pandas as pd
 from leogen.commands.relatedness import (
     add_genotype_args,
     add_vcf_args,
+    check_snp_args,
     load_genotypes,
     read_sample_map,
+    read_snp_table,
 )
 from leogen.errors import InputError
 from leogen.io.atomic import write_table
@@ -49,22 +51,20 @@ def _by_individual(df: pd.DataFrame, sample_map: dict, cols: list[str]) -> pd.Da
     return df.drop_duplicates("individual_id")[["individual_id"] + cols]
 
 
-def snp_individuals(vcf: str, sample_map: dict) -> pd.DataFrame:
-    """f_mom (plink --het style) and, when leogen.roh is available, F_ROH per individual."""
-    try:
-        from leogen.snp import het_table
-    except ImportError:
-        raise InputError("SNP inbreeding (leogen.snp) is not available in this version",
-                         vcf) from None
-    het = het_table(vcf).rename(columns={"n_called": "n_snps_called"})
+def snp_individuals(vcf: str | None, sample_map: dict, snp_dir: str | None = None) -> pd.DataFrame:
+    """f_mom (plink --het style) and F_ROH per individual, from a VCF or gathered tables."""
+    from leogen.roh import froh_table
+    from leogen.snp import het_table
+
+    if snp_dir:
+        het = read_snp_table(snp_dir, "het.tsv", ["sample_id", "n_called", "f_mom"])
+        froh = read_snp_table(snp_dir, "froh.tsv", ["sample_id", "n_roh", "length_roh", "f_roh"])
+    else:
+        het, froh = het_table(vcf), froh_table(vcf)
+    het = het.rename(columns={"n_called": "n_snps_called"})
     het = _by_individual(het.sort_values("n_snps_called", ascending=False, kind="stable"),
                          sample_map, ["f_mom", "n_snps_called"])
-    try:
-        from leogen.roh import froh_table
-    except ImportError:
-        print("note: leogen.roh is not available: f_roh not computed", file=sys.stderr)
-        return het
-    roh = _by_individual(froh_table(vcf), sample_map, ["f_roh", "n_roh", "length_roh"])
+    roh = _by_individual(froh, sample_map, ["f_roh", "n_roh", "length_roh"])
     return het.merge(roh, on="individual_id", how="outer")
 
 
@@ -73,8 +73,7 @@ def main(args) -> int:
 
     if args.bootstraps < 0 or args.permutations < 0:
         raise InputError("--bootstraps and --permutations must be 0 or more")
-    if args.sample_map and not args.vcf:
-        raise InputError("--sample-map is only used with --vcf")
+    check_snp_args(args)
     g = load_genotypes(args.genotypes, args.format, args.exclude_loci)
     table = inb.individual_inbreeding(g)
     h = inb.heterozygosity_matrix(g)
@@ -82,8 +81,8 @@ def main(args) -> int:
     smlh = table["smlh"].to_numpy(float)
     g2["r2_hf"] = inb.r2_hf(g2["g2"], smlh)
     g2["var_smlh"] = float(np.nanvar(smlh, ddof=1)) if np.isfinite(smlh).sum() > 1 else np.nan
-    if args.vcf:
-        snp = snp_individuals(args.vcf, read_sample_map(args.sample_map))
+    if args.vcf or args.snp_dir:
+        snp = snp_individuals(args.vcf, read_sample_map(args.sample_map), args.snp_dir)
         table = table.merge(snp, on="individual_id", how="left")
         order = ["f_mom", "f_roh", "n_snps_called", "n_roh", "length_roh"]
         table = table[[c for c in table.columns if c not in order]

@@ -61,24 +61,16 @@ def add_vcf_args(p) -> None:
                                  "columns")
     p.add_argument("--sample-map", help="sample_id -> individual_id table (e.g. "
                    "identify/sample_individual.tsv) to name VCF samples by individual")
+    p.add_argument("--snp-dir", help="output directory of `leogen snp gather`/`leogen snp roh` "
+                   "(king.tsv, het.tsv, froh.tsv): use these SNP results instead of --vcf")
 
 
 def load_genotypes(path: str, fmt: str = "auto", exclude: str = ""):
     """Genotypes of one genotype per individual, minus the excluded loci."""
     from leogen.genotypes import Genotypes
+    from leogen.io.formats import read_genotypes
 
-    try:
-        from leogen.io.formats import read_genotypes
-    except ImportError:
-        read_genotypes = None
-    if read_genotypes is not None:
-        data = read_genotypes(path, format=None if fmt in ("", "auto") else fmt)
-    else:
-        if fmt not in ("auto", "long"):
-            raise InputError(f"format '{fmt}' is not readable yet; use the long table", path)
-        from leogen.io.longtable import read_long
-
-        data = read_long(path)
+    data = read_genotypes(path, format=None if fmt in ("", "auto") else fmt)
     if isinstance(data, Genotypes):
         g = data
     else:
@@ -118,18 +110,37 @@ def _check_args(args) -> None:
         raise InputError(f"--simulate-pairs must be 0 or more, got {args.simulate_pairs}")
     if not 0 <= args.error_rate < 1:
         raise InputError(f"--error-rate must be in [0, 1), got {args.error_rate}")
-    if args.sample_map and not args.vcf:
-        raise InputError("--sample-map is only used with --vcf")
+    check_snp_args(args)
 
 
-def snp_pairs(vcf: str, sample_map: dict) -> pd.DataFrame:
-    """KING-robust kinship, IBS0 and n_snps per pair of individuals from ``leogen.snp``."""
-    try:
-        from leogen.snp import king_table
-    except ImportError:
-        raise InputError("SNP relatedness (leogen.snp) is not available in this version",
-                         vcf) from None
-    king = king_table(vcf)
+def check_snp_args(args) -> None:
+    if args.sample_map and not (args.vcf or args.snp_dir):
+        raise InputError("--sample-map is only used with --vcf or --snp-dir")
+    if args.vcf and args.snp_dir:
+        raise InputError("give SNP results either as --vcf or as --snp-dir, not both")
+
+
+def read_snp_table(snp_dir: str, name: str, columns: list[str]) -> pd.DataFrame:
+    """A table written by `leogen snp gather` / `leogen snp roh`, numeric columns typed."""
+    from leogen.io.tables import read_delimited
+
+    path = Path(snp_dir) / name
+    df = read_delimited(path, columns).drop(columns="_line")
+    for c in df.columns:
+        if c not in ("id1", "id2", "sample_id"):
+            df[c] = pd.to_numeric(df[c].replace("NA", np.nan), errors="coerce")
+    return df
+
+
+def snp_pairs(source, sample_map: dict) -> pd.DataFrame:
+    """KING-robust kinship, IBS0 and n_snps per pair of individuals.
+
+    ``source`` is a VCF path (computed with ``leogen.snp.king_table``) or the DataFrame of
+    a gathered ``king.tsv``.
+    """
+    from leogen.snp import king_table
+
+    king = source if isinstance(source, pd.DataFrame) else king_table(source)
     king = king.assign(id1=king["id1"].astype(str).map(lambda s: sample_map.get(s, s)),
                        id2=king["id2"].astype(str).map(lambda s: sample_map.get(s, s)))
     king = king[king["id1"] != king["id2"]]
@@ -182,8 +193,10 @@ def main(args) -> int:
         if len(rec):
             recommended = rec.iloc[0]
         write_table(choice, out / "estimator_choice.tsv")
-    if args.vcf:
-        pairs = merge_snp_pairs(pairs, snp_pairs(args.vcf, read_sample_map(args.sample_map)))
+    if args.vcf or args.snp_dir:
+        source = args.vcf or read_snp_table(
+            args.snp_dir, "king.tsv", ["id1", "id2", "n_snps", "ibs0", "kinship"])
+        pairs = merge_snp_pairs(pairs, snp_pairs(source, read_sample_map(args.sample_map)))
         n_snp = int(pairs["king"].notna().sum())
         print(f"SNP kinship for {n_snp} of {len(pairs)} pairs"
               + ("" if n_snp or args.sample_map else

@@ -67,6 +67,11 @@ def bench(name):
     return f"{RESULTS}/benchmarks/{name}.tsv"
 
 
+def out_dir(wildcards, output):
+    """The directory of a rule's first output (where the CLI writes all its tables)."""
+    return os.path.dirname(output[0])
+
+
 def size_mb(paths):
     return sum(os.path.getsize(p) for p in paths if os.path.exists(p)) / 1e6
 

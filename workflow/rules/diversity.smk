@@ -26,12 +26,14 @@ rule diversity:
         log("diversity"),
     benchmark:
         bench("diversity")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(500, 50),
         runtime=runtime_for(10, 5),
     params:
-        outdir=res("diversity"),
+        outdir=out_dir,
         permutations=config["diversity"]["permutations"],
         bootstraps=config["diversity"]["bootstraps"],
         seed=SEED,

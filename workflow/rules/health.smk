@@ -7,15 +7,12 @@ rule health_cutoffs:
         res("health/cutoffs.yaml"),
     log:
         log("health_cutoffs"),
+    conda:
+        "../envs/leogen.yaml"
     params:
         cutoffs=config["health"]["cutoffs"],
-    run:
-        import yaml
-        from leogen.io.atomic import atomic_open
-
-        with atomic_open(output[0], "w", encoding="utf-8") as fh:
-            yaml.safe_dump(dict(params.cutoffs), fh, sort_keys=True)
-        Path(log[0]).write_text(f"{len(params.cutoffs)} pathogen cut-off sets\n")
+    script:
+        "../scripts/write_cutoffs.py"
 
 
 rule health:
@@ -56,12 +53,14 @@ rule health:
         log("health"),
     benchmark:
         bench("health")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(500, 50),
         runtime=runtime_for(10, 2),
     params:
-        outdir=res("health"),
+        outdir=out_dir,
         grid=config["health"]["grid_km"],
         exact="--exact-locations" if config["health"]["exact_locations"] else "",
         untested=config["health"]["untested_years"],

@@ -27,12 +27,14 @@ rule identify:
         log("identify"),
     benchmark:
         bench("identify")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(500, 100),
         runtime=runtime_for(5, 2),
     params:
-        outdir=res("identify"),
+        outdir=out_dir,
         max_mismatches=config["identify"]["max_mismatches"],
         min_loci=config["identify"]["min_loci"],
         occasion=config["identify"]["occasion"],
@@ -69,12 +71,14 @@ rule error_rates:
         log("error_rates"),
     benchmark:
         bench("error_rates")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(500, 50),
         runtime=runtime_for(5, 2),
     params:
-        outdir=res("error_rates"),
+        outdir=out_dir,
         species=lambda wc, input: f"--species {input.species}" if input.species else "",
         min_het=config["consensus"]["min_het_replicates"],
         min_hom=config["consensus"]["min_hom_replicates"],

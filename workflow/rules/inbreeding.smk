@@ -4,6 +4,12 @@
 rule inbreeding:
     input:
         genotypes=res("identify/individual_genotypes.tsv"),
+        sample_map=res("identify/sample_individual.tsv"),
+        snp=(
+            [res("snp/king.tsv"), res("snp/het.tsv"), res("snp/froh.tsv")]
+            if HAS_SNPS
+            else []
+        ),
     output:
         individuals=report(
             res("inbreeding/individuals.tsv"),
@@ -19,16 +25,25 @@ rule inbreeding:
         log("inbreeding"),
     benchmark:
         bench("inbreeding")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(500, 50),
         runtime=runtime_for(10, 5),
     params:
-        outdir=res("inbreeding"),
+        outdir=out_dir,
         bootstraps=config["inbreeding"]["bootstraps"],
         permutations=config["inbreeding"]["permutations"],
         seed=SEED,
+        sex_locus=config["sex_marker"]["locus"],
+        snp=lambda wc, input: (
+            f"--snp-dir {os.path.dirname(input.snp[0])} --sample-map {input.sample_map}"
+            if input.snp
+            else ""
+        ),
     shell:
         "leogen inbreeding --genotypes {input.genotypes} --out-dir {params.outdir}"
+        " --exclude-loci {params.sex_locus} {params.snp}"
         " --bootstraps {params.bootstraps} --permutations {params.permutations}"
         " --seed {params.seed} > {log} 2>&1"

@@ -16,6 +16,8 @@ rule species:
         log("species"),
     benchmark:
         bench("species")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(500, 20),
@@ -54,12 +56,14 @@ rule consensus:
         log("consensus"),
     benchmark:
         bench("consensus")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(500, 50),
         runtime=runtime_for(5, 2),
     params:
-        outdir=res("consensus"),
+        outdir=out_dir,
         species=lambda wc, input: f"--species {input.species}" if input.species else "",
         min_het=config["consensus"]["min_het_replicates"],
         min_hom=config["consensus"]["min_hom_replicates"],

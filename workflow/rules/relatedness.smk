@@ -4,6 +4,12 @@
 rule relatedness:
     input:
         genotypes=res("identify/individual_genotypes.tsv"),
+        sample_map=res("identify/sample_individual.tsv"),
+        snp=(
+            [res("snp/king.tsv"), res("snp/het.tsv"), res("snp/froh.tsv")]
+            if HAS_SNPS
+            else []
+        ),
     output:
         pairs=report(
             res("relatedness/pairs.tsv"),
@@ -24,17 +30,26 @@ rule relatedness:
         log("relatedness"),
     benchmark:
         bench("relatedness")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(500, 200),
         runtime=runtime_for(10, 5),
     params:
-        outdir=res("relatedness"),
+        outdir=out_dir,
         min_loci=config["relatedness"]["min_loci"],
         pairs=config["relatedness"]["simulate_pairs"],
         error_rate=config["relatedness"]["error_rate"],
         seed=SEED,
+        sex_locus=config["sex_marker"]["locus"],
+        snp=lambda wc, input: (
+            f"--snp-dir {os.path.dirname(input.snp[0])} --sample-map {input.sample_map}"
+            if input.snp
+            else ""
+        ),
     shell:
         "leogen relatedness --genotypes {input.genotypes} --out-dir {params.outdir}"
+        " --exclude-loci {params.sex_locus} {params.snp}"
         " --min-loci {params.min_loci} --simulate-pairs {params.pairs}"
         " --error-rate {params.error_rate} --seed {params.seed} > {log} 2>&1"

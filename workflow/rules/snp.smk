@@ -11,6 +11,8 @@ rule snp_region:
         log("snp_region_{region}"),
     benchmark:
         bench("snp_region_{region}")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(1000, 20),
@@ -41,12 +43,14 @@ rule snp_gather:
         log("snp_gather"),
     benchmark:
         bench("snp_gather")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(1000, 10),
         runtime=runtime_for(10, 1),
     params:
-        outdir=res("snp"),
+        outdir=out_dir,
     shell:
         "leogen snp gather {input} --out-dir {params.outdir} > {log} 2>&1"
 
@@ -62,11 +66,13 @@ rule snp_roh:
         log("snp_roh"),
     benchmark:
         bench("snp_roh")
+    conda:
+        "../envs/leogen.yaml"
     threads: 1
     resources:
         mem_mb=mem_for(1000, 50),
         runtime=runtime_for(10, 2),
     params:
-        outdir=res("snp"),
+        outdir=out_dir,
     shell:
         "leogen snp roh --vcf {input.vcf} --out-dir {params.outdir} > {log} 2>&1"
