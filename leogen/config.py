@@ -70,7 +70,7 @@ def load_config(path: str | Path, collector: ErrorCollector | None = None) -> di
             own.add(f"config_version {version} is not supported; this leogen reads version "
                     f"{CONFIG_VERSION} (compare with config/config.yaml of this release)",
                     path, column="config_version")
-        validator = jsonschema.Draft7Validator(schema)
+        validator = jsonschema.validators.validator_for(schema)(schema)
         for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.path))):
             key = ".".join(str(p) for p in err.path) or "(top level)"
             if err.validator == "required":

@@ -87,7 +87,10 @@ def test_nothing_to_do_after_a_complete_run(local_run):
 
 
 def test_changed_parameter_reruns_only_affected_rules(local_run):
-    proc = snakemake(local_run, "-n", "--cores", "1", "--config", "diversity={'permutations': 99}")
+    override = local_run / "override.yaml"
+    override.write_text("diversity:\n  permutations: 99\n")
+    proc = snakemake(local_run, "-n", "--cores", "1", "--configfile", "config/config.yaml",
+                     str(override))
     text = proc.stdout + proc.stderr
     assert "rule diversity:" in text
     for other in ("rule consensus:", "rule identify:", "rule relatedness:", "rule health:"):
