@@ -1,0 +1,96 @@
+"""``leogen abundance``: detection histories, closed-population abundance per year, trend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from leogen.captures import OCCASIONS
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "abundance",
+        help="detection histories, abundance per year (capwire, log-linear) and trend",
+        description="Build one detection history per animal and year from identified samples "
+                    "(and camera-trap detections), estimate abundance per year with capwire "
+                    "(ECM/TIRM) and log-linear closed-population models (M0, Mt, Mh, Mth), "
+                    "and test the yearly trend. Writes detection_history.tsv, abundance.tsv, "
+                    "trend.tsv, trend_test.tsv.")
+    p.add_argument("--sample-individual", required=True, metavar="TSV",
+                   help="identify/sample_individual.tsv")
+    p.add_argument("--samples", required=True, metavar="TSV", help="sample sheet")
+    p.add_argument("--camera-traps", default=None, metavar="TSV",
+                   help="camera-trap detections (date, station, individual_id, lat, lon)")
+    p.add_argument("--aliases", default=None, metavar="TSV",
+                   help="alias table camera_id -> individual_id (genetic id)")
+    p.add_argument("--occasion", choices=OCCASIONS, default="month",
+                   help="sampling occasion within a year (default month; 'session' uses the "
+                        "session column; 'year' = one occasion, capwire only)")
+    p.add_argument("--study-start", default=None, metavar="YYYY-MM-DD",
+                   help="start of the study (default: first date of the sample sheet)")
+    p.add_argument("--study-end", default=None, metavar="YYYY-MM-DD",
+                   help="end of the study (default: last date of the sample sheet)")
+    p.add_argument("--bootstraps", type=int, default=1000,
+                   help="parametric bootstraps for capwire CIs and the LRT (default 1000)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--max-pop", type=int, default=None,
+                   help="upper end of the capwire search for N (default max(1000, 20 n))")
+    p.add_argument("--ci", choices=("profile", "lognormal"), default="profile",
+                   help="log-linear interval: multinomial profile likelihood (default) or "
+                        "Chao's log-normal interval")
+    p.add_argument("--select", choices=("average", "aic"), default="average",
+                   help="log-linear estimate used for the trend: AIC-weighted model average "
+                        "(default) or the lowest-AIC model")
+    p.add_argument("--ne", default=None, metavar="TSV",
+                   help="ne.tsv of 'leogen ne --by-year' to put Ne beside N-hat in trend.tsv")
+    p.add_argument("--power-decline", type=float, default=0.05,
+                   help="yearly decline for the power of the trend test (default 0.05)")
+    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from leogen.abundance import abundance_table, selected_estimates
+    from leogen.captures import build_histories
+    from leogen.errors import InputError
+    from leogen.io.atomic import write_table
+    from leogen.io.tables import read_delimited
+    from leogen.trends import trend_power, trend_tables
+
+    if args.bootstraps < 1:
+        raise InputError(f"--bootstraps must be at least 1, got {args.bootstraps}")
+    _, hist, _ = build_histories(args.sample_individual, args.samples, args.camera_traps,
+                                 args.aliases, args.occasion, args.study_start, args.study_end)
+    if not len(hist):
+        raise InputError("no identified sample: no detection history to analyse",
+                         args.sample_individual, None, "individual_id")
+    ab = abundance_table(hist, args.bootstraps, args.seed, args.max_pop, args.ci,
+                         args.select)
+    ne = None
+    if args.ne:
+        raw = read_delimited(args.ne, ["group", "method", "p_crit", "ne", "ne_jack_lo",
+                                       "ne_jack_hi"])
+        ne = raw.drop(columns="_line")
+        for c in ("ne", "ne_jack_lo", "ne_jack_hi", "mean_ho", "mean_he"):
+            if c not in ne:
+                continue
+            ne[c] = pd.to_numeric(ne[c].replace({"NA": np.nan, "inf": np.inf}), errors="coerce")
+    per_year, test = trend_tables(selected_estimates(ab), ne)
+    cv = (per_year["se"] / per_year["n_hat"]).replace([np.inf, -np.inf], np.nan).median()
+    if per_year["n_hat"].notna().any() and np.isfinite(cv) and len(per_year) >= 3:
+        pw = trend_power(float(per_year["n_hat"].mean()), len(per_year), args.power_decline,
+                         float(cv), seed=args.seed)
+        test["power_decline"], test["power_cv"], test["power"] = (
+            pw["decline"], pw["cv"], pw["power"])
+    else:
+        test["power_decline"], test["power_cv"], test["power"] = (
+            args.power_decline, np.nan, np.nan)
+    out = Path(args.out_dir)
+    write_table(hist, out / "detection_history.tsv")
+    write_table(ab, out / "abundance.tsv")
+    write_table(per_year, out / "trend.tsv")
+    write_table(test, out / "trend_test.tsv")
+    return 0

@@ -1,0 +1,107 @@
+"""``leogen ne``: effective population size (LDNe, heterozygote excess), overall and per year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "ne",
+        help="effective population size by the LD method (LDNe) and heterozygote excess",
+        description="Ne from one genotype per individual: LD method of Waples (2006) / "
+                    "Waples & Do (2008) at lowest-allele-frequency cut-offs 0.05/0.02/0.01/0+, "
+                    "parametric and jackknife-over-loci CIs; Pudovkin et al. (1996) "
+                    "heterozygote excess. Overall and, with --by-year, for the animals "
+                    "detected each year. Writes ne.tsv.")
+    p.add_argument("--genotypes", required=True, metavar="FILE",
+                   help="one genotype per individual (identify/individual_genotypes.tsv or "
+                        "any format leogen reads)")
+    p.add_argument("--format", default=None, metavar="F", help="genotype file format")
+    p.add_argument("--by-year", action="store_true",
+                   help="also per year (needs --sample-individual and --samples)")
+    p.add_argument("--sample-individual", default=None, metavar="TSV")
+    p.add_argument("--samples", default=None, metavar="TSV")
+    p.add_argument("--abundance", default=None, metavar="TSV",
+                   help="abundance.tsv: the selected N-hat per year is put beside Ne")
+    p.add_argument("--p-crit", default="0.05,0.02,0.01,0+", metavar="LIST",
+                   help="lowest allele frequencies (default 0.05,0.02,0.01,0+)")
+    p.add_argument("--sex-locus", default="AMEL", metavar="LOCUS",
+                   help="sex marker left out of Ne and Ho/He (default AMEL; '' for none)")
+    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.set_defaults(func=run)
+
+
+def _p_crits(text: str):
+    from leogen.errors import InputError
+
+    out = []
+    for tok in text.split(","):
+        tok = tok.strip()
+        if tok == "0+":
+            out.append(0.0)
+            continue
+        try:
+            v = float(tok)
+        except ValueError:
+            v = -1.0
+        if not (0 < v < 0.5):
+            raise InputError(f"--p-crit '{tok}' is not a frequency in (0, 0.5) or 0+")
+        out.append(v)
+    return tuple(out)
+
+
+def read_individual_genotypes(path, fmt=None):
+    """One genotype per individual from any format leogen reads (long table: one replicate)."""
+    from leogen.errors import InputError
+    from leogen.genotypes import Replicates
+    from leogen.io.formats import read_genotypes
+
+    if not Path(path).exists():
+        raise InputError("file not found", path)
+    data = read_genotypes(path, fmt)
+    if isinstance(data, Replicates):
+        try:
+            data = data.single()
+        except ValueError:
+            raise InputError("several replicates per sample and locus: Ne needs one genotype "
+                             "per individual (use identify/individual_genotypes.tsv)", path,
+                             None, "replicate") from None
+    return data
+
+
+def run(args) -> int:
+    from leogen.captures import read_sample_individual
+    from leogen.errors import InputError
+    from leogen.io.atomic import write_table
+    from leogen.io.tables import read_delimited
+    from leogen.ne import ne_table
+    from leogen.sheets import read_samples
+
+    p_crits = _p_crits(args.p_crit)
+    g = read_individual_genotypes(args.genotypes, args.format)
+    if args.sex_locus:
+        g = g.subset(loci=g.loci != args.sex_locus)
+    groups = {"all": g}
+    if args.by_year:
+        if not (args.sample_individual and args.samples):
+            raise InputError("--by-year needs --sample-individual and --samples")
+        si = read_sample_individual(args.sample_individual)
+        sheet = read_samples(args.samples).set_index("sample_id")
+        si = si[si["sample_id"].isin(sheet.index)]
+        years = sheet.loc[si["sample_id"], "date"].dt.year.to_numpy()
+        for y in sorted(set(years.tolist())):
+            ids = set(si["individual_id"].to_numpy()[years == y])
+            mask = np.isin(g.samples, list(ids))
+            if mask.sum() >= 2:
+                groups[str(int(y))] = g.subset(samples=mask)
+    n_hat = {}
+    if args.abundance:
+        ab = read_delimited(args.abundance, ["year", "n_hat", "selected"])
+        sel = ab[ab["selected"] == "true"]
+        n_hat = {str(y): float(v) for y, v in zip(sel["year"], sel["n_hat"], strict=True)
+                 if v not in ("", "NA")}
+    write_table(ne_table(groups, p_crits, n_hat), Path(args.out_dir) / "ne.tsv")
+    return 0
