@@ -109,6 +109,10 @@ def test_kill_and_resume_gives_identical_outputs(local_run, tmp_path):
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    # a hard kill (power loss, node failure) leaves snakemake's lock: unlock, then resume
+    locked = snakemake(work, "--cores", "2", check=False)
+    assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
+    snakemake(work, "--unlock")
     snakemake(work, "--cores", "2", "--rerun-incomplete")
     assert digests(work / "results") == digests(local_run / "results")
 

@@ -1,0 +1,189 @@
+"""Benchmark leogen's SNP engine against PLINK 2, PLINK 1.9, bcftools and VCFtools.
+
+Usage (from the repository root)::
+
+    python benchmarks/bench_snp.py                      # 500 x ~150k file, 3 runs each
+    python benchmarks/bench_snp.py --sizes 500 2000     # also the 2000 x ~500k file
+    python benchmarks/bench_snp.py --slow               # add vcftools --relatedness2
+
+Missing input files are made with ``benchmarks/make_vcf.py`` (msprime, seeded). Each command
+runs ``--repeats`` times under ``/usr/bin/time``; the table reports the median wall time and
+the median peak resident memory (of the process tree's largest member), plus the load average
+before the runs (other users of the machine slow everything down). The results table replaces
+the block between the ``results`` markers in ``benchmarks/README.md`` and is also written to
+``benchmarks/results_<n>.tsv``. leogen's KING and F are checked against PLINK 2's output in
+the same run (largest absolute difference; PLINK prints 6 significant digits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SIZES = {500: 150_000, 2000: 500_000}
+
+
+def markers(n: int) -> tuple[str, str]:
+    return f"<!-- results:{n}:begin -->", f"<!-- results:{n}:end -->"
+
+
+def commands(vcf: Path, slow: bool, threads: int) -> list[tuple[str, list[str] | str]]:
+    py = [sys.executable, "-m", "leogen.commands.snp"]  # = `leogen snp` without other commands
+    cli = [sys.executable, "-m", "leogen", "snp"]
+    t = str(threads)
+    same = ["--allow-extra-chr", "--threads", t]
+    cmds = [
+        ("zcat FILE > /dev/null (floor)", f"zcat {vcf} > /dev/null"),
+        ("leogen snp all --tables king,het (KING + F)",
+         [*py, "all", "--vcf", str(vcf), "--out-dir", "lg", "--tables", "king,het",
+          "--threads", t]),
+        ("same through the full `leogen` CLI (imports every command)",
+         [*cli, "all", "--vcf", str(vcf), "--out-dir", "lg_cli", "--tables", "king,het",
+          "--threads", t]),
+        ("leogen snp all (KING, F, freq, HWE, GRM)",
+         [*py, "all", "--vcf", str(vcf), "--out-dir", "lg_all", "--threads", t]),
+        ("leogen snp roh (ROH, F_ROH)",
+         [*py, "roh", "--vcf", str(vcf), "--out-dir", "lg_roh"]),
+        ("plink2 --make-king-table",
+         ["plink2", "--vcf", str(vcf), "--max-alleles", "2", "--snps-only",
+          "--make-king-table", "--out", "p2k", *same]),
+        ("plink2 --het", ["plink2", "--vcf", str(vcf), "--max-alleles", "2", "--snps-only",
+                          "--het", "--out", "p2h", *same]),
+        ("plink1.9 --het", ["plink1.9", "--vcf", str(vcf), "--biallelic-only", "strict",
+                            "--snps-only", "--het", "--out", "p1h", *same]),
+        ("plink1.9 --homozyg", ["plink1.9", "--vcf", str(vcf), "--biallelic-only", "strict",
+                                "--snps-only", "--homozyg", "--out", "p1r", *same]),
+        ("bcftools roh -G30 -e GT,-",
+         ["bcftools", "roh", "-G30", "-e", "GT,-", "--threads", t, "-o", "bcf_roh.txt",
+          str(vcf)]),
+    ]
+    if slow:
+        cmds.append(("vcftools --relatedness2",
+                     ["vcftools", "--gzvcf", str(vcf), "--relatedness2", "--out", "vt"]))
+    return cmds
+
+
+def run_timed(cmd, cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one run (GNU time)."""
+    if isinstance(cmd, str):
+        cmd = ["sh", "-c", cmd]
+    tf = cwd / ".time"
+    full = ["/usr/bin/time", "-f", "%e %M %U %S", "-o", str(tf), *cmd]
+    t0 = time.perf_counter()
+    r = subprocess.run(full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr.decode()[-2000:]}")
+    el, kb, us, sy = tf.read_text().split()[-4:]
+    return float(el) if float(el) > 0 else wall, float(kb) / 1024, float(us) + float(sy)
+
+
+def check_agreement(work: Path) -> str:
+    import numpy as np
+    import pandas as pd
+
+    k = pd.read_csv(work / "lg" / "king.tsv", sep="\t")
+    p = pd.read_csv(work / "p2k.kin0", sep="\t")
+    m = k.merge(p, left_on=["id2", "id1"], right_on=["#IID1", "IID2"])
+    h = pd.read_csv(work / "lg" / "het.tsv", sep="\t")
+    q = pd.read_csv(work / "p2h.het", sep="\t")
+    mh = h.merge(q, left_on="sample_id", right_on="#IID")
+    if len(m) != len(k) or len(mh) != len(h):
+        return "pairs/samples differ from plink2"
+    rel = np.abs(m.kinship - m.KINSHIP) / np.maximum(np.abs(m.KINSHIP), 1e-3)
+    return (f"KING vs plink2: max |diff| {np.abs(m.kinship - m.KINSHIP).max():.2g} "
+            f"(max rel {rel.max():.2g}), IBS0 {np.abs(m.ibs0 - m.IBS0).max():.2g}; "
+            f"F vs plink2 --het: max |diff| {np.abs(mh.f_mom - mh.F).max():.2g}; "
+            f"n pairs {len(m)}")
+
+
+def bench(n: int, args) -> str:
+    vcf = Path(args.data_dir) / f"s{n}.vcf.gz"
+    if not vcf.exists():
+        subprocess.run([sys.executable, str(HERE / "make_vcf.py"), "--samples", str(n),
+                        "--snps", str(SIZES.get(n, 150_000)), "--out", str(vcf)], check=True)
+    n_var = int(subprocess.run(f"zcat {vcf} | grep -vc '^#'", shell=True, check=True,
+                               capture_output=True, text=True).stdout)
+    size_gz = vcf.stat().st_size / 2**20
+    work = Path(tempfile.mkdtemp(prefix=f"bench{n}_"))
+    rows = []
+    try:
+        for label, cmd in commands(vcf.resolve(), args.slow, args.threads):
+            slow_tool = label.startswith(("vcftools", "bcftools"))
+            reps = 1 if slow_tool else args.repeats
+            tool = cmd[0] if isinstance(cmd, list) else "zcat"
+            if tool != sys.executable and shutil.which(tool) is None:
+                rows.append((label, None, None, 0))
+                continue
+            load = os.getloadavg()[0]
+            res = [run_timed(cmd, work) for _ in range(reps)]
+            wall = statistics.median(r[0] for r in res)
+            mem = statistics.median(r[1] for r in res)
+            cpu = statistics.median(r[2] for r in res)
+            rows.append((label, wall, mem, reps, load, cpu))
+            print(f"{label:48s} {wall:8.2f} s {cpu:8.2f} cpu-s {mem:8.0f} MB  (n={reps}, "
+                  f"load {load:.1f})", file=sys.stderr)
+        agree = check_agreement(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    ref = {r[0]: r[1] for r in rows}
+    king = ref.get("plink2 --make-king-table")
+    lines = [f"### {n} samples x {n_var:,} variants ({size_gz:.1f} MB bgzipped)", "",
+             f"`python benchmarks/bench_snp.py --sizes {n}` on {os.cpu_count()} cores, "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; median of "
+             f"{args.repeats} runs (bcftools/vcftools: 1 run); `--threads {args.threads}`.", "",
+             "| command | wall (s) | wall vs plink2 KING | CPU (s, user+sys) | peak memory (MB)"
+             " | runs | load avg |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if r[1] is None:
+            lines.append(f"| {r[0]} | not installed | | | | | |")
+            continue
+        ratio = f"{r[1] / king:.2f}x" if king else ""
+        lines.append(f"| {r[0]} | {r[1]:.2f} | {ratio} | {r[5]:.2f} | {r[2]:.0f} | {r[3]} |"
+                     f" {r[4]:.1f} |")
+    lines += ["", f"Agreement in this run: {agree}.", ""]
+    tsv = HERE / f"results_{n}.tsv"
+    tsv.write_text("command\twall_s\tcpu_s\tpeak_mb\truns\tload\n" + "".join(
+        f"{r[0]}\t{r[1]}\t{r[5] if len(r) > 5 else ''}\t{r[2]}\t{r[3]}\t"
+        f"{r[4] if len(r) > 4 else ''}\n" for r in rows))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[500])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--slow", action="store_true", help="also vcftools --relatedness2")
+    ap.add_argument("--data-dir", default=str(HERE / "data"))
+    ap.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    args = ap.parse_args(argv)
+    readme = HERE / "README.md"
+    for n in args.sizes:
+        text = bench(n, args)
+        print(text)
+        if args.no_readme or not readme.exists():
+            continue
+        body = readme.read_text()
+        begin, end = markers(n)
+        if begin in body and end in body:
+            head, rest = body.split(begin, 1)
+            _, tail = rest.split(end, 1)
+            body = f"{head}{begin}\n{text}\n{end}{tail}"
+        else:
+            body = f"{body.rstrip()}\n\n{begin}\n{text}\n{end}\n"
+        readme.write_text(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
