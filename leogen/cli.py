@@ -17,23 +17,32 @@ from leogen import __version__
 from leogen.errors import InputError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_names() -> list[str]:
+    """Subcommand module names (each module registers the command of the same name)."""
+    return sorted(m.name for m in pkgutil.iter_modules(leogen.commands.__path__)
+                  if not m.name.startswith("_"))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or just ``only`` (imports only that module, so a
+    command does not pay for loading the libraries of all the others)."""
     parser = argparse.ArgumentParser(
         prog="leogen",
         description="Conservation genetics and wildlife health for small carnivore populations.",
     )
     parser.add_argument("--version", action="version", version=f"leogen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in sorted(pkgutil.iter_modules(leogen.commands.__path__), key=lambda m: m.name):
-        if mod.name.startswith("_"):
+    for name in command_names():
+        if only is not None and name != only:
             continue
-        module = importlib.import_module(f"leogen.commands.{mod.name}")
-        module.register(sub)
+        importlib.import_module(f"leogen.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in command_names() else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
