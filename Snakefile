@@ -20,6 +20,7 @@ include: "workflow/rules/relatedness.smk"
 include: "workflow/rules/inbreeding.smk"
 include: "workflow/rules/snp.smk"
 include: "workflow/rules/health.smk"
+include: "workflow/rules/monitoring.smk"
 
 
 rule all:

@@ -116,6 +116,7 @@ def final_outputs():
         res("diversity/per_locus.tsv"),
         res("relatedness/pairs.tsv"),
         res("inbreeding/individuals.tsv"),
+        res("monitoring/abundance.tsv"),
     ]
     if HAS_MTDNA:
         out.append(res("species/species.tsv"))

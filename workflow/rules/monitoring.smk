@@ -1,0 +1,72 @@
+# Population monitoring: effective size (LDNe) per year and overall, then abundance per year
+# from the detection histories (capwire, log-linear capture-recapture) and the yearly trend.
+
+
+rule ne:
+    input:
+        genotypes=res("identify/individual_genotypes.tsv"),
+        sample_individual=res("identify/sample_individual.tsv"),
+        samples=SAMPLES_SHEET,
+    output:
+        ne=report(
+            res("monitoring/ne.tsv"),
+            caption="../report/ne.rst",
+            category="7. Monitoring",
+        ),
+    log:
+        log("ne"),
+    benchmark:
+        bench("ne")
+    conda:
+        "../envs/leogen.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_for(1000, 100),
+        runtime=runtime_for(10, 5),
+    params:
+        outdir=out_dir,
+        sex_locus=config["sex_marker"]["locus"],
+    shell:
+        "leogen ne --genotypes {input.genotypes} --by-year"
+        " --sample-individual {input.sample_individual} --samples {input.samples}"
+        " --sex-locus {params.sex_locus} --out-dir {params.outdir} > {log} 2>&1"
+
+
+rule abundance:
+    input:
+        sample_individual=res("identify/sample_individual.tsv"),
+        samples=SAMPLES_SHEET,
+        ne=res("monitoring/ne.tsv"),
+    output:
+        abundance=report(
+            res("monitoring/abundance.tsv"),
+            caption="../report/abundance.rst",
+            category="7. Monitoring",
+        ),
+        history=res("monitoring/detection_history.tsv"),
+        trend=report(
+            res("monitoring/trend.tsv"),
+            caption="../report/trend.rst",
+            category="7. Monitoring",
+        ),
+        trend_test=res("monitoring/trend_test.tsv"),
+    log:
+        log("abundance"),
+    benchmark:
+        bench("abundance")
+    conda:
+        "../envs/leogen.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_for(1000, 50),
+        runtime=runtime_for(10, 5),
+    params:
+        outdir=out_dir,
+        occasion=config["monitoring"]["occasion"],
+        bootstraps=config["monitoring"]["bootstraps"],
+        seed=SEED,
+    shell:
+        "leogen abundance --sample-individual {input.sample_individual}"
+        " --samples {input.samples} --ne {input.ne} --occasion {params.occasion}"
+        " --bootstraps {params.bootstraps} --seed {params.seed}"
+        " --out-dir {params.outdir} > {log} 2>&1"
