@@ -245,6 +245,41 @@ def assign_populations(g: Genotypes, table: pd.DataFrame, column: str, path=None
     return g.with_populations([mapping[s] for s in g.samples])
 
 
+def individual_populations(sample_individual: pd.DataFrame, samples: pd.DataFrame, by: str,
+                           period_years: int = 4) -> pd.DataFrame:
+    """One population per identified animal, from where and when its samples were found.
+
+    ``by='site'``: the site where the animal left most samples (ties: the site of its first
+    sample). ``by='period'``: the period of its first detection, in blocks of
+    ``period_years`` from the first year of the study (e.g. ``2017-2020``): a partition of the
+    animals, so early- and late-detected animals can be compared (He, Ar, F_ST), which
+    tells whether diversity is falling among the animals that joined the population later.
+    ``sample_individual`` has ``sample_id, individual_id``; ``samples`` is the sample sheet.
+    """
+    if by not in ("site", "period"):
+        raise ValueError(f"by must be 'site' or 'period', not {by!r}")
+    if period_years < 1:
+        raise InputError(f"--period-years must be at least 1, got {period_years}")
+    si = sample_individual[["sample_id", "individual_id"]].astype(str)
+    si = si[~si["individual_id"].isin(["", "NA", "nan"])]
+    df = si.merge(samples[["sample_id", "date", "site"]], on="sample_id", how="inner")
+    df = df.sort_values(["individual_id", "date", "sample_id"], kind="stable")
+    if by == "site":
+        counts = df.groupby(["individual_id", "site"], sort=False).size().rename("n").reset_index()
+        first = df.drop_duplicates("individual_id")[["individual_id", "site"]]
+        counts = counts.merge(first.assign(first=1), on=["individual_id", "site"], how="left")
+        counts["first"] = counts["first"].fillna(0)
+        counts = counts.sort_values(["individual_id", "n", "first"], ascending=[True, False, False],
+                                    kind="stable")
+        pop = counts.drop_duplicates("individual_id")[["individual_id", "site"]]
+        return pop.rename(columns={"site": "population"}).reset_index(drop=True)
+    year0 = int(df["date"].dt.year.min())
+    first_year = df.groupby("individual_id", sort=True)["date"].min().dt.year
+    start = year0 + (first_year.to_numpy() - year0) // period_years * period_years
+    labels = [f"{a}-{a + period_years - 1}" for a in start]
+    return pd.DataFrame({"individual_id": first_year.index.to_numpy(), "population": labels})
+
+
 # --------------------------------------------------------------------------- per locus
 def _group_locus_stats(g: Genotypes, mask: np.ndarray, K: int) -> dict:
     sub = g.calls[mask]

@@ -548,3 +548,58 @@ def test_unbiased_he_of_samples_is_unbiased():
     bias_b = (np.array(est_b) - true).mean()
     assert abs(bias_u) < 0.01
     assert bias_b == pytest.approx(-true.mean() / 20, abs=0.01)  # E[He] = (2N-1)/2N He
+
+
+def test_individual_populations_by_site_and_period():
+    from leogen.diversity import individual_populations
+
+    links = pd.DataFrame({
+        "sample_id": ["s1", "s2", "s3", "s4", "s5", "s6", "s7"],
+        "individual_id": ["A", "A", "A", "B", "B", "C", "NA"],
+    })
+    samples = pd.DataFrame({
+        "sample_id": ["s1", "s2", "s3", "s4", "s5", "s6", "s7"],
+        "site": ["X", "Y", "Y", "Z", "X", "X", "Y"],
+        "date": pd.to_datetime(["2017-05-01", "2018-01-01", "2019-01-01", "2020-06-01",
+                                "2019-03-01", "2021-02-01", "2017-01-01"]),
+    })
+    by_site = individual_populations(links, samples, "site")
+    # A: two samples at Y, one at X -> Y; B: one each at X (2019, first) and Z -> X (first)
+    assert dict(zip(by_site["individual_id"], by_site["population"], strict=True)) == {
+        "A": "Y", "B": "X", "C": "X"}
+    by_period = individual_populations(links, samples, "period", period_years=2)
+    # periods from 2017 (the first sample year of an identified animal): 2017-2018, 2019-2020,
+    # 2021-2022; first detections A 2017, B 2019, C 2021
+    assert dict(zip(by_period["individual_id"], by_period["population"], strict=True)) == {
+        "A": "2017-2018", "B": "2019-2020", "C": "2021-2022"}
+
+
+def test_cli_group_by_and_excluded_sex_marker(tmp_path, capsys):
+    from leogen.cli import main as cli
+
+    geno = tmp_path / "g.tsv"
+    rows = ["sample_id\treplicate\tlocus\tallele1\tallele2"]
+    rng = np.random.default_rng(3)
+    ids = [f"L{i}" for i in range(12)]
+    for i in ids:
+        for loc in ("FCA1", "FCA2", "FCA3"):
+            a, b = sorted(rng.choice([100, 102, 104, 106], 2))
+            rows.append(f"{i}\t1\t{loc}\t{a}\t{b}")
+        rows.append(f"{i}\t1\tAMEL\t194\t214")
+    geno.write_text("\n".join(rows) + "\n")
+    links = tmp_path / "si.tsv"
+    links.write_text("sample_id\tindividual_id\n" + "".join(f"s{k}\t{i}\n" for k, i in enumerate(ids)))
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample_id\tsample_type\tdate\tsite\tlat\tlon\n" + "".join(
+        f"s{k}\tscat\t{2017 + k // 4}-01-01\tS{k % 2}\t43.1\t131.2\n" for k in range(12)))
+    out = tmp_path / "out"
+    assert cli(["diversity", "--genotypes", str(geno), "--out-dir", str(out), "--group-by",
+                "period", "--period-years", "1", "--sample-individual", str(links),
+                "--samples", str(sheet), "--permutations", "10", "--bootstraps", "10"]) == 0
+    per_locus = pd.read_csv(out / "per_locus.tsv", sep="\t")
+    assert "AMEL" not in set(per_locus["locus"])
+    pops = pd.read_csv(out / "populations.tsv", sep="\t")
+    assert sorted(set(pops["population"])) == ["2017-2017", "2018-2018", "2019-2019"]
+    assert cli(["diversity", "--genotypes", str(geno), "--out-dir", str(out), "--group-by",
+                "site"]) == 2
+    assert "--group-by needs --sample-individual and --samples" in capsys.readouterr().err

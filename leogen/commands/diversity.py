@@ -29,6 +29,17 @@ def register(subparsers) -> None:
                    help="table mapping individual_id or sample_id to a population")
     p.add_argument("--population-column", default="site", metavar="COL",
                    help="population column of --populations (default: site)")
+    p.add_argument("--exclude-loci", default="AMEL", metavar="LOCI",
+                   help="comma-separated loci to leave out, e.g. the sex marker [%(default)s]")
+    p.add_argument("--group-by", choices=("none", "site", "period"), default="none",
+                   help="populations of identified animals from their samples: the site with "
+                   "most of its samples, or the period of first detection (needs "
+                   "--sample-individual and --samples; written to populations.tsv)")
+    p.add_argument("--sample-individual", metavar="TSV",
+                   help="identify/sample_individual.tsv (for --group-by)")
+    p.add_argument("--samples", metavar="TSV", help="the sample sheet (for --group-by)")
+    p.add_argument("--period-years", type=int, default=4,
+                   help="length of the periods of --group-by period (default 4)")
     p.add_argument("--out-dir", required=True, metavar="DIR")
     p.add_argument("--permutations", type=int, default=1000,
                    help="permutations for pairwise F_ST and LD p-values (default 1000)")
@@ -96,7 +107,27 @@ def run(args) -> int:
         if getattr(args, name) < 0:
             raise InputError(f"--{name.replace('_', '-')} must be >= 0")
     g = read_genotype_file(args.genotypes, args.format)
-    if args.populations:
+    drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()}
+    if drop:
+        keep = np.array([loc not in drop for loc in g.loci], dtype=bool)
+        if not keep.any():
+            raise InputError("no loci left after --exclude-loci", args.genotypes)
+        g = g.subset(loci=keep)
+    groups = None
+    if args.group_by != "none":
+        from leogen.diversity import individual_populations
+        from leogen.sheets import read_samples
+
+        if args.populations:
+            raise InputError("give populations either with --populations or --group-by")
+        if not (args.sample_individual and args.samples):
+            raise InputError("--group-by needs --sample-individual and --samples")
+        links = read_delimited(args.sample_individual, ["sample_id", "individual_id"])
+        groups = individual_populations(links, read_samples(args.samples), args.group_by,
+                                        args.period_years)
+        g = assign_populations(g, groups.assign(_line=0), "population",
+                               args.sample_individual)
+    elif args.populations:
         table = read_delimited(args.populations, [])
         g = assign_populations(g, table, args.population_column, args.populations)
     res = diversity(g, n_permutations=args.permutations, n_bootstraps=args.bootstraps,
@@ -105,6 +136,8 @@ def run(args) -> int:
                     snp_ld_window=args.ld_window, rarefaction=args.rarefaction)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if groups is not None:
+        write_table(groups, out / "populations.tsv")
     for fname, df in zip(OUTPUTS, (res.per_locus, res.summary, res.pairwise_fst, res.ld,
                                    res.allele_freqs), strict=True):
         write_table(df, out / fname)

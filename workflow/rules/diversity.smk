@@ -4,6 +4,8 @@
 rule diversity:
     input:
         genotypes=res("identify/individual_genotypes.tsv"),
+        sample_individual=res("identify/sample_individual.tsv"),
+        samples=SAMPLES_SHEET,
     output:
         per_locus=report(
             res("diversity/per_locus.tsv"),
@@ -37,7 +39,13 @@ rule diversity:
         permutations=config["diversity"]["permutations"],
         bootstraps=config["diversity"]["bootstraps"],
         seed=SEED,
+        group_by=config["diversity"]["group_by"],
+        period_years=config["diversity"]["period_years"],
+        sex_locus=config["sex_marker"]["locus"],
     shell:
         "leogen diversity --genotypes {input.genotypes} --out-dir {params.outdir}"
         " --permutations {params.permutations} --bootstraps {params.bootstraps}"
-        " --seed {params.seed} --plots > {log} 2>&1"
+        " --seed {params.seed} --plots --exclude-loci {params.sex_locus}"
+        " --group-by {params.group_by} --period-years {params.period_years}"
+        " --sample-individual {input.sample_individual} --samples {input.samples}"
+        " > {log} 2>&1"
