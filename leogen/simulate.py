@@ -412,11 +412,14 @@ def alive_matrix(ped: pd.DataFrame, years) -> np.ndarray:
 
 
 def census(ped: pd.DataFrame, p: SimParams) -> pd.DataFrame:
-    """Yearly census: animals alive at some time in the year, and adults among them."""
+    """Yearly census: animals alive at some time in the year, those old enough to leave
+    samples (``min_age_sampled``: the population an abundance estimate from scats refers to),
+    and adults among them."""
     years = np.arange(p.start_year, p.end_year + 1)
     alive = alive_matrix(ped, years)
     age = years[None, :] - ped["birth_year"].to_numpy()[:, None]
     return pd.DataFrame({"year": years, "n_alive": alive.sum(axis=0),
+                         "n_sampleable_age": (alive & (age >= p.min_age_sampled)).sum(axis=0),
                          "n_adults": (alive & (age >= p.adult_age)).sum(axis=0)})
 
 

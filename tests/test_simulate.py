@@ -67,7 +67,7 @@ def test_outputs_follow_the_contract(run):
                                   "ado_rate", "n_amplifications", "n_false_alleles", "fa_rate"],
         "truth/infection.tsv": ["individual_id", "pathogen", "year", "infected",
                                 "exposed_ever"],
-        "truth/census.tsv": ["year", "n_alive", "n_adults"],
+        "truth/census.tsv": ["year", "n_alive", "n_sampleable_age", "n_adults"],
         "genotypes.tsv": ["sample_id", "replicate", "locus", "allele1", "allele2"],
     }
     for name, c in cols.items():
@@ -150,6 +150,8 @@ def test_truth_pedigree_and_kinship_consistent(run):
     y = 2015
     alive = ((ped["birth_year"] <= y) & (ped["death_year"].fillna(9999) >= y)).sum()
     assert census.set_index("year").loc[y, "n_alive"] == alive
+    aged = (((ped["birth_year"] <= y - 1) & (ped["death_year"].fillna(9999) >= y)).sum())
+    assert census.set_index("year").loc[y, "n_sampleable_age"] == aged  # min_age_sampled = 1
     assert census["n_adults"].max() <= 60 and census["n_adults"].tail(10).mean() >= 15
 
 
