@@ -327,18 +327,26 @@ def _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
                     flags.append(("untested", f"{pat}: never tested."))
                 continue
             srow = st.loc[pat]
+            # PCR/flotation detect the agent itself, serology the antibodies: word flags so
+            agent = bool(len(t)) and t["assay"].str.contains("pcr|flotation|culture").all()
             if srow["latest_result"] == "positive":
-                flags.append(("seropositive", f"{pat}: positive at the latest test "
+                flags.append(("seropositive" if not agent else "agent_detected",
+                              f"{pat}: positive at the latest test "
                               f"({_date(srow['last_test'])}, {srow['latest_assay']})."))
             elif srow["ever_positive"]:
-                flags.append(("seropositive", f"{pat}: positive earlier, {srow['latest_result']} "
-                              f"at the latest test ({_date(srow['last_test'])}); antibodies "
-                              "wane, so this is not proof of immunity."))
+                why = ("shedding is intermittent, so a negative test does not rule out infection"
+                       if agent else "antibodies wane, so this is not proof of immunity")
+                flags.append(("seropositive" if not agent else "agent_detected",
+                              f"{pat}: positive earlier, {srow['latest_result']} at the latest "
+                              f"test ({_date(srow['last_test'])}); {why}."))
             if srow["seroconversion"]:
-                flags.append(("seroconversion", f"{pat}: seroconversion (negative then positive, "
-                              f"same assay and cut-off) on {_date(srow['seroconversion_date'])}."))
+                what = ("new detection (negative then positive, same assay)" if agent else
+                        "seroconversion (negative then positive, same assay and cut-off)")
+                flags.append(("seroconversion", f"{pat}: {what} on "
+                              f"{_date(srow['seroconversion_date'])}."))
             if srow["reversion"]:
-                flags.append(("reversion", f"{pat}: reversion (positive then negative) on "
+                what = ("no longer detected" if agent else "reversion")
+                flags.append(("reversion", f"{pat}: {what} (positive then negative) on "
                               f"{_date(srow['reversion_date'])}."))
             pcr = t[t["assay"].str.contains("pcr") & (t["result"] == "positive")]
             if pat.upper() == "CDV" and len(pcr):

@@ -442,3 +442,20 @@ def test_period_all_and_coarser_grid(tmp_path):
     assert w["dataGeneralizations"].str.contains("50 km x 50 km").all()
     lat = w["latitude"].dropna()
     assert (lat.round(2) == lat).all() and abs(lat.iloc[0] - 43.1) < 0.25   # 2 decimals
+
+
+def test_pcr_history_is_not_called_seroconversion(tmp_path):
+    """A negative-then-positive PCR series is a new detection of the agent, not serology."""
+    d = tmp_path / "in"
+    write_fixture(d, evil=False)
+    with open(d / "screening.tsv", "a") as fh:
+        fh.write("\tA03\t2020-01-10\tT_gondii\tpcr\tnegative\t\t\t\t\t\n"
+                 "\tA03\t2021-01-10\tT_gondii\tpcr\tpositive\t\t\t\t\t\n")
+    header = (d / "screening.tsv").read_text().splitlines()[0].split("\t")
+    assert len(header) == 11, header  # the rows above match the fixture's columns
+    out = tmp_path / "out"
+    assert main(_args(d, out)) == 0
+    page = _animal_page(out, "A03").read_text()
+    assert "T_gondii: new detection (negative then positive, same assay)" in page
+    assert "T_gondii: seroconversion" not in page
+    assert "CDV: seroconversion" in _animal_page(out, "A02").read_text()
