@@ -169,6 +169,17 @@ class Genotypes:
         max_a = max((len(a) for a in self.alleles), default=0)
         return np.asarray(self.to_allel().count_alleles(max_allele=max(max_a - 1, 0)))
 
+    def allele_frequencies(self) -> np.ndarray:
+        """Allele frequencies per locus over typed genotypes, (n_loci, max_alleles).
+
+        Rows of loci typed in no sample are all 0.
+        """
+        counts = self.allele_counts().astype(float)
+        if counts.ndim != 2 or counts.shape[1] == 0:
+            counts = np.zeros((self.n_loci, 1))
+        n = counts.sum(axis=1, keepdims=True)
+        return np.where(n > 0, counts / np.maximum(n, 1), 0.0)
+
     # ----------------------------------------------------------- subsetting
     def subset(self, samples=None, loci=None) -> Genotypes:
         """Genotypes for a selection (boolean mask or integer indices) of samples/loci.

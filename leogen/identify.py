@@ -541,7 +541,7 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
             er = er[er["basis"] == "consensus"]
         er = er[er["sample_id"].isin(set(g.samples))]
         id_loci = g.loci != sex_locus
-        he = 1 - np.nansum(_freqs(g.subset(loci=id_loci)) ** 2, axis=1)
+        he = 1 - np.sum(g.subset(loci=id_loci).allele_frequencies() ** 2, axis=1)
         k, auto_table = auto_max_mismatches(er, he, min_het, min_hom, alpha, seed)
     if not 0 < max_pid_sib <= 1:
         raise InputError(f"--max-pid-sib {max_pid_sib} is out of range (expected 0 to 1)")
@@ -553,11 +553,4 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
 
 
 def _allele_freq_list(g: Genotypes) -> list:
-    counts = g.allele_counts().astype(float)
-    return [c[c > 0] / c.sum() if c.sum() else np.zeros(0) for c in counts]
-
-
-def _freqs(g: Genotypes) -> np.ndarray:
-    counts = g.allele_counts().astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return counts / counts.sum(axis=1, keepdims=True)
+    return [f[f > 0] for f in g.allele_frequencies()]

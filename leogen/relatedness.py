@@ -92,13 +92,9 @@ class AlleleFreqs:
 
 def allele_frequencies(g: Genotypes) -> AlleleFreqs:
     """Allele frequencies of the typed genotypes of all samples in ``g``."""
-    counts = g.allele_counts().astype(float) if g.n_loci else np.zeros((0, 1))
-    if counts.ndim != 2 or counts.shape[1] == 0:
-        counts = np.zeros((g.n_loci, 1))
-    n = counts.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        freqs = np.where(n[:, None] > 0, counts / np.maximum(n, 1)[:, None], 0.0)
-    return AlleleFreqs(freqs, n.astype(int), f"the {g.n_samples} genotyped individuals")
+    n_typed = 2 * (~g.missing()).sum(axis=0)
+    return AlleleFreqs(g.allele_frequencies(), n_typed.astype(int),
+                       f"the {g.n_samples} genotyped individuals")
 
 
 def read_allele_freqs(path, g: Genotypes) -> AlleleFreqs:
