@@ -325,7 +325,7 @@ def _reindex_loci(sizes: np.ndarray, loci, target_loci) -> np.ndarray:
 
 def run(genotypes_path, samples_path, species_path=None, min_het=2, min_hom=3,
         sex_locus="AMEL", x_allele=214, y_allele=194, reference_genotypes=None,
-        links=None, reference_types=REFERENCE_TYPES) -> dict:
+        links=None, reference_types=REFERENCE_TYPES, genotype_no_sequence=True) -> dict:
     """The ``leogen consensus`` step: read inputs, call consensus, QI, error rates and sex.
 
     Returns ``consensus`` (Replicates with replicate id 'consensus', target samples only),
@@ -523,8 +523,25 @@ def run(genotypes_path, samples_path, species_path=None, min_het=2, min_hom=3,
     for col in ("n_het_amplifications", "n_dropouts", "n_amplifications", "n_false_alleles"):
         q[col] = q[col].astype("Int64")
     tables["quality"] = q
-    out_reps = Replicates(cons.genotypes.calls[:, :, None, :], np.ones(
-        (sub.n_samples, sub.n_loci, 1), bool), sub.samples, sub.loci, sub.alleles,
-        np.full((sub.n_samples, sub.n_loci, 1), "consensus", dtype=object))
+    calls = cons.genotypes.calls
+    samples = sub.samples
+    unverified = status.reindex(reps.samples).to_numpy() == "no_sequence"
+    if genotype_no_sequence and unverified.any():
+        # A scat whose barcode failed is still genotyped (same thresholds), so that
+        # `leogen identify --species` can attach it to an animal it matches strongly; it is
+        # kept out of the error rates above, which use species-verified samples only.
+        u = np.flatnonzero(unverified)
+        sub_u = Replicates(reps.calls[u], reps.attempted[u], reps.samples[u], reps.loci,
+                           reps.alleles, reps.replicate_ids[u])
+        cons_u = call_consensus(sub_u, min_het, min_hom)
+        calls = np.concatenate([calls, cons_u.genotypes.calls], axis=0)
+        samples = np.concatenate([samples, sub_u.samples])
+        typed_u = (cons_u.genotypes.calls[:, id_loci, 0] >= 0).sum(axis=1)
+        rows = q["sample_id"].isin(sub_u.samples)
+        q.loc[rows, "n_loci_typed"] = pd.Series(typed_u, index=sub_u.samples).reindex(
+            q.loc[rows, "sample_id"]).to_numpy()
+    out_reps = Replicates(calls[:, :, None, :], np.ones(calls.shape[:2] + (1,), bool),
+                          samples, sub.loci, sub.alleles,
+                          np.full(calls.shape[:2] + (1,), "consensus", dtype=object))
     tables["consensus"] = out_reps
     return tables

@@ -30,8 +30,10 @@ first (they anchor groups), then by decreasing number of typed loci, date and sa
 
 Unassigned samples never bridge groups. Statuses in ``sample_individual.tsv``: ``matched``
 (in an individual with other samples), ``unique`` (an individual of one sample),
-``ambiguous``, ``weak_match``, ``insufficient_loci``, ``no_consensus`` (in the sheet but not
-in the consensus: excluded by the species check or not genotyped).
+``ambiguous``, ``weak_match``, ``insufficient_loci``, ``unverified_no_match`` (a scat without
+a species barcode that matches no known animal strongly: it may be another species, so it
+founds no individual), ``no_consensus`` (in the sheet but not in the consensus: excluded by
+the species check or not genotyped).
 
 **k = auto**: from the mismatches expected between two samples of one animal. The
 probability that a multiple-tubes consensus is wrong (typed but not the true genotype) is
@@ -142,14 +144,17 @@ def dropout_like(g: Genotypes, loci, i: np.ndarray, j: np.ndarray) -> np.ndarray
 
 # --------------------------------------------------------------------------- grouping
 def group_samples(codes: np.ndarray, pairs: pd.DataFrame, order: np.ndarray,
-                  max_mismatches: int, min_loci: int) -> tuple[np.ndarray, np.ndarray, list]:
+                  max_mismatches: int, min_loci: int,
+                  unverified: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list]:
     """Greedy deterministic grouping (module docstring).
 
     ``pairs``: matching pairs (i, j) with a boolean ``strong`` column (enough agreeing,
     informative loci to join a group; weak matches only count for ambiguity). ``order``:
     indices of the eligible samples in visiting order. Returns group per sample (-1 none),
     status per sample ('grouped', 'ambiguous', 'weak_match' or '' when not visited) and,
-    per sample, the candidate groups of an unassigned sample.
+    per sample, the candidate groups of an unassigned sample. ``unverified`` marks samples
+    whose species is not confirmed (failed barcode): they may join a group but never found
+    one (status 'unverified_no_match').
     """
     n = codes.shape[0]
     strong_p = pairs["strong"].to_numpy() if "strong" in pairs else np.ones(len(pairs), bool)
@@ -169,6 +174,9 @@ def group_samples(codes: np.ndarray, pairs: pd.DataFrame, order: np.ndarray,
         gs = np.unique(group[nb])
         gs = gs[gs >= 0]
         if gs.size == 0:
+            if unverified is not None and unverified[s]:
+                status[s] = "unverified_no_match"
+                continue
             group[s] = len(members)
             members.append([s])
             status[s] = "grouped"
@@ -325,10 +333,13 @@ def occasion_labels(dates: pd.Series, occasion: str) -> tuple[np.ndarray, np.nda
 def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: int = 8,
              sex_locus: str = "AMEL", x_allele: int = 214, y_allele: int = 194,
              occasion: str = "year", id_prefix: str = "LEO",
-             anchor_types=ANCHOR_TYPES, max_pid_sib: float = 0.01) -> dict:
+             anchor_types=ANCHOR_TYPES, max_pid_sib: float = 0.01,
+             unverified_species=()) -> dict:
     """Match samples into individuals; returns the output tables (see module docstring).
 
     ``g``: consensus genotypes (one per sample); ``sheet``: the sample sheet (read_samples).
+    ``unverified_species``: ids of samples whose species is not confirmed (no barcode); they
+    are visited last and can only join an animal they match strongly.
     """
     from leogen.consensus import combine_genotypes, sex_from_genotype
     from leogen.identity import pid_per_locus, pid_summary, pid_table
@@ -341,9 +352,10 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: i
     stype = info["sample_type"].reindex(g.samples).to_numpy(dtype=str)
     date = pd.to_datetime(info["date"].reindex(g.samples)).to_numpy()
     anchor = np.isin(stype, list(anchor_types))
-    order_df = pd.DataFrame({"k": np.arange(g.n_samples), "anchor": ~anchor, "nt": -n_typed,
-                             "date": date, "id": g.samples})
-    order = order_df[eligible].sort_values(["anchor", "nt", "date", "id"],
+    unverified = np.isin(g.samples, list(unverified_species))
+    order_df = pd.DataFrame({"k": np.arange(g.n_samples), "unverified": unverified,
+                             "anchor": ~anchor, "nt": -n_typed, "date": date, "id": g.samples})
+    order = order_df[eligible].sort_values(["unverified", "anchor", "nt", "date", "id"],
                                            na_position="last", kind="stable")["k"].to_numpy()
     pairs = match_pairs(codes, max_mismatches, min_loci)
     # evidence of a match: PIDsib over the loci at which the two samples agree
@@ -355,7 +367,8 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: i
     strong = (pairs["pid_sib_matched"] <= max_pid_sib) & (
         pairs["n_compared"] - pairs["n_mismatches"] >= min_loci)
     pairs["strong"] = strong.to_numpy()
-    group, status, cands = group_samples(codes, pairs, order, max_mismatches, min_loci)
+    group, status, cands = group_samples(codes, pairs, order, max_mismatches, min_loci,
+                                         unverified)
     # individual ids: by first date, then smallest sample id
     gs = np.flatnonzero(group >= 0)
     gdf = pd.DataFrame({"group": group[gs], "date": date[gs], "id": g.samples[gs]})
@@ -387,7 +400,8 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: i
     pid_sib_best = best["pid_sib"].reindex(np.arange(g.n_samples)).to_numpy(dtype=float)
     size = np.bincount(group[gs], minlength=max(len(first), 1)) if len(gs) else np.zeros(1, int)
     st = np.where(~eligible, "insufficient_loci",
-                  np.where(np.isin(status, ["ambiguous", "weak_match"]), status,
+                  np.where(np.isin(status, ["ambiguous", "weak_match", "unverified_no_match"]),
+                           status,
                            np.where(group >= 0, np.where(size[np.maximum(group, 0)] > 1,
                                                          "matched", "unique"), "")))
     cand_ids = [",".join(sorted(gid[c] for c in cs)) for cs in cands]
@@ -489,8 +503,14 @@ def mark_inp(captures: pd.DataFrame) -> str:
 
 def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasion="year",
         sex_locus="AMEL", x_allele=214, y_allele=194, error_rates=None, min_het=2,
-        min_hom=3, alpha=0.01, id_prefix="LEO", seed=1, max_pid_sib=0.01) -> dict:
-    """The ``leogen identify`` step: read consensus and sheet, choose k, match, tabulate."""
+        min_hom=3, alpha=0.01, id_prefix="LEO", seed=1, max_pid_sib=0.01,
+        quality=None) -> dict:
+    """The ``leogen identify`` step: read consensus and sheet, choose k, match, tabulate.
+
+    ``quality``: the consensus step's quality.tsv (default: beside the consensus file);
+    samples it lists with status ``no_sequence`` (scats whose barcode failed) may only join
+    an animal they match strongly.
+    """
     from pathlib import Path
 
     from leogen.consensus import check_samples_known
@@ -545,8 +565,15 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
         k, auto_table = auto_max_mismatches(er, he, min_het, min_hom, alpha, seed)
     if not 0 < max_pid_sib <= 1:
         raise InputError(f"--max-pid-sib {max_pid_sib} is out of range (expected 0 to 1)")
+    q_path = Path(quality) if quality else Path(consensus_path).parent / "quality.tsv"
+    unverified = ()
+    if q_path.exists():
+        qt = read_delimited(q_path, ["sample_id", "status"])
+        unverified = tuple(qt.loc[qt["status"] == "no_sequence", "sample_id"])
+    elif quality:
+        raise InputError("file not found", q_path)
     out = identify(g, sheet, k, min_loci, sex_locus, x_allele, y_allele, occasion, id_prefix,
-                   max_pid_sib=max_pid_sib)
+                   max_pid_sib=max_pid_sib, unverified_species=unverified)
     out["max_mismatches"] = k
     out["auto_table"] = auto_table
     return out

@@ -356,6 +356,46 @@ def test_truth_recovery_example(tmp_path):
 
 
 @pytest.mark.slow
+def test_truth_recovery_bundled_example(tmp_path):
+    """The bundled example (seed 2): scats whose barcode failed are still genotyped and join
+    their animal, so nearly all leopard samples are identified, all correctly."""
+    d, r = _run_pipeline(tmp_path, {"n_snps": 0}, 2)
+    correct, assigned = _check_truth(d, r)
+    assert correct == 1.0
+    assert assigned >= 0.95
+    q = pd.read_csv(r / "consensus" / "quality.tsv", sep="\t")
+    no_seq = set(q.loc[q["status"] == "no_sequence", "sample_id"])
+    si = pd.read_csv(r / "identify" / "sample_individual.tsv", sep="\t")
+    rescued = si[si["sample_id"].isin(no_seq) & si["individual_id"].notna()]
+    assert len(no_seq) > 0 and len(rescued) > 0
+    # they have a consensus but stay out of the error-rate estimates
+    cons = pd.read_csv(r / "consensus" / "consensus.tsv", sep="\t")
+    assert no_seq <= set(cons["sample_id"])
+    ers = pd.read_csv(r / "consensus" / "error_rates_sample.tsv", sep="\t")
+    assert not no_seq & set(ers["sample_id"])
+
+
+def test_unverified_species_joins_but_never_founds():
+    rng = np.random.default_rng(11)
+    samples, rows = _planted(rng)
+    newcomer = _animal(rng)
+    samples["NEW"] = newcomer
+    rows = list(rows) + [("NEW", "scat", "2021-06-01")]
+    g, sheet = _geno(samples), _sheet(rows)
+    # A1_1 has no barcode but matches animal A1; NEW has none and matches nobody
+    out = identify(g, sheet, max_mismatches=1, min_loci=8,
+                   unverified_species=("A1_1", "NEW"))
+    si = out["sample_individual"].set_index("sample_id")
+    assert si.loc["A1_1", "individual_id"] == si.loc["A1_0", "individual_id"]
+    assert si.loc["A1_1", "status"] == "matched"
+    assert si.loc["NEW", "status"] == "unverified_no_match"
+    assert pd.isna(si.loc["NEW", "individual_id"])
+    # verified, the same newcomer founds an individual of its own
+    si2 = identify(g, sheet, max_mismatches=1, min_loci=8)["sample_individual"]
+    assert si2.set_index("sample_id").loc["NEW", "status"] == "unique"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("seed, params", [
     (2, {"n_snps": 0, "ado_scat": 0.3, "fa_scat": 0.05, "fail_scat": 0.2}),
     (3, {"n_snps": 0, "ado_scat": 0.3, "fa_scat": 0.06, "fail_scat": 0.2}),

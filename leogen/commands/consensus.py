@@ -15,8 +15,11 @@ def register(subparsers) -> None:
                     "2004) per locus and per sample, and sex from the sex marker.")
     p.add_argument("--genotypes", required=True, help="replicate long table (genotypes.tsv)")
     p.add_argument("--samples", required=True, help="sample sheet (samples.tsv)")
-    p.add_argument("--species", help="species.tsv of `leogen species`: only status 'target' "
-                                     "samples get a consensus")
+    p.add_argument("--species", help="species.tsv of `leogen species`: 'target' samples get "
+                                     "a consensus; so do 'no_sequence' scats (failed barcode), "
+                                     "kept out of the error rates, unless --exclude-no-sequence")
+    p.add_argument("--exclude-no-sequence", action="store_true",
+                   help="give scats without a barcode no consensus at all")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--min-het-reps", type=int, default=2,
                    help="replicates in which each allele of a heterozygote must be seen "
@@ -42,7 +45,8 @@ def main(args) -> int:
     from leogen.io.longtable import write_long
 
     t = run(args.genotypes, args.samples, args.species, args.min_het_reps, args.min_hom_reps,
-            args.sex_locus, args.x_allele, args.y_allele, args.reference_genotypes, args.links)
+            args.sex_locus, args.x_allele, args.y_allele, args.reference_genotypes, args.links,
+            genotype_no_sequence=not args.exclude_no_sequence)
     out = Path(args.out_dir)
     write_long(t["consensus"], out / "consensus.tsv")
     for name in ("quality", "error_rates_locus", "error_rates_sample", "error_rates_type"):

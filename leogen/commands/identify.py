@@ -42,6 +42,9 @@ def register(subparsers) -> None:
     p.add_argument("--y-allele", type=int, default=194)
     p.add_argument("--id-prefix", default="LEO", help="prefix of individual ids [%(default)s]")
     p.add_argument("--seed", type=int, default=1, help="seed of the auto-k simulation")
+    p.add_argument("--quality", help="quality.tsv of `leogen consensus` (default: beside "
+                   "--consensus): scats listed as no_sequence only join animals they match "
+                   "strongly and never found a new one")
     p.set_defaults(func=main)
 
 
@@ -52,7 +55,8 @@ def main(args) -> int:
 
     t = run(args.consensus, args.samples, args.max_mismatches, args.min_loci, args.occasion,
             args.sex_locus, args.x_allele, args.y_allele, args.error_rates, args.min_het_reps,
-            args.min_hom_reps, args.alpha, args.id_prefix, args.seed, args.max_pid_sib)
+            args.min_hom_reps, args.alpha, args.id_prefix, args.seed, args.max_pid_sib,
+            args.quality)
     out = Path(args.out_dir)
     for name in ("sample_individual", "individuals", "captures", "pid", "pid_summary"):
         write_table(t[name], out / f"{name}.tsv")
