@@ -4,6 +4,7 @@
 rule identify:
     input:
         consensus=res("consensus/consensus.tsv"),
+        quality=res("consensus/quality.tsv"),
         samples=SAMPLES_SHEET,
     output:
         sample_individual=report(
@@ -39,7 +40,8 @@ rule identify:
         min_loci=config["identify"]["min_loci"],
         occasion=config["identify"]["occasion"],
     shell:
-        "leogen identify --consensus {input.consensus} --samples {input.samples}"
+        "leogen identify --consensus {input.consensus} --quality {input.quality}"
+        " --samples {input.samples}"
         " --out-dir {params.outdir} --max-mismatches {params.max_mismatches}"
         " --min-loci {params.min_loci} --occasion {params.occasion} > {log} 2>&1"
 
