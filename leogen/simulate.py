@@ -63,6 +63,7 @@ from leogen.pedigree import (
     kinship_matrix,
     kinship_pairs,
     relationship_matrix,
+    topological_order,
 )
 
 TARGET_SPECIES = "Panthera_pardus"
@@ -169,6 +170,10 @@ class SimParams:
     scat_pcr: dict = field(default_factory=lambda: dict(DEFAULT_SCAT_PCR))
     scat_pcr_fraction: float = 0.3
     p_equivocal: float = 0.03
+    # camera traps
+    n_camera_stations: int = 6
+    camera_fraction: float = 0.4
+    camera_rate: float = 2.0
 
     # ---------------------------------------------------------------- building
     @classmethod
@@ -231,7 +236,7 @@ class SimParams:
             if getattr(self, key) < 1:
                 bad(key, "must be at least 1")
         for key in ("n_captured", "n_snps", "min_age_sampled", "founder_max_age",
-                    "mtdna_max_trim"):
+                    "mtdna_max_trim", "n_camera_stations"):
             if getattr(self, key) < 0:
                 bad(key, "must not be negative")
         if self.n_loci > len(LOCUS_NAMES):
@@ -252,7 +257,8 @@ class SimParams:
                  "frac_tetranucleotide", "p_never_sampled", "other_species_fraction",
                  "p_recapture", "ado_scat", "fa_scat", "fail_scat", "ado_blood", "fa_blood",
                  "fail_blood", "other_felid_amplification", "other_canid_amplification",
-                 "mtdna_error_rate", "mtdna_fail_scat", "scat_pcr_fraction", "p_equivocal")
+                 "mtdna_error_rate", "mtdna_fail_scat", "scat_pcr_fraction", "p_equivocal",
+                 "camera_fraction")
         for key in probs:
             v = getattr(self, key)
             if not (0.0 <= v <= 1.0) or math.isnan(v):
@@ -261,7 +267,7 @@ class SimParams:
             bad("other_species_fraction", "must be below 1")
         for key in ("sire_weight_sd", "founder_dirichlet_alpha", "quality_beta_a",
                     "quality_beta_b", "scat_rate", "scat_rate_shape", "home_range_sd_km",
-                    "genome_length_cm", "ancestral_switch_per_morgan"):
+                    "genome_length_cm", "ancestral_switch_per_morgan", "camera_rate"):
             v = getattr(self, key)
             if not v >= 0 or math.isnan(v):
                 bad(key, "must not be negative")
@@ -1104,6 +1110,153 @@ def screening_tests(samples: pd.DataFrame, infection: pd.DataFrame, p: SimParams
                                                         kind="stable").reset_index(drop=True)
 
 
+# ====================================================================== monitoring truth
+def equivalent_generations(sire_idx, dam_idx) -> np.ndarray:
+    """Equivalent complete generations of every animal (Maignel, Boichard & Verrier 1996):
+    t_i = sum over known ancestors of (1/2)^g, g = generations back; founders 0. Recursively
+    t_i = (t_sire + 1) / 2 + (t_dam + 1) / 2, a missing parent contributing 0."""
+    s, d = np.asarray(sire_idx), np.asarray(dam_idx)
+    t = np.zeros(s.size)
+    for i in topological_order(s, d):
+        t[i] = (0.5 * (t[s[i]] + 1.0) if s[i] >= 0 else 0.0) + \
+            (0.5 * (t[d[i]] + 1.0) if d[i] >= 0 else 0.0)
+    return t
+
+
+def individual_delta_f(f: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Individual increase in inbreeding (Gutierrez, Cervantes, Molina, Valera & Goyache 2008,
+    Genet Sel Evol 40:359): dF_i = 1 - (1 - F_i)^(1 / (t_i - 1)); NaN where t_i <= 1."""
+    f, t = np.asarray(f, float), np.asarray(t, float)
+    out = np.full(f.size, np.nan)
+    ok = t > 1.0
+    out[ok] = 1.0 - (1.0 - f[ok]) ** (1.0 / (t[ok] - 1.0))
+    return out
+
+
+def true_ne(ped: pd.DataFrame, f: np.ndarray, years, study_years=None) -> pd.DataFrame:
+    """Realised (inbreeding) effective size from the pedigree, per year and over the study.
+
+    Ne = 1 / (2 mean dF_i) over the animals alive in the year (or in any study year, row
+    ``all``) with more than one equivalent complete generation (Gutierrez et al. 2008, 2009:
+    the individual increase in inbreeding, dF_i above; Ne = 1/(2 dF), Falconer & Mackay 1996
+    eq. 4.2). NA where no animal is informative or mean dF_i <= 0.
+    Columns: period, n_alive, n_informative, mean_f, mean_equivalent_generations,
+    mean_delta_f, ne.
+    """
+    s, d = parent_idx(ped)
+    t = equivalent_generations(s, d)
+    dfi = individual_delta_f(f, t)
+    years = np.asarray(years)
+    alive = alive_matrix(ped, years)
+    cols = [alive[:, k] for k in range(years.size)]
+    labels = [str(y) for y in years]
+    if study_years is not None:
+        cols.append(alive_matrix(ped, np.asarray(study_years)).any(axis=1))
+        labels.append("all")
+    rows = []
+    for lab, a in zip(labels, cols, strict=True):
+        inf = a & np.isfinite(dfi)
+        mdf = float(dfi[inf].mean()) if inf.any() else np.nan
+        rows.append({"period": lab, "n_alive": int(a.sum()), "n_informative": int(inf.sum()),
+                     "mean_f": float(f[a].mean()) if a.any() else np.nan,
+                     "mean_equivalent_generations": float(t[a].mean()) if a.any() else np.nan,
+                     "mean_delta_f": mdf,
+                     "ne": 1.0 / (2.0 * mdf) if mdf > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
+def camera_stations(p: SimParams, seed) -> pd.DataFrame:
+    """``n_camera_stations`` camera stations spread along the sampling transect."""
+    rng = np.random.default_rng(seed)
+    n = p.n_camera_stations
+    t = (np.arange(n) + rng.uniform(0.3, 0.7, n)) / max(n, 1)
+    off = rng.normal(0.0, 0.08, n)
+    lat = np.clip(p.lat_min + (t + off) * (p.lat_max - p.lat_min), p.lat_min, p.lat_max)
+    lon = np.clip(p.lon_min + (t - off) * (p.lon_max - p.lon_min), p.lon_min, p.lon_max)
+    return pd.DataFrame({"station": [f"CAM{i + 1:02d}" for i in range(n)], "lat": lat,
+                         "lon": lon})
+
+
+def camera_detections(ped: pd.DataFrame, samples: pd.DataFrame, stations: pd.DataFrame,
+                      p: SimParams, seed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Camera-trap detections of a subset of the animals; returns (detections, aliases).
+
+    A share ``camera_fraction`` of the animals is photographable (coat pattern readable);
+    each is photographed Poisson(``camera_rate``) times per study year in which it is alive
+    and at least ``min_age_sampled`` old, at a station drawn by the Gaussian home-range
+    weights (``home_range_sd_km``) around the mean position of its scats (or a random point
+    on the transect if it left none), on a random day of the year within the sample sheet's
+    date range (so detections fall inside the study period). Detections: ``date, station,
+    individual_id`` (camera id ``CT-01``, ... in order of first detection), ``lat, lon``;
+    aliases: ``camera_id, individual_id`` (the true animal id).
+    """
+    rng = np.random.default_rng(seed)
+    det_cols = ["date", "station", "individual_id", "lat", "lon"]
+    empty = (pd.DataFrame(columns=det_cols), pd.DataFrame(columns=["camera_id", "individual_id"]))
+    years = np.arange(p.end_year - p.study_years + 1, p.end_year + 1)
+    age = years[None, :] - ped["birth_year"].to_numpy()[:, None]
+    eligible = alive_matrix(ped, years) & (age >= p.min_age_sampled)
+    n = len(ped)
+    photo = rng.random(n) < p.camera_fraction
+    counts = rng.poisson(p.camera_rate * (eligible & photo[:, None]))
+    if len(stations) == 0 or counts.sum() == 0:
+        return empty
+    ids = ped["individual_id"].to_numpy()
+    leo = samples[samples["individual_id"].notna()]
+    mean_xy = leo.groupby("individual_id")[["lat", "lon"]].mean()
+    tt = rng.uniform(0.0, 1.0, n)
+    centres = pd.DataFrame({"lat": p.lat_min + tt * (p.lat_max - p.lat_min),
+                            "lon": p.lon_min + tt * (p.lon_max - p.lon_min)}, index=ids)
+    have = centres.index.isin(mean_xy.index)
+    centres.loc[have, ["lat", "lon"]] = mean_xy.loc[centres.index[have]].to_numpy()
+    w = site_weights(centres.reset_index(drop=True), stations, p.home_range_sd_km)
+    ind, yr = np.nonzero(counts)
+    reps = counts[ind, yr]
+    ind, yr = np.repeat(ind, reps), np.repeat(yr, reps)
+    st = np.array([rng.choice(len(stations), p=w[i]) for i in ind], dtype=np.int64)
+    dates = pd.to_datetime(samples["date"])
+    lo_all, hi_all = dates.min(), dates.max()
+    y = years[yr]
+    lo = np.maximum(pd.to_datetime(pd.Series(y.astype(str)) + "-01-01").to_numpy(),
+                    lo_all.to_datetime64())
+    hi = np.minimum(pd.to_datetime(pd.Series(y.astype(str)) + "-12-31").to_numpy(),
+                    hi_all.to_datetime64())
+    span = ((hi - lo) / np.timedelta64(1, "D")).astype(np.int64) + 1
+    day = np.floor(rng.random(ind.size) * np.maximum(span, 1)).astype(np.int64)
+    day_dates = pd.Series(lo + day.astype("timedelta64[D]")).dt.strftime("%Y-%m-%d")
+    det = pd.DataFrame({"date": day_dates.to_numpy(), "station": stations["station"].to_numpy()[st],
+                        "true_id": ids[ind], "lat": stations["lat"].to_numpy()[st],
+                        "lon": stations["lon"].to_numpy()[st]})
+    det = det.sort_values(["date", "station", "true_id"], kind="stable").reset_index(drop=True)
+    order = pd.unique(det["true_id"])
+    width = max(2, len(str(order.size)))
+    cam = {a: f"CT-{k + 1:0{width}d}" for k, a in enumerate(order)}
+    det["individual_id"] = det["true_id"].map(cam)
+    aliases = pd.DataFrame({"camera_id": [cam[a] for a in order], "individual_id": order})
+    return det[det_cols], aliases
+
+
+def genetic_camera_aliases(aliases_true: pd.DataFrame, samples_truth: pd.DataFrame,
+                           sample_individual: pd.DataFrame) -> pd.DataFrame:
+    """Alias table ``camera_id, individual_id`` with GENETIC ids, for ``leogen abundance
+    --aliases`` on simulated data: each true animal gets the genetic id most of its samples
+    were assigned (``identify/sample_individual.tsv``; ties: the first id in sort order);
+    camera ids of animals never identified genetically are left out (their camera rows
+    must be dropped from the detection sheet, as ``leogen abundance`` rejects unknown ids).
+    """
+    si = sample_individual[["sample_id", "individual_id"]].rename(
+        columns={"individual_id": "genetic_id"})
+    si = si[si["genetic_id"].notna() & ~si["genetic_id"].astype(str).isin(["", "NA"])]
+    m = samples_truth[["sample_id", "individual_id"]].dropna().merge(si, on="sample_id")
+    counts = m.groupby(["individual_id", "genetic_id"]).size().reset_index(name="n")
+    counts = counts.sort_values(["individual_id", "n", "genetic_id"],
+                                ascending=[True, False, True], kind="stable")
+    best = counts.drop_duplicates("individual_id").set_index("individual_id")["genetic_id"]
+    out = aliases_true[["camera_id"]].assign(
+        individual_id=aliases_true["individual_id"].map(best))
+    return out.dropna().reset_index(drop=True)
+
+
 # ============================================================================ driver
 def _fmt_coord(x) -> list[str]:
     return [f"{v:.5f}" for v in x]
@@ -1119,7 +1272,7 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
     out = Path(out_dir)
     truth = out / "truth"
-    ss = np.random.SeedSequence(int(seed)).spawn(13)
+    ss = np.random.SeedSequence(int(seed)).spawn(15)
 
     ped = simulate_pedigree(p, ss[0])
     s, d = parent_idx(ped)
@@ -1181,6 +1334,10 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     infection = simulate_infection(ped, f, p, ss[8])
     screening = screening_tests(samples, infection, p, ss[12])
 
+    # camera traps
+    stations = camera_stations(p, ss[13])
+    cam_det, cam_alias = camera_detections(ped, samples, stations, p, ss[14])
+
     # ------------------------------------------------------------------ write inputs
     sheet = pd.DataFrame({
         "sample_id": samples["sample_id"], "sample_type": samples["sample_type"],
@@ -1195,6 +1352,8 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     write_table(screening, out / "screening.tsv")
     write_fasta(bars, out / "mtdna.fasta")
     write_fasta(reference, out / "mtdna_reference.fasta")
+    write_table(cam_det.assign(lat=_fmt_coord(cam_det["lat"]), lon=_fmt_coord(cam_det["lon"])),
+                out / "camera_traps.tsv")
 
     # ------------------------------------------------------------------- write truth
     sampled = np.zeros(len(ped), bool)
@@ -1226,6 +1385,11 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     write_table(pd.DataFrame({"individual_id": ped["individual_id"], "mt_haplotype":
                               [f"{TARGET_SPECIES}|H{h + 1}" for h in hap]}),
                 truth / "mt_haplotypes.tsv")
+    write_table(true_ne(ped, f, np.arange(p.start_year, p.end_year + 1), study),
+                truth / "ne.tsv")
+    write_table(cam_alias, truth / "camera_aliases_true.tsv")
+    write_table(stations.assign(lat=_fmt_coord(stations["lat"]),
+                                lon=_fmt_coord(stations["lon"])), truth / "camera_stations.tsv")
 
     # SNPs last
     vcf_writer = "none"
@@ -1265,7 +1429,8 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
             "n_samples": len(samples), "n_scats": int((samples["sample_type"] == "scat").sum()),
             "n_blood_animals": int(blood["individual_id"].nunique()),
             "n_other_species": int((~is_target).sum()), "errors": errors,
-            "vcf_writer": vcf_writer, "f_max": float(f.max())}
+            "vcf_writer": vcf_writer, "f_max": float(f.max()),
+            "n_camera_detections": len(cam_det), "n_camera_animals": len(cam_alias)}
 
 
 def _plain(x):

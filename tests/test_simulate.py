@@ -496,3 +496,102 @@ def test_bad_params_file_exit_2(tmp_path, capsys, text, message):
 def test_missing_params_file(tmp_path, capsys):
     assert main(["simulate", "--out", str(tmp_path), "--params", str(tmp_path / "no.yaml")]) == 2
     assert "parameter file not found" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ monitoring truth
+def test_true_ne_hand_computed_tiny_pedigree():
+    """A x B -> C (M), D (F); C x D -> E; C x E -> H.
+
+    F_E = 1/4, t_E = 2; F_H = kinship(C, E) = (1/2)(1/2 + 1/4) = 3/8, t_H = 1 + 3/2 = 5/2.
+    dF_i = 1 - (1 - F_i)^(1 / (t_i - 1)) (Gutierrez et al. 2008); Ne = 1 / (2 mean dF_i).
+    """
+    from leogen.simulate import equivalent_generations, true_ne
+
+    ped = pd.DataFrame({
+        "individual_id": ["A", "B", "C", "D", "E", "H"],
+        "sire": [None, None, "A", "A", "C", "C"],
+        "dam": [None, None, "B", "B", "D", "E"],
+        "birth_year": [2000, 2000, 2002, 2002, 2005, 2008],
+        "death_year": pd.array([2004, 2004, 2009, 2006, pd.NA, pd.NA], dtype="Int64")})
+    s, d = parent_idx(ped)
+    f = inbreeding_coefficients(s, d)
+    np.testing.assert_allclose(f, [0, 0, 0, 0, 0.25, 0.375])
+    np.testing.assert_allclose(equivalent_generations(s, d), [0, 0, 1, 1, 2, 2.5])
+    out = true_ne(ped, f, [2003, 2006, 2008], study_years=[2005, 2008]).set_index("period")
+    assert list(out.index) == ["2003", "2006", "2008", "all"]
+    assert np.isnan(out.loc["2003", "ne"]) and out.loc["2003", "n_informative"] == 0
+    assert out.loc["2006", "n_alive"] == 3 and out.loc["2006", "n_informative"] == 1
+    assert out.loc["2006", "ne"] == pytest.approx(2.0)          # 1 / (2 * 0.25)
+    dfh = 1 - 0.625 ** (1 / 1.5)
+    ne_both = 1 / (2 * (0.25 + dfh) / 2)
+    assert out.loc["2008", "ne"] == pytest.approx(ne_both)
+    assert out.loc["all", "ne"] == pytest.approx(ne_both)
+    assert out.loc["all", "n_alive"] == 4                       # C, D, E, H
+    assert out.loc["all", "mean_f"] == pytest.approx((0.25 + 0.375) / 4)
+
+
+def test_true_ne_finite_positive_default_population(run):
+    out, _ = run
+    ne = _tsv(out / "truth/ne.tsv")
+    assert list(ne.columns) == ["period", "n_alive", "n_informative", "mean_f",
+                                "mean_equivalent_generations", "mean_delta_f", "ne"]
+    row = ne[ne["period"] == "all"].iloc[0]
+    assert np.isfinite(row["ne"]) and 2 < row["ne"] < 200
+    study = ne[ne["period"].isin([str(y) for y in range(2017, 2025)])]
+    assert len(study) == 8 and np.isfinite(study["ne"]).all() and (study["ne"] > 0).all()
+    census = _tsv(out / "truth/census.tsv")
+    assert ne.iloc[:-1]["n_alive"].tolist() == census["n_alive"].tolist()
+
+
+def test_camera_traps_follow_schema_and_truth(run):
+    from leogen.sheets import read_sheet
+
+    out, summary = run
+    cam = read_sheet(out / "camera_traps.tsv", "camera_traps")
+    assert len(cam) == summary["n_camera_detections"] > 20
+    assert list(_tsv(out / "camera_traps.tsv").columns) == ["date", "station", "individual_id",
+                                                            "lat", "lon"]
+    assert cam["individual_id"].str.fullmatch(r"CT-\d{2,}").all()
+    stations = _tsv(out / "truth/camera_stations.tsv")
+    assert set(cam["station"]) <= set(stations["station"]) and len(stations) == 6
+    # every station has one coordinate pair, inside the study area
+    assert (cam.groupby("station")[["lat", "lon"]].nunique() == 1).all().all()
+    assert cam["lat"].between(43.0, 43.6).all() and cam["lon"].between(131.0, 131.8).all()
+    alias = _tsv(out / "truth/camera_aliases_true.tsv")
+    assert list(alias.columns) == ["camera_id", "individual_id"]
+    assert alias["camera_id"].is_unique and alias["individual_id"].is_unique
+    assert set(cam["individual_id"]) == set(alias["camera_id"])
+    ped = _tsv(out / "truth/pedigree.tsv").set_index("individual_id")
+    true_id = cam["individual_id"].map(alias.set_index("camera_id")["individual_id"])
+    year = cam["date"].dt.year
+    born = ped.loc[true_id, "birth_year"].to_numpy()
+    died = ped.loc[true_id, "death_year"].fillna(9999).to_numpy()
+    # alive on the detection date (births at the start of a year, deaths at its end) and
+    # old enough to be sampled (min_age_sampled = 1)
+    assert (born < year.to_numpy()).all() and (died >= year.to_numpy()).all()
+    # a subset of the animals, within the sample sheet's date range
+    s = _tsv(out / "samples.tsv")
+    assert cam["date"].min() >= pd.Timestamp(s["date"].min())
+    assert cam["date"].max() <= pd.Timestamp(s["date"].max())
+    alive = ped[(ped["death_year"].fillna(9999) >= 2017) & (ped["birth_year"] < 2024)]
+    assert 5 <= len(alias) < 0.8 * len(alive)
+
+
+def test_camera_traps_can_be_switched_off(tmp_path):
+    simulate({"n_snps": 0, "n_camera_stations": 0}, 3, tmp_path)
+    assert len(_tsv(tmp_path / "camera_traps.tsv")) == 0
+    assert len(_tsv(tmp_path / "truth/camera_aliases_true.tsv")) == 0
+
+
+def test_genetic_camera_aliases_majority_id():
+    from leogen.simulate import genetic_camera_aliases
+
+    aliases = pd.DataFrame({"camera_id": ["CT-01", "CT-02", "CT-03"],
+                            "individual_id": ["I5", "I7", "I9"]})
+    truth = pd.DataFrame({"sample_id": ["s1", "s2", "s3", "s4", "s5"],
+                          "individual_id": ["I5", "I5", "I5", "I7", None]})
+    si = pd.DataFrame({"sample_id": ["s1", "s2", "s3", "s4", "s5"],
+                       "individual_id": ["LEO002", "LEO001", "LEO002", "NA", "LEO009"]})
+    out = genetic_camera_aliases(aliases, truth, si)
+    # I5: two samples LEO002, one LEO001; I7 unidentified and I9 unsampled: left out
+    assert out.to_dict("records") == [{"camera_id": "CT-01", "individual_id": "LEO002"}]
