@@ -21,6 +21,7 @@ include: "workflow/rules/inbreeding.smk"
 include: "workflow/rules/snp.smk"
 include: "workflow/rules/health.smk"
 include: "workflow/rules/monitoring.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -71,7 +71,8 @@ def test_local_run_produces_every_stage_and_report(local_run):
     for rel in ["species/species.tsv", "consensus/consensus.tsv", "identify/sample_individual.tsv",
                 "diversity/per_locus.tsv", "relatedness/pairs.tsv", "inbreeding/individuals.tsv",
                 "snp/king.tsv", "snp/froh.tsv", "health/prevalence.tsv", "health/population.html",
-                "monitoring/abundance.tsv", "monitoring/ne.tsv", "error_rates/error_rates_type.tsv"]:
+                "monitoring/abundance.tsv", "monitoring/ne.tsv", "error_rates/error_rates_type.tsv",
+                "report/state_of_population.html", "report/state_of_population.tsv"]:
         assert (res / rel).stat().st_size > 0, rel
     assert list((res / "health" / "animals").glob("*.html"))
     # every rule left a log and a benchmark

@@ -117,6 +117,7 @@ def final_outputs():
         res("relatedness/pairs.tsv"),
         res("inbreeding/individuals.tsv"),
         res("monitoring/abundance.tsv"),
+        res("report/state_of_population.html"),
     ]
     if HAS_MTDNA:
         out.append(res("species/species.tsv"))

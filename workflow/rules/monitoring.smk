@@ -37,6 +37,11 @@ rule abundance:
         sample_individual=res("identify/sample_individual.tsv"),
         samples=SAMPLES_SHEET,
         ne=res("monitoring/ne.tsv"),
+        camera=(
+            [config["camera_traps"], config["camera_aliases"]]
+            if config.get("camera_traps")
+            else []
+        ),
     output:
         abundance=report(
             res("monitoring/abundance.tsv"),
@@ -63,10 +68,16 @@ rule abundance:
     params:
         outdir=out_dir,
         occasion=config["monitoring"]["occasion"],
+        camera=lambda wc, input: (
+            f"--camera-traps {input.camera[0]} --aliases {input.camera[1]}"
+            if input.camera
+            else ""
+        ),
         bootstraps=config["monitoring"]["bootstraps"],
         seed=SEED,
     shell:
         "leogen abundance --sample-individual {input.sample_individual}"
         " --samples {input.samples} --ne {input.ne} --occasion {params.occasion}"
+        " {params.camera}"
         " --bootstraps {params.bootstraps} --seed {params.seed}"
         " --out-dir {params.outdir} > {log} 2>&1"

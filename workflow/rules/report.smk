@@ -1,0 +1,45 @@
+# The one-page "state of the population" summary at the top of the report.
+
+
+rule summary:
+    input:
+        abundance=res("monitoring/abundance.tsv"),
+        ne=res("monitoring/ne.tsv"),
+        trend=res("monitoring/trend.tsv"),
+        trend_test=res("monitoring/trend_test.tsv"),
+        history=res("monitoring/detection_history.tsv"),
+        diversity=res("diversity/summary.tsv"),
+        inbreeding=res("inbreeding/individuals.tsv"),
+        prevalence=res("health/prevalence.tsv") if HAS_SCREENING else [],
+    output:
+        html=report(
+            res("report/state_of_population.html"),
+            caption="../report/state_of_population.rst",
+            category="0. State of the population",
+        ),
+        table=report(
+            res("report/state_of_population.tsv"),
+            caption="../report/state_of_population_table.rst",
+            category="0. State of the population",
+        ),
+    log:
+        log("summary"),
+    benchmark:
+        bench("summary")
+    conda:
+        "../envs/leogen.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_for(500, 10),
+        runtime=runtime_for(5, 1),
+    params:
+        outdir=out_dir,
+        prevalence=lambda wc, input: (
+            f"--prevalence {input.prevalence}" if input.prevalence else ""
+        ),
+    shell:
+        "leogen summary --abundance {input.abundance} --ne {input.ne}"
+        " --trend {input.trend} --trend-test {input.trend_test}"
+        " --detection-history {input.history} --diversity-summary {input.diversity}"
+        " --inbreeding {input.inbreeding} {params.prevalence}"
+        " --out-dir {params.outdir} > {log} 2>&1"
