@@ -228,3 +228,84 @@ def test_cli_ne_puts_n_hat_and_diversity_beside_ne(tmp_path):
     assert row["ne_n_ratio"] == pytest.approx(row["ne"] / 25, rel=1e-5)
     assert np.isnan(ne.loc[ne["group"] == "all", "n_hat"]).all()
     assert 0 < row["mean_ho"] <= 1 and 0 < row["mean_he"] <= 1
+
+
+def test_temporal_ne_hand_computed():
+    """One locus, two alleles: x = (3/4, 1/4), y = (1/4, 3/4); each allele contributes
+    (1/2)^2 / (1/2 - 3/16) = 0.8, Fc = 0.8; S0 = St = 2 -> correction 1/4 + 1/4;
+    t = 3: Ne = 3 / (2 (0.8 - 0.5)) = 5 (Waples 1989 eq. 12)."""
+    from scipy import stats
+
+    from leogen.genotypes import Genotypes
+    from leogen.ne import temporal_ne
+
+    calls = np.array([[[0, 0]], [[0, 1]], [[1, 1]], [[0, 1]]])
+    g = Genotypes(calls, ["a", "b", "c", "d"], ["L1"], (np.array([100, 102]),))
+    res = temporal_ne(g, np.array([1, 1, 0, 0], bool), np.array([0, 0, 1, 1], bool), 3)
+    assert res["fc"] == pytest.approx(0.8)
+    assert res["ne"] == pytest.approx(5.0)
+    f_lo = 0.8 / stats.chi2.ppf(0.975, 1)
+    assert res["ne_hi"] == (np.inf if f_lo <= 0.5 else pytest.approx(3 / (2 * (f_lo - 0.5))))
+    f_hi = 0.8 / stats.chi2.ppf(0.025, 1)
+    assert res["ne_lo"] == pytest.approx(3 / (2 * (f_hi - 0.5)))
+    with pytest.raises(ValueError):
+        temporal_ne(g, np.ones(4, bool), np.ones(4, bool), 3)
+    assert np.isnan(temporal_ne(g, np.array([1, 0, 0, 0], bool),
+                                np.array([0, 0, 1, 1], bool), 3)["ne"])
+
+
+@pytest.mark.slow
+def test_temporal_ne_recovers_wright_fisher_ne():
+    """Ideal population of N = Ne = 60. Plan I: the whole generation 0 (the breeders) and
+    generation 6 are sampled, census N = 60 known; plan II: 30 animals of each generation
+    sampled with replacement (as scats are). The median estimate is near 60 for both."""
+    from leogen.genotypes import Genotypes
+    from leogen.ne import simulate_wright_fisher, temporal_ne
+
+    n, t, estimates, plan2 = 60, 6, [], []
+    for seed in range(25):
+        rng = np.random.default_rng(1000 + seed)
+        pop0 = simulate_wright_fisher(n, n_loci=30, n_alleles=8, generations=3, seed=seed)
+        pop = pop0
+        li = np.arange(pop.shape[1])[None, :]
+        for _ in range(t):  # the same gene drop as simulate_wright_fisher, from pop0 on
+            parents = rng.integers(0, n, size=(n, 2))
+            pick = rng.integers(0, 2, size=(n, pop.shape[1], 2))
+            pop = np.stack([pop[parents[:, 0:1], li, pick[:, :, 0]],
+                            pop[parents[:, 1:2], li, pick[:, :, 1]]], axis=2)
+        calls = np.concatenate([pop0, pop])
+        k = int(calls.max()) + 1
+        g = Genotypes(calls, [f"i{i}" for i in range(2 * n)], [f"L{j}" for j in range(30)],
+                      tuple(np.arange(k) for _ in range(30)))
+        first = np.arange(2 * n) < n
+        estimates.append(temporal_ne(g, first, ~first, t, census=n)["ne"])
+        # plan II: 30 draws with replacement from each generation
+        d0 = pop0[rng.integers(0, n, 30)]
+        dt = pop[rng.integers(0, n, 30)]
+        g2 = Genotypes(np.concatenate([d0, dt]), [f"j{i}" for i in range(60)],
+                       [f"L{j}" for j in range(30)], tuple(np.arange(k) for _ in range(30)))
+        f2 = np.arange(60) < 30
+        plan2.append(temporal_ne(g2, f2, ~f2, t)["ne"])
+    assert 45 <= np.median(estimates) <= 80
+    assert 40 <= np.median(plan2) <= 90
+
+
+def test_cli_temporal_row_on_example(tmp_path, capsys):
+    from pathlib import Path
+
+    from leogen.cli import main
+
+    ex = Path(__file__).resolve().parents[1] / "config" / "example"
+    args = ["ne", "--genotypes", str(ex / "truth" / "genotypes_true.tsv"), "--out-dir",
+            str(tmp_path), "--p-crit", "0.02"]
+    assert main(args + ["--temporal"]) == 2
+    assert "--temporal needs --sample-individual and --samples" in capsys.readouterr().err
+    links = ["--sample-individual", str(ex / "truth" / "samples_truth.tsv"),
+             "--samples", str(ex / "samples.tsv")]
+    assert main(args + links + ["--temporal", "--generation-years", "0"]) == 2
+    assert main(args + links + ["--temporal"]) == 0
+    ne = pd.read_csv(tmp_path / "ne.tsv", sep="\t")
+    row = ne[ne["method"] == "temporal"].iloc[0]
+    assert row["group"] == "2017-2020_vs_2021-2024"
+    assert row["ne"] > 0 and row["ne_lo"] <= row["ne"]
+    assert "generations apart" in row["note"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 
 def register(subparsers) -> None:
@@ -30,6 +31,14 @@ def register(subparsers) -> None:
                    help="lowest allele frequencies (default 0.05,0.02,0.01,0+)")
     p.add_argument("--sex-locus", default="AMEL", metavar="LOCUS",
                    help="sex marker left out of Ne and Ho/He (default AMEL; '' for none)")
+    p.add_argument("--temporal", action="store_true",
+                   help="also the temporal method between animals first detected in the first "
+                   "and in the last period (needs --sample-individual and --samples)")
+    p.add_argument("--period-years", type=int, default=4, metavar="N",
+                   help="length of the first-detection periods of --temporal [%(default)s]")
+    p.add_argument("--generation-years", type=float, default=5.0, metavar="Y",
+                   help="generation time in years, to turn years into generations "
+                   "(Amur leopard about 5) [%(default)s]")
     p.add_argument("--out-dir", required=True, metavar="DIR")
     p.set_defaults(func=run)
 
@@ -103,5 +112,43 @@ def run(args) -> int:
         sel = ab[ab["selected"] == "true"]
         n_hat = {str(y): float(v) for y, v in zip(sel["year"], sel["n_hat"], strict=True)
                  if v not in ("", "NA")}
-    write_table(ne_table(groups, p_crits, n_hat), Path(args.out_dir) / "ne.tsv")
+    table = ne_table(groups, p_crits, n_hat)
+    if args.temporal:
+        table = pd.concat([table, temporal_row(g, args)], ignore_index=True)
+    write_table(table, Path(args.out_dir) / "ne.tsv")
     return 0
+
+
+def temporal_row(g, args) -> pd.DataFrame:
+    """The temporal-method row of ne.tsv: cohorts of first detection, first vs last period."""
+    from leogen.diversity import individual_populations
+    from leogen.errors import InputError
+    from leogen.io.tables import read_delimited
+    from leogen.ne import NE_COLUMNS, temporal_ne
+    from leogen.sheets import read_samples
+
+    if not (args.sample_individual and args.samples):
+        raise InputError("--temporal needs --sample-individual and --samples")
+    if not args.generation_years > 0:
+        raise InputError(f"--generation-years must be positive, got {args.generation_years}")
+    links = read_delimited(args.sample_individual, ["sample_id", "individual_id"])
+    sheet = read_samples(args.samples)
+    cohorts = individual_populations(links, sheet, "period", args.period_years)
+    cohorts = cohorts[cohorts["individual_id"].isin(set(g.samples))]
+    periods = sorted(set(cohorts["population"]))
+    name = "temporal"
+    if len(periods) < 2:
+        res = {"method": "temporal", "ne": np.nan, "note": "one period of first detection only"}
+    else:
+        early, late = periods[0], periods[-1]
+        name = f"{early}_vs_{late}"
+        pop = dict(zip(cohorts["individual_id"], cohorts["population"], strict=True))
+        first = np.array([pop.get(s) == early for s in g.samples])
+        last = np.array([pop.get(s) == late for s in g.samples])
+        start = [int(p.split("-")[0]) for p in (early, late)]
+        generations = (start[1] - start[0]) / args.generation_years
+        res = temporal_ne(g, first, last, generations)
+        res["note"] = (f"cohorts by first detection, {generations:.2g} generations apart "
+                       f"({args.generation_years:g}-year generations); overlapping generations "
+                       "bias the temporal method (Jorde & Ryman 1995)")
+    return pd.DataFrame([{"group": name, **res}]).reindex(columns=NE_COLUMNS)

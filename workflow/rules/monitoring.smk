@@ -26,10 +26,12 @@ rule ne:
     params:
         outdir=out_dir,
         sex_locus=config["sex_marker"]["locus"],
+        generation_years=config["monitoring"]["generation_years"],
     shell:
         "leogen ne --genotypes {input.genotypes} --by-year"
         " --sample-individual {input.sample_individual} --samples {input.samples}"
-        " --sex-locus {params.sex_locus} --out-dir {params.outdir} > {log} 2>&1"
+        " --sex-locus {params.sex_locus} --temporal"
+        " --generation-years {params.generation_years} --out-dir {params.outdir} > {log} 2>&1"
 
 
 rule abundance:
