@@ -280,6 +280,55 @@ def individual_populations(sample_individual: pd.DataFrame, samples: pd.DataFram
     return pd.DataFrame({"individual_id": first_year.index.to_numpy(), "population": labels})
 
 
+def yearly_diversity(g: Genotypes, detections: pd.DataFrame, exclude=("AMEL",)) -> pd.DataFrame:
+    """Diversity of the animals detected each year (years overlap in animals, so each year is
+    computed on its own rather than as a population of a partition).
+
+    Per year: ``n_individuals``, mean over loci of Ho and of unbiased He (Nei 1987) with their
+    standard errors over loci, and allelic richness rarefied (El Mousadik & Petit 1996) to one
+    common size for all years, ``rarefaction_size`` = the smallest number of gene copies typed
+    at any locus in any year with at least 2 animals, so years are comparable (as hierfstat
+    does across populations). ``detections``: ``year, individual_id``.
+    """
+    keep = np.array([loc not in set(exclude) for loc in g.loci], dtype=bool)
+    g = g.subset(loci=keep)
+    k = max((len(a) for a in g.alleles), default=1)
+    det = detections[["year", "individual_id"]].drop_duplicates()
+    years = sorted(int(y) for y in det["year"].unique())
+    tallies = {}
+    for y in years:  # one pass per year (a handful), vectorised over animals and loci
+        ids = set(det.loc[det["year"] == y, "individual_id"].astype(str))
+        mask = np.isin(g.samples, list(ids))
+        if mask.sum() >= 2:
+            tallies[y] = (int(mask.sum()), *allele_tallies(g.calls[mask], k))
+    sizes = [2 * t[1][t[1] > 0].min() for t in tallies.values() if (t[1] > 0).any()]
+    size = float(min(sizes)) if sizes else np.nan
+    rows = []
+    for y in years:
+        if y not in tallies:
+            rows.append({"year": y, "n_individuals": int(np.isin(
+                g.samples, list(det.loc[det["year"] == y, "individual_id"].astype(str))).sum()),
+                "note": "fewer than 2 genotyped animals"})
+            continue
+        n_ind, n_typed, counts, _, n_het = tallies[y]
+        ok = n_typed > 1
+        p_ = counts[ok] / (2 * n_typed[ok, None])
+        ho = n_het[ok] / n_typed[ok]
+        he = 2 * n_typed[ok] / (2 * n_typed[ok] - 1) * (1 - (p_ ** 2).sum(axis=1))
+        ar = rarefied_richness(counts[ok], size)
+        rows.append({"year": y, "n_individuals": n_ind, "n_loci": int(ok.sum()),
+                     "mean_ho": ho.mean(), "mean_ho_se": _se(ho),
+                     "mean_he_unbiased": he.mean(), "mean_he_unbiased_se": _se(he),
+                     "mean_ar": np.nanmean(ar), "mean_ar_se": _se(ar[np.isfinite(ar)]),
+                     "rarefaction_size": size, "note": ""})
+    return pd.DataFrame(rows)
+
+
+def _se(x: np.ndarray) -> float:
+    x = np.asarray(x, dtype=float)
+    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
+
+
 # --------------------------------------------------------------------------- per locus
 def _group_locus_stats(g: Genotypes, mask: np.ndarray, K: int) -> dict:
     sub = g.calls[mask]

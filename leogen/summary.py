@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from leogen.errors import ErrorCollector, InputError
+from leogen.genotypes import Genotypes
 from leogen.io.atomic import atomic_open, write_table
 from leogen.io.tables import read_delimited
 
@@ -166,7 +167,8 @@ def pathogen_column(pathogen: str) -> str:
 def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFrame,
                    prevalence: pd.DataFrame | None = None,
                    inbreeding: pd.DataFrame | None = None,
-                   detections: pd.DataFrame | None = None) -> pd.DataFrame:
+                   detections: pd.DataFrame | None = None,
+                   yearly: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per year: year, n_detected, n_hat (+ lo/hi), ne (+ lo/hi), mean_smlh,
     mean_ho, mean_he (from trend.tsv when present) and per pathogen ``seroprev_<p>``,
     ``seroprev_<p>_lo``, ``seroprev_<p>_hi``, ``n_tested_<p>``."""
@@ -198,6 +200,17 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
     for c in ("mean_ho", "mean_he"):
         if c in t:
             out[c] = out["year"].map(t[c]).astype(float)
+    if yearly is not None and len(yearly):
+        # diversity of each year's animals (leogen.diversity.yearly_diversity): unbiased He,
+        # standard errors over loci, allelic richness rarefied to one size for all years
+        yd = yearly.set_index("year")
+        out["mean_ho"] = out["year"].map(yd["mean_ho"]).astype(float)
+        out["mean_ho_se"] = out["year"].map(yd["mean_ho_se"]).astype(float)
+        out["mean_he"] = out["year"].map(yd["mean_he_unbiased"]).astype(float)
+        out["mean_he_se"] = out["year"].map(yd["mean_he_unbiased_se"]).astype(float)
+        out["mean_ar"] = out["year"].map(yd["mean_ar"]).astype(float)
+        out["mean_ar_se"] = out["year"].map(yd["mean_ar_se"]).astype(float)
+        out["ar_rarefaction_size"] = out["year"].map(yd["rarefaction_size"]).astype(float)
     if prevalence is not None and len(prevalence):
         for pth, g in prevalence.groupby("pathogen", sort=True):
             g = g.drop_duplicates("year").set_index("year")
@@ -335,11 +348,12 @@ def render(table: pd.DataFrame, test: dict, ne_all: dict | None,
         pathogens=[{"name": p, "col": pathogen_column(p),
                     "n": "n_tested_" + pathogen_column(p)[len("seroprev_"):]}
                    for p in pathogens],
-        has_smlh=bool(table["mean_smlh"].notna().any()), plots=images)
+        has_smlh=bool(table["mean_smlh"].notna().any()),
+        has_ar="mean_ar" in table and bool(table["mean_ar"].notna().any()), plots=images)
 
 
 def state_of_population(abundance, ne, trend, trend_test, diversity=None, prevalence=None,
-                        inbreeding=None, detection_history=None) -> dict:
+                        inbreeding=None, detection_history=None, genotypes=None) -> dict:
     """Read the stage outputs (paths) and build the summary: ``table`` (per year),
     ``test`` (trend test), ``ne_all``, ``diversity``, ``pathogens``, ``line``."""
     tr = read_trend(trend)
@@ -350,7 +364,17 @@ def state_of_population(abundance, ne, trend, trend_test, diversity=None, preval
     inb = read_inbreeding(inbreeding) if inbreeding else None
     det = read_detection_history(detection_history) if detection_history else None
     div = read_diversity(diversity) if diversity else None
-    table = per_year_table(tr, ab, nd, prev, inb, det)
+    yearly = None
+    if genotypes:
+        from leogen.diversity import yearly_diversity
+        from leogen.io.formats import read_genotypes
+
+        if det is None:
+            raise InputError("--genotypes needs --detection-history (the animals of each year)")
+        g = read_genotypes(genotypes)
+        g = g if isinstance(g, Genotypes) else g.single()
+        yearly = yearly_diversity(g, det)
+    table = per_year_table(tr, ab, nd, prev, inb, det, yearly)
     pathogens = sorted(set(prev["pathogen"])) if prev is not None else []
     smlh_all = float(inb["smlh"].mean()) if inb is not None and len(inb) else math.nan
     return {"table": table, "test": {**test, "mean_smlh_all": smlh_all},

@@ -605,3 +605,26 @@ def test_cli_group_by_and_excluded_sex_marker(tmp_path, capsys):
     assert cli(["diversity", "--genotypes", str(geno), "--out-dir", str(out), "--group-by",
                 "site"]) == 2
     assert "--group-by needs --sample-individual and --samples" in capsys.readouterr().err
+
+
+def test_yearly_diversity_hand_computed():
+    """2020: A (100/102), B (100/100): Ho 1/2, p = (3/4, 1/4), uHe = 4/3 (1 - 10/16) = 1/2;
+    2021: B, C (102/104): Ho 1/2, p = (1/2, 1/4, 1/4), uHe = 4/3 (1 - 6/16) = 5/6.
+    Rarefied to 4 gene copies (the smallest year) Ar is the allele count: 2 and 3."""
+    from leogen.diversity import yearly_diversity
+
+    sizes = np.array([[[100, 102], [194, 214]], [[100, 100], [214, 214]],
+                      [[102, 104], [194, 214]]])
+    g = Genotypes.from_labels(sizes, ["A", "B", "C"], ["FCA1", "AMEL"])
+    det = pd.DataFrame({"year": [2020, 2020, 2021, 2021, 2022],
+                        "individual_id": ["A", "B", "B", "C", "C"]})
+    y = yearly_diversity(g, det).set_index("year")
+    assert y.loc[2020, "n_loci"] == 1  # AMEL left out
+    assert y.loc[2020, "mean_ho"] == pytest.approx(0.5)
+    assert y.loc[2020, "mean_he_unbiased"] == pytest.approx(0.5)
+    assert y.loc[2021, "mean_he_unbiased"] == pytest.approx(5 / 6)
+    assert y.loc[2020, "rarefaction_size"] == 4
+    assert y.loc[2020, "mean_ar"] == pytest.approx(2.0)
+    assert y.loc[2021, "mean_ar"] == pytest.approx(3.0)
+    assert y.loc[2022, "note"] == "fewer than 2 genotyped animals"
+    assert np.isnan(y.loc[2022, "mean_ho"])

@@ -183,3 +183,27 @@ def test_missing_file_exit_2(inputs, capsys):
     f["ne"] = tmp / "nope.tsv"
     assert main(_argv(f, tmp / "out")) == 2
     assert "nope.tsv" in capsys.readouterr().err
+
+
+def test_yearly_diversity_columns_from_genotypes(inputs, capsys):
+    """With --genotypes, Ho/He (unbiased) with SEs and Ar rarefied to a common size are the
+    diversity of each year's animals: 2020 = A (100/102) and B (100/100): Ho 1/2, uHe 1/2."""
+    tmp, f = inputs
+    geno = _write(tmp / "in" / "g.tsv", """
+sample_id|replicate|locus|allele1|allele2
+A|1|FCA1|100|102
+B|1|FCA1|100|100
+C|1|FCA1|102|104
+D|1|FCA1|100|104
+""")
+    out = tmp / "out"
+    assert main(_argv(f, out) + ["--genotypes", str(geno)]) == 0
+    t = pd.read_csv(out / "state_of_population.tsv", sep="\t").set_index("year")
+    assert t.loc[2020, "mean_ho"] == pytest.approx(0.5)
+    assert t.loc[2020, "mean_he"] == pytest.approx(0.5)
+    assert t.loc[2022, "mean_ar"] == pytest.approx(3.0)  # A, D: 100, 102, 104 at 4 copies
+    assert t.loc[2020, "ar_rarefaction_size"] == 4
+    assert "Allelic richness (SE)" in (out / "state_of_population.html").read_text()
+    argv = [a for a in _argv(f, out, optional=False)] + ["--genotypes", str(geno)]
+    assert main(argv) == 2
+    assert "--genotypes needs --detection-history" in capsys.readouterr().err

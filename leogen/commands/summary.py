@@ -23,6 +23,10 @@ def register(subparsers) -> None:
                    help="inbreeding/individuals.tsv (sMLH; per year with --detection-history)")
     p.add_argument("--detection-history", metavar="TSV",
                    help="monitoring/detection_history.tsv (which animals were seen each year)")
+    p.add_argument("--genotypes", metavar="FILE",
+                   help="identify/individual_genotypes.tsv: Ho, He and allelic richness (rarefied "
+                   "to a common size) of each year's animals, with SEs (needs "
+                   "--detection-history)")
     p.add_argument("--out-dir", required=True, metavar="DIR")
     p.set_defaults(func=run)
 
@@ -32,6 +36,6 @@ def run(args) -> int:
 
     res = state_of_population(args.abundance, args.ne, args.trend, args.trend_test,
                               args.diversity_summary, args.prevalence, args.inbreeding,
-                              args.detection_history)
+                              args.detection_history, args.genotypes)
     write_summary(res, args.out_dir)
     return 0

@@ -8,6 +8,7 @@ rule summary:
         trend=res("monitoring/trend.tsv"),
         trend_test=res("monitoring/trend_test.tsv"),
         history=res("monitoring/detection_history.tsv"),
+        genotypes=res("identify/individual_genotypes.tsv"),
         diversity=res("diversity/summary.tsv"),
         inbreeding=res("inbreeding/individuals.tsv"),
         prevalence=res("health/prevalence.tsv") if HAS_SCREENING else [],
@@ -41,5 +42,6 @@ rule summary:
         "leogen summary --abundance {input.abundance} --ne {input.ne}"
         " --trend {input.trend} --trend-test {input.trend_test}"
         " --detection-history {input.history} --diversity-summary {input.diversity}"
+        " --genotypes {input.genotypes}"
         " --inbreeding {input.inbreeding} {params.prevalence}"
         " --out-dir {params.outdir} > {log} 2>&1"
