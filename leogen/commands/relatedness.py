@@ -96,11 +96,9 @@ def read_sample_map(path: str | None) -> dict:
     """sample_id -> individual_id (rows with an empty individual_id are skipped)."""
     if not path:
         return {}
-    from leogen.io.tables import read_delimited
+    from leogen.consensus import read_links
 
-    df = read_delimited(path, ["sample_id", "individual_id"])
-    df = df[(df["individual_id"] != "") & (df["individual_id"] != "NA")]
-    return dict(zip(df["sample_id"], df["individual_id"], strict=True))
+    return read_links(path).to_dict()
 
 
 def _check_args(args) -> None:
