@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from leogen.errors import ErrorCollector, InputError
-from leogen.genotypes import Genotypes
 from leogen.io.atomic import atomic_open, write_table
 from leogen.io.tables import read_delimited
 
@@ -367,13 +366,11 @@ def state_of_population(abundance, ne, trend, trend_test, diversity=None, preval
     yearly = None
     if genotypes:
         from leogen.diversity import yearly_diversity
-        from leogen.io.formats import read_genotypes
+        from leogen.io.formats import read_individual_genotypes
 
         if det is None:
             raise InputError("--genotypes needs --detection-history (the animals of each year)")
-        g = read_genotypes(genotypes)
-        g = g if isinstance(g, Genotypes) else g.single()
-        yearly = yearly_diversity(g, det)
+        yearly = yearly_diversity(read_individual_genotypes(genotypes), det)
     table = per_year_table(tr, ab, nd, prev, inb, det, yearly)
     pathogens = sorted(set(prev["pathogen"])) if prev is not None else []
     smlh_all = float(inb["smlh"].mean()) if inb is not None and len(inb) else math.nan

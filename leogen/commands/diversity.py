@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import numpy as np
@@ -60,42 +59,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def read_genotype_file(path, fmt=None):
-    """Genotypes from a file: ``leogen.io.formats.read_genotypes`` when available, else the
-    long table; a long table must hold one replicate per sample and locus."""
-    from leogen.genotypes import Replicates
-
-    if not Path(path).exists():
-        raise InputError("file not found", path)
-    try:
-        from leogen.io.formats import read_genotypes
-    except ImportError:
-        read_genotypes = None
-    if read_genotypes is not None:
-        params = inspect.signature(read_genotypes).parameters
-        kw = {}
-        if fmt is not None:
-            name = next((k for k in ("format", "fmt", "file_format") if k in params), None)
-            if name is None:
-                raise InputError(f"--format {fmt}: this version cannot choose the format")
-            kw[name] = fmt
-        data = read_genotypes(path, **kw)
-    else:
-        if fmt not in (None, "long", "tsv"):
-            raise InputError(f"--format {fmt} is not supported here (only the long table)", path)
-        from leogen.io.longtable import read_long
-
-        data = read_long(path)
-    if isinstance(data, Replicates):
-        try:
-            data = data.single()
-        except ValueError:
-            raise InputError("several replicates per sample and locus: diversity needs one "
-                             "genotype per individual (run the consensus/identify steps first)",
-                             path, None, "replicate") from None
-    return data
-
-
 def run(args) -> int:
     from leogen.diversity import assign_populations, diversity
     from leogen.io.atomic import write_table
@@ -106,7 +69,9 @@ def run(args) -> int:
     for name in ("permutations", "bootstraps", "hwe_monte_carlo"):
         if getattr(args, name) < 0:
             raise InputError(f"--{name.replace('_', '-')} must be >= 0")
-    g = read_genotype_file(args.genotypes, args.format)
+    from leogen.io.formats import read_individual_genotypes
+
+    g = read_individual_genotypes(args.genotypes, args.format)
     drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()}
     if drop:
         keep = np.array([loc not in drop for loc in g.loci], dtype=bool)

@@ -62,29 +62,11 @@ def _p_crits(text: str):
     return tuple(out)
 
 
-def read_individual_genotypes(path, fmt=None):
-    """One genotype per individual from any format leogen reads (long table: one replicate)."""
-    from leogen.errors import InputError
-    from leogen.genotypes import Replicates
-    from leogen.io.formats import read_genotypes
-
-    if not Path(path).exists():
-        raise InputError("file not found", path)
-    data = read_genotypes(path, fmt)
-    if isinstance(data, Replicates):
-        try:
-            data = data.single()
-        except ValueError:
-            raise InputError("several replicates per sample and locus: Ne needs one genotype "
-                             "per individual (use identify/individual_genotypes.tsv)", path,
-                             None, "replicate") from None
-    return data
-
-
 def run(args) -> int:
     from leogen.captures import read_sample_individual
     from leogen.errors import InputError
     from leogen.io.atomic import write_table
+    from leogen.io.formats import read_individual_genotypes
     from leogen.io.tables import read_delimited
     from leogen.ne import ne_table
     from leogen.sheets import read_samples

@@ -67,19 +67,9 @@ def add_vcf_args(p) -> None:
 
 def load_genotypes(path: str, fmt: str = "auto", exclude: str = ""):
     """Genotypes of one genotype per individual, minus the excluded loci."""
-    from leogen.genotypes import Genotypes
-    from leogen.io.formats import read_genotypes
+    from leogen.io.formats import read_individual_genotypes
 
-    data = read_genotypes(path, format=None if fmt in ("", "auto") else fmt)
-    if isinstance(data, Genotypes):
-        g = data
-    else:
-        try:
-            g = data.single()
-        except ValueError:
-            raise InputError("several replicates per sample and locus: run `leogen consensus` "
-                             "and `leogen identify` first (one genotype per individual)",
-                             path, None, "replicate") from None
+    g = read_individual_genotypes(path, fmt)
     drop = {s.strip() for s in exclude.split(",") if s.strip()}
     keep = np.array([loc not in drop for loc in g.loci], dtype=bool)
     if not keep.all():

@@ -268,6 +268,22 @@ def read_genotypes(path, format: str | None = None) -> Genotypes | Replicates:
     return importlib.import_module(_MODULES[fmt]).read(path)
 
 
+def read_individual_genotypes(path, format: str | None = None) -> Genotypes:
+    """One genotype per sample or individual from any format; a long table must hold one
+    replicate per sample and locus (e.g. identify/individual_genotypes.tsv)."""
+    if not Path(path).exists():
+        raise InputError("file not found", path)
+    data = read_genotypes(path, None if format in (None, "", "auto") else format)
+    if isinstance(data, Replicates):
+        try:
+            data = data.single()
+        except ValueError:
+            raise InputError("several replicates per sample and locus: this needs one genotype "
+                             "per individual (run `leogen consensus` and `leogen identify` "
+                             "first)", path, None, "replicate") from None
+    return data
+
+
 def write_genotypes(data: Genotypes | Replicates, path, format: str | None = None, **opts):
     """Write ``data`` atomically in ``format`` (default: from the extension).
 
