@@ -290,8 +290,7 @@ def yearly_diversity(g: Genotypes, detections: pd.DataFrame, exclude=("AMEL",)) 
     at any locus in any year with at least 2 animals, so years are comparable (as hierfstat
     does across populations). ``detections``: ``year, individual_id``.
     """
-    keep = np.array([loc not in set(exclude) for loc in g.loci], dtype=bool)
-    g = g.subset(loci=keep)
+    g = g.without_loci(exclude)
     k = max((len(a) for a in g.alleles), default=1)
     det = detections[["year", "individual_id"]].drop_duplicates()
     years = sorted(int(y) for y in det["year"].unique())

@@ -202,6 +202,11 @@ class Genotypes:
             dict(self.meta),
         )
 
+    def without_loci(self, names) -> Genotypes:
+        """These genotypes minus the named loci (e.g. the sex marker); absent names are ignored."""
+        keep = ~np.isin(self.loci, [str(n) for n in names])
+        return self if keep.all() else self.subset(loci=keep)
+
     def with_populations(self, populations) -> Genotypes:
         return Genotypes(self.calls, self.samples, self.loci, self.alleles,
                          populations, dict(self.meta))

@@ -159,3 +159,9 @@ def test_long_round_trip_random(n_s, n_l, seed):
         back = read_long(Path(d) / "g.tsv").single()
     # loci that are all-missing keep no labels; compare labels, not encodings
     assert np.array_equal(np.sort(back.sizes(), axis=2), np.sort(np.where(sizes == 0, -1, sizes), axis=2))
+
+
+def test_without_loci():
+    g = small()
+    assert list(g.without_loci(["FCA2", "AMEL"]).loci) == ["FCA1"]
+    assert g.without_loci(["AMEL"]) is g

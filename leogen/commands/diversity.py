@@ -73,11 +73,9 @@ def run(args) -> int:
 
     g = read_individual_genotypes(args.genotypes, args.format)
     drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()}
-    if drop:
-        keep = np.array([loc not in drop for loc in g.loci], dtype=bool)
-        if not keep.any():
-            raise InputError("no loci left after --exclude-loci", args.genotypes)
-        g = g.subset(loci=keep)
+    g = g.without_loci(drop)
+    if g.n_loci == 0:
+        raise InputError("no loci left after --exclude-loci", args.genotypes)
     groups = None
     if args.group_by != "none":
         from leogen.diversity import individual_populations

@@ -74,7 +74,7 @@ def run(args) -> int:
     p_crits = _p_crits(args.p_crit)
     g = read_individual_genotypes(args.genotypes, args.format)
     if args.sex_locus:
-        g = g.subset(loci=g.loci != args.sex_locus)
+        g = g.without_loci([args.sex_locus])
     groups = {"all": g}
     if args.by_year:
         if not (args.sample_individual and args.samples):

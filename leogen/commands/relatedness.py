@@ -71,9 +71,7 @@ def load_genotypes(path: str, fmt: str = "auto", exclude: str = ""):
 
     g = read_individual_genotypes(path, fmt)
     drop = {s.strip() for s in exclude.split(",") if s.strip()}
-    keep = np.array([loc not in drop for loc in g.loci], dtype=bool)
-    if not keep.all():
-        g = g.subset(loci=keep)
+    g = g.without_loci(drop)
     if g.n_loci == 0:
         raise InputError("no loci left after excluding " + ", ".join(sorted(drop)), path)
     if g.is_snp:
