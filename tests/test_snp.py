@@ -416,3 +416,80 @@ def test_without_variant_counts(simvcf, tmp_path):
     assert back.variants is None and (back + back).variants is None
     with pytest.raises(snp.InputError, match="without per-variant counts"):
         snp.freq_table(back)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_worker_threads_do_not_change_results(simvcf, threads):
+    two = snp.compute_stats(simvcf, chunk_size=37)
+    other = snp.compute_stats(simvcf, chunk_size=37, threads=threads)
+    _assert_same_stats(two, other)
+    # a chunk always goes to the same worker: the float sums are the same bits on every run
+    again = snp.compute_stats(simvcf, chunk_size=37, threads=threads)
+    np.testing.assert_array_equal(other.e_hom, again.e_hom)
+    np.testing.assert_array_equal(other.grm_num, again.grm_num)
+
+
+def test_earliest_bad_line_is_reported_with_parallel_workers(tmp_path, capsys):
+    rows = [("chr1", 10 * (k + 1), "A", "C", "GT", ["0/1", "0/0"]) for k in range(40)]
+    rows[25] = ("chr1", 260, "A", "C", "GT", ["1", "0"])  # haploid: an error, in a later chunk
+    rows[7] = ("chr1", 80, "A", "C", "GT", ["0/1/1", "0/0"])  # the first error
+    bad = write_vcf(tmp_path / "two.vcf.gz", ["A", "B"], rows)
+    first_line = 6 + 1 + 7 + 1  # 6 meta lines, #CHROM, 7 good variant lines
+    for _ in range(5):
+        code, err = _err(["snp", "all", "--vcf", str(bad), "--out-dir", str(tmp_path / "o"),
+                          "--chunk-size", "3", "--threads", "3"], capsys)
+        assert code == 2 and f"line {first_line}" in err, err
+    assert not (tmp_path / "o" / "king.tsv").exists()
+
+
+def test_blank_lines_are_skipped(tmp_path):
+    good = write_vcf(tmp_path / "g.vcf", ["A", "B", "C", "D"], TINY[:3], gz=False)
+    text = good.read_text()
+    blank = tmp_path / "b.vcf"
+    blank.write_text(text.replace("\nchr1\t200", "\n\n\n\nchr1\t200") + "\n\n")
+    for chunk in (1, 2, 100):
+        a = snp.compute_stats(good, chunk_size=chunk)
+        b = snp.compute_stats(blank, chunk_size=chunk)
+        np.testing.assert_array_equal(a.dd, b.dd)
+        np.testing.assert_array_equal(a.het_miss, b.het_miss)
+    # an error after blank lines names its own line: 7 header lines, a variant, 3 blank
+    # lines, a variant, then the bad one
+    bad = tmp_path / "bad.vcf"
+    bad.write_text(blank.read_text().replace("1/1\t0/0\t0/1\t0/0", "1/1\t0\t0/1\t0/0", 1))
+    with pytest.raises(snp.InputError, match="line 13:"):
+        snp.compute_stats(bad, chunk_size=100)
+
+
+def _brute_king(gt: np.ndarray) -> dict:
+    """KING counts pair by pair from an (m, n) alt-count matrix with -1 missing."""
+    m, n = gt.shape
+    out = {k: np.zeros((n, n), np.int64) for k in ("n_snps", "hethet", "ibs0", "het_i")}
+    for i in range(n):
+        for j in range(n):
+            both = (gt[:, i] >= 0) & (gt[:, j] >= 0)
+            a, b = gt[both, i], gt[both, j]
+            out["n_snps"][i, j] = both.sum()
+            out["hethet"][i, j] = ((a == 1) & (b == 1)).sum()
+            out["ibs0"][i, j] = (((a == 0) & (b == 2)) | ((a == 2) & (b == 0))).sum()
+            out["het_i"][i, j] = (a == 1).sum()
+    return out
+
+
+@pytest.mark.parametrize("rare_fraction", [0.0, 0.3, 2.0])
+def test_king_counts_equal_pair_by_pair_counts(tmp_path, monkeypatch, rare_fraction):
+    """Dense BLAS, sparse pairs (rare variants, few missing calls) and their mix all give the
+    counts of a direct pair-by-pair count, on variants with many and few missing calls."""
+    rng = np.random.default_rng(11)
+    m, n = 120, 9
+    p = rng.choice([0.02, 0.1, 0.5, 0.9, 0.98], m)
+    gt = (rng.random((m, n)) < p[:, None]).astype(int) + (rng.random((m, n)) < p[:, None])
+    miss_rate = rng.choice([0.0, 0.05, 0.5], m)
+    gt[rng.random((m, n)) < miss_rate[:, None]] = -1
+    code = {0: "0/0", 1: "0/1", 2: "1/1", -1: "./."}
+    rows = [("chr1", 100 * (v + 1), "A", "C", "GT", [code[x] for x in gt[v]]) for v in range(m)]
+    vcf = write_vcf(tmp_path / "b.vcf.gz", [f"s{i}" for i in range(n)], rows)
+    monkeypatch.setattr(snp, "_RARE_FRACTION", rare_fraction)
+    got = snp.king_counts(snp.compute_stats(vcf, chunk_size=16))
+    want = _brute_king(gt)
+    for k in want:
+        np.testing.assert_array_equal(got[k], want[k], err_msg=k)

@@ -19,10 +19,10 @@ TABLES = ("king", "het", "freq", "hwe", "grm", "summary")
 
 def _add_common(p):
     p.add_argument("--threads", type=int, default=2,
-                   help="threads: one reads and parses the VCF, the others multiply "
-                        "matrices (default 2)")
+                   help="worker threads that parse blocks of the VCF and add up their "
+                        "statistics, while one more decompresses (default 2)")
     p.add_argument("--chunk-size", type=int, default=None,
-                   help="variants per chunk (default: about 8 million genotypes per chunk)")
+                   help="variants per chunk (default: about 2 million genotypes per chunk)")
     p.add_argument("--no-grm", action="store_true", help="skip the GRM (faster)")
     p.add_argument("--small-sample", action="store_true",
                    help="E(HOM) with PLINK 1.9's '--het small-sample' correction n/(n-1)")

@@ -22,7 +22,7 @@ rule snp_region:
         chunk=config["snp"]["chunk_size"],
     shell:
         "leogen snp stats --vcf {input.vcf} --region '{params.region}'"
-        " --chunk-size {params.chunk} --out {output} > {log} 2>&1"
+        " --chunk-size {params.chunk} --threads {threads} --out {output} > {log} 2>&1"
 
 
 rule snp_gather:
