@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import importlib
 import queue
 import re
 import threading
@@ -206,7 +207,7 @@ def parse_region(region: str) -> tuple[str, int | None, int | None]:
 
 @dataclass
 class _Block:
-    data: bytes | memoryview  # whole lines, each ending in '\n'
+    data: bytes | memoryview | np.ndarray  # whole lines, each ending in '\n'
     first_line: int | None  # 1-based file line number of the first line (None in region mode)
     rows: np.ndarray | None = None  # line offsets of the non-blank lines, when some are blank
 
@@ -227,14 +228,20 @@ def _line_blocks(path: Path, header: VcfHeader, block_lines: int,
                 buf = fh.read(read_size)
                 if not buf:
                     break
-                data = rest + buf if rest else buf
-                cut = data.rfind(b"\n") + 1
+                cut = buf.rfind(b"\n") + 1
                 if cut == 0:
-                    rest = data
+                    rest += buf
                     continue
-                rest = data[cut:]
-                yield _Block(memoryview(data)[:cut], line_no)  # whole lines, no copy
-                line_no += data.count(b"\n", 0, cut)
+                # join the previous block's partial last line and this block's whole lines
+                # with numpy copies and count lines with a numpy comparison: both release
+                # the GIL, which the parsing threads need (bytes + bytes and bytes.count hold
+                # it for milliseconds per block)
+                data = np.empty(len(rest) + cut, np.uint8)
+                data[:len(rest)] = np.frombuffer(rest, np.uint8)
+                data[len(rest):] = np.frombuffer(buf, np.uint8, count=cut)
+                rest = buf[cut:]
+                yield _Block(data, line_no)
+                line_no += int(np.count_nonzero(data == 10))
             if rest.strip():
                 yield _Block(rest if rest.endswith(b"\n") else rest + b"\n", line_no)
     except (EOFError, zlib.error, zlib_ng.error, gzip.BadGzipFile, OSError) as e:
@@ -827,12 +834,16 @@ class SnpStats:
         m = g.shape[0]
         self.n_auto += m
         any_missing = bool(vmiss.any())
-        s_miss = np.count_nonzero(ism, axis=0) if any_missing else np.zeros(n, np.int64)
+        if any_missing:  # (variant, sample) of every missing call
+            miss_v, miss_s = np.divmod(np.flatnonzero(ism), n)
+            s_miss = np.bincount(miss_s, minlength=n)
+        else:
+            s_miss = np.zeros(n, np.int64)
         # ---- KING counts (module docstring): H'H, D'D, H'M, M'M
         an = 2 * (vhet + vhr + vha)
         flip = 2 * ac > an  # the alt allele is the minor one
         carriers = vhet + np.where(flip, vhr, vha)  # samples carrying the minor allele
-        rare = carriers < _RARE_FRACTION * n
+        rare = carriers + vmiss < _RARE_FRACTION * n
         if rare.all():
             hh = np.zeros((n, n), np.int64)
             dd = np.zeros((n, n), np.int64)
@@ -845,12 +856,13 @@ class SnpStats:
             hh = np.rint(h.T @ h).astype(np.int64)  # float32 syrk, exact below 2^24
             dd = np.rint(d.T @ d).astype(np.int64)
         if rare.any():
-            _add_rare_pairs(hh, dd, g[rare], flip[rare])
+            _add_rare_products(hh, dd, g[rare], flip[rare])
         self.hethet += hh
         self.dd += dd
         s_het = np.diagonal(hh).copy()  # H'H diagonal: heterozygous calls per sample
         if any_missing:
-            _add_missing_products(self.het_miss, self.miss_miss, g, ism, vmiss)
+            _add_missing_products(self.het_miss, self.miss_miss, g, ism, vmiss, miss_v,
+                                  miss_s)
         self.het_auto += s_het
         self.miss_auto += s_miss
         s_alt = g.sum(axis=0, dtype=np.int64) + s_miss
@@ -869,12 +881,15 @@ class SnpStats:
                 nei = 1.0 - 2.0 * p * (1.0 - p)
             self.n_poly += int(poly.sum())
             self.het_poly += s_het if poly.all() else np.count_nonzero(is1[poly], axis=0)
-            mp = ism[poly] if any_missing else None
-            self.miss_poly += np.count_nonzero(mp, axis=0) if any_missing else 0
-            called_nei = np.full(g.shape[1], nei.sum())
+            called_nei = np.full(n, nei.sum())
+            mp = None
             if any_missing:
-                vi, si = np.nonzero(mp)
-                called_nei -= np.bincount(si, weights=nei[vi], minlength=g.shape[1])
+                nei_all = np.zeros(m)
+                nei_all[poly] = nei
+                self.miss_poly += np.bincount(miss_s[poly[miss_v]], minlength=n)
+                called_nei -= np.bincount(miss_s, weights=nei_all[miss_v], minlength=n)
+                if self.has_grm:
+                    mp = ism[poly]
             self.e_hom += called_nei
             if self.has_grm:
                 self._add_grm(g[poly], p, mp, any_missing)
@@ -971,58 +986,63 @@ def blas_threads(n: int):
             put(ctypes.c_int(old))
 
 
-_MAX_PAIRS = 4_000_000  # pairs per batch of rows in the sparse products (bounds memory)
+def _sparse_rows(x: np.ndarray):
+    """scipy CSR (float32) of the non-zero entries of a 2-D array, built from one
+    ``flatnonzero`` (faster than scipy's constructor from a dense array); also returns the
+    flat positions of the non-zeros."""
+    from scipy import sparse
+
+    k, n = x.shape
+    flat = np.flatnonzero(x)
+    r, c = np.divmod(flat, n)
+    indptr = np.zeros(k + 1, np.int64)
+    np.cumsum(np.bincount(r, minlength=k), out=indptr[1:])
+    data = x.reshape(-1)[flat].astype(np.float32)
+    return sparse.csr_matrix((data, c, indptr), shape=(k, n)), flat
 
 
-def _row_pair_batches(r: np.ndarray, n_rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """For nonzero entries with row indices ``r`` (sorted), index arrays (left, right) of
-    every ordered pair of entries in the same row, an entry with itself included, in batches
-    of whole rows of at most about ``_MAX_PAIRS`` pairs."""
-    cnt = np.bincount(r, minlength=n_rows).astype(np.int64)
-    start = np.cumsum(cnt) - cnt
-    row_pairs = np.cumsum(cnt * cnt)
-    lo = 0
-    while lo < n_rows:
-        base = row_pairs[lo - 1] if lo else 0
-        hi = max(lo + 1, int(np.searchsorted(row_pairs, base + _MAX_PAIRS, side="right")))
-        e0, e1 = start[lo], start[hi - 1] + cnt[hi - 1]
-        reps = cnt[r[e0:e1]]
-        left = np.repeat(np.arange(e0, e1), reps)
-        first = np.cumsum(reps) - reps
-        right = np.arange(left.size) - np.repeat(first - start[r[e0:e1]], reps)
-        yield left, right
-        lo = hi
+def _add_sparse_product(acc: np.ndarray, a, b=None) -> None:
+    """``acc += a' b`` for scipy CSR matrices with the same rows (b defaults to a): scipy's
+    sparse product, whose non-zeros (each (i, j) once) are added in place, so the cost
+    follows the pairs of non-zeros, not ``n_samples^2``."""
+    c = (a.T @ (a if b is None else b)).tocsr()
+    rows = np.repeat(np.arange(c.shape[0], dtype=np.int64), np.diff(c.indptr))
+    acc.reshape(-1)[rows * c.shape[1] + c.indices] += np.rint(c.data).astype(np.int64)
 
 
-def _add_rare_pairs(hh: np.ndarray, dd: np.ndarray, g: np.ndarray, flip: np.ndarray) -> None:
+def _add_rare_products(hh: np.ndarray, dd: np.ndarray, g: np.ndarray, flip: np.ndarray) -> None:
     """Add H'H and D'D of variants whose minor allele and missing calls are in few samples,
-    from pairs of non-zero entries of the sparse P = 2 Q + H + M (Q: homozygous for the
-    minor allele): D = P - 1 elementwise (up to each variant's sign, which D'D ignores), so
+    as sparse products of P = 2 Q + H + M (Q: homozygous for the minor allele) and H:
+    D = P - 1 elementwise (up to each variant's sign, which D'D ignores), so
     D'D = P'P - p_i - p_j + n_variants."""
-    n = g.shape[1]
+    from scipy import sparse
+
     p = np.abs(g).view(np.uint8)  # P when alt is the minor allele: 0, 1, 2; missing -1 -> 1
     if flip.any():
         pf = 2 - g[flip]
         pf[pf == 3] = 1  # missing
         p[flip] = pf
-    flat = np.flatnonzero(p)
-    r, c = np.divmod(flat, n)
-    val = p.reshape(-1)[flat].astype(np.int64)
+    ps, flat = _sparse_rows(p)
+    _add_sparse_product(dd, ps)
     het = g.reshape(-1)[flat] == 1
-    hh_flat, dd_flat = hh.reshape(-1), dd.reshape(-1)
-    for left, right in _row_pair_batches(r, g.shape[0]):
-        key = c[left] * n + c[right]
-        np.add.at(dd_flat, key, val[left] * val[right])
-        both = het[left] & het[right]
-        np.add.at(hh_flat, key[both], 1)
-    col = np.bincount(c, weights=val, minlength=n).astype(np.int64)
-    dd += g.shape[0] - col[:, None] - col[None, :]
+    rows = np.repeat(np.arange(ps.shape[0]), np.diff(ps.indptr))[het]
+    indptr = np.zeros(ps.shape[0] + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=ps.shape[0]), out=indptr[1:])
+    hs = sparse.csr_matrix((np.ones(rows.size, np.float32), ps.indices[het], indptr),
+                           shape=ps.shape)
+    _add_sparse_product(hh, hs)
+    col = np.bincount(ps.indices, weights=ps.data, minlength=p.shape[1]).astype(np.int64)
+    dd += p.shape[0] - col[:, None] - col[None, :]
 
 
 def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.ndarray,
-                          ism: np.ndarray, vmiss: np.ndarray) -> None:
-    """Add H'M and M'M: BLAS for variants missing in many samples, sparse products (pairs of
-    missing calls; scipy's sparse x dense product for H'M) for the others."""
+                          ism: np.ndarray, vmiss: np.ndarray, miss_v: np.ndarray,
+                          miss_s: np.ndarray) -> None:
+    """Add H'M and M'M: BLAS for variants missing in many samples, sparse products for the
+    others (scipy's sparse x dense product for H'M); ``miss_v, miss_s`` locate the missing
+    calls."""
+    from scipy import sparse
+
     n = g.shape[1]
     many = vmiss >= _RARE_FRACTION * n
     few = (vmiss > 0) & ~many
@@ -1032,17 +1052,13 @@ def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.nda
         het_miss += np.rint(h.T @ mf).astype(np.int64)
         miss_miss += np.rint(mf.T @ mf).astype(np.int64)
     if few.any():
-        from scipy import sparse
-
         rows = np.flatnonzero(few)
-        flat = np.flatnonzero(ism[rows])
-        r, c = np.divmod(flat, n)
-        mm_flat = miss_miss.reshape(-1)
-        for left, right in _row_pair_batches(r, rows.size):
-            np.add.at(mm_flat, c[left] * n + c[right], 1)
+        keep = few[miss_v]
         indptr = np.zeros(rows.size + 1, np.int64)
-        np.cumsum(np.bincount(r, minlength=rows.size), out=indptr[1:])
-        ms = sparse.csr_matrix((np.ones(r.size, np.float32), c, indptr), shape=(rows.size, n))
+        np.cumsum(vmiss[rows], out=indptr[1:])
+        ms = sparse.csr_matrix((np.ones(int(indptr[-1]), np.float32), miss_s[keep], indptr),
+                               shape=(rows.size, n))
+        _add_sparse_product(miss_miss, ms)
         h = (g[rows] == 1).astype(np.float32)
         het_miss += np.rint(np.asarray(ms.T @ h).T).astype(np.int64)
 
@@ -1064,6 +1080,9 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
     memory no longer grows with the number of variants.
     """
     path = Path(vcf_path)
+    # scipy.sparse (for rare variants and missing calls) takes 0.1-0.2 s to import: load it
+    # while the first blocks are read and parsed, rather than in the first worker that needs it
+    threading.Thread(target=importlib.import_module, args=("scipy.sparse",), daemon=True).start()
     header = read_header(path)
     n_workers = max(1, int(threads))
     blocks, reg = _blocks(path, header, region, chunk_size)
@@ -1244,9 +1263,14 @@ def write_tsv(df, path) -> None:
 
     def fmt(x):
         if x.dtype.kind == "f":
-            return ["NA" if v != v else f"{v:.6g}" for v in x.tolist()]
+            out = list(map("{:.6g}".format, x.tolist()))
+            for i in np.flatnonzero(np.isnan(x)).tolist():
+                out[i] = "NA"
+            return out
         if x.dtype.kind in "iub":
-            return [str(v) for v in x.tolist()]
+            return list(map(str, x.tolist()))
+        if x.dtype.kind == "U":
+            return x.tolist()
         return ["NA" if v is None or v != v else str(v) for v in x.tolist()]
 
     n = len(arrays[0]) if arrays else 0
@@ -1255,7 +1279,7 @@ def write_tsv(df, path) -> None:
         step = 100_000  # format a slice of rows at a time: bounded memory
         for s in range(0, n, step):
             cols = [fmt(x[s:s + step]) for x in arrays]
-            fh.write("".join("\t".join(r) + "\n" for r in zip(*cols, strict=True)))
+            fh.write("\n".join(map("\t".join, zip(*cols, strict=True))) + "\n")
 
 
 def write_outputs(stats: SnpStats, out_dir, tables=TABLES) -> list[Path]:
