@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python benchmarks/bench_snp.py                      # 500 x ~150k file, 3 runs each
     python benchmarks/bench_snp.py --sizes 500 2000     # also the 2000 x ~500k file
     python benchmarks/bench_snp.py --slow               # add vcftools --relatedness2
+    python benchmarks/bench_snp.py --missing 0.02       # a file with 2% missing genotypes
 
 Missing input files are made with ``benchmarks/make_vcf.py`` (msprime, seeded). Each command
 runs ``--repeats`` times under ``/usr/bin/time``; the table reports the median wall time and
@@ -31,8 +32,13 @@ HERE = Path(__file__).resolve().parent
 SIZES = {500: 150_000, 2000: 500_000}
 
 
-def markers(n: int) -> tuple[str, str]:
-    return f"<!-- results:{n}:begin -->", f"<!-- results:{n}:end -->"
+def markers(key: str) -> tuple[str, str]:
+    return f"<!-- results:{key}:begin -->", f"<!-- results:{key}:end -->"
+
+
+def file_key(n: int, missing: float) -> str:
+    """``500`` or ``500-missing2`` (2% of genotypes missing): the file stem and README key."""
+    return f"{n}" if not missing else f"{n}-missing{round(missing * 100):g}"
 
 
 def commands(vcf: Path, slow: bool, threads: int) -> list[tuple[str, list[str] | str]]:
@@ -57,6 +63,9 @@ def commands(vcf: Path, slow: bool, threads: int) -> list[tuple[str, list[str] |
           "--make-king-table", "--out", "p2k", *same]),
         ("plink2 --het", ["plink2", "--vcf", str(vcf), "--max-alleles", "2", "--snps-only",
                           "--het", "--out", "p2h", *same]),
+        ("plink2 --make-king-table --het (KING + F in one run: leogen's work)",
+         ["plink2", "--vcf", str(vcf), "--max-alleles", "2", "--snps-only",
+          "--make-king-table", "--het", "--out", "p2kh", *same]),
         ("plink1.9 --het", ["plink1.9", "--vcf", str(vcf), "--biallelic-only", "strict",
                             "--snps-only", "--het", "--out", "p1h", *same]),
         ("plink1.9 --homozyg", ["plink1.9", "--vcf", str(vcf), "--biallelic-only", "strict",
@@ -106,10 +115,12 @@ def check_agreement(work: Path) -> str:
 
 
 def bench(n: int, args) -> str:
-    vcf = Path(args.data_dir) / f"s{n}.vcf.gz"
+    key = file_key(n, args.missing)
+    vcf = Path(args.data_dir) / f"s{key}.vcf.gz"
     if not vcf.exists():
         subprocess.run([sys.executable, str(HERE / "make_vcf.py"), "--samples", str(n),
-                        "--snps", str(SIZES.get(n, 150_000)), "--out", str(vcf)], check=True)
+                        "--snps", str(SIZES.get(n, 150_000)), "--missing", str(args.missing),
+                        "--out", str(vcf)], check=True)
     n_var = int(subprocess.run(f"zcat {vcf} | grep -vc '^#'", shell=True, check=True,
                                capture_output=True, text=True).stdout)
     size_gz = vcf.stat().st_size / 2**20
@@ -136,8 +147,10 @@ def bench(n: int, args) -> str:
         shutil.rmtree(work, ignore_errors=True)
     ref = {r[0]: r[1] for r in rows}
     king = ref.get("plink2 --make-king-table")
-    lines = [f"### {n} samples x {n_var:,} variants ({size_gz:.1f} MB bgzipped)", "",
-             f"`python benchmarks/bench_snp.py --sizes {n}` on {os.cpu_count()} cores, "
+    miss = f", {args.missing:.0%} of genotypes missing" if args.missing else ""
+    opt = f" --missing {args.missing:g}" if args.missing else ""
+    lines = [f"### {n} samples x {n_var:,} variants ({size_gz:.1f} MB bgzipped{miss})", "",
+             f"`python benchmarks/bench_snp.py --sizes {n}{opt}` on {os.cpu_count()} cores, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; median of "
              f"{args.repeats} runs (bcftools/vcftools: 1 run); `--threads {args.threads}`.", "",
              "| command | wall (s) | wall vs plink2 KING | CPU (s, user+sys) | peak memory (MB)"
@@ -151,7 +164,7 @@ def bench(n: int, args) -> str:
         lines.append(f"| {r[0]} | {r[1]:.2f} | {ratio} | {r[5]:.2f} | {r[2]:.0f} | {r[3]} |"
                      f" {r[4]:.1f} |")
     lines += ["", f"Agreement in this run: {agree}.", ""]
-    tsv = HERE / f"results_{n}.tsv"
+    tsv = HERE / f"results_{key}.tsv"
     tsv.write_text("command\twall_s\tcpu_s\tpeak_mb\truns\tload\n" + "".join(
         f"{r[0]}\t{r[1]}\t{r[5] if len(r) > 5 else ''}\t{r[2]}\t{r[3]}\t"
         f"{r[4] if len(r) > 4 else ''}\n" for r in rows))
@@ -164,6 +177,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--slow", action="store_true", help="also vcftools --relatedness2")
+    ap.add_argument("--missing", type=float, default=0.0,
+                    help="share of missing genotypes in the simulated file (e.g. 0.02)")
     ap.add_argument("--data-dir", default=str(HERE / "data"))
     ap.add_argument("--no-readme", action="store_true", help="do not update README.md")
     args = ap.parse_args(argv)
@@ -174,7 +189,7 @@ def main(argv=None) -> int:
         if args.no_readme or not readme.exists():
             continue
         body = readme.read_text()
-        begin, end = markers(n)
+        begin, end = markers(file_key(n, args.missing))
         if begin in body and end in body:
             head, rest = body.split(begin, 1)
             _, tail = rest.split(end, 1)

@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import importlib
 import queue
 import re
 import threading
@@ -986,28 +985,41 @@ def blas_threads(n: int):
             put(ctypes.c_int(old))
 
 
-def _sparse_rows(x: np.ndarray):
-    """scipy CSR (float32) of the non-zero entries of a 2-D array, built from one
-    ``flatnonzero`` (faster than scipy's constructor from a dense array); also returns the
-    flat positions of the non-zeros."""
-    from scipy import sparse
-
-    k, n = x.shape
-    flat = np.flatnonzero(x)
-    r, c = np.divmod(flat, n)
-    indptr = np.zeros(k + 1, np.int64)
-    np.cumsum(np.bincount(r, minlength=k), out=indptr[1:])
-    data = x.reshape(-1)[flat].astype(np.float32)
-    return sparse.csr_matrix((data, c, indptr), shape=(k, n)), flat
+_PAIR_BATCH = 2_000_000  # pairs per np.add.at call in _add_pair_sums (bounds memory)
 
 
-def _add_sparse_product(acc: np.ndarray, a, b=None) -> None:
-    """``acc += a' b`` for scipy CSR matrices with the same rows (b defaults to a): scipy's
-    sparse product, whose non-zeros (each (i, j) once) are added in place, so the cost
-    follows the pairs of non-zeros, not ``n_samples^2``."""
-    c = (a.T @ (a if b is None else b)).tocsr()
-    rows = np.repeat(np.arange(c.shape[0], dtype=np.int64), np.diff(c.indptr))
-    acc.reshape(-1)[rows * c.shape[1] + c.indices] += np.rint(c.data).astype(np.int64)
+def _add_pair_sums(acc: np.ndarray, row: np.ndarray, col: np.ndarray, val: np.ndarray,
+                   n_rows: int) -> None:
+    """``acc += A'A`` for a sparse matrix A given by its non-zero entries (``row`` sorted,
+    ``col``, ``val``): every ordered pair of entries of a row adds ``val_a * val_b`` at
+    ``(col_a, col_b)``. Rows are grouped by their number of entries, rounded up by at most a
+    quarter (padding entries have value 0), and each group's pairs are formed at once by
+    broadcasting, so the work follows the number of pairs, not n_samples^2 per chunk."""
+    n = acc.shape[0]
+    flat = acc.reshape(-1)
+    cnt = np.bincount(row, minlength=n_rows)
+    start = np.cumsum(cnt) - cnt
+    sizes = np.unique(cnt[cnt > 0])
+    # padded widths: sizes up to 8 as they are, larger ones rounded up to a power of 1.25
+    grid = np.ceil(1.25 ** np.ceil(np.log(sizes) / np.log(1.25) - 1e-9)).astype(np.int64)
+    widths = np.unique(np.where(sizes <= 8, sizes, np.maximum(grid, sizes)))
+    lower = 0
+    col_pad = np.append(col, 0)  # index -1 + 1 = the padding slot (value 0)
+    val_pad = np.append(val, 0).astype(np.int64)
+    for w in widths:
+        rows = np.flatnonzero((cnt > lower) & (cnt <= w))
+        lower = w
+        if rows.size == 0:
+            continue
+        step = max(1, _PAIR_BATCH // int(w * w))
+        for s in range(0, rows.size, step):
+            rs = rows[s:s + step]
+            k = np.arange(w)
+            idx = start[rs][:, None] + k[None, :]
+            idx = np.where(k[None, :] < cnt[rs][:, None], idx, col.size)
+            c, v = col_pad[idx], val_pad[idx]
+            key = (c[:, :, None] * n + c[:, None, :]).ravel()
+            np.add.at(flat, key, (v[:, :, None] * v[:, None, :]).ravel())
 
 
 def _add_rare_products(hh: np.ndarray, dd: np.ndarray, g: np.ndarray, flip: np.ndarray) -> None:
@@ -1015,32 +1027,28 @@ def _add_rare_products(hh: np.ndarray, dd: np.ndarray, g: np.ndarray, flip: np.n
     as sparse products of P = 2 Q + H + M (Q: homozygous for the minor allele) and H:
     D = P - 1 elementwise (up to each variant's sign, which D'D ignores), so
     D'D = P'P - p_i - p_j + n_variants."""
-    from scipy import sparse
-
+    k, n = g.shape
     p = np.abs(g).view(np.uint8)  # P when alt is the minor allele: 0, 1, 2; missing -1 -> 1
     if flip.any():
         pf = 2 - g[flip]
         pf[pf == 3] = 1  # missing
         p[flip] = pf
-    ps, flat = _sparse_rows(p)
-    _add_sparse_product(dd, ps)
+    flat = np.flatnonzero(p)
+    r, c = np.divmod(flat, n)
+    val = p.reshape(-1)[flat]
+    _add_pair_sums(dd, r, c, val, k)
     het = g.reshape(-1)[flat] == 1
-    rows = np.repeat(np.arange(ps.shape[0]), np.diff(ps.indptr))[het]
-    indptr = np.zeros(ps.shape[0] + 1, np.int64)
-    np.cumsum(np.bincount(rows, minlength=ps.shape[0]), out=indptr[1:])
-    hs = sparse.csr_matrix((np.ones(rows.size, np.float32), ps.indices[het], indptr),
-                           shape=ps.shape)
-    _add_sparse_product(hh, hs)
-    col = np.bincount(ps.indices, weights=ps.data, minlength=p.shape[1]).astype(np.int64)
-    dd += p.shape[0] - col[:, None] - col[None, :]
+    _add_pair_sums(hh, r[het], c[het], np.ones(int(het.sum()), np.uint8), k)
+    col = np.bincount(c, weights=val, minlength=n).astype(np.int64)
+    dd += k - col[:, None] - col[None, :]
 
 
 def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.ndarray,
                           ism: np.ndarray, vmiss: np.ndarray, miss_v: np.ndarray,
                           miss_s: np.ndarray) -> None:
-    """Add H'M and M'M: BLAS for variants missing in many samples, sparse products for the
-    others (scipy's sparse x dense product for H'M); ``miss_v, miss_s`` locate the missing
-    calls."""
+    """Add H'M and M'M: BLAS for variants missing in many samples; for the others, pair
+    sums of missing calls (M'M) and scipy's sparse x dense product (H'M). ``miss_v, miss_s``
+    locate the missing calls."""
     from scipy import sparse
 
     n = g.shape[1]
@@ -1054,11 +1062,13 @@ def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.nda
     if few.any():
         rows = np.flatnonzero(few)
         keep = few[miss_v]
+        rank = np.cumsum(few) - 1  # row of each few-missing variant among them
+        _add_pair_sums(miss_miss, rank[miss_v[keep]], miss_s[keep],
+                       np.ones(int(keep.sum()), np.uint8), rows.size)
         indptr = np.zeros(rows.size + 1, np.int64)
         np.cumsum(vmiss[rows], out=indptr[1:])
         ms = sparse.csr_matrix((np.ones(int(indptr[-1]), np.float32), miss_s[keep], indptr),
                                shape=(rows.size, n))
-        _add_sparse_product(miss_miss, ms)
         h = (g[rows] == 1).astype(np.float32)
         het_miss += np.rint(np.asarray(ms.T @ h).T).astype(np.int64)
 
@@ -1080,9 +1090,6 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
     memory no longer grows with the number of variants.
     """
     path = Path(vcf_path)
-    # scipy.sparse (for rare variants and missing calls) takes 0.1-0.2 s to import: load it
-    # while the first blocks are read and parsed, rather than in the first worker that needs it
-    threading.Thread(target=importlib.import_module, args=("scipy.sparse",), daemon=True).start()
     header = read_header(path)
     n_workers = max(1, int(threads))
     blocks, reg = _blocks(path, header, region, chunk_size)

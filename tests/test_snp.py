@@ -493,3 +493,18 @@ def test_king_counts_equal_pair_by_pair_counts(tmp_path, monkeypatch, rare_fract
     want = _brute_king(gt)
     for k in want:
         np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+
+
+def test_pair_sums_equal_dense_product(monkeypatch):
+    rng = np.random.default_rng(5)
+    n, k = 70, 300
+    a = np.zeros((k, n), np.int64)
+    for i in range(k):  # rows of 0 to 60 non-zeros, values 1 or 2
+        cols = rng.choice(n, rng.integers(0, 61), replace=False)
+        a[i, cols] = rng.integers(1, 3, cols.size)
+    r, c = np.divmod(np.flatnonzero(a), n)
+    for batch in (snp._PAIR_BATCH, 50):  # also many small batches
+        monkeypatch.setattr(snp, "_PAIR_BATCH", batch)
+        acc = np.zeros((n, n), np.int64)
+        snp._add_pair_sums(acc, r, c, a.reshape(-1)[np.flatnonzero(a)].astype(np.uint8), k)
+        np.testing.assert_array_equal(acc, a.T @ a)
