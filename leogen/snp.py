@@ -209,6 +209,7 @@ class _Block:
     data: bytes | memoryview | np.ndarray  # whole lines, each ending in '\n'
     first_line: int | None  # 1-based file line number of the first line (None in region mode)
     rows: np.ndarray | None = None  # line offsets of the non-blank lines, when some are blank
+    newlines: np.ndarray | None = None  # positions of the '\n's, when the reader found them
 
 
 def _line_blocks(path: Path, header: VcfHeader, block_lines: int,
@@ -232,15 +233,16 @@ def _line_blocks(path: Path, header: VcfHeader, block_lines: int,
                     rest += buf
                     continue
                 # join the previous block's partial last line and this block's whole lines
-                # with numpy copies and count lines with a numpy comparison: both release
-                # the GIL, which the parsing threads need (bytes + bytes and bytes.count hold
-                # it for milliseconds per block)
+                # with numpy copies and find the newlines (for the parser too) with numpy:
+                # both release the GIL, which the parsing threads need (bytes + bytes and
+                # bytes.count hold it for milliseconds per block)
                 data = np.empty(len(rest) + cut, np.uint8)
                 data[:len(rest)] = np.frombuffer(rest, np.uint8)
                 data[len(rest):] = np.frombuffer(buf, np.uint8, count=cut)
                 rest = buf[cut:]
-                yield _Block(data, line_no)
-                line_no += int(np.count_nonzero(data == 10))
+                newlines = np.flatnonzero(data == 10)  # here, where the cores have time
+                yield _Block(data, line_no, newlines=newlines)
+                line_no += newlines.size
             if rest.strip():
                 yield _Block(rest if rest.endswith(b"\n") else rest + b"\n", line_no)
     except (EOFError, zlib.error, zlib_ng.error, gzip.BadGzipFile, OSError) as e:
@@ -417,10 +419,12 @@ def _gather(a: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: int = 10) 
     return out.tobytes()
 
 
-def parse_block(block: _Block, n_samples: int, path, region=None) -> GenotypeChunk:
-    """Decode CHROM/POS/ID/REF/ALT and GT of every line of a block (see module docstring)."""
+def parse_block(block: _Block, n_samples: int, path, region=None,
+                ids: bool = True) -> GenotypeChunk:
+    """Decode CHROM/POS/ID/REF/ALT and GT of every line of a block (see module docstring);
+    ``ids=False`` leaves ID, REF and ALT out (None) when no per-variant table needs them."""
     a = np.frombuffer(block.data, np.uint8)
-    nl = np.flatnonzero(a == 10)
+    nl = block.newlines if block.newlines is not None else np.flatnonzero(a == 10)
     n_raw_lines = nl.size
     starts = np.empty_like(nl)
     starts[0:1] = 0
@@ -428,7 +432,7 @@ def parse_block(block: _Block, n_samples: int, path, region=None) -> GenotypeChu
     nonempty = nl > starts
     if not nonempty.all():
         nl, starts = nl[nonempty], starts[nonempty]
-        block = _Block(block.data, block.first_line, np.flatnonzero(nonempty))
+        block = _Block(block.data, block.first_line, rows=np.flatnonzero(nonempty))
     n_lines = nl.size
     if n_lines == 0:  # blank lines only
         no = np.zeros(0, str)
@@ -463,8 +467,8 @@ def parse_block(block: _Block, n_samples: int, path, region=None) -> GenotypeChu
         tabs_slow = _split_slow(a, starts, nl, slow, n_samples, path, block)
         prefix_end[slow] = tabs_slow[:, 7]
     # ---- fixed columns
-    chrom, pos, vid, ref, alt, ref_len, alt_len = _parse_fixed(a, starts, prefix_end, path,
-                                                               block)
+    chrom, pos, vid, ref, alt, snp, multi = _parse_fixed(a, starts, prefix_end, path, block,
+                                                         ids)
     keep_region = np.ones(n_lines, bool)
     if region is not None:
         _, rs, re_ = region
@@ -472,8 +476,6 @@ def parse_block(block: _Block, n_samples: int, path, region=None) -> GenotypeChu
             keep_region &= pos >= rs
         if re_ is not None:
             keep_region &= pos <= re_
-    multi = np.char.find(alt, ",") >= 0
-    snp = (ref_len == 1) & (alt_len == 1) & (alt != "*")
     use = keep_region & ~multi & snp
     n_sites = int(keep_region.sum())
     n_multi = int((keep_region & multi).sum())
@@ -503,8 +505,9 @@ def parse_block(block: _Block, n_samples: int, path, region=None) -> GenotypeChu
         return GenotypeChunk(chrom, pos, vid, ref, alt, gt, n_sites, n_multi, n_other,
                              n_raw_lines)
     sel = np.flatnonzero(use)
-    return GenotypeChunk(chrom[sel], pos[sel], vid[sel], ref[sel], alt[sel], gt[sel], n_sites,
-                         n_multi, n_other, n_raw_lines)
+    vid, ref, alt = (None if x is None else x[sel] for x in (vid, ref, alt))
+    return GenotypeChunk(chrom[sel], pos[sel], vid, ref, alt, gt[sel], n_sites, n_multi,
+                         n_other, n_raw_lines)
 
 
 def _field_strings(a: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -521,9 +524,11 @@ def _field_strings(a: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
         return np.char.decode(raw, "utf-8", errors="replace").astype(str)
 
 
-def _parse_fixed(a, starts, prefix_end, path, block):
-    """CHROM, POS, ID, REF, ALT (and REF/ALT lengths) of every line, from the bytes before
-    the FORMAT column: each line's prefix must hold exactly 8 tab-separated fields."""
+def _parse_fixed(a, starts, prefix_end, path, block, ids: bool = True):
+    """CHROM, POS, ID, REF, ALT (the last three None unless ``ids``), whether each line is a
+    SNP (one-base REF and ALT, ALT not '*') and whether it is multi-allelic (a ',' in ALT),
+    from the bytes before the FORMAT column: each line's prefix must hold exactly 8
+    tab-separated fields."""
     seg = _gather(a, starts, prefix_end - 1, sep=9)  # each prefix + a closing tab
     b = np.frombuffer(seg, np.uint8)
     tabs = np.flatnonzero(b == 9)
@@ -542,9 +547,19 @@ def _parse_fixed(a, starts, prefix_end, path, block):
     f_start[:, 1:] = t[:, :4] + 1
     f_end = t[:, :5]
     chrom = _field_strings(b, f_start[:, 0], f_end[:, 0])
-    vid = _field_strings(b, f_start[:, 2], f_end[:, 2])
-    ref = _field_strings(b, f_start[:, 3], f_end[:, 3])
-    alt = _field_strings(b, f_start[:, 4], f_end[:, 4])
+    vid = ref = alt = None
+    if ids:
+        vid = _field_strings(b, f_start[:, 2], f_end[:, 2])
+        ref = _field_strings(b, f_start[:, 3], f_end[:, 3])
+        alt = _field_strings(b, f_start[:, 4], f_end[:, 4])
+    ref_len, alt_len = f_end[:, 3] - f_start[:, 3], f_end[:, 4] - f_start[:, 4]
+    snp = (ref_len == 1) & (alt_len == 1) & (b[f_start[:, 4]] != 42)  # '*'
+    multi = np.zeros(n, bool)
+    commas = np.flatnonzero(b == 44)
+    if commas.size:
+        line = np.searchsorted(ends, commas)
+        in_alt = (commas >= f_start[line, 4]) & (commas < f_end[line, 4])
+        multi[line[in_alt]] = True
     # POS: right-aligned digits -> integer
     ps, pe = f_start[:, 1], f_end[:, 1]
     plen = pe - ps
@@ -560,7 +575,7 @@ def _parse_fixed(a, starts, prefix_end, path, block):
         raise InputError(f"POS '{_field_strings(b, ps[i:i + 1], pe[i:i + 1])[0]}' is not a "
                          "whole number", *_where(path, block, i), column="POS")
     pos = dig @ (10 ** np.arange(w - 1, -1, -1, dtype=np.int64))
-    return chrom, pos, vid, ref, alt, f_end[:, 3] - f_start[:, 3], f_end[:, 4] - f_start[:, 4]
+    return chrom, pos, vid, ref, alt, snp, multi
 
 
 def _make_luts():
@@ -1099,7 +1114,7 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
     n = header.samples.size
 
     def work(w: int, k: int, block: _Block) -> None:
-        rec = parts[w].add_chunk(parse_block(block, n, path, reg))
+        rec = parts[w].add_chunk(parse_block(block, n, path, reg, ids=variants))
         if variants and rec is not None:
             records[k] = rec
 

@@ -508,3 +508,12 @@ def test_pair_sums_equal_dense_product(monkeypatch):
         acc = np.zeros((n, n), np.int64)
         snp._add_pair_sums(acc, r, c, a.reshape(-1)[np.flatnonzero(a)].astype(np.uint8), k)
         np.testing.assert_array_equal(acc, a.T @ a)
+
+
+def test_skipped_sites_counted_without_identifiers(tmp_path):
+    rows = TINY[:5] + [("chr1", 600, "A", "*", "GT", ["0/1", "0/0", "0/0", "0/0"]),
+                       ("chr1", 700, "A", "C,*", "GT", ["0/1", "0/0", "0/0", "0/0"])] + TINY[5:6]
+    vcf = write_vcf(tmp_path / "skip.vcf.gz", ["A", "B", "C", "D"], rows)
+    for variants in (True, False):
+        st = snp.compute_stats(vcf, variants=variants)
+        assert (st.n_sites, st.n_multiallelic, st.n_other, st.n_biallelic) == (8, 2, 2, 4)
