@@ -693,8 +693,7 @@ def _bcf_all_blocks(path: Path, block_lines: int) -> Iterator[_Block]:
 # --------------------------------------------------------------------------- additive stats
 
 _PAIR_FIELDS = ("hethet", "dd", "het_miss", "miss_miss")
-_SAMPLE_FIELDS = ("hom_ref", "het", "hom_alt", "missing", "het_auto", "miss_auto", "het_poly",
-                  "miss_poly", "e_hom")
+_SAMPLE_FIELDS = ("hom_ref", "het", "hom_alt", "missing", "miss_poly", "e_hom", "rare_p")
 _VARIANT_FIELDS = ("chrom", "pos", "vid", "ref", "alt", "v_hom_ref", "v_het", "v_hom_alt",
                    "v_missing")
 
@@ -703,8 +702,11 @@ _VARIANT_FIELDS = ("chrom", "pos", "vid", "ref", "alt", "v_hom_ref", "v_het", "v
 class SnpStats:
     """Sums over variants; ``a + b`` combines two disjoint sets of variants (same samples).
 
-    Per sample (autosomes): ``hom_ref, het, hom_alt, missing``; for KING ``het_auto``,
-    ``miss_auto``; for ``--het`` ``het_poly, miss_poly, e_hom`` over polymorphic variants.
+    Per sample (autosomes): ``hom_ref, het, hom_alt, missing``; for ``--het``
+    ``miss_poly, e_hom`` over polymorphic variants (a monomorphic variant has no
+    heterozygote, so ``het`` counts the polymorphic variants' too).
+    ``dd`` holds D'D of common variants plus P'P of the ``n_rare`` variants summed as sparse
+    pairs, whose D'D is P'P - p_i - p_j + n_rare with ``rare_p`` = p per sample.
     Per pair (n x n): ``hethet`` (H'H), ``dd`` (D'D), ``het_miss`` (H'M: [i, j] counts
     variants where i is heterozygous and j missing), ``miss_miss`` (M'M).
     GRM (optional): ``grm_num`` (Z Z'), ``grm_diag``, ``grm_miss`` per sample and
@@ -720,15 +722,14 @@ class SnpStats:
     n_poly: int = 0
     n_grm: int = 0
     n_biallelic: int = 0
+    n_rare: int = 0
     hom_ref: np.ndarray = None
     het: np.ndarray = None
     hom_alt: np.ndarray = None
     missing: np.ndarray = None
-    het_auto: np.ndarray = None
-    miss_auto: np.ndarray = None
-    het_poly: np.ndarray = None
     miss_poly: np.ndarray = None
     e_hom: np.ndarray = None
+    rare_p: np.ndarray = None
     hethet: np.ndarray = None
     dd: np.ndarray = None
     het_miss: np.ndarray = None
@@ -858,27 +859,21 @@ class SnpStats:
         flip = 2 * ac > an  # the alt allele is the minor one
         carriers = vhet + np.where(flip, vhr, vha)  # samples carrying the minor allele
         rare = carriers + vmiss < _RARE_FRACTION * n
-        if rare.all():
-            hh = np.zeros((n, n), np.int64)
-            dd = np.zeros((n, n), np.int64)
-        else:
+        if not rare.all():
             gd = g if not rare.any() else g[~rare]
             h = (gd == 1).astype(np.float32)
             d = np.subtract(1, gd, dtype=np.float32)  # D = 1 - g: +1, 0, -1
             if any_missing:
                 d[gd < 0] = 0
-            hh = np.rint(h.T @ h).astype(np.int64)  # float32 syrk, exact below 2^24
-            dd = np.rint(d.T @ d).astype(np.int64)
+            _add_exact(self.hethet, h.T @ h)  # float32 syrk
+            _add_exact(self.dd, d.T @ d)
         if rare.any():
-            _add_rare_products(hh, dd, g[rare], flip[rare])
-        self.hethet += hh
-        self.dd += dd
-        s_het = np.diagonal(hh).copy()  # H'H diagonal: heterozygous calls per sample
+            self.n_rare += int(rare.sum())
+            self.rare_p += _add_rare_products(self.hethet, self.dd, g[rare], flip[rare])
+        s_het = np.count_nonzero(is1, axis=0)
         if any_missing:
             _add_missing_products(self.het_miss, self.miss_miss, g, ism, vmiss, miss_v,
                                   miss_s)
-        self.het_auto += s_het
-        self.miss_auto += s_miss
         s_alt = g.sum(axis=0, dtype=np.int64) + s_miss
         s_ha = (s_alt - s_het) // 2
         self.het += s_het
@@ -894,7 +889,6 @@ class SnpStats:
             else:
                 nei = 1.0 - 2.0 * p * (1.0 - p)
             self.n_poly += int(poly.sum())
-            self.het_poly += s_het if poly.all() else np.count_nonzero(is1[poly], axis=0)
             called_nei = np.full(n, nei.sum())
             mp = None
             if any_missing:
@@ -934,7 +928,7 @@ class SnpStats:
                 "scalars": np.array([self.small_sample, self.n_sites, self.n_multiallelic,
                                      self.n_other, self.n_auto, self.n_poly, self.n_grm,
                                      self.has_grm, self.n_biallelic,
-                                     self.variants is not None], np.int64)}
+                                     self.variants is not None, self.n_rare], np.int64)}
         for f in _SAMPLE_FIELDS + _PAIR_FIELDS:
             arrs[f] = getattr(self, f)
         if self.has_grm:
@@ -961,9 +955,10 @@ class SnpStats:
                 for f in ("grm_num", "grm_diag", "grm_miss", "grm_miss_miss"):
                     setattr(s, f, z[f])
             s.n_biallelic = int(sc[8])
+            s.n_rare = int(sc[10])
             s.variants = {f: z["v_" + f if not f.startswith("v_") else f]
                           for f in _VARIANT_FIELDS} if sc[9] else None
-        except (OSError, KeyError, ValueError) as e:
+        except (OSError, KeyError, IndexError, ValueError) as e:
             raise InputError(f"not a leogen SNP statistics file (.npz from 'leogen snp stats'):"
                              f" {e}", path) from None
         return s
@@ -1037,11 +1032,13 @@ def _add_pair_sums(acc: np.ndarray, row: np.ndarray, col: np.ndarray, val: np.nd
             np.add.at(flat, key, (v[:, :, None] * v[:, None, :]).ravel())
 
 
-def _add_rare_products(hh: np.ndarray, dd: np.ndarray, g: np.ndarray, flip: np.ndarray) -> None:
-    """Add H'H and D'D of variants whose minor allele and missing calls are in few samples,
-    as sparse products of P = 2 Q + H + M (Q: homozygous for the minor allele) and H:
-    D = P - 1 elementwise (up to each variant's sign, which D'D ignores), so
-    D'D = P'P - p_i - p_j + n_variants."""
+def _add_rare_products(hh: np.ndarray, dd: np.ndarray, g: np.ndarray,
+                       flip: np.ndarray) -> np.ndarray:
+    """Add H'H and P'P of variants whose minor allele and missing calls are in few samples,
+    as sparse products, where P = 2 Q + H + M (Q: homozygous for the minor allele); return
+    p, the column sums of P. D = P - 1 elementwise (up to each variant's sign, which D'D
+    ignores), so their D'D = P'P - p_i - p_j + n_variants: that rank-one part is applied once,
+    in :func:`king_counts`, not to an n x n matrix per chunk."""
     k, n = g.shape
     p = np.abs(g).view(np.uint8)  # P when alt is the minor allele: 0, 1, 2; missing -1 -> 1
     if flip.any():
@@ -1054,8 +1051,13 @@ def _add_rare_products(hh: np.ndarray, dd: np.ndarray, g: np.ndarray, flip: np.n
     _add_pair_sums(dd, r, c, val, k)
     het = g.reshape(-1)[flat] == 1
     _add_pair_sums(hh, r[het], c[het], np.ones(int(het.sum()), np.uint8), k)
-    col = np.bincount(c, weights=val, minlength=n).astype(np.int64)
-    dd += k - col[:, None] - col[None, :]
+    return np.bincount(c, weights=val, minlength=n).astype(np.int64)
+
+
+def _add_exact(acc: np.ndarray, x: np.ndarray) -> None:
+    """``acc += x`` in place for an int64 count matrix and a float32 product of 0/1/-1
+    matrices (whole numbers, exact below 2^24: chunks are smaller), without temporaries."""
+    np.add(acc, x, out=acc, casting="unsafe")
 
 
 def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.ndarray,
@@ -1072,8 +1074,8 @@ def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.nda
     if many.any():
         h = (g[many] == 1).astype(np.float32)
         mf = ism[many].astype(np.float32)
-        het_miss += np.rint(h.T @ mf).astype(np.int64)
-        miss_miss += np.rint(mf.T @ mf).astype(np.int64)
+        _add_exact(het_miss, h.T @ mf)
+        _add_exact(miss_miss, mf.T @ mf)
     if few.any():
         rows = np.flatnonzero(few)
         keep = few[miss_v]
@@ -1085,7 +1087,7 @@ def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.nda
         ms = sparse.csr_matrix((np.ones(int(indptr[-1]), np.float32), miss_s[keep], indptr),
                                shape=(rows.size, n))
         h = (g[rows] == 1).astype(np.float32)
-        het_miss += np.rint(np.asarray(ms.T @ h).T).astype(np.int64)
+        _add_exact(het_miss, np.asarray(ms.T @ h).T)
 
 
 # --------------------------------------------------------------------------- drivers
@@ -1150,12 +1152,13 @@ def king_counts(stats: SnpStats) -> dict:
     With C = 1 - H - M (homozygous calls), IBS0 = (C'C - D'D) / 2 and
     C'C = m - (h_i + miss_i) - (h_j + miss_j) + H'H + H'M + M'H + M'M."""
     s = stats
-    hom_i = s.n_auto - s.het_auto - s.miss_auto  # homozygous calls per sample
+    hom_i = s.n_auto - s.het - s.missing  # homozygous calls per sample
+    dd = s.dd + s.n_rare - s.rare_p[:, None] - s.rare_p[None, :]
     cc = (hom_i[:, None] + hom_i[None, :] - s.n_auto + s.hethet + s.het_miss + s.het_miss.T
           + s.miss_miss)
-    n_snps = s.n_auto - s.miss_auto[:, None] - s.miss_auto[None, :] + s.miss_miss
-    ibs0 = (cc - s.dd) // 2
-    het_i = s.het_auto[:, None] - s.het_miss  # [i, j]: i het, j called
+    n_snps = s.n_auto - s.missing[:, None] - s.missing[None, :] + s.miss_miss
+    ibs0 = (cc - dd) // 2
+    het_i = s.het[:, None] - s.het_miss  # [i, j]: i het, j called
     return {"n_snps": n_snps, "hethet": s.hethet, "ibs0": ibs0, "het_i": het_i}
 
 
@@ -1197,7 +1200,7 @@ def het_table(vcf_path, region: str | None = None, chunk_size: int | None = None
     """
     s = stats if stats is not None else _as_stats(vcf_path, region, chunk_size)
     n_called = s.n_poly - s.miss_poly
-    o_hom = n_called - s.het_poly
+    o_hom = n_called - s.het  # monomorphic variants have no heterozygote
     with np.errstate(divide="ignore", invalid="ignore"):
         e_hom = np.where(n_called > 0, s.e_hom, np.nan)
         f = (o_hom - e_hom) / (n_called - e_hom)
