@@ -1288,7 +1288,7 @@ def write_tsv(df, path) -> None:
 
     def fmt(x):
         if x.dtype.kind == "f":
-            out = list(map("{:.6g}".format, x.tolist()))
+            out = list(map("%.6g".__mod__, x.tolist()))  # = f"{v:.6g}", faster
             for i in np.flatnonzero(np.isnan(x)).tolist():
                 out[i] = "NA"
             return out
