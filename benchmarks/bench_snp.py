@@ -149,6 +149,7 @@ def bench(n: int, args) -> str:
     king = ref.get("plink2 --make-king-table")
     miss = f", {args.missing:.0%} of genotypes missing" if args.missing else ""
     opt = f" --missing {args.missing:g}" if args.missing else ""
+    opt += f" --repeats {args.repeats}" if args.repeats != 3 else ""
     lines = [f"### {n} samples x {n_var:,} variants ({size_gz:.1f} MB bgzipped{miss})", "",
              f"`python benchmarks/bench_snp.py --sizes {n}{opt}` on {os.cpu_count()} cores, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; median of "
