@@ -27,3 +27,22 @@ def require_tool(name: str) -> str:
 def peer():
     """``peer('plink2')`` returns the tool's path or skips/fails as documented above."""
     return require_tool
+
+
+def _write_alt_count_vcf(path, samples, gt) -> None:
+    """Plain VCF of biallelic SNPs on chr1; gt (n_snps, n_samples) 0/1/2 alt counts, -1
+    missing."""
+    code = {-1: "./.", 0: "0/0", 1: "0/1", 2: "1/1"}
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr1,length=10000000>",
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
+    for v in range(gt.shape[0]):
+        lines.append(f"chr1\t{1000 + 10 * v}\tsnp{v}\tA\tG\t.\tPASS\t.\tGT\t"
+                     + "\t".join(code[int(c)] for c in gt[v]))
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def alt_count_vcf():
+    """``alt_count_vcf(path, samples, gt)`` writes a VCF from an alt-count matrix."""
+    return _write_alt_count_vcf

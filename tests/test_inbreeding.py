@@ -207,24 +207,12 @@ def test_cli_bad_genotype_row(tmp_path, capsys):
     assert "line 2" in err and "allele2" in err
 
 
-def write_vcf(path, samples, gt):
-    """Plain VCF of biallelic SNPs; gt (n_snps, n_samples) 0/1/2 alt counts."""
-    code = {0: "0/0", 1: "0/1", 2: "1/1"}
-    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr1,length=10000000>",
-             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
-    for v in range(gt.shape[0]):
-        lines.append(f"chr1\t{1000 + 10 * v}\tsnp{v}\tA\tG\t.\tPASS\t.\tGT\t"
-                     + "\t".join(code[int(c)] for c in gt[v]))
-    path.write_text("\n".join(lines) + "\n")
-
-
-def test_cli_adds_f_mom_from_vcf(tmp_path):
+def test_cli_adds_f_mom_from_vcf(tmp_path, alt_count_vcf):
     snp = pytest.importorskip("leogen.snp")
     rng = np.random.default_rng(3)
     gt = rng.binomial(2, rng.uniform(0.1, 0.9, 300)[:, None], (300, 4))
     vcf = tmp_path / "snps.vcf"
-    write_vcf(vcf, ["a0", "a1", "a2", "x9"], gt)
+    alt_count_vcf(vcf, ["a0", "a1", "a2", "x9"], gt)
     g, _ = _pedigree_population(5, n_loci=8, seed=6)
     path = tmp_path / "g.tsv"
     write_long(g, path)

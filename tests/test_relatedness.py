@@ -464,25 +464,13 @@ def test_cli_supplied_frequencies(genotype_file, tmp_path):
 
 
 # ----------------------------------------------------------------------- SNP columns
-def write_vcf(path, samples, gt):
-    """Plain VCF of biallelic SNPs; gt (n_snps, n_samples) 0/1/2 alt counts, -1 missing."""
-    code = {-1: "./.", 0: "0/0", 1: "0/1", 2: "1/1"}
-    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr1,length=10000000>",
-             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
-    for v in range(gt.shape[0]):
-        lines.append(f"chr1\t{1000 + 10 * v}\tsnp{v}\tA\tG\t.\tPASS\t.\tGT\t"
-                     + "\t".join(code[int(c)] for c in gt[v]))
-    path.write_text("\n".join(lines) + "\n")
-
-
-def test_cli_merges_king_from_vcf(tmp_path):
+def test_cli_merges_king_from_vcf(tmp_path, alt_count_vcf):
     snp = pytest.importorskip("leogen.snp")
     rng = np.random.default_rng(12)
     gt = rng.binomial(2, rng.uniform(0.1, 0.9, 400)[:, None], (400, 5))
     gt[:, 4] = gt[:, 0]  # sample V5 duplicates V1
     vcf = tmp_path / "snps.vcf"
-    write_vcf(vcf, ["V1", "V2", "V3", "V4", "V5"], gt)
+    alt_count_vcf(vcf, ["V1", "V2", "V3", "V4", "V5"], gt)
     smap = tmp_path / "map.tsv"
     smap.write_text("sample_id\tindividual_id\nV1\ti0\nV2\ti1\nV3\ti2\nV4\ti3\nV5\ti4\n")
     g = _random_genotypes(6, 10, 5, seed=13)
