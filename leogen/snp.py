@@ -391,14 +391,13 @@ class GenotypeChunk:
 
     chrom: np.ndarray
     pos: np.ndarray
-    vid: np.ndarray
-    ref: np.ndarray
-    alt: np.ndarray
+    vid: np.ndarray | None  # ID, REF, ALT: None when parsed with ids=False
+    ref: np.ndarray | None
+    alt: np.ndarray | None
     gt: np.ndarray
     n_sites: int = 0
     n_multiallelic: int = 0
     n_other: int = 0
-    n_lines: int = 0  # lines of the block, empty ones included
 
 
 def _where(path, block: _Block, line_idx: int, chrom=None, pos=None) -> tuple:
@@ -425,7 +424,6 @@ def parse_block(block: _Block, n_samples: int, path, region=None,
     ``ids=False`` leaves ID, REF and ALT out (None) when no per-variant table needs them."""
     a = np.frombuffer(block.data, np.uint8)
     nl = block.newlines if block.newlines is not None else np.flatnonzero(a == 10)
-    n_raw_lines = nl.size
     starts = np.empty_like(nl)
     starts[0:1] = 0
     starts[1:] = nl[:-1] + 1
@@ -437,7 +435,7 @@ def parse_block(block: _Block, n_samples: int, path, region=None,
     if n_lines == 0:  # blank lines only
         no = np.zeros(0, str)
         return GenotypeChunk(no, np.zeros(0, np.int64), no, no, no,
-                             np.zeros((0, n_samples), np.int8), n_lines=n_raw_lines)
+                             np.zeros((0, n_samples), np.int8))
     W = 4 * n_samples
     gs = nl - W + 1  # start of the genotype block on the fast path
     cand = gs - 5 >= starts
@@ -502,12 +500,11 @@ def parse_block(block: _Block, n_samples: int, path, region=None,
             f"sample {si + 1}: GT is not a diploid genotype of alleles 0/1 at a biallelic site",
             *_where(path, block, li, chrom[li], pos[li]), column="GT")
     if use.all():
-        return GenotypeChunk(chrom, pos, vid, ref, alt, gt, n_sites, n_multi, n_other,
-                             n_raw_lines)
+        return GenotypeChunk(chrom, pos, vid, ref, alt, gt, n_sites, n_multi, n_other)
     sel = np.flatnonzero(use)
     vid, ref, alt = (None if x is None else x[sel] for x in (vid, ref, alt))
     return GenotypeChunk(chrom[sel], pos[sel], vid, ref, alt, gt[sel], n_sites, n_multi,
-                         n_other, n_raw_lines)
+                         n_other)
 
 
 def _field_strings(a: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
