@@ -2,7 +2,7 @@
 
 Synthetic data (seeded): ``n_animals`` animals with 10 alleles per locus, each sampled
 ``n_samples / n_animals`` times; 5% of genotypes missing and 1% replaced by an error.
-Times ``leogen.identify.identify`` (all-pairs mismatch counts, grouping, individual genotypes,
+Times ``leogen.identify.matching.identify`` (all-pairs mismatch counts, grouping, individual genotypes,
 PID, capture histories) and records the peak resident memory of the process
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``). Threads are limited to ``--threads``
 (default 2) before numpy is imported.
@@ -37,8 +37,8 @@ def main(argv=None) -> int:
     import numpy as np
     import pandas as pd
 
-    from leogen.genotypes import Genotypes
-    from leogen.identify import identify
+    from leogen.identify.matching import identify
+    from leogen.model.genotypes import Genotypes
 
     rng = np.random.default_rng(args.seed)
     n, n_l, n_a = args.samples, args.loci, args.animals

@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from leogen.errors import ErrorCollector, InputError
-from leogen.sheets import check_known_ids, load_schema, read_samples, read_screening
+from leogen.io.sheets import check_known_ids, load_schema, read_samples, read_screening
 
 CONFIG_VERSION = 1
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from leogen.captures import OCCASIONS
+from leogen.monitoring.captures import OCCASIONS
 
 
 def register(subparsers) -> None:
@@ -53,12 +53,12 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from leogen.abundance import abundance_table, selected_estimates
-    from leogen.captures import build_histories
     from leogen.errors import InputError
     from leogen.io.atomic import write_table
     from leogen.io.tables import read_delimited
-    from leogen.trends import trend_power, trend_tables
+    from leogen.monitoring.abundance import abundance_table, selected_estimates
+    from leogen.monitoring.captures import build_histories
+    from leogen.monitoring.trends import trend_power, trend_tables
 
     if args.bootstraps < 1:
         raise InputError(f"--bootstraps must be at least 1, got {args.bootstraps}")

@@ -41,8 +41,8 @@ def register(subparsers) -> None:
 
 
 def main(args) -> int:
-    from leogen.consensus import run
     from leogen.io.longtable import write_long
+    from leogen.qc.consensus import run
 
     t = run(args.genotypes, args.samples, args.species, args.min_het_reps, args.min_hom_reps,
             args.sex_locus, args.x_allele, args.y_allele, args.reference_genotypes, args.links,

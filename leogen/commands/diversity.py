@@ -60,9 +60,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from leogen.diversity import assign_populations, diversity
     from leogen.io.atomic import write_table
     from leogen.io.tables import read_delimited
+    from leogen.popgen.diversity import assign_populations, diversity
 
     if args.ld_window < 1:
         raise InputError("--ld-window must be >= 1")
@@ -78,8 +78,8 @@ def run(args) -> int:
         raise InputError("no loci left after --exclude-loci", args.genotypes)
     groups = None
     if args.group_by != "none":
-        from leogen.diversity import individual_populations
-        from leogen.sheets import read_samples
+        from leogen.io.sheets import read_samples
+        from leogen.popgen.diversity import individual_populations
 
         if args.populations:
             raise InputError("give populations either with --populations or --group-by")

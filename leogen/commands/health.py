@@ -12,8 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from leogen import health_report, screening
 from leogen.errors import ErrorCollector, InputError
+from leogen.health import report as health_report
+from leogen.health import screening
 from leogen.io.tables import read_delimited
 
 
@@ -96,7 +97,7 @@ def _unique(df: pd.DataFrame, col: str, path) -> None:
 
 def _read_samples(path) -> pd.DataFrame:
     try:
-        from leogen.sheets import read_samples
+        from leogen.io.sheets import read_samples
     except ImportError:  # pragma: no cover - sheets.py is part of the package
         df = read_delimited(path, ["sample_id", "sample_type", "date", "site", "lat", "lon"])
         df = _numeric(df, ["lat", "lon"], path)
@@ -112,7 +113,7 @@ def _read_g2(path) -> dict:
 
 
 def run(args) -> int:
-    from leogen.sheets import check_known_ids
+    from leogen.io.sheets import check_known_ids
 
     cutoffs = screening.load_cutoffs(args.cutoffs)
     raw = screening.read_screening(args.screening)

@@ -49,9 +49,9 @@ def register(subparsers) -> None:
 
 
 def main(args) -> int:
-    from leogen.genotypes import Replicates
-    from leogen.identify import mark_inp, run
+    from leogen.identify.matching import mark_inp, run
     from leogen.io.longtable import write_long
+    from leogen.model.genotypes import Replicates
 
     t = run(args.consensus, args.samples, args.max_mismatches, args.min_loci, args.occasion,
             args.sex_locus, args.x_allele, args.y_allele, args.error_rates, args.min_het_reps,

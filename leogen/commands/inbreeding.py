@@ -2,7 +2,7 @@
 
 Writes to ``--out-dir``: ``individuals.tsv`` (individual_id, n_loci, smlh, ir, hl,
 f_ritland [, f_mom, f_roh, n_snps_called, n_roh, length_roh with --vcf; f_roh only when
-leogen.roh is available]) and ``g2.tsv``
+leogen.snp.roh is available]) and ``g2.tsv``
 (g2, g2_se, g2_lo, g2_hi, p_value, n_individuals, n_loci, n_bootstraps, n_permutations,
 r2_hf, var_smlh).
 """
@@ -53,8 +53,8 @@ def _by_individual(df: pd.DataFrame, sample_map: dict, cols: list[str]) -> pd.Da
 
 def snp_individuals(vcf: str | None, sample_map: dict, snp_dir: str | None = None) -> pd.DataFrame:
     """f_mom (plink --het style) and F_ROH per individual, from a VCF or gathered tables."""
-    from leogen.roh import froh_table
-    from leogen.snp import het_table
+    from leogen.snp.engine import het_table
+    from leogen.snp.roh import froh_table
 
     if snp_dir:
         het = read_snp_table(snp_dir, "het.tsv", ["sample_id", "n_called", "f_mom"])
@@ -69,7 +69,7 @@ def snp_individuals(vcf: str | None, sample_map: dict, snp_dir: str | None = Non
 
 
 def main(args) -> int:
-    from leogen import inbreeding as inb
+    from leogen.popgen import inbreeding as inb
 
     if args.bootstraps < 0 or args.permutations < 0:
         raise InputError("--bootstraps and --permutations must be 0 or more")

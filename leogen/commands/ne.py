@@ -63,13 +63,13 @@ def _p_crits(text: str):
 
 
 def run(args) -> int:
-    from leogen.captures import read_sample_individual
     from leogen.errors import InputError
     from leogen.io.atomic import write_table
     from leogen.io.formats import read_individual_genotypes
+    from leogen.io.sheets import read_samples
     from leogen.io.tables import read_delimited
-    from leogen.ne import ne_table
-    from leogen.sheets import read_samples
+    from leogen.monitoring.captures import read_sample_individual
+    from leogen.monitoring.ne import ne_table
 
     p_crits = _p_crits(args.p_crit)
     g = read_individual_genotypes(args.genotypes, args.format)
@@ -103,11 +103,11 @@ def run(args) -> int:
 
 def temporal_row(g, args) -> pd.DataFrame:
     """The temporal-method row of ne.tsv: cohorts of first detection, first vs last period."""
-    from leogen.diversity import individual_populations
     from leogen.errors import InputError
+    from leogen.io.sheets import read_samples
     from leogen.io.tables import read_delimited
-    from leogen.ne import NE_COLUMNS, temporal_ne
-    from leogen.sheets import read_samples
+    from leogen.monitoring.ne import NE_COLUMNS, temporal_ne
+    from leogen.popgen.diversity import individual_populations
 
     if not (args.sample_individual and args.samples):
         raise InputError("--temporal needs --sample-individual and --samples")

@@ -84,7 +84,7 @@ def read_sample_map(path: str | None) -> dict:
     """sample_id -> individual_id (rows with an empty individual_id are skipped)."""
     if not path:
         return {}
-    from leogen.consensus import read_links
+    from leogen.qc.consensus import read_links
 
     return read_links(path).to_dict()
 
@@ -121,10 +121,10 @@ def read_snp_table(snp_dir: str, name: str, columns: list[str]) -> pd.DataFrame:
 def snp_pairs(source, sample_map: dict) -> pd.DataFrame:
     """KING-robust kinship, IBS0 and n_snps per pair of individuals.
 
-    ``source`` is a VCF path (computed with ``leogen.snp.king_table``) or the DataFrame of
+    ``source`` is a VCF path (computed with ``leogen.snp.engine.king_table``) or the DataFrame of
     a gathered ``king.tsv``.
     """
-    from leogen.snp import king_table
+    from leogen.snp.engine import king_table
 
     king = source if isinstance(source, pd.DataFrame) else king_table(source)
     king = king.assign(id1=king["id1"].astype(str).map(lambda s: sample_map.get(s, s)),
@@ -160,7 +160,7 @@ def _freq_table(g, af) -> pd.DataFrame:
 
 
 def main(args) -> int:
-    from leogen import relatedness as rel
+    from leogen.popgen import relatedness as rel
 
     _check_args(args)
     g = load_genotypes(args.genotypes, args.format, args.exclude_loci)

@@ -55,7 +55,7 @@ def _load_params(path):
 
 
 def run(args) -> int:
-    from leogen.simulate import SimParams, simulate
+    from leogen.simulate.core import SimParams, simulate
 
     raw = _load_params(args.params)
     seed = args.seed if args.seed is not None else raw.get("seed", 1)

@@ -104,7 +104,7 @@ def _check_vcf(path):
 
 def _regions(args) -> int:
     from leogen.io.atomic import atomic_open
-    from leogen.snp import list_regions
+    from leogen.snp.engine import list_regions
 
     _check_vcf(args.vcf)
     regions = list_regions(args.vcf, args.size or None)
@@ -118,7 +118,7 @@ def _regions(args) -> int:
 
 
 def _stats(args) -> int:
-    from leogen.snp import compute_stats
+    from leogen.snp.engine import compute_stats
 
     _check_vcf(args.vcf)
     st = compute_stats(args.vcf, region=args.region, chunk_size=args.chunk_size,
@@ -131,7 +131,7 @@ def _stats(args) -> int:
 
 
 def _gather(args) -> int:
-    from leogen.snp import SnpStats, write_outputs
+    from leogen.snp.engine import SnpStats, write_outputs
 
     total = None
     for part in args.parts:
@@ -156,7 +156,7 @@ def _tables(args) -> list[str]:
 
 
 def _all(args) -> int:
-    from leogen.snp import compute_stats, write_outputs
+    from leogen.snp.engine import compute_stats, write_outputs
 
     _check_vcf(args.vcf)
     tables = _tables(args)
@@ -170,7 +170,7 @@ def _all(args) -> int:
 
 def _roh(args) -> int:
     from leogen.io.atomic import write_table
-    from leogen.roh import RohParams, call_roh
+    from leogen.snp.roh import RohParams, call_roh
 
     _check_vcf(args.vcf)
     params = RohParams(window_snps=args.window_snps, window_het=args.window_het,

@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def main(args) -> int:
-    from leogen.species import run
+    from leogen.qc.species import run
 
     assumed = tuple(t.strip() for t in args.assume_types.split(",") if t.strip())
     table = run(args.fasta, args.reference, args.samples, args.target, args.min_identity,

@@ -32,7 +32,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from leogen.summary import state_of_population, write_summary
+    from leogen.report.summary import state_of_population, write_summary
 
     res = state_of_population(args.abundance, args.ne, args.trend, args.trend_test,
                               args.diversity_summary, args.prevalence, args.inbreeding,

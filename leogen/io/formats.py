@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from leogen.errors import ErrorCollector, InputError
-from leogen.genotypes import MISSING, Genotypes, Replicates
+from leogen.model.genotypes import MISSING, Genotypes, Replicates
 
 FORMATS = ("long", "genalex", "genepop", "structure", "vcf")
 _MODULES = {"genalex": "leogen.io.genalex", "genepop": "leogen.io.genepop",

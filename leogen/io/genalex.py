@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from leogen.errors import ErrorCollector, InputError
-from leogen.genotypes import Genotypes
 from leogen.io.atomic import atomic_open
 from leogen.io.formats import (
     check_unique_samples,
@@ -34,6 +33,7 @@ from leogen.io.formats import (
     populations_from_title,
 )
 from leogen.io.tables import read_text
+from leogen.model.genotypes import Genotypes
 
 TITLE = "leogen genalex"
 

@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 
 from leogen.errors import ErrorCollector, InputError
-from leogen.genotypes import Genotypes
 from leogen.io.atomic import atomic_open
 from leogen.io.formats import (
     check_unique_samples,
@@ -33,6 +32,7 @@ from leogen.io.formats import (
     title_with_populations,
 )
 from leogen.io.tables import read_text
+from leogen.model.genotypes import Genotypes
 
 TITLE = "leogen genepop"
 INDEX_CODES_NOTE = "alleles recoded 01..99 by rank of size per locus"

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from leogen.errors import ErrorCollector
-from leogen.genotypes import MISSING, Genotypes, Replicates
 from leogen.io.atomic import atomic_open
 from leogen.io.tables import read_delimited
+from leogen.model.genotypes import MISSING, Genotypes, Replicates
 
 COLUMNS = ["sample_id", "replicate", "locus", "allele1", "allele2"]
 MISSING_TOKENS = {"", "0", "-9", "-1", "NA", "na", "N/A", "?", "."}

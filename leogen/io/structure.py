@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from leogen.errors import ErrorCollector, InputError
-from leogen.genotypes import Genotypes
 from leogen.io.atomic import atomic_open
 from leogen.io.formats import (
     check_unique_samples,
@@ -37,6 +36,7 @@ from leogen.io.formats import (
     require_clean_names,
 )
 from leogen.io.tables import read_text
+from leogen.model.genotypes import Genotypes
 
 LAYOUTS = ("onerow", "tworow")
 

@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 
 from leogen.errors import InputError
-from leogen.genotypes import MISSING, Genotypes
 from leogen.io.atomic import atomic_path
 from leogen.io.formats import check_unique_samples, require_clean_names
+from leogen.model.genotypes import MISSING, Genotypes
 
 FIELDS = ["samples", "calldata/GT", "variants/CHROM", "variants/POS", "variants/ID",
           "variants/REF", "variants/ALT", "variants/numalt"]

@@ -1,0 +1,393 @@
+"""A one-page "state of the population" summary: abundance, Ne, diversity and health per year.
+
+Gathers the monitoring outputs into one per-year table (``state_of_population.tsv``) and a
+self-contained HTML page (``state_of_population.html``: Jinja2 with autoescaping, plots as
+base64 PNG). Nothing is re-estimated here; every number is read from a stage output:
+
+* ``monitoring/trend.tsv``: per-year N-hat (the selected or model-averaged abundance
+  estimate) with its 95% interval, ``leogen.monitoring.trends``;
+* ``monitoring/abundance.tsv``: animals detected per year (``n_detected``);
+* ``monitoring/ne.tsv``: Ne per year and overall by the LD method at the lowest allele
+  frequency 0.02 (as in ``trend.tsv``; Waples & Do 2008) with the jackknife-over-loci 95%
+  interval (Jones, Ovenden & Wang 2016), or the parametric one when no jackknife is given;
+* ``monitoring/trend_test.tsv``: the yearly change from the weighted regression of log N-hat
+  on year; the plotted trend line is exp(a + b year) with b = ``slope_log`` and a the
+  weighted mean of log N-hat - b year (weights 1 / Var(log N-hat)), i.e. the WLS fit;
+* optional ``diversity/summary.tsv`` (Ho, He, allelic richness per population),
+  ``health/prevalence.tsv`` (apparent seroprevalence per pathogen and year with the Wilson
+  95% interval, Wilson 1927) and ``inbreeding/individuals.tsv`` (sMLH; averaged per year
+  over the animals detected that year when ``detection_history.tsv`` is given).
+
+No coordinate is read or written, so the page can be shared without generalisation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from leogen.errors import ErrorCollector, InputError
+from leogen.io.atomic import atomic_open, write_table
+from leogen.io.tables import read_delimited
+
+NE_P_CRIT = "0.02"
+NA_TOKENS = {"", "NA", "na", "NaN", "nan", "N/A"}
+BASE_COLUMNS = ["year", "n_detected", "n_hat", "n_hat_lo", "n_hat_hi", "ne", "ne_lo", "ne_hi",
+                "mean_smlh"]
+
+
+# ------------------------------------------------------------------------------ reading
+def _numeric(df: pd.DataFrame, cols, path, errors: ErrorCollector) -> None:
+    """Convert ``cols`` of a read_delimited table to float in place (NA/inf allowed)."""
+    for c in cols:
+        if c not in df:
+            continue
+        raw = df[c].astype(str).str.strip()
+        na = raw.isin(NA_TOKENS)
+        val = pd.to_numeric(raw.where(~na, "nan").str.replace("Inf", "inf"), errors="coerce")
+        bad = val.isna() & ~na
+        for v, line in zip(raw[bad], df["_line"][bad], strict=True):
+            errors.add(f"'{v}' is not a number", path, int(line), c)
+        df[c] = val.astype(float)
+
+
+def _year(df: pd.DataFrame, col: str, path, errors: ErrorCollector) -> pd.Series:
+    raw = df[col].astype(str).str.strip()
+    ok = raw.str.fullmatch(r"\d{4}")
+    for v, line in zip(raw[~ok], df["_line"][~ok], strict=True):
+        errors.add(f"'{v}' is not a year (expected YYYY)", path, int(line), col)
+    return pd.to_numeric(raw.where(ok, "0")).astype(int)
+
+
+def read_trend(path) -> pd.DataFrame:
+    """``trend.tsv``: year, n_hat, n_hat_lo, n_hat_hi (+ var_log_n_hat, n_detected)."""
+    df = read_delimited(path, ["year", "n_hat", "n_hat_lo", "n_hat_hi"])
+    errors = ErrorCollector()
+    df["year"] = _year(df, "year", path, errors)
+    _numeric(df, ["n_hat", "n_hat_lo", "n_hat_hi", "var_log_n_hat", "n_detected", "mean_ho",
+                  "mean_he"], path, errors)
+    errors.raise_if_any()
+    if df["year"].duplicated().any():
+        line = int(df.loc[df["year"].duplicated(), "_line"].iloc[0])
+        raise InputError("year appears twice (one row per year expected)", path, line, "year")
+    return df
+
+
+def read_abundance(path) -> pd.DataFrame:
+    """``abundance.tsv``: year, n_detected (one or more rows per year)."""
+    df = read_delimited(path, ["year", "method", "model", "n_detected"])
+    errors = ErrorCollector()
+    df["year"] = _year(df, "year", path, errors)
+    _numeric(df, ["n_detected"], path, errors)
+    errors.raise_if_any()
+    return df
+
+
+def read_ne(path) -> pd.DataFrame:
+    """``ne.tsv``: group, method, p_crit, ne and an interval (ne_jack_lo/hi or ne_lo/hi)."""
+    df = read_delimited(path, ["group", "method", "p_crit", "ne"])
+    if not ({"ne_jack_lo", "ne_jack_hi"} <= set(df) or {"ne_lo", "ne_hi"} <= set(df)):
+        raise InputError("missing column(s) ne_jack_lo, ne_jack_hi (or ne_lo, ne_hi): the "
+                         "95% interval of Ne", path, 1)
+    errors = ErrorCollector()
+    _numeric(df, ["ne", "ne_lo", "ne_hi", "ne_jack_lo", "ne_jack_hi"], path, errors)
+    errors.raise_if_any()
+    jack = {"ne_jack_lo", "ne_jack_hi"} <= set(df)
+    df["ci_lo"] = df["ne_jack_lo"] if jack else df["ne_lo"]
+    df["ci_hi"] = df["ne_jack_hi"] if jack else df["ne_hi"]
+    return df
+
+
+def read_trend_test(path) -> dict:
+    """``trend_test.tsv``: the one-row trend test (slope_log, annual_change with CI, p)."""
+    cols = ["n_years", "first_year", "last_year", "slope_log", "annual_change",
+            "annual_change_lo", "annual_change_hi", "p_value"]
+    df = read_delimited(path, cols)
+    if len(df) != 1:
+        raise InputError(f"expected one row (the trend test), found {len(df)}", path)
+    errors = ErrorCollector()
+    _numeric(df, [*cols, "slope_log_se", "power", "power_decline", "power_cv"], path, errors)
+    errors.raise_if_any()
+    return {k: v for k, v in df.drop(columns="_line").iloc[0].items()}
+
+
+def read_prevalence(path) -> pd.DataFrame:
+    """``prevalence.tsv`` rows of stratum ``year``: pathogen, year, n_animals, n_positive,
+    apparent, wilson_lo, wilson_hi."""
+    df = read_delimited(path, ["pathogen", "stratum", "level", "n_animals", "n_positive",
+                               "apparent", "wilson_lo", "wilson_hi"])
+    df = df[df["stratum"] == "year"].reset_index(drop=True)
+    errors = ErrorCollector()
+    df["year"] = _year(df, "level", path, errors)
+    _numeric(df, ["n_animals", "n_positive", "apparent", "wilson_lo", "wilson_hi"], path,
+             errors)
+    errors.raise_if_any()
+    return df
+
+
+def read_inbreeding(path) -> pd.DataFrame:
+    """``inbreeding/individuals.tsv``: individual_id, smlh."""
+    df = read_delimited(path, ["individual_id", "smlh"])
+    errors = ErrorCollector()
+    _numeric(df, ["smlh"], path, errors)
+    errors.raise_if_any()
+    return df
+
+
+def read_detection_history(path) -> pd.DataFrame:
+    """``detection_history.tsv``: year, individual_id (the animals detected per year)."""
+    df = read_delimited(path, ["year", "individual_id"])
+    errors = ErrorCollector()
+    df["year"] = _year(df, "year", path, errors)
+    errors.raise_if_any()
+    return df
+
+
+def read_diversity(path) -> pd.DataFrame:
+    """``diversity/summary.tsv``: population, n_individuals, mean_ho, mean_he (+ mean_ar)."""
+    df = read_delimited(path, ["population", "n_individuals", "mean_ho", "mean_he"])
+    errors = ErrorCollector()
+    _numeric(df, ["n_individuals", "mean_ho", "mean_he", "mean_ar", "fis", "fis_lo", "fis_hi"],
+             path, errors)
+    errors.raise_if_any()
+    return df
+
+
+# ---------------------------------------------------------------------------- computing
+def pathogen_column(pathogen: str) -> str:
+    """``seroprev_<pathogen>`` in lower_snake_case (``T_gondii`` -> ``seroprev_t_gondii``)."""
+    return "seroprev_" + re.sub(r"[^a-z0-9]+", "_", str(pathogen).lower()).strip("_")
+
+
+def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFrame,
+                   prevalence: pd.DataFrame | None = None,
+                   inbreeding: pd.DataFrame | None = None,
+                   detections: pd.DataFrame | None = None,
+                   yearly: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per year: year, n_detected, n_hat (+ lo/hi), ne (+ lo/hi), mean_smlh,
+    mean_ho, mean_he (from trend.tsv when present) and per pathogen ``seroprev_<p>``,
+    ``seroprev_<p>_lo``, ``seroprev_<p>_hi``, ``n_tested_<p>``."""
+    years = set(trend["year"]) | set(abundance["year"])
+    ld = ne[(ne["method"] == "ld") & (ne["p_crit"].astype(str) == NE_P_CRIT)]
+    ld = ld[ld["group"].astype(str).str.fullmatch(r"\d{4}")]
+    ld = ld.assign(year=ld["group"].astype(int))
+    years |= set(ld["year"])
+    if prevalence is not None:
+        years |= set(prevalence["year"])
+    out = pd.DataFrame({"year": sorted(int(y) for y in years)})
+    det = abundance.groupby("year")["n_detected"].max()
+    out["n_detected"] = out["year"].map(det)
+    if "n_detected" in trend:
+        tr_det = out["year"].map(trend.set_index("year")["n_detected"])
+        out["n_detected"] = out["n_detected"].fillna(tr_det)
+    t = trend.set_index("year")
+    for c in ("n_hat", "n_hat_lo", "n_hat_hi"):
+        out[c] = out["year"].map(t[c]).astype(float)
+    ldy = ld.drop_duplicates("year").set_index("year")
+    out["ne"] = out["year"].map(ldy["ne"]).astype(float)
+    out["ne_lo"] = out["year"].map(ldy["ci_lo"]).astype(float)
+    out["ne_hi"] = out["year"].map(ldy["ci_hi"]).astype(float)
+    out["mean_smlh"] = np.nan
+    if inbreeding is not None and detections is not None:
+        sm = detections[["year", "individual_id"]].drop_duplicates().merge(
+            inbreeding[["individual_id", "smlh"]], on="individual_id", how="inner")
+        out["mean_smlh"] = out["year"].map(sm.groupby("year")["smlh"].mean()).astype(float)
+    for c in ("mean_ho", "mean_he"):
+        if c in t:
+            out[c] = out["year"].map(t[c]).astype(float)
+    if yearly is not None and len(yearly):
+        # diversity of each year's animals (leogen.popgen.diversity.yearly_diversity): unbiased He,
+        # standard errors over loci, allelic richness rarefied to one size for all years
+        yd = yearly.set_index("year")
+        out["mean_ho"] = out["year"].map(yd["mean_ho"]).astype(float)
+        out["mean_ho_se"] = out["year"].map(yd["mean_ho_se"]).astype(float)
+        out["mean_he"] = out["year"].map(yd["mean_he_unbiased"]).astype(float)
+        out["mean_he_se"] = out["year"].map(yd["mean_he_unbiased_se"]).astype(float)
+        out["mean_ar"] = out["year"].map(yd["mean_ar"]).astype(float)
+        out["mean_ar_se"] = out["year"].map(yd["mean_ar_se"]).astype(float)
+        out["ar_rarefaction_size"] = out["year"].map(yd["rarefaction_size"]).astype(float)
+    if prevalence is not None and len(prevalence):
+        for pth, g in prevalence.groupby("pathogen", sort=True):
+            g = g.drop_duplicates("year").set_index("year")
+            col = pathogen_column(pth)
+            out[col] = out["year"].map(g["apparent"]).astype(float)
+            out[col + "_lo"] = out["year"].map(g["wilson_lo"]).astype(float)
+            out[col + "_hi"] = out["year"].map(g["wilson_hi"]).astype(float)
+            out["n_tested_" + col[len("seroprev_"):]] = out["year"].map(
+                g["n_animals"]).astype("Int64")
+    out["n_detected"] = out["n_detected"].astype("Int64")
+    return out
+
+
+def trend_line(trend: pd.DataFrame, slope_log: float) -> tuple[float, float] | None:
+    """(intercept, slope) of log N-hat on year of the WLS trend: the intercept makes the line
+    pass through the weighted means (weights 1 / Var(log N-hat), equal when not given)."""
+    ok = trend["n_hat"].gt(0) & np.isfinite(trend["n_hat"])
+    if not ok.any() or not math.isfinite(slope_log):
+        return None
+    y = np.log(trend.loc[ok, "n_hat"].to_numpy(float))
+    x = trend.loc[ok, "year"].to_numpy(float)
+    if "var_log_n_hat" in trend:
+        v = trend.loc[ok, "var_log_n_hat"].to_numpy(float)
+        w = np.where(np.isfinite(v) & (v > 0), 1.0 / np.where(v > 0, v, 1.0), 0.0)
+        if w.sum() == 0:
+            w = np.ones_like(y)
+    else:
+        w = np.ones_like(y)
+    a = float(np.sum(w * (y - slope_log * x)) / w.sum())
+    return a, float(slope_log)
+
+
+def overall_ne(ne: pd.DataFrame) -> dict | None:
+    """The overall LD Ne (group ``all``, p_crit 0.02) with its interval."""
+    r = ne[(ne["group"].astype(str) == "all") & (ne["method"] == "ld")
+           & (ne["p_crit"].astype(str) == NE_P_CRIT)]
+    if not len(r):
+        return None
+    r = r.iloc[0]
+    return {"ne": r["ne"], "ne_lo": r["ci_lo"], "ne_hi": r["ci_hi"]}
+
+
+# ------------------------------------------------------------------------------- output
+def _png(fig) -> str:
+    from leogen.health.report import _png as png
+
+    return png(fig)
+
+
+def _errs(v, lo, hi):
+    v, lo, hi = (np.asarray(a, float) for a in (v, lo, hi))
+    return np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)])
+
+
+def plots(table: pd.DataFrame, line: tuple[float, float] | None,
+          pathogens: list[str]) -> dict[str, str]:
+    """Base64 PNGs: N-hat with 95% intervals and the trend line; Ne with intervals;
+    seroprevalence per pathogen and year with Wilson intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = {"n_hat": "", "ne": "", "seroprevalence": ""}
+    yr = table["year"].to_numpy(float)
+    ok = table["n_hat"].notna().to_numpy()
+    if ok.any():
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        t = table[ok]
+        hi = np.where(np.isfinite(t["n_hat_hi"]), t["n_hat_hi"], t["n_hat"])
+        ax.errorbar(yr[ok], t["n_hat"], yerr=_errs(t["n_hat"], t["n_hat_lo"], hi), fmt="o",
+                    capsize=3, label="N-hat (95% CI)")
+        if t["n_detected"].notna().any():
+            ax.plot(yr[ok], t["n_detected"].astype(float), "s", mfc="none", color="grey",
+                    label="animals detected")
+        if line is not None:
+            xs = np.linspace(yr[ok].min(), yr[ok].max(), 50)
+            ax.plot(xs, np.exp(line[0] + line[1] * xs), "-", color="C3", label="trend")
+        ax.set_xlabel("year")
+        ax.set_ylabel("animals")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8)
+        out["n_hat"] = _png(fig)
+    ok = table["ne"].notna().to_numpy()
+    if ok.any():
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        t = table[ok]
+        finite_hi = t["ne_hi"].where(np.isfinite(t["ne_hi"]))
+        top = np.nanmax([finite_hi.max(), t["ne"].max()]) * 1.3
+        hi = np.where(np.isfinite(t["ne_hi"]), t["ne_hi"], top)
+        ax.errorbar(yr[ok], t["ne"], yerr=_errs(t["ne"], t["ne_lo"], hi), fmt="o",
+                    capsize=3, color="C2", label="Ne (LD, 95% CI)")
+        inf = ~np.isfinite(t["ne_hi"].to_numpy(float))
+        if inf.any():
+            ax.plot(yr[ok][inf], np.full(inf.sum(), top), "^", color="C2",
+                    label="upper limit infinite")
+        ax.set_ylim(0, top * 1.05)
+        ax.set_xlabel("year")
+        ax.set_ylabel("Ne")
+        ax.legend(fontsize=8)
+        out["ne"] = _png(fig)
+    if pathogens:
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        k = len(pathogens)
+        for j, pth in enumerate(pathogens):
+            col = pathogen_column(pth)
+            ok = table[col].notna().to_numpy()
+            if not ok.any():
+                continue
+            t = table[ok]
+            ax.errorbar(yr[ok] + (j - (k - 1) / 2) * 0.1, t[col],
+                        yerr=_errs(t[col], t[col + "_lo"], t[col + "_hi"]), fmt="o", capsize=2,
+                        label=str(pth))
+        ax.set_ylim(-0.02, 1.25)
+        ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        ax.set_xlabel("year")
+        ax.set_ylabel("apparent prevalence")
+        ax.legend(fontsize=7, ncol=min(k, 5))
+        out["seroprevalence"] = _png(fig)
+    return out
+
+
+def render(table: pd.DataFrame, test: dict, ne_all: dict | None,
+           diversity: pd.DataFrame | None, pathogens: list[str], images: dict) -> str:
+    """HTML of the summary page (template ``summary.html.j2``, autoescaped)."""
+    from leogen.health.report import environment
+
+    latest = table[table["n_hat"].notna()].tail(1).to_dict("records")
+    latest_ne = table[table["ne"].notna()].tail(1).to_dict("records")
+    return environment().get_template("summary.html.j2").render(
+        rows=table.to_dict("records"), test=test, ne_all=ne_all,
+        latest=latest[0] if latest else None, latest_ne=latest_ne[0] if latest_ne else None,
+        diversity=[] if diversity is None else diversity.drop(columns="_line").to_dict(
+            "records"),
+        pathogens=[{"name": p, "col": pathogen_column(p),
+                    "n": "n_tested_" + pathogen_column(p)[len("seroprev_"):]}
+                   for p in pathogens],
+        has_smlh=bool(table["mean_smlh"].notna().any()),
+        has_ar="mean_ar" in table and bool(table["mean_ar"].notna().any()), plots=images)
+
+
+def state_of_population(abundance, ne, trend, trend_test, diversity=None, prevalence=None,
+                        inbreeding=None, detection_history=None, genotypes=None) -> dict:
+    """Read the stage outputs (paths) and build the summary: ``table`` (per year),
+    ``test`` (trend test), ``ne_all``, ``diversity``, ``pathogens``, ``line``."""
+    tr = read_trend(trend)
+    ab = read_abundance(abundance)
+    nd = read_ne(ne)
+    test = read_trend_test(trend_test)
+    prev = read_prevalence(prevalence) if prevalence else None
+    inb = read_inbreeding(inbreeding) if inbreeding else None
+    det = read_detection_history(detection_history) if detection_history else None
+    div = read_diversity(diversity) if diversity else None
+    yearly = None
+    if genotypes:
+        from leogen.io.formats import read_individual_genotypes
+        from leogen.popgen.diversity import yearly_diversity
+
+        if det is None:
+            raise InputError("--genotypes needs --detection-history (the animals of each year)")
+        yearly = yearly_diversity(read_individual_genotypes(genotypes), det)
+    table = per_year_table(tr, ab, nd, prev, inb, det, yearly)
+    pathogens = sorted(set(prev["pathogen"])) if prev is not None else []
+    smlh_all = float(inb["smlh"].mean()) if inb is not None and len(inb) else math.nan
+    return {"table": table, "test": {**test, "mean_smlh_all": smlh_all},
+            "ne_all": overall_ne(nd), "diversity": div, "pathogens": pathogens,
+            "line": trend_line(tr, float(test["slope_log"]))}
+
+
+def write_summary(res: dict, out_dir) -> list[Path]:
+    """Write ``state_of_population.tsv`` and ``state_of_population.html`` to ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tsv, html = out / "state_of_population.tsv", out / "state_of_population.html"
+    write_table(res["table"], tsv)
+    images = plots(res["table"], res["line"], res["pathogens"])
+    text = render(res["table"], res["test"], res["ne_all"], res["diversity"], res["pathogens"],
+                  images)
+    with atomic_open(html, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return [tsv, html]

@@ -1,0 +1,200 @@
+"""Runs of homozygosity (ROH) per chromosome and F_ROH per individual, from a VCF.
+
+The caller replicates PLINK 1.9 ``--homozyg`` (Purcell et al. 2007; Chang et al. 2015;
+``calc_homozyg``/``roh_update`` in plink_homozyg.c), with its default parameters:
+
+* scanning windows of ``window_snps`` = 50 consecutive SNPs, sliding by one SNP along each
+  autosome; a window is homozygous when it holds at most ``window_het`` = 1 heterozygous and
+  at most ``window_missing`` = 5 missing calls (``--homozyg-window-snp 50 -het 1 -missing 5``);
+* a SNP is in a candidate run when at least ``floor(k * 0.05 + 1 - 2^-30)`` of the ``k``
+  windows that contain it are homozygous (``--homozyg-window-threshold 0.05``);
+* consecutive candidate SNPs form a run; a gap of more than ``gap_kb`` = 1000 kb between
+  neighbouring SNPs ends it (``--homozyg-gap``); a run is kept when it has at least
+  ``min_snps`` = 100 SNPs, a length (last position - first position + 1) of at least
+  ``min_kb`` = 1000 kb, and at most ``density_kb`` = 50 kb per SNP on average
+  (``--homozyg-snp 100 --homozyg-kb 1000 --homozyg-density 50``); the number of
+  heterozygous calls inside a run is not limited (``--homozyg-het`` unlimited).
+
+Chromosomes with fewer than ``window_snps`` SNPs are skipped, as PLINK does; only autosomal
+biallelic SNPs are used (see ``leogen.snp.engine``).
+
+F_ROH (McQuillan et al. 2008) = total ROH length / length of the autosomes covered by SNPs,
+where the length covered is the sum over scanned chromosomes of (last SNP position - first
+SNP position + 1); pass ``genome_length`` to use an assembly length instead.
+
+Memory: genotypes are streamed in chunks; each chromosome is kept bit-packed (2 bits per
+genotype: heterozygous, missing) and analysed in blocks of samples, so the peak is about
+``n_snps_on_chromosome * n_samples / 4`` bytes plus one sample block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from leogen.snp.engine import is_autosome, iter_genotype_chunks, read_header
+
+_EPS = 2.0**-30  # PLINK 1.9's EPSILON
+
+
+@dataclass(frozen=True)
+class RohParams:
+    """PLINK 1.9 ``--homozyg`` defaults (see module docstring)."""
+
+    window_snps: int = 50
+    window_het: int = 1
+    window_missing: int = 5
+    window_threshold: float = 0.05
+    min_snps: int = 100
+    min_kb: float = 1000.0
+    density_kb: float = 50.0
+    gap_kb: float = 1000.0
+
+
+def call_roh_block(het: np.ndarray, miss: np.ndarray, pos: np.ndarray,
+                   params: RohParams = RohParams()) -> list:
+    """ROH of one chromosome for a block of samples.
+
+    ``het``, ``miss``: bool (n_snps, n_samples); ``pos``: positions (sorted). Returns
+    ``(sample_index, first_snp, last_snp, n_het, n_missing)`` arrays of the accepted runs.
+    """
+    m, s = het.shape
+    w = params.window_snps
+    empty = [np.zeros(0, np.int64)] * 5
+    if m < w or s == 0:
+        return empty
+    hc = np.zeros((m + 1, s), np.int32)
+    np.cumsum(het, axis=0, out=hc[1:])
+    mc = np.zeros((m + 1, s), np.int32)
+    np.cumsum(miss, axis=0, out=mc[1:])
+    n_win = m - w + 1
+    hom_w = ((hc[w:] - hc[:n_win]) <= params.window_het) & (
+        (mc[w:] - mc[:n_win]) <= params.window_missing)
+    wc = np.zeros((n_win + 1, s), np.int32)
+    np.cumsum(hom_w, axis=0, out=wc[1:])
+    j = np.arange(m)
+    lo = np.maximum(0, j - w + 1)
+    hi = np.minimum(j, n_win - 1)
+    hits = wc[hi + 1] - wc[lo]
+    n_cov = hi - lo + 1
+    need = np.floor(n_cov * params.window_threshold + 1.0 - _EPS).astype(np.int32)
+    flag = hits >= need[:, None]
+    gap = np.zeros(m + 1, bool)  # gap[j]: break between SNP j-1 and j
+    gap[1:m] = np.diff(pos) > params.gap_kb * 1000
+    gap[0] = gap[m] = True
+    prev = np.zeros((m, s), bool)
+    prev[1:] = flag[:-1]
+    nxt = np.zeros((m, s), bool)
+    nxt[:-1] = flag[1:]
+    start = flag & (~prev | gap[:m, None])
+    end = flag & (~nxt | gap[1:, None])
+    # sample-major order so that the k-th start and k-th end of a sample pair up
+    s_idx, first = np.nonzero(start.T)
+    e_idx, last = np.nonzero(end.T)
+    n_snps = last - first + 1
+    length = pos[last] + 1 - pos[first]
+    keep = ((n_snps >= params.min_snps) & (length >= params.min_kb * 1000)
+            & (n_snps * (params.density_kb * 1000 + _EPS) >= length))
+    s_idx, first, last = s_idx[keep], first[keep], last[keep]
+    n_het = hc[last + 1, s_idx] - hc[first, s_idx]
+    n_miss = mc[last + 1, s_idx] - mc[first, s_idx]
+    return [s_idx, first, last, n_het, n_miss]
+
+
+def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = None,
+             chunk_size: int | None = None, genome_length: float | None = None,
+             sample_block: int = 128):
+    """Stream a VCF and return ``(segments, froh)`` tables.
+
+    ``segments``: ``sample_id, chrom, start, end, length, n_snps, n_het, n_missing``
+    (one row per ROH, positions 1-based inclusive, length in bp = end - start + 1).
+    ``froh``: ``sample_id, n_roh, length_roh, length_covered, f_roh``.
+    """
+    if sample_block % 8:
+        raise ValueError("sample_block must be a multiple of 8")
+    header = read_header(vcf_path)
+    samples = header.samples
+    n = samples.size
+    segs = []
+    covered = 0
+    cur = None  # [chrom, [packed het], [packed miss], [pos]]
+
+    def finish(state):
+        nonlocal covered
+        chrom, hets, misses, poss = state
+        pos = np.concatenate(poss)
+        if pos.size < params.window_snps:
+            return
+        covered += int(pos[-1] - pos[0] + 1)
+        hp = np.concatenate(hets)
+        mp = np.concatenate(misses)
+        for b0 in range(0, n, sample_block):
+            b1 = min(n, b0 + sample_block)
+            cols = slice(b0 // 8, (b1 + 7) // 8)  # b0 is a multiple of 8
+            het = np.unpackbits(hp[:, cols], axis=1, count=b1 - b0).view(bool)
+            miss = np.unpackbits(mp[:, cols], axis=1, count=b1 - b0).view(bool)
+            si, first, last, nh, nm = call_roh_block(het, miss, pos, params)
+            if si.size:
+                segs.append(pd.DataFrame({
+                    "sample_idx": si + b0, "chrom": chrom, "start": pos[first],
+                    "end": pos[last], "length": pos[last] + 1 - pos[first],
+                    "n_snps": last - first + 1, "n_het": nh, "n_missing": nm}))
+
+    for ch in iter_genotype_chunks(vcf_path, region, chunk_size, header):
+        if ch.gt.shape[0] == 0:
+            continue
+        # split the chunk at chromosome changes (contiguous runs of one contig)
+        change = np.flatnonzero(ch.chrom[1:] != ch.chrom[:-1]) + 1
+        bounds = np.concatenate([[0], change, [ch.chrom.size]])
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            chrom = str(ch.chrom[a])
+            if cur is not None and cur[0] != chrom:
+                finish(cur)
+                cur = None
+            if not is_autosome(chrom):
+                continue
+            if cur is None:
+                cur = [chrom, [], [], []]
+            g = ch.gt[a:b]
+            cur[1].append(np.packbits(g == 1, axis=1))
+            cur[2].append(np.packbits(g < 0, axis=1))
+            cur[3].append(ch.pos[a:b])
+    if cur is not None:
+        finish(cur)
+    if segs:
+        seg = pd.concat(segs, ignore_index=True).sort_values(
+            "sample_idx", kind="stable")
+    else:
+        seg = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in
+                            ("sample_idx", "start", "end", "length", "n_snps", "n_het",
+                             "n_missing")})
+        seg["chrom"] = pd.Series(dtype=str)
+    seg.insert(0, "sample_id", samples[seg["sample_idx"].to_numpy(dtype=np.int64)])
+    seg = seg[["sample_id", "chrom", "start", "end", "length", "n_snps", "n_het",
+               "n_missing"]].reset_index(drop=True)
+    idx = pd.Categorical(seg["sample_id"], categories=samples)
+    n_roh = np.bincount(idx.codes, minlength=n) if len(seg) else np.zeros(n, np.int64)
+    length = (np.bincount(idx.codes, weights=seg["length"].to_numpy(float), minlength=n)
+              if len(seg) else np.zeros(n))
+    denom = float(genome_length) if genome_length else float(covered)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = length / denom if denom > 0 else np.full(n, np.nan)
+    froh = pd.DataFrame({"sample_id": samples, "n_roh": n_roh.astype(np.int64),
+                         "length_roh": length.astype(np.int64),
+                         "length_covered": int(denom), "f_roh": f})
+    return seg, froh
+
+
+def froh_table(vcf_path, params: RohParams = RohParams(), region: str | None = None,
+               chunk_size: int | None = None, genome_length: float | None = None
+               ) -> pd.DataFrame:
+    """Per-sample ``sample_id, n_roh, length_roh, length_covered, f_roh`` (see call_roh)."""
+    return call_roh(vcf_path, params, region, chunk_size, genome_length)[1]
+
+
+def roh_table(vcf_path, params: RohParams = RohParams(), region: str | None = None,
+              chunk_size: int | None = None) -> pd.DataFrame:
+    """One row per ROH segment (see call_roh)."""
+    return call_roh(vcf_path, params, region, chunk_size)[0]

@@ -1,0 +1,73 @@
+"""Helpers shared by the test modules (importable as ``helpers``: pytest puts tests/ on the path).
+
+Paths of the repository, the bundled example and the format fixtures; peer-tool lookup (skips
+when a tool is absent on a user's machine, fails under LEOGEN_REQUIRE_PEERS=1 as in CI); small
+file writers used by several stages' tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "config" / "example"
+FORMATS_DATA = Path(__file__).resolve().parent / "io" / "data" / "formats"
+
+
+def require_tool(name: str) -> str:
+    """Path of an OS tool; skip (or fail under LEOGEN_REQUIRE_PEERS=1) when it is absent."""
+    path = shutil.which(name)
+    if path is None:
+        msg = f"peer tool '{name}' is not installed"
+        if os.environ.get("LEOGEN_REQUIRE_PEERS") == "1":
+            pytest.fail(msg + " and LEOGEN_REQUIRE_PEERS=1")
+        pytest.skip(msg)
+    return path
+
+
+def write_alt_count_vcf(path, samples, gt, chrom="chr1", step=10, id_prefix="snp") -> None:
+    """Plain VCF of biallelic A/G SNPs on one chromosome.
+
+    gt (n_snps, n_samples) of 0/1/2 alt counts, -1 missing; variant v at 1000 + step * v
+    with ID ``{id_prefix}{v}``.
+    """
+    code = {-1: "./.", 0: "0/0", 1: "0/1", 2: "1/1"}
+    lines = ["##fileformat=VCFv4.2", f"##contig=<ID={chrom},length=10000000>",
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
+    for v in range(gt.shape[0]):
+        lines.append(f"{chrom}\t{1000 + step * v}\t{id_prefix}{v}\tA\tG\t.\tPASS\t.\tGT\t"
+                     + "\t".join(code[int(c)] for c in gt[v]))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_dosage_vcf(path, geno) -> None:
+    """geno (n_variants, n_samples) of 0/1/2/-1 alt dosage; samples s0.., chromosome 1."""
+    write_alt_count_vcf(path, [f"s{i}" for i in range(geno.shape[1])], geno, chrom="1",
+                        step=100, id_prefix="v")
+
+
+def random_snp_dosages(rng, n_var=60, n_s=37):
+    """(n_var, n_s) alt dosages with per-variant inbreeding/excess, 5% missing, one
+    monomorphic and one all-heterozygous variant."""
+    p = rng.uniform(0.02, 0.6, size=n_var)
+    f = rng.choice([0.0, 0.3, -0.2], size=n_var)
+    q = 1 - p
+    probs = np.stack([q * q + f * p * q, 2 * p * q * (1 - f), p * p + f * p * q], axis=1)
+    probs = np.clip(probs, 0, None)
+    probs /= probs.sum(axis=1, keepdims=True)
+    geno = np.array([rng.choice(3, size=n_s, p=pr) for pr in probs])
+    geno[rng.random(geno.shape) < 0.05] = -1
+    geno[0] = 0  # monomorphic variant
+    geno[1, :] = 1  # all heterozygous
+    return geno
+
+
+def dosage_counts(geno):
+    """(het, hom_ref, hom_alt) counts per variant of a dosage matrix."""
+    return (geno == 1).sum(axis=1), (geno == 0).sum(axis=1), (geno == 2).sum(axis=1)

@@ -1,0 +1,150 @@
+"""The Snakemake workflow end to end on the bundled example: local, on SLURM, killed and
+resumed, lint-clean, and rerunning only what a changed parameter affects."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import REPO, require_tool
+
+pytestmark = pytest.mark.slow
+
+# files whose content depends on the run itself, not on the analysis
+VOLATILE = ("logs/", "benchmarks/", ".snakemake")
+
+
+def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "Snakefile", dest / "Snakefile")
+    shutil.copytree(REPO / "workflow", dest / "workflow")
+    shutil.copytree(REPO / "config", dest / "config")
+    return dest
+
+
+def snakemake(workdir: Path, *args, timeout=900, check=True):
+    cmd = [sys.executable, "-m", "snakemake", *args]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def digests(results: Path) -> dict[str, str]:
+    out = {}
+    for p in sorted(results.rglob("*")):
+        rel = p.relative_to(results).as_posix()
+        if p.is_file() and not rel.startswith(VOLATILE):
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    work = copy_project(tmp_path_factory.mktemp("local"))
+    snakemake(work, "--cores", "2")
+    return work
+
+
+def test_lint_and_format_clean():
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--lint", "--cores", "1"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
+    fmt = shutil.which("snakefmt")
+    assert fmt, "snakefmt is a test dependency"
+    proc = subprocess.run([fmt, "--check", "Snakefile", "workflow/rules"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_local_run_produces_every_stage_and_report(local_run):
+    res = local_run / "results"
+    for rel in ["species/species.tsv", "consensus/consensus.tsv", "identify/sample_individual.tsv",
+                "diversity/per_locus.tsv", "relatedness/pairs.tsv", "inbreeding/individuals.tsv",
+                "snp/king.tsv", "snp/froh.tsv", "health/prevalence.tsv", "health/population.html",
+                "monitoring/abundance.tsv", "monitoring/ne.tsv", "error_rates/error_rates_type.tsv",
+                "report/state_of_population.html", "report/state_of_population.tsv"]:
+        assert (res / rel).stat().st_size > 0, rel
+    assert list((res / "health" / "animals").glob("*.html"))
+    # every rule left a log and a benchmark
+    assert len(list((res / "logs").glob("*.log"))) >= 8
+    assert len(list((res / "benchmarks").glob("*.tsv"))) >= 8
+    snakemake(local_run, "--report", "report.html")
+    html = (local_run / "report.html").read_text(errors="replace")
+    assert "Prevalence per pathogen" in html or "prevalence" in html
+
+
+def test_nothing_to_do_after_a_complete_run(local_run):
+    proc = snakemake(local_run, "-n", "--cores", "1")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changed_parameter_reruns_only_affected_rules(local_run):
+    override = local_run / "override.yaml"
+    override.write_text("diversity:\n  permutations: 99\n")
+    proc = snakemake(local_run, "-n", "--cores", "1", "--configfile", "config/config.yaml",
+                     str(override))
+    text = proc.stdout + proc.stderr
+    assert "rule diversity:" in text
+    for other in ("rule consensus:", "rule identify:", "rule relatedness:", "rule health:"):
+        assert other not in text
+
+
+def test_kill_and_resume_gives_identical_outputs(local_run, tmp_path):
+    work = copy_project(tmp_path / "killed")
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    # kill once the identification stage is done and later stages are running
+    while time.time() < deadline and not (work / "results/identify/individuals.tsv").exists():
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # a hard kill (power loss, node failure) leaves snakemake's lock and/or incomplete outputs:
+    # a plain rerun refuses and says what to do; unlock, then resume
+    refused = snakemake(work, "--cores", "2", check=False)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and ("--unlock" in said or "--rerun-incomplete" in said)
+    snakemake(work, "--unlock")
+    snakemake(work, "--cores", "2", "--rerun-incomplete")
+    assert digests(work / "results") == digests(local_run / "results")
+
+
+def test_failing_job_keeps_and_names_its_log(tmp_path):
+    work = copy_project(tmp_path / "failing")
+    snakemake(work, "--cores", "2", "--until", "identify")
+    # a corrupted intermediate table makes the diversity job fail with a user error
+    bad = work / "results/identify/individual_genotypes.tsv"
+    bad.write_text("sample_id\treplicate\tlocus\tallele1\tallele2\nLEO001\t1\tFCA1\t21x\t214\n")
+    proc = snakemake(work, "--cores", "1", "--until", "diversity", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "results/logs/diversity.log" in text
+    log = (work / "results/logs/diversity.log").read_text()
+    assert "allele2" in log or "allele1" in log
+    assert "Traceback" not in log
+
+
+def test_slurm_run_equals_local_run(local_run, tmp_path):
+    require_tool("sbatch")
+    sinfo = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
+    if sinfo.returncode != 0 or not sinfo.stdout.strip():
+        msg = "no SLURM cluster answers (run .ci/slurm-up.sh)"
+        if os.environ.get("LEOGEN_REQUIRE_PEERS") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    work = copy_project(tmp_path / "slurm")
+    snakemake(work, "--workflow-profile", "workflow/profiles/slurm", "--slurm-no-account",
+              "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
+              "--latency-wait", "10", timeout=1800)
+    assert digests(work / "results") == digests(local_run / "results")
