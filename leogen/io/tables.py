@@ -1,11 +1,14 @@
-"""Reading delimited text tables with errors that name file, line and column."""
+"""Delimited text tables: reading with errors that name file, line and column, and the
+declarations (:class:`Table`) through which every stage writes and reads its outputs."""
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from leogen.errors import InputError
@@ -89,3 +92,158 @@ def read_delimited(
     df = pd.DataFrame(records, columns=header, dtype=object)
     df["_line"] = line_numbers
     return df
+
+
+# ------------------------------------------------------------------ stage table declarations
+#: The one set of tokens read as "no value" in any table leogen reads (inputs and stage
+#: outputs alike). Stage outputs are written with ``NA``.
+NA_TOKENS = frozenset({"", "NA", "na", "N/A", "nan", "NaN", "<NA>"})
+
+#: Column types of a declared table and what a cell of each must look like.
+COLUMN_TYPES = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "True or False",
+    "date": "a date YYYY-MM-DD",
+}
+_TRUE = {"True", "true", "TRUE", "1"}
+_FALSE = {"False", "false", "FALSE", "0"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a declared table.
+
+    ``dtype`` is a key of :data:`COLUMN_TYPES`; ``na`` says whether the cell may be empty
+    (written ``NA``); an empty cell of a column with ``na=False`` is an error when read.
+    """
+
+    name: str
+    dtype: str = "str"
+    na: bool = True
+    description: str = ""
+
+    def __post_init__(self):
+        if self.dtype not in COLUMN_TYPES:
+            raise ValueError(f"column {self.name}: unknown dtype {self.dtype!r}")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A stage's output table, declared once: its file, columns, types and NA rule.
+
+    ``path`` is relative to the results folder. ``extra`` describes columns beyond the
+    declared ones (for example one column per occasion); ``None`` means there are none.
+    The stage writes the table with :meth:`write` and every later stage reads it with
+    :meth:`read`, so a damaged cell is the same clear error wherever it is read.
+    """
+
+    path: str
+    description: str
+    columns: tuple[Column, ...]
+    extra: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def check_frame(self, df: pd.DataFrame) -> None:
+        """The frame about to be written has the declared columns, in order (a bug if not)."""
+        names = list(df.columns)
+        head = names[: len(self.columns)]
+        if head != self.names or (self.extra is None and len(names) != len(self.columns)):
+            raise ValueError(f"{self.path}: columns {names} differ from the declaration "
+                             f"{self.names}{' + ' + self.extra if self.extra else ''}")
+
+    def write(self, df: pd.DataFrame, path: str | Path, float_format: str = "%.6g") -> None:
+        """Write ``df`` atomically as this table (columns checked against the declaration)."""
+        from leogen.io.atomic import write_table
+
+        self.check_frame(df)
+        write_table(df, path, float_format=float_format)
+
+    def read(self, path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+        """Read this table back strictly: declared columns only, each cell parsed to its type.
+
+        Parameters
+        ----------
+        path : path of the table file.
+        columns : the declared columns the caller needs (default: all); only these are
+            required in the file and parsed.
+
+        Returns
+        -------
+        DataFrame with the requested columns typed (``str`` cells as str with NA as '',
+        ``int`` as int64, or pandas ``Int64`` when NA is allowed, ``float`` as float64 with
+        NA as NaN, ``bool`` as bool or pandas ``boolean``, ``date`` as datetime64) and a
+        ``_line`` column holding each row's line number. A cell that is not of its type,
+        or empty where the declaration forbids it, raises :class:`InputError` naming the
+        file, line and column.
+        """
+        wanted = self.names if columns is None else list(columns)
+        unknown = [c for c in wanted if c not in self.names]
+        if unknown:
+            raise ValueError(f"{self.path}: no declared column(s) {unknown}")
+        raw = read_delimited(path, wanted)
+        out = pd.DataFrame(index=raw.index)
+        for name in wanted:
+            out[name] = parse_column(raw[name], self.column(name), path, raw["_line"])
+        if self.extra is not None:
+            for name in raw.columns:
+                if name not in out.columns and name != "_line" and name not in self.names:
+                    out[name] = raw[name]
+        out["_line"] = raw["_line"].to_numpy()
+        return out.reset_index(drop=True)
+
+    def markdown(self) -> str:
+        """One line of docs/data-contract.md: the file, what it is, its columns."""
+        cols = ", ".join(self.names) + (f", {self.extra}" if self.extra else "")
+        return f"- `{self.path}`: {self.description} Columns: `{cols}`."
+
+
+def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
+    """Parse one column of strings to its declared type; errors name file, line, column."""
+    raw = values.astype(str)
+    na = raw.isin(NA_TOKENS).to_numpy()
+    if not column.na and na.any():
+        k = int(np.flatnonzero(na)[0])
+        raise InputError(f"is empty, expected {COLUMN_TYPES[column.dtype]}", path,
+                         int(lines.iloc[k]), column.name)
+    if column.dtype == "str":
+        return raw.where(~na, "")
+    if column.dtype == "bool":
+        good = raw.isin(_TRUE | _FALSE).to_numpy() | na
+        _fail_first(~good, raw, column, path, lines)
+        vals = raw.isin(_TRUE)
+        if na.any():
+            return vals.astype("boolean").where(~na, pd.NA)
+        return vals.astype(bool)
+    if column.dtype == "date":
+        parsed = pd.to_datetime(raw.where(~na, None), format="%Y-%m-%d", errors="coerce")
+        _fail_first(parsed.isna().to_numpy() & ~na, raw, column, path, lines)
+        return parsed
+    num = pd.to_numeric(raw.where(~na, None), errors="coerce")
+    bad = num.isna().to_numpy() & ~na
+    if column.dtype == "int":
+        frac = np.zeros(len(num), dtype=bool)
+        finite = num.notna().to_numpy()
+        frac[finite] = np.mod(num.to_numpy(dtype=float)[finite], 1) != 0
+        bad |= frac
+        _fail_first(bad, raw, column, path, lines)
+        return num.astype("Int64") if na.any() else num.astype(np.int64)
+    _fail_first(bad, raw, column, path, lines)
+    return num.astype(float)
+
+
+def _fail_first(bad: np.ndarray, raw: pd.Series, column: Column, path, lines) -> None:
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise InputError(f"'{raw.iloc[k]}' is not {COLUMN_TYPES[column.dtype]}", path,
+                         int(lines.iloc[k]), column.name)

@@ -1,0 +1,50 @@
+"""The data contract: every stage's declared output tables, gathered in one place.
+
+Each stage package declares its tables once in ``leogen/<stage>/outputs.py`` as
+:class:`leogen.io.tables.Table` objects listed in that module's ``TABLES``. This module
+collects them (in pipeline order) and renders the "Stage outputs" section of
+``docs/data-contract.md``, which a test keeps equal to the declarations.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from leogen.io.tables import Table
+
+#: Stage packages in pipeline order; each has an ``outputs`` module with ``TABLES``.
+STAGES = ("qc", "identify", "popgen", "snp", "pedigree", "monitoring", "health", "report")
+
+SECTION_START = "<!-- stage outputs: generated from leogen/<stage>/outputs.py -->"
+SECTION_END = "<!-- end of stage outputs -->"
+
+
+def stage_tables() -> dict[str, list[Table]]:
+    """{stage: its declared tables} for every stage that declares any."""
+    out = {}
+    for stage in STAGES:
+        try:
+            mod = importlib.import_module(f"leogen.{stage}.outputs")
+        except ModuleNotFoundError as e:
+            if e.name != f"leogen.{stage}.outputs":
+                raise
+            continue
+        out[stage] = list(mod.TABLES)
+    return out
+
+
+def all_tables() -> list[Table]:
+    """Every declared table, sorted by path."""
+    return sorted((t for ts in stage_tables().values() for t in ts), key=lambda t: t.path)
+
+
+def markdown() -> str:
+    """The generated "Stage outputs" block of docs/data-contract.md (between its markers)."""
+    lines = [SECTION_START, ""]
+    for stage, tables in stage_tables().items():
+        lines.append(f"### {stage} (`leogen/{stage}/outputs.py`)")
+        lines.append("")
+        lines.extend(t.markdown() for t in sorted(tables, key=lambda t: t.path))
+        lines.append("")
+    lines.append(SECTION_END)
+    return "\n".join(lines)
