@@ -13,15 +13,17 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/qc.smk"
-include: "workflow/rules/identity.smk"
+include: "workflow/rules/species.smk"
+include: "workflow/rules/consensus.smk"
+include: "workflow/rules/identify.smk"
 include: "workflow/rules/diversity.smk"
 include: "workflow/rules/relatedness.smk"
 include: "workflow/rules/inbreeding.smk"
 include: "workflow/rules/snp.smk"
+include: "workflow/rules/ne.smk"
+include: "workflow/rules/abundance.smk"
 include: "workflow/rules/health.smk"
-include: "workflow/rules/monitoring.smk"
-include: "workflow/rules/report.smk"
+include: "workflow/rules/summary.smk"
 
 
 rule all:

@@ -1,49 +1,48 @@
-# Individual identification: which samples come from the same animal.
+# leogen consensus: consensus genotypes, error rates and sex from PCR replicates;
+# error_rates re-runs it once the animals are known (reference and pooled-animal bases).
 
 
-rule identify:
+rule consensus:
     input:
-        consensus=res("consensus/consensus.tsv"),
-        quality=res("consensus/quality.tsv"),
+        genotypes=GENOTYPES,
         samples=SAMPLES_SHEET,
+        species=res("species/species.tsv") if HAS_MTDNA else [],
     output:
-        sample_individual=report(
-            res("identify/sample_individual.tsv"),
-            caption="../report/sample_individual.rst",
-            category="2. Individuals",
+        consensus=res("consensus/consensus.tsv"),
+        quality=report(
+            res("consensus/quality.tsv"),
+            caption="../report/quality.rst",
+            category="1. Species and genotyping QC",
         ),
-        individuals=report(
-            res("identify/individuals.tsv"),
-            caption="../report/individuals.rst",
-            category="2. Individuals",
+        locus_errors=report(
+            res("consensus/error_rates_locus.tsv"),
+            caption="../report/error_rates.rst",
+            category="1. Species and genotyping QC",
         ),
-        genotypes=res("identify/individual_genotypes.tsv"),
-        captures=res("identify/captures.tsv"),
-        pid=report(
-            res("identify/pid.tsv"),
-            caption="../report/pid.rst",
-            category="2. Individuals",
-        ),
+        sample_errors=res("consensus/error_rates_sample.tsv"),
+        type_errors=res("consensus/error_rates_type.tsv"),
     log:
-        log("identify"),
+        log("consensus"),
     benchmark:
-        bench("identify")
+        bench("consensus")
     conda:
         "../envs/leogen.yaml"
     threads: 1
     resources:
-        mem_mb=mem_for(500, 100),
+        mem_mb=mem_for(500, 50),
         runtime=runtime_for(5, 2),
     params:
         outdir=out_dir,
-        max_mismatches=config["identify"]["max_mismatches"],
-        min_loci=config["identify"]["min_loci"],
-        occasion=config["identify"]["occasion"],
+        species=lambda wc, input: f"--species {input.species}" if input.species else "",
+        min_het=config["consensus"]["min_het_replicates"],
+        min_hom=config["consensus"]["min_hom_replicates"],
+        sex=config["sex_marker"],
     shell:
-        "leogen identify --consensus {input.consensus} --quality {input.quality}"
-        " --samples {input.samples}"
-        " --out-dir {params.outdir} --max-mismatches {params.max_mismatches}"
-        " --min-loci {params.min_loci} --occasion {params.occasion} > {log} 2>&1"
+        "leogen consensus --genotypes {input.genotypes} --samples {input.samples}"
+        " {params.species} --out-dir {params.outdir}"
+        " --min-het-reps {params.min_het} --min-hom-reps {params.min_hom}"
+        " --sex-locus {params.sex[locus]} --x-allele {params.sex[x_allele]}"
+        " --y-allele {params.sex[y_allele]} > {log} 2>&1"
 
 
 rule error_rates:

@@ -1,0 +1,33 @@
+# leogen ne: effective population size (LDNe, temporal).
+
+
+rule ne:
+    input:
+        genotypes=res("identify/individual_genotypes.tsv"),
+        sample_individual=res("identify/sample_individual.tsv"),
+        samples=SAMPLES_SHEET,
+    output:
+        ne=report(
+            res("monitoring/ne.tsv"),
+            caption="../report/ne.rst",
+            category="7. Monitoring",
+        ),
+    log:
+        log("ne"),
+    benchmark:
+        bench("ne")
+    conda:
+        "../envs/leogen.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_for(1000, 100),
+        runtime=runtime_for(10, 5),
+    params:
+        outdir=out_dir,
+        sex_locus=config["sex_marker"]["locus"],
+        generation_years=config["monitoring"]["generation_years"],
+    shell:
+        "leogen ne --genotypes {input.genotypes} --by-year"
+        " --sample-individual {input.sample_individual} --samples {input.samples}"
+        " --sex-locus {params.sex_locus} --temporal"
+        " --generation-years {params.generation_years} --out-dir {params.outdir} > {log} 2>&1"
