@@ -48,3 +48,30 @@ def markdown() -> str:
         lines.append("")
     lines.append(SECTION_END)
     return "\n".join(lines)
+
+
+def update_document(path) -> bool:
+    """Rewrite the generated block of ``path`` (between the markers) from the declarations.
+
+    Returns True when the file changed. The file must already hold both markers.
+    """
+    from pathlib import Path
+
+    from leogen.io.atomic import atomic_open
+
+    path = Path(path)
+    doc = path.read_text(encoding="utf-8")
+    start, end = doc.index(SECTION_START), doc.index(SECTION_END) + len(SECTION_END)
+    new = doc[:start] + markdown() + doc[end:]
+    if new == doc:
+        return False
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(new)
+    return True
+
+
+if __name__ == "__main__":  # python -m leogen.io.contract docs/data-contract.md
+    import sys
+
+    for name in sys.argv[1:]:
+        print(f"{name}: {'updated' if update_document(name) else 'up to date'}")

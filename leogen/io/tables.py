@@ -214,7 +214,8 @@ def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
     na = raw.isin(NA_TOKENS).to_numpy()
     if not column.na and na.any():
         k = int(np.flatnonzero(na)[0])
-        raise InputError(f"is empty, expected {COLUMN_TYPES[column.dtype]}", path,
+        raise InputError(f"column {column.name}: is empty, expected "
+                         f"{COLUMN_TYPES[column.dtype]}", path,
                          int(lines.iloc[k]), column.name)
     if column.dtype == "str":
         return raw.where(~na, "")
@@ -245,5 +246,6 @@ def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
 def _fail_first(bad: np.ndarray, raw: pd.Series, column: Column, path, lines) -> None:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise InputError(f"'{raw.iloc[k]}' is not {COLUMN_TYPES[column.dtype]}", path,
+        raise InputError(f"column {column.name}: '{raw.iloc[k]}' is not "
+                         f"{COLUMN_TYPES[column.dtype]}", path,
                          int(lines.iloc[k]), column.name)
