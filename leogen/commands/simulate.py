@@ -5,10 +5,6 @@ from __future__ import annotations
 import sys
 import time
 
-import yaml
-
-from leogen.errors import InputError
-
 # flag -> parameter name (the main rates; every other parameter via --params)
 FLAGS = {
     "n_loci": (int, "autosomal microsatellite loci (1-20)"),
@@ -33,42 +29,12 @@ FLAGS = {
 }
 
 
-def _load_params(path):
-    if path is None:
-        return {}
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("parameter file not found", path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(e, 'problem', e)}", path,
-                         mark.line + 1 if mark else None) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError("expected a mapping of parameter: value", path)
-    return data
-
-
 def run(args) -> int:
-    from leogen.simulate.core import SimParams, simulate
+    from leogen.simulate.run import run as simulate_run
 
-    raw = _load_params(args.params)
-    seed = args.seed if args.seed is not None else raw.get("seed", 1)
-    for name in FLAGS:
-        v = getattr(args, name)
-        if v is not None:
-            raw[name] = v
-    params = SimParams.from_dict(raw, path=args.params)
-    if not isinstance(seed, int) or seed < 0:
-        raise InputError(f"seed must be a non-negative whole number, got {seed!r}",
-                         args.params, column="seed")
     t0 = time.perf_counter()
-    summary = simulate(params, seed, args.out)
+    summary = simulate_run(args.out, params_path=args.params, seed=args.seed,
+                           overrides={name: getattr(args, name) for name in FLAGS})
     dt = time.perf_counter() - t0
     if not args.quiet:
         e = summary["errors"].set_index("sample_type")
