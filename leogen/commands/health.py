@@ -9,13 +9,8 @@ from __future__ import annotations
 import argparse
 import math
 
-import numpy as np
-import pandas as pd
-
-from leogen.errors import ErrorCollector, InputError
-from leogen.health import report as health_report
-from leogen.health import screening
-from leogen.io.tables import read_delimited
+from leogen.errors import InputError
+from leogen.health.run import run as run_health
 
 
 def _positive_float(text: str) -> float:
@@ -67,101 +62,14 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _numeric(df: pd.DataFrame, cols, path) -> pd.DataFrame:
-    errors = ErrorCollector()
-    out = df.copy()
-    for c in cols:
-        if c not in out.columns:
-            continue
-        raw = out[c].astype(str).str.strip()
-        missing = raw.isin(["", "NA", "na", "nan", "NaN"])
-        num = pd.to_numeric(raw.where(~missing), errors="coerce")
-        bad = num.isna() & ~missing
-        for line, v in zip(out.loc[bad, "_line"], raw[bad], strict=True):
-            errors.add(f"{c} '{v}' is not a number (or NA)", path, int(line), c)
-        out[c] = num.astype(float)
-    errors.raise_if_any()
-    return out
-
-
-def _unique(df: pd.DataFrame, col: str, path) -> None:
-    dup = df[col].duplicated(keep="first") & (df[col] != "")
-    if dup.any():
-        first = dict(zip(df.loc[~dup, col], df.loc[~dup, "_line"], strict=True))
-        errors = ErrorCollector()
-        for v, line in zip(df.loc[dup, col], df.loc[dup, "_line"], strict=True):
-            errors.add(f"{col} '{v}' appears twice (first on line {first[v]})", path, int(line),
-                       col)
-        errors.raise_if_any()
-
-
-def _read_samples(path) -> pd.DataFrame:
-    try:
-        from leogen.io.sheets import read_samples
-    except ImportError:  # pragma: no cover - sheets.py is part of the package
-        df = read_delimited(path, ["sample_id", "sample_type", "date", "site", "lat", "lon"])
-        df = _numeric(df, ["lat", "lon"], path)
-        df["date"] = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
-        return df
-    return read_samples(path)
-
-
-def _read_g2(path) -> dict:
-    df = _numeric(read_delimited(path, ["g2"], ["p_value"]), ["g2", "p_value"], path)
-    return {"g2": float(df["g2"].iloc[0]),
-            "g2_p": float(df["p_value"].iloc[0]) if "p_value" in df.columns else math.nan}
-
-
 def run(args) -> int:
-    from leogen.io.sheets import check_known_ids
-
-    cutoffs = screening.load_cutoffs(args.cutoffs)
-    raw = screening.read_screening(args.screening)
-    tests = screening.normalise_screening(raw, cutoffs, args.screening)
-    samples = _read_samples(args.samples)
-    check_known_ids(tests["sample_id"], samples["sample_id"], args.screening, "sample_id",
-                    lines=tests["line"].to_numpy()).raise_if_any()
-    si = read_delimited(args.sample_individual, ["sample_id", "individual_id"])
-    si["individual_id"] = si["individual_id"].where(~si["individual_id"].isin(["NA", "na"]), "")
-    _unique(si, "sample_id", args.sample_individual)
-    individuals = read_delimited(args.individuals, ["individual_id"])
-    _unique(individuals, "individual_id", args.individuals)
-    tests = screening.link_tests(tests, si, args.screening)
-    inbreeding = g2 = pairs = None
-    if args.inbreeding:
-        inbreeding = read_delimited(args.inbreeding, ["individual_id", "smlh"])
-        _unique(inbreeding, "individual_id", args.inbreeding)
-        inbreeding = _numeric(inbreeding, [c for c in inbreeding.columns
-                                           if c not in ("individual_id", "_line")], args.inbreeding)
-    if args.g2:
-        g2 = _read_g2(args.g2)
-    if args.pairs:
-        pairs = read_delimited(args.pairs, ["id1", "id2"])
-        pairs = _numeric(pairs, [c for c in health_report.RELATEDNESS_ESTIMATORS
-                                 if c in pairs.columns], args.pairs)
-    res = health_report.build_health(
-        tests, samples, si, individuals, inbreeding, g2, pairs,
-        grid_km=args.grid_km, exact=args.exact_locations, untested_years=args.untested_years,
-        period=args.period, seed=args.seed, power_sims=args.power_sims)
-    notes = health_report.write_health(res, args.out_dir)
-    n_unlinked = int((tests["individual_id"] == "").sum())
-    print(f"leogen health: {len(tests)} tests ({n_unlinked} not linked to an animal), "
-          f"{len(res['records'])} animals, {res['status']['pathogen'].nunique()} pathogens")
-    for pat in sorted(set(tests["pathogen"])):
-        se, sp, src = res["se_sp"].get(pat, (None, None, "none given: true prevalence not computed"))
-        if se is None:
-            print(f"  {pat}: Se/Sp {src}")
-        else:
-            print(f"  {pat}: Se = {se:g}, Sp = {sp:g} (source: {src})")
-    n_missing = int(np.sum(tests["missing_cutoff"]))
-    if n_missing:
-        print(f"  {n_missing} test(s) have a titre but no cut-off: the lab's result was kept "
-              "(give cut-offs with --cutoffs)")
-    print(f"  locations: {res['generalization']}")
-    for note in notes:
-        print(f"  note: {note}")
-    print(f"  wrote {args.out_dir}/status.tsv, prevalence.tsv, wdds.tsv, population.html, "
-          f"animals/*.html, animals.csv" + (", hfc.tsv" if res["hfc"] is not None else ""))
+    res = run_health(
+        args.screening, args.samples, args.sample_individual, args.individuals, args.out_dir,
+        inbreeding_path=args.inbreeding, g2_path=args.g2, pairs_path=args.pairs,
+        cutoffs_path=args.cutoffs, grid_km=args.grid_km, exact=args.exact_locations,
+        untested_years=args.untested_years, period=args.period, seed=args.seed,
+        power_sims=args.power_sims)
+    print("\n".join(res["log"]))
     return 0
 
 

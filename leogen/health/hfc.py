@@ -45,6 +45,7 @@ PREDICTORS = ("smlh", "f_roh", "f_mom")
 
 # --------------------------------------------------------------------------- Firth
 def _penalised_loglik(beta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+    """Firth's penalised log-likelihood l(b) + 0.5 log det I(b); beta (k,), X (n, k), y (n,)."""
     eta = X @ beta
     ll = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
     p = special.expit(eta)
@@ -60,9 +61,37 @@ def firth_fit(X: np.ndarray, y: np.ndarray, fixed: dict[int, float] | None = Non
               max_step: float = 5.0) -> tuple[np.ndarray, float, bool]:
     """Firth-penalised logistic regression by Newton-Raphson on the modified score.
 
-    ``fixed`` holds coefficients kept at given values (used for profile likelihood and the
-    likelihood-ratio test; the penalty still uses the full information matrix, as logistf).
-    Returns ``(beta, penalised log-likelihood, converged)``.
+    Maximises l*(b) = l(b) + 0.5 log det I(b) (Firth 1993 Biometrika 80:27; for logistic
+    regression and separation, Heinze & Schemper 2002 Stat Med 21:2409) with the modified
+    score U*_j = sum_i (y_i - p_i + h_i (1/2 - p_i)) x_ij, step-halving and a step cap, as R
+    logistf. The estimates are finite even under complete separation.
+
+    Parameters
+    ----------
+    X : array of shape (n, k), the design matrix (first column the intercept).
+    y : array of shape (n,), 0/1 outcomes.
+    fixed : {column index: value} of coefficients kept at given values (profile likelihood
+        and the likelihood-ratio test; the penalty still uses the full information matrix,
+        as logistf).
+    start : array of shape (k,), starting values (default zeros).
+    max_iter, tol, max_step : iteration limit, convergence tolerance, largest step.
+
+    Returns
+    -------
+    (beta, loglik, converged) : array of shape (k,), float, bool
+        Coefficients, penalised log-likelihood at them, whether the iteration converged.
+
+    Examples
+    --------
+    In a 2 x 2 table the Firth estimate is the log odds ratio with 1/2 added to every cell
+    (here 3/1 vs 0/4 events/non-events: no event in one group, where maximum likelihood
+    diverges, yet a finite estimate):
+
+    >>> X = np.column_stack([np.ones(8), [0, 0, 0, 0, 1, 1, 1, 1]])
+    >>> y = np.array([0, 0, 0, 0, 1, 1, 1, 0])
+    >>> beta, ll, ok = firth_fit(X, y)
+    >>> round(float(beta[1]), 4), round(math.log(3.5 / 1.5) - math.log(0.5 / 4.5), 4), ok
+    (3.0445, 3.0445, True)
     """
     X = np.asarray(X, float)
     y = np.asarray(y, float)
@@ -99,7 +128,8 @@ def firth_fit(X: np.ndarray, y: np.ndarray, fixed: dict[int, float] | None = Non
         beta = beta + step
         delta = abs(new_ll - ll)
         ll = new_ll
-        if np.max(np.abs(step)) < tol or (delta < tol * 1e-3 and np.max(np.abs(score[free])) < 1e-9):
+        small_score = np.max(np.abs(score[free])) < 1e-9
+        if np.max(np.abs(step)) < tol or (delta < tol * 1e-3 and small_score):
             converged = True
             break
     return beta, ll, converged
@@ -107,8 +137,20 @@ def firth_fit(X: np.ndarray, y: np.ndarray, fixed: dict[int, float] | None = Non
 
 def firth_profile_ci(X, y, j: int, beta_hat: np.ndarray, ll_hat: float,
                      alpha: float = 0.05) -> tuple[float, float]:
-    """Profile penalised-likelihood interval of coefficient j:
-    {b : 2 (l*(beta_hat) - max l*(beta | beta_j = b)) <= chi2_1(1 - alpha)}."""
+    """Profile penalised-likelihood interval of coefficient j (Heinze & Schemper 2002):
+    {b : 2 (l*(beta_hat) - max l*(beta | beta_j = b)) <= chi2_1(1 - alpha)}.
+
+    Parameters
+    ----------
+    X : array of shape (n, k); y : array of shape (n,), 0/1.
+    j : index of the coefficient.
+    beta_hat : array of shape (k,), the Firth estimate; ll_hat : its penalised log-likelihood.
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    (lo, hi) : limits on the coefficient (log-odds) scale; +-inf when not bracketed.
+    """
     crit = stats.chi2.ppf(1 - alpha, 1)
 
     def f(b):
@@ -136,7 +178,18 @@ def firth_profile_ci(X, y, j: int, beta_hat: np.ndarray, ll_hat: float,
 
 
 def firth_lrt_p(X, y, j: int, ll_hat: float, beta_hat: np.ndarray) -> float:
-    """Penalised likelihood-ratio test of beta_j = 0 (chi-square, 1 df)."""
+    """Penalised likelihood-ratio test of beta_j = 0 (chi-square, 1 df; as logistf).
+
+    Parameters
+    ----------
+    X : array of shape (n, k); y : array of shape (n,), 0/1.
+    j : index of the coefficient tested.
+    ll_hat, beta_hat : the Firth fit (penalised log-likelihood, coefficients of shape (k,)).
+
+    Returns
+    -------
+    float : the p-value.
+    """
     start = beta_hat.copy()
     start[j] = 0.0
     _, ll0, _ = firth_fit(X, y, fixed={j: 0.0}, start=start)
@@ -145,10 +198,32 @@ def firth_lrt_p(X, y, j: int, ll_hat: float, beta_hat: np.ndarray) -> float:
 
 # --------------------------------------------------------------------------- design
 def design_matrix(df: pd.DataFrame, predictor: str,
-                  covariates=("sex", "age_class", "year")) -> tuple[np.ndarray, list[str], list[str]]:
-    """Intercept, z(predictor), then covariates with more than one level.
+                  covariates=("sex", "age_class", "year"),
+                  ) -> tuple[np.ndarray, list[str], list[str]]:
+    """Design matrix: intercept, z(predictor), then covariates with more than one level.
 
-    Returns ``(X, column names, covariates kept)``.
+    The predictor is standardised to mean 0, SD 1 (``ddof=1``) so its coefficient is the log
+    odds ratio per SD. ``year`` enters centred and numeric; other covariates as indicator
+    columns against their most common level (ties: the first in sort order), missing
+    values as ``unknown``.
+
+    Parameters
+    ----------
+    df : DataFrame of n rows with the predictor and covariate columns.
+    predictor : name of the predictor column.
+    covariates : candidate covariate columns (absent ones are skipped).
+
+    Returns
+    -------
+    (X, names, kept) : array of shape (n, k), k column names, covariates used.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"smlh": [0.8, 1.0, 1.2], "sex": ["F", "F", "M"],
+    ...                    "year": [2020, 2020, 2020]})
+    >>> X, names, kept = design_matrix(df, "smlh")
+    >>> names, kept, X[:, 1].round(3).tolist()
+    (['intercept', 'z_smlh', 'sex[M]'], ['sex'], [-1.0, 0.0, 1.0])
     """
     x = df[predictor].to_numpy(float)
     sd = x.std(ddof=1) if len(x) > 1 else 0.0
@@ -180,8 +255,20 @@ def design_matrix(df: pd.DataFrame, predictor: str,
 
 
 def detect_separation(X: np.ndarray, y: np.ndarray) -> tuple[bool, object]:
-    """Fit the ordinary GLM; separation if it fails, warns of perfect separation, does not
-    converge, or fits probabilities within 1e-6 of 0 or 1 / coefficients beyond |15|."""
+    """Fit the ordinary binomial GLM and tell whether the data look separated.
+
+    Separation when the fit fails, warns of perfect separation, does not converge, or gives
+    fitted probabilities within 1e-6 of 0 or 1, coefficients beyond |15| or non-finite
+    standard errors (Heinze & Schemper 2002: ML estimates diverge under separation).
+
+    Parameters
+    ----------
+    X : array of shape (n, k); y : array of shape (n,), 0/1.
+
+    Returns
+    -------
+    (separated, fit) : bool and the statsmodels GLM result (None when the fit failed).
+    """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import (
         ConvergenceWarning,
@@ -207,10 +294,26 @@ def detect_separation(X: np.ndarray, y: np.ndarray) -> tuple[bool, object]:
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, j: int = 1, method: str = "auto",
                  alpha: float = 0.05, min_epv: float = 10.0) -> dict:
-    """Fit ``y ~ X`` and report coefficient j as an odds ratio with its CI and p-value.
+    """Fit ``y ~ X`` by logistic regression; coefficient j as an odds ratio, CI and p-value.
 
-    ``method``: ``auto`` (GLM unless events per parameter < ``min_epv`` or separation, then
-    Firth), ``glm`` or ``firth``.
+    ``glm``: binomial GLM with the Wald interval and test. ``firth``: :func:`firth_fit`
+    with the profile penalised-likelihood interval (:func:`firth_profile_ci`) and the
+    penalised likelihood-ratio test (:func:`firth_lrt_p`). ``auto`` uses Firth when the
+    events per parameter (rarer outcome / non-intercept parameters; Peduzzi et al. 1996
+    J Clin Epidemiol 49:1373) are below ``min_epv`` or separation is detected, else the GLM.
+
+    Parameters
+    ----------
+    X : array of shape (n, k), intercept first; y : array of shape (n,), 0/1.
+    j : index of the reported coefficient.
+    method : ``auto``, ``glm`` or ``firth``.
+    alpha : 1 - confidence level; min_epv : events-per-parameter threshold of ``auto``.
+
+    Returns
+    -------
+    dict
+        ``beta, or, or_lo, or_hi, beta_lo, beta_hi, p_value, method, ci_method, n, n_events,
+        events_per_parameter, separation``.
     """
     y = np.asarray(y, float)
     n_events = int(y.sum())
@@ -243,9 +346,31 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, j: int = 1, method: str = "auto",
 # --------------------------------------------------------------------------- power
 def power_logistic(z: np.ndarray, prevalence: float, odds_ratio: float = 2.0, nsim: int = 400,
                    alpha: float = 0.05, seed: int = 1) -> float:
-    """Share of simulated data sets (logit p = a + log(OR) z at the observed z values and
-    prevalence) in which a Wald test of the slope has p < alpha. All simulations are fitted
-    at once by vectorised Newton-Raphson; non-converged (separated) fits count as misses."""
+    """Power of the HFC test by simulation: the share of simulated data sets in which the
+    Wald test of the slope has p < alpha.
+
+    Data are simulated from logit p = a + log(OR) z at the observed z values, with a set so
+    that the mean of p is the observed prevalence (Monte Carlo power of a logistic
+    regression, e.g. Landau & Stahl 2013 Stat Methods Med Res 22:324). All simulations are
+    fitted at once by vectorised Newton-Raphson; non-converged (separated) fits count as
+    misses.
+
+    Parameters
+    ----------
+    z : array of shape (n,), the standardised predictor of the animals in the model.
+    prevalence : observed share of positive animals, in (0, 1).
+    odds_ratio : effect per SD to detect.
+    nsim : number of simulated data sets; alpha : test level; seed : random seed.
+
+    Returns
+    -------
+    float : power in [0, 1]; NaN when n < 3 or the prevalence is 0 or 1.
+
+    Examples
+    --------
+    >>> power_logistic(np.linspace(-1.5, 1.5, 30), 0.3, nsim=200, seed=1)
+    0.22
+    """
     z = np.asarray(z, float)
     n = len(z)
     if n < 3 or not (0 < prevalence < 1):
@@ -283,7 +408,23 @@ def power_logistic(z: np.ndarray, prevalence: float, odds_ratio: float = 2.0, ns
 # --------------------------------------------------------------------------- table
 def caveat_text(n: int, n_events: int, power: float, g2: float, g2_p: float,
                 predictor: str, method: str) -> str:
-    """Plain-language caveat for a vet or manager reading the HFC row."""
+    """Plain-language caveat for a vet or manager reading the HFC row.
+
+    Mentions low power (< 0.8), the absence of identity disequilibrium (g2 not different
+    from zero, so no genome-wide inbreeding effect is detectable with these markers; David
+    et al. 2007 Mol Ecol 16:2474, Szulkin et al. 2010), a Firth fit, and that HFCs are
+    usually weak (Chapman et al. 2009).
+
+    Parameters
+    ----------
+    n, n_events : animals in the model and positives among them.
+    power : from :func:`power_logistic`; g2, g2_p : identity disequilibrium and its p-value.
+    predictor : predictor name; method : ``glm`` or ``firth``.
+
+    Returns
+    -------
+    str
+    """
     parts = []
     if not math.isnan(power) and power < 0.8:
         parts.append(
@@ -298,7 +439,8 @@ def caveat_text(n: int, n_events: int, power: float, g2: float, g2_p: float,
             "identity disequilibrium, so a genome-wide inbreeding effect cannot be detected "
             "with them (David et al. 2007).")
     if method == "firth":
-        parts.append("Few events or separation: Firth-penalised estimate with profile-likelihood CI.")
+        parts.append("Few events or separation: Firth-penalised estimate with "
+                     "profile-likelihood CI.")
     parts.append("Heterozygosity-fitness correlations are usually weak, explaining < 1% of "
                  "variance (Chapman et al. 2009; Szulkin et al. 2010); genotyping errors such "
                  "as allelic dropout can fake them.")
@@ -308,11 +450,27 @@ def caveat_text(n: int, n_events: int, power: float, g2: float, g2_p: float,
 def hfc_table(animals: pd.DataFrame, inbreeding: pd.DataFrame, g2: dict | None = None,
               covariates=("sex", "age_class", "year"), predictors=PREDICTORS,
               power_sims: int = 400, seed: int = 1, alpha: float = 0.05) -> pd.DataFrame:
-    """HFC rows for every pathogen x predictor present.
+    """Heterozygosity-disease models (``hfc.tsv``): one row per pathogen and predictor.
 
-    ``animals``: one row per animal and pathogen with ``individual_id, pathogen, status``
-    (equivocal rows are dropped) and covariate columns; ``inbreeding`` has ``individual_id``
-    and the predictor columns; ``g2`` is ``{"g2": value, "g2_p": p}``.
+    Each row is ``status ~ z(predictor) + covariates`` fitted by :func:`fit_logistic`, with
+    its power (:func:`power_logistic`, OR = 2 per SD) and caveat (:func:`caveat_text`);
+    p-values are adjusted across pathogens per predictor by Benjamini-Hochberg (1995 JRSS B
+    57:289). A model needs at least 5 animals with 2 positive and 2 negative, else the row
+    says "not fitted". Predictors with fewer than 3 values are skipped.
+
+    Parameters
+    ----------
+    animals : DataFrame, one row per animal and pathogen with ``individual_id, pathogen,
+        status`` (equivocal rows are dropped) and the covariate columns.
+    inbreeding : DataFrame with ``individual_id`` and the predictor columns (numbers).
+    g2 : ``{"g2": value, "g2_p": p}`` of the markers (identity disequilibrium), or None.
+    covariates, predictors : columns used as covariates and predictors.
+    power_sims, seed : simulations and seed of the power estimate.
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    DataFrame with :data:`HFC_COLUMNS`.
     """
     from statsmodels.stats.multitest import multipletests
 
@@ -320,6 +478,7 @@ def hfc_table(animals: pd.DataFrame, inbreeding: pd.DataFrame, g2: dict | None =
     g2v = float(g2.get("g2", math.nan))
     g2p = float(g2.get("g2_p", math.nan))
     inb = inbreeding.copy()
+    # callers may pass predictor columns as text with NA (a predictor without values is skipped)
     preds = [p for p in predictors if p in inb.columns
              and pd.to_numeric(inb[p], errors="coerce").notna().sum() >= 3]
     for p in preds:

@@ -38,7 +38,35 @@ PREVALENCE_COLUMNS = [
 
 
 def proportion_intervals(x: int, n: int, alpha: float = 0.05) -> dict[str, float]:
-    """Wilson, Clopper-Pearson and Jeffreys limits for x positives out of n (statsmodels)."""
+    """Wilson, Clopper-Pearson and Jeffreys intervals for a binomial proportion x / n.
+
+    Wilson's score interval (Wilson 1927 JASA 22:209), the Clopper-Pearson exact interval
+    (Clopper & Pearson 1934 Biometrika 26:404) and the Jeffreys interval (beta(1/2, 1/2)
+    prior; Brown, Cai & DasGupta 2001 Stat Sci 16:101), computed by statsmodels
+    ``proportion_confint`` and clipped to [0, 1]. At x = 0 every lower limit is 0 and at
+    x = n every upper limit is 1 (Brown et al.'s modification of Jeffreys).
+
+    Parameters
+    ----------
+    x : number of positives, 0 <= x <= n.
+    n : number of units (animals).
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    dict
+        ``wilson_lo, wilson_hi, clopper_pearson_lo, clopper_pearson_hi, jeffreys_lo,
+        jeffreys_hi``; all NaN when n = 0.
+
+    Examples
+    --------
+    >>> ci = proportion_intervals(4, 10)
+    >>> round(ci["wilson_lo"], 4), round(ci["wilson_hi"], 4)
+    (0.1682, 0.6873)
+    >>> ci = proportion_intervals(0, 10)
+    >>> ci["clopper_pearson_lo"], round(ci["clopper_pearson_hi"], 4)  # 1 - 0.025 ** (1 / 10)
+    (0.0, 0.3085)
+    """
     out = {}
     for name, method in INTERVAL_METHODS.items():
         if n == 0:
@@ -56,7 +84,10 @@ def proportion_intervals(x: int, n: int, alpha: float = 0.05) -> dict[str, float
 
 def _blaker_acceptability(x: int, n: int, p: np.ndarray) -> np.ndarray:
     """Blaker's (2000) acceptability of p for observed x: the probability, under p, of an
-    outcome whose smaller tail probability is no larger than that of x. Vectorised over p."""
+    outcome whose smaller tail probability is no larger than that of x.
+
+    ``p`` has shape (m,); returns shape (m,).
+    """
     k = np.arange(n + 1)
     p = np.atleast_1d(p)[:, None]
     pmf = stats.binom.pmf(k[None, :], n, p)
@@ -73,6 +104,24 @@ def blaker_interval(x: int, n: int, alpha: float = 0.05, tol: float = 1e-7) -> t
     The set of p whose acceptability exceeds alpha; it lies inside Clopper-Pearson and keeps
     coverage >= 1 - alpha. Found by a grid scan from the Clopper-Pearson limits inwards,
     refined by bisection.
+
+    Parameters
+    ----------
+    x : number of positives, 0 <= x <= n.
+    n : number of trials.
+    alpha : 1 - confidence level.
+    tol : bisection tolerance of the limits.
+
+    Returns
+    -------
+    (lo, hi) : tuple of float
+        NaN, NaN when n <= 0; lo = 0 at x = 0 and hi = 1 at x = n.
+
+    Examples
+    --------
+    >>> lo, hi = blaker_interval(4, 10)
+    >>> round(lo, 4), round(hi, 4)   # inside Clopper-Pearson (0.1216, 0.7376)
+    (0.15, 0.7171)
     """
     if n <= 0:
         return math.nan, math.nan
@@ -104,9 +153,28 @@ def blaker_interval(x: int, n: int, alpha: float = 0.05, tol: float = 1e-7) -> t
 
 
 def rogan_gladen(ap, se: float, sp: float):
-    """True prevalence (AP + Sp - 1) / (Se + Sp - 1) clipped to [0, 1] (Rogan & Gladen 1978).
+    """True prevalence from apparent prevalence (Rogan & Gladen 1978 Am J Epidemiol 107:71).
 
-    NaN when Se + Sp <= 1 (the test is no better than chance).
+    TP = (AP + Sp - 1) / (Se + Sp - 1), clipped to [0, 1] (as R epiR ``epi.prev``).
+
+    Parameters
+    ----------
+    ap : float or array of shape (m,): apparent prevalence(s).
+    se, sp : sensitivity and specificity of the test.
+
+    Returns
+    -------
+    float or array of shape (m,)
+        NaN when Se or Sp is missing or Se + Sp <= 1 (the test is no better than chance).
+
+    Examples
+    --------
+    >>> round(float(rogan_gladen(0.4, 0.9, 0.96)), 4)
+    0.4186
+    >>> rogan_gladen(np.array([0.0, 0.02, 1.0]), 0.9, 0.96).tolist()  # clipped below Sp
+    [0.0, 0.0, 1.0]
+    >>> rogan_gladen(0.3, 0.5, 0.5)
+    nan
     """
     ap = np.asarray(ap, dtype=float)
     if se is None or sp is None or not (se + sp > 1):
@@ -117,8 +185,35 @@ def rogan_gladen(ap, se: float, sp: float):
 
 def true_prevalence(x: int, n: int, se: float | None, sp: float | None,
                     alpha: float = 0.05) -> dict[str, float | str]:
-    """Rogan-Gladen true prevalence with the Blaker-based exact interval (Reiczigel et al. 2010)
-    and the Wilson-based interval (epiR ``epi.prev`` style), all clipped to [0, 1]."""
+    """Rogan-Gladen true prevalence with its exact and Wilson-based intervals.
+
+    The point estimate is :func:`rogan_gladen` of x / n. ``true_prev_lo/hi`` push Blaker's
+    exact interval of the apparent prevalence through the Rogan-Gladen transform, which gives
+    exact limits when Se and Sp are known (Reiczigel, Foldi & Ozsvari 2010 Epidemiol Infect
+    138:1674); ``true_prev_wilson_lo/hi`` transform the Wilson limits (epiR ``epi.prev``
+    style). All are clipped to [0, 1]; limits are rounded to 6 decimals (Blaker limits are
+    found to 1e-7).
+
+    Parameters
+    ----------
+    x : positives; n : units tested (positive or negative).
+    se, sp : per-test sensitivity and specificity (None or NaN: not computed).
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    dict
+        ``true_prev, true_prev_lo, true_prev_hi, true_prev_method, true_prev_wilson_lo,
+        true_prev_wilson_hi`` (NaN and a "not computed: ..." method when impossible).
+
+    Examples
+    --------
+    >>> tp = true_prevalence(4, 10, 0.9, 0.96)
+    >>> round(tp["true_prev"], 4), tp["true_prev_lo"], tp["true_prev_hi"]
+    (0.4186, 0.12794, 0.787285)
+    >>> true_prevalence(4, 10, 0.5, 0.5)["true_prev_method"]
+    'not computed: Se + Sp <= 1'
+    """
     nan = {"true_prev": math.nan, "true_prev_lo": math.nan, "true_prev_hi": math.nan,
            "true_prev_wilson_lo": math.nan, "true_prev_wilson_hi": math.nan}
     if n == 0 or se is None or sp is None or (isinstance(se, float) and math.isnan(se)) or (
@@ -147,6 +242,25 @@ def prevalence_row(pathogen: str, stratum: str, level: str, statuses,
     """One prevalence row from per-animal statuses (positive/negative/equivocal).
 
     Equivocal animals are counted in ``n_equivocal`` and left out of ``n_animals``.
+
+    Parameters
+    ----------
+    pathogen, stratum, level : the row's keys.
+    statuses : iterable of str, one status per animal (length = animals in the cell).
+    se, sp, se_sp_source : the pathogen's test sensitivity/specificity and where they come from.
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    dict
+        One row with the columns of :data:`PREVALENCE_COLUMNS` (intervals from
+        :func:`proportion_intervals`, true prevalence from :func:`true_prevalence`).
+
+    Examples
+    --------
+    >>> row = prevalence_row("CDV", "overall", "all", ["positive", "negative", "equivocal"])
+    >>> row["n_animals"], row["n_positive"], row["n_equivocal"], row["apparent"]
+    (2, 1, 1, 0.5)
     """
     s = pd.Series(list(statuses), dtype=object)
     x = int((s == "positive").sum())
@@ -164,17 +278,27 @@ def prevalence_row(pathogen: str, stratum: str, level: str, statuses,
 
 def prevalence_table(units: pd.DataFrame, se_sp: dict | None = None,
                      alpha: float = 0.05) -> pd.DataFrame:
-    """Prevalence per pathogen and stratum level.
+    """Prevalence per pathogen and stratum level (``prevalence.tsv``).
 
-    ``units`` has one row per counting unit (an animal, or an animal in a period) with
-    ``pathogen, stratum, level, individual_id, status``; a unit must not repeat within a
-    (pathogen, stratum, level) — that would count an animal twice (ValueError).
-    ``se_sp`` maps pathogen -> (se, sp, source).
+    Parameters
+    ----------
+    units : DataFrame, one row per counting unit (an animal, or an animal in a period) with
+        ``pathogen, stratum, level, individual_id, status``; a unit must not repeat within a
+        (pathogen, stratum, level) — that would count an animal twice (ValueError).
+    se_sp : dict pathogen -> (se, sp, source); pathogens without one get no true prevalence.
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per pathogen, stratum and level (strata in the order overall, year, sex,
+        age_class, site) with :data:`PREVALENCE_COLUMNS`.
     """
     se_sp = se_sp or {}
     dup = units.duplicated(["pathogen", "stratum", "level", "individual_id"])
     if dup.any():
-        raise ValueError("an animal appears twice in one prevalence cell; count animals, not samples")
+        raise ValueError("an animal appears twice in one prevalence cell; count animals, "
+                         "not samples")
     rows = []
     order = {"overall": 0, "year": 1, "sex": 2, "age_class": 3, "site": 4}
     keys = units[["pathogen", "stratum", "level"]].drop_duplicates()

@@ -1,7 +1,7 @@
 """Health outputs: per-animal status, prevalence, HFC, veterinary pages and the WDDS export.
 
-:func:`build_health` turns normalised, linked screening tests (``leogen.health.screening``) plus the
-sample sheet and the identification / inbreeding / relatedness tables into tables and page
+:func:`build_health` turns normalised, linked screening tests (``leogen.health.screening``)
+plus the sample sheet and the identification / inbreeding / relatedness tables into tables and page
 records; :func:`write_health` writes them (atomically):
 
 * ``status.tsv`` — one row per animal and pathogen (the test timeline);
@@ -13,18 +13,18 @@ records; :func:`write_health` writes them (atomically):
 * ``population.html`` — prevalence table and plots, tests over time, HFC results;
 * ``wdds.tsv`` — Wildlife Disease Data Standard export (negatives included).
 
-Every page is rendered by Jinja2 with autoescaping on (ids are shown as text, never markup),
-carries no script and a Content-Security-Policy that forbids scripts, embeds its plots as
-base64 PNG (self-contained), and states the coordinate generalisation (Darwin Core
-``dataGeneralizations``). Coordinates are generalised unless ``exact=True``.
+Every page is rendered by Jinja2 (:func:`leogen.report.html.environment`) with autoescaping
+on (ids are shown as text, never markup), carries no script and a Content-Security-Policy that
+forbids scripts, embeds its plots as base64 PNG (self-contained), and states the coordinate
+generalisation (Darwin Core ``dataGeneralizations``). Coordinates are generalised unless
+``exact=True``. The tables are declared in :mod:`leogen.health.outputs`; the stage's inputs
+are read by :mod:`leogen.health.inputs` and :func:`leogen.health.run.run` runs it all.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import hashlib
-import io
 import math
 import re
 from pathlib import Path
@@ -34,11 +34,12 @@ import pandas as pd
 from scipy import stats
 
 from leogen.health import hfc as hfc_mod
-from leogen.health import prevalence, screening
+from leogen.health import outputs, prevalence, screening
+from leogen.health.inputs import RELATEDNESS_ESTIMATORS
 from leogen.io import locations
-from leogen.io.atomic import atomic_open, atomic_path, write_table
+from leogen.io.atomic import atomic_open, atomic_path
+from leogen.report.html import environment, fmt, format_date, png
 
-RELATEDNESS_ESTIMATORS = ("ml", "wang", "qg", "lr", "ritland", "li")  # first present is shown
 F_COLUMNS = ("f_roh", "f_mom", "f_ritland")
 HOST = "Panthera pardus orientalis"
 PATHOGEN_NAMES = {
@@ -68,7 +69,14 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
 # --------------------------------------------------------------------------- helpers
 def safe_filename(identifier: str, suffix: str = ".html") -> str:
     """A file name safe on any file system for any id: unsafe characters become ``_`` and,
-    when anything changed, a short hash of the original id keeps names unique."""
+    when anything changed (or the name is reserved on Windows), a short SHA-1 of the original
+    id keeps names unique.
+
+    Examples
+    --------
+    >>> safe_filename("LEO001"), safe_filename("<b>x</b>"), safe_filename("CON")
+    ('LEO001.html', '_b_x__b_-e7fec28a.html', 'CON-7679a072.html')
+    """
     s = str(identifier)
     base = re.sub(r"[^A-Za-z0-9._-]", "_", s)[:80].lstrip(".-") or "animal"
     if base != s or base.upper().split(".")[0] in _RESERVED:
@@ -76,36 +84,9 @@ def safe_filename(identifier: str, suffix: str = ".html") -> str:
     return base + suffix
 
 
-def _date(v) -> str:
-    if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    try:
-        ts = pd.Timestamp(v)
-    except (ValueError, TypeError):
-        return str(v)
-    return "" if pd.isna(ts) else ts.strftime("%Y-%m-%d")
-
-
 def _text(v) -> str:
-    if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    s = str(v).strip()
-    return "" if s.upper() in ("NA", "NAN", "NONE") else s
-
-
-def fmt(v, digits: int = 3) -> str:
-    """Number for a page: 3 significant digits, NA for missing."""
-    if v is None or isinstance(v, str):
-        return v or "NA"
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isnan(x):
-        return "NA"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{digits}g}"
+    """A text cell of an input table, stripped; '' when it means "no value"."""
+    return "" if screening.is_missing(v) else str(v).strip()
 
 
 def _percentile(values: np.ndarray, v: float) -> float:
@@ -113,15 +94,6 @@ def _percentile(values: np.ndarray, v: float) -> float:
     if math.isnan(v) or values.size == 0:
         return math.nan
     return float(stats.percentileofscore(values, v, kind="weak"))
-
-
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _se_sp(tests: pd.DataFrame) -> dict:
@@ -159,15 +131,16 @@ def _animal_attributes(tests, samples, sample_individual, individuals) -> pd.Dat
             sex = pd.Series(known).mode().iloc[0] if known else (sex or "U")
         ages = [x for x in own.get("age_class", pd.Series(dtype=object)).map(_text)
                 if x not in ("", "unknown")]
-        first = _date(ind.at[iid, "first_seen"]) if iid in ind.index and "first_seen" in ind else ""
-        last = _date(ind.at[iid, "last_seen"]) if iid in ind.index and "last_seen" in ind else ""
+        known = iid in ind.index
+        first = format_date(ind.at[iid, "first_seen"]) if known and "first_seen" in ind else ""
+        last = format_date(ind.at[iid, "last_seen"]) if known and "last_seen" in ind else ""
         rows.append({
             "individual_id": iid, "sex": sex or "U", "age_class": ages[-1] if ages else "",
             "site": _text(own["site"].iloc[-1]) if len(own) else "",
             "aliases": ", ".join(sorted({x for x in own.get("individual_hint", pd.Series(
                 dtype=object)).map(_text) if x and x != iid})),
-            "first_seen": first or (_date(own["date"].min()) if len(own) else ""),
-            "last_seen": last or (_date(own["date"].max()) if len(own) else ""),
+            "first_seen": first or (format_date(own["date"].min()) if len(own) else ""),
+            "last_seen": last or (format_date(own["date"].max()) if len(own) else ""),
             "n_samples": len(own),
         })
     return pd.DataFrame(rows, columns=["individual_id", "sex", "age_class", "site", "aliases",
@@ -176,9 +149,23 @@ def _animal_attributes(tests, samples, sample_individual, individuals) -> pd.Dat
 
 def prevalence_units(tests: pd.DataFrame, samples: pd.DataFrame, attrs: pd.DataFrame,
                      period: str = "year") -> pd.DataFrame:
-    """Counting units for prevalence: one status per animal (whole study) for the overall,
-    sex, age-class and site strata (age class and site of the animal's latest tested sample,
-    else its latest sample), plus one status per animal and year for the year stratum."""
+    """Counting units for prevalence: animals, never samples.
+
+    One status per animal (whole study) for the overall, sex, age-class and site strata (age
+    class and site of the animal's latest tested sample, else its latest sample), plus one
+    status per animal and year for the year stratum (when ``period`` is ``year``).
+
+    Parameters
+    ----------
+    tests : linked tests (:func:`leogen.health.screening.link_tests`).
+    samples : the sample sheet; attrs : per-animal attributes (sex, age_class, site).
+    period : ``year`` or ``all``.
+
+    Returns
+    -------
+    DataFrame with ``pathogen, stratum, level, individual_id, status`` (the input of
+    :func:`leogen.health.prevalence.prevalence_table`).
+    """
     whole = screening.animal_period_status(tests, "all")
     if whole.empty:
         return pd.DataFrame(columns=["pathogen", "stratum", "level", "individual_id", "status"])
@@ -232,9 +219,30 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
                  power_sims: int = 400) -> dict:
     """Compute every health table and page record (nothing is written).
 
-    ``tests`` are normalised and linked (:func:`leogen.health.screening.normalise_screening`,
-    :func:`leogen.health.screening.link_tests`); ``samples`` is the sample sheet with ``date`` as
-    datetime and ``lat``/``lon`` as float.
+    Parameters
+    ----------
+    tests : normalised, linked tests (:func:`leogen.health.screening.normalise_screening`,
+        :func:`leogen.health.screening.link_tests`).
+    samples : the sample sheet (``date`` datetime, ``lat``/``lon`` float).
+    sample_individual : ``sample_id, individual_id, status`` of every sample
+        (:func:`leogen.health.inputs.read_sample_links`).
+    individuals : ``identify/individuals.tsv`` (``individual_id``, ``sex``, ``first_seen``,
+        ``last_seen``).
+    inbreeding : per-animal sMLH / F as numbers (:func:`leogen.health.inputs.read_inbreeding`);
+        None: no HFC models and no genetics on the pages.
+    g2 : ``{"g2", "g2_p"}`` (:func:`leogen.health.inputs.read_g2`) or None.
+    pairs : relatedness pairs (:func:`leogen.health.inputs.read_pairs`) or None.
+    grid_km, exact : coordinate generalisation (:mod:`leogen.io.locations`).
+    untested_years : flag an animal not tested for a pathogen for longer than this (years).
+    period : ``year`` or ``all``: period of the year stratum.
+    seed, power_sims : seed and simulations of the HFC power estimate.
+
+    Returns
+    -------
+    dict
+        ``tests, status, prevalence, hfc`` (None without inbreeding), ``units, attrs,
+        records`` (one page record per animal), ``wdds, se_sp, g2, inbreeding,
+        generalization, exact, grid_km, untested_years, period``.
     """
     gen_text = locations.data_generalizations(grid_km, exact)
     attrs = _animal_attributes(tests, samples, sample_individual, individuals)
@@ -248,9 +256,6 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
     inb = None
     if inbreeding is not None:
         inb = inbreeding.copy()
-        for c in inb.columns:
-            if c != "individual_id":
-                inb[c] = pd.to_numeric(inb[c].replace({"NA": np.nan, "": np.nan}), errors="coerce")
         whole = units[units["stratum"] == "overall"][["pathogen", "individual_id", "status"]]
         a = attrs.set_index("individual_id")
         cov = status[["individual_id", "pathogen", "last_test"]].copy()
@@ -333,25 +338,25 @@ def _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
             if srow["latest_result"] == "positive":
                 flags.append(("seropositive" if not agent else "agent_detected",
                               f"{pat}: positive at the latest test "
-                              f"({_date(srow['last_test'])}, {srow['latest_assay']})."))
+                              f"({format_date(srow['last_test'])}, {srow['latest_assay']})."))
             elif srow["ever_positive"]:
                 why = ("shedding is intermittent, so a negative test does not rule out infection"
                        if agent else "antibodies wane, so this is not proof of immunity")
                 flags.append(("seropositive" if not agent else "agent_detected",
                               f"{pat}: positive earlier, {srow['latest_result']} at the latest "
-                              f"test ({_date(srow['last_test'])}); {why}."))
+                              f"test ({format_date(srow['last_test'])}); {why}."))
             if srow["seroconversion"]:
                 what = ("new detection (negative then positive, same assay)" if agent else
                         "seroconversion (negative then positive, same assay and cut-off)")
                 flags.append(("seroconversion", f"{pat}: {what} on "
-                              f"{_date(srow['seroconversion_date'])}."))
+                              f"{format_date(srow['seroconversion_date'])}."))
             if srow["reversion"]:
                 what = ("no longer detected" if agent else "reversion")
                 flags.append(("reversion", f"{pat}: {what} (positive then negative) on "
-                              f"{_date(srow['reversion_date'])}."))
+                              f"{format_date(srow['reversion_date'])}."))
             pcr = t[t["assay"].str.contains("pcr") & (t["result"] == "positive")]
             if pat.upper() == "CDV" and len(pcr):
-                flags.append(("cdv_pcr", f"CDV PCR positive on {_date(pcr['date'].iloc[0])}: "
+                flags.append(("cdv_pcr", f"CDV PCR positive on {format_date(pcr['date'].iloc[0])}: "
                               "active infection; notify the veterinary team."))
             if srow["missing_cutoff"]:
                 flags.append(("missing_cutoff", f"{pat}: a titre without a known cut-off; the "
@@ -361,11 +366,11 @@ def _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
                               "configured cut-off for at least one test."))
             if ref is not None and (ref - srow["last_test"]).days > 365.25 * untested_years:
                 flags.append(("untested", f"{pat}: not tested for more than {untested_years:g} "
-                              f"years (last test {_date(srow['last_test'])})."))
+                              f"years (last test {format_date(srow['last_test'])})."))
             history.append({
                 "pathogen": pat, "summary": srow.to_dict(),
                 "tests": [{
-                    "date": _date(r.date), "sample_id": r.sample_id, "assay": r.assay,
+                    "date": format_date(r.date), "sample_id": r.sample_id, "assay": r.assay,
                     "lab": r.lab, "titer": r.titer, "cutoff": (
                         screening.format_titer("", r.cutoff) if not math.isnan(r.cutoff) else ""),
                     "cutoff_source": r.cutoff_source, "lab_result": r.lab_result,
@@ -378,7 +383,7 @@ def _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
             "aliases": a.aliases, "first_seen": a.first_seen, "last_seen": a.last_seen,
             "n_samples": a.n_samples,
             "samples": [{"sample_id": r.sample_id, "sample_type": r.sample_type,
-                         "date": _date(r.date), "site": _text(r.site),
+                         "date": format_date(r.date), "site": _text(r.site),
                          "latitude": fmt(r.latitude, 8), "longitude": fmt(r.longitude, 9),
                          "id_status": _text(getattr(r, "id_status", ""))}
                         for r in own.itertuples(index=False)],
@@ -390,8 +395,19 @@ def _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
 
 def wdds_table(tests: pd.DataFrame, pub: pd.DataFrame, attrs: pd.DataFrame,
                generalization: str) -> pd.DataFrame:
-    """Wildlife Disease Data Standard rows, one per test, negatives included; generalised
-    coordinates. Tests of an animal without a sample get sampleID ``<animal>_<date>``."""
+    """Wildlife Disease Data Standard (WDDS) rows, one per test, negatives included, with
+    generalised coordinates (``wdds.tsv``).
+
+    Parameters
+    ----------
+    tests : linked tests; pub : samples with published (generalised) coordinates;
+    attrs : per-animal attributes; generalization : the ``dataGeneralizations`` text.
+
+    Returns
+    -------
+    DataFrame with :data:`WDDS_COLUMNS`; tests of an animal without a sample get sampleID
+    ``<animal>_<date>``.
+    """
     p = pub.set_index("sample_id")
     a = attrs.set_index("individual_id")
     rows = []
@@ -412,7 +428,7 @@ def wdds_table(tests: pd.DataFrame, pub: pd.DataFrame, attrs: pd.DataFrame,
         outcome = {"equivocal": "inconclusive"}.get(t.result, t.result)
         ts = pd.Timestamp(date) if not pd.isna(date) else None
         rows.append({
-            "sampleID": t.sample_id or f"{iid}_{_date(t.date)}",
+            "sampleID": t.sample_id or f"{iid}_{format_date(t.date)}",
             "animalID": iid or "NA",
             "latitude": p.at[t.sample_id, "latitude"] if has else math.nan,
             "longitude": p.at[t.sample_id, "longitude"] if has else math.nan,
@@ -436,7 +452,17 @@ def wdds_table(tests: pd.DataFrame, pub: pd.DataFrame, attrs: pd.DataFrame,
 
 # --------------------------------------------------------------------------- tables
 def animals_table(records: list[dict]) -> pd.DataFrame:
-    """One row per animal and pathogen (animals never tested: one row, pathogen empty)."""
+    """The vets' table (``animals.csv``): one row per animal and pathogen (an animal never
+    tested: one row, pathogen empty).
+
+    Parameters
+    ----------
+    records : page records of :func:`build_health`.
+
+    Returns
+    -------
+    DataFrame
+    """
     rows = []
     for r in records:
         g = r["genetics"] or {}
@@ -452,7 +478,8 @@ def animals_table(records: list[dict]) -> pd.DataFrame:
         for h in r["history"]:
             s = h["summary"]
             rows.append({**base, "pathogen": h["pathogen"], "n_tests": s["n_tests"],
-                         "first_test": _date(s["first_test"]), "last_test": _date(s["last_test"]),
+                         "first_test": format_date(s["first_test"]),
+                         "last_test": format_date(s["last_test"]),
                          "ever_positive": s["ever_positive"], "latest_result": s["latest_result"],
                          "seroconversion": s["seroconversion"], "reversion": s["reversion"]})
     cols = ["individual_id", "aliases", "sex", "age_class", "first_seen", "last_seen",
@@ -477,7 +504,7 @@ def _dates_to_text(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]) or c.endswith(("_date", "_test")):
-            out[c] = out[c].map(lambda v: _date(v) or np.nan)
+            out[c] = out[c].map(lambda v: format_date(v) or np.nan)
     return out
 
 
@@ -508,7 +535,7 @@ def _plots(res: dict) -> dict[str, str]:
         ax.set_xlim(0, 1)
         ax.set_xlabel("apparent prevalence per animal (95% Wilson CI)")
         ax.invert_yaxis()
-        plots["prevalence"] = _png(fig)
+        plots["prevalence"] = png(fig)
     yr = prev[prev["stratum"] == "year"]
     if len(yr):
         fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -522,7 +549,7 @@ def _plots(res: dict) -> dict[str, str]:
         ax.set_ylabel("apparent prevalence")
         ax.set_xlabel("year")
         ax.legend(fontsize=7)
-        plots["prevalence_year"] = _png(fig)
+        plots["prevalence_year"] = png(fig)
     t = res["tests"]
     if len(t):
         counts = t.assign(year=t["date"].dt.year).groupby(["year", "pathogen"]).size().unstack(
@@ -535,7 +562,7 @@ def _plots(res: dict) -> dict[str, str]:
         ax.set_ylabel("tests")
         ax.set_xlabel("year")
         ax.legend(fontsize=7)
-        plots["tests"] = _png(fig)
+        plots["tests"] = png(fig)
     inb = res.get("inbreeding")
     if inb is not None and "smlh" in inb.columns and inb["smlh"].notna().any():
         fig, ax = plt.subplots(figsize=(6, 3))
@@ -545,13 +572,22 @@ def _plots(res: dict) -> dict[str, str]:
                      f"(p = {fmt(g2.get('g2_p', math.nan), 2)})", fontsize=9)
         ax.set_xlabel("sMLH")
         ax.set_ylabel("animals")
-        plots["smlh"] = _png(fig)
+        plots["smlh"] = png(fig)
     return plots
 
 
 def tests_over_time(tests: pd.DataFrame) -> pd.DataFrame:
-    """Per year and pathogen: tests, animals tested, animals positive (unlinked tests counted
-    in n_tests only)."""
+    """Per year and pathogen: tests, animals tested, animals positive.
+
+    Parameters
+    ----------
+    tests : linked tests.
+
+    Returns
+    -------
+    DataFrame with ``year, pathogen, n_tests, n_animals, n_positive, n_unlinked_tests``
+    (unlinked tests are counted in n_tests only).
+    """
     t = tests.assign(year=tests["date"].dt.year.astype("Int64").astype(str))
     rows = []
     for (year, pat), g in t.groupby(["year", "pathogen"], sort=True):
@@ -565,26 +601,34 @@ def tests_over_time(tests: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- render / write
-def environment():
-    """The Jinja2 environment: package templates, autoescaping ON for every template."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(Path(__file__).parents[1] / "report" / "templates")),
-        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["fmt"] = fmt
-    env.filters["date"] = _date
-    return env
-
-
 def render_animal(record: dict, res: dict) -> str:
-    """HTML of one animal's health summary."""
+    """HTML of one animal's health summary (``animal.html.j2``, :mod:`leogen.report.html`).
+
+    Parameters
+    ----------
+    record : one page record of :func:`build_health` (``res["records"]``).
+    res : the result of :func:`build_health` (for the generalisation text and settings).
+
+    Returns
+    -------
+    str
+    """
     return environment().get_template("animal.html.j2").render(
         a=record, generalization=res["generalization"], untested_years=res["untested_years"])
 
 
 def render_population(res: dict, plots: dict | None = None) -> str:
-    """HTML of the population health page."""
+    """HTML of the population health page (``population.html.j2``).
+
+    Parameters
+    ----------
+    res : the result of :func:`build_health`.
+    plots : base64 PNGs by name (default: drawn from ``res``).
+
+    Returns
+    -------
+    str
+    """
     hfc = res["hfc"]
     plots = {"prevalence": "", "prevalence_year": "", "tests": "", "smlh": "",
              **(plots if plots is not None else _plots(res))}
@@ -639,15 +683,29 @@ def write_xlsx(table: pd.DataFrame, path) -> None:
 
 
 def write_health(res: dict, out_dir: str | Path) -> list[str]:
-    """Write every output under ``out_dir``; returns notes for the log (e.g. no XLSX)."""
+    """Write every output of :func:`build_health` under ``out_dir`` (atomically).
+
+    The tables go through their declarations (:mod:`leogen.health.outputs`); then the
+    animal pages, ``animals.csv`` / ``animals.xlsx`` (spreadsheet formulas defused) and
+    ``population.html``.
+
+    Parameters
+    ----------
+    res : the result of :func:`build_health`.
+    out_dir : output folder.
+
+    Returns
+    -------
+    list of str : notes for the log.
+    """
     out = Path(out_dir)
     notes = []
     status = _dates_to_text(res["status"])
-    write_table(status, out / "status.tsv")
-    write_table(res["prevalence"], out / "prevalence.tsv")
+    outputs.STATUS.write(status, out / "status.tsv")
+    outputs.PREVALENCE.write(res["prevalence"], out / "prevalence.tsv")
     if res["hfc"] is not None:
-        write_table(res["hfc"], out / "hfc.tsv")
-    write_table(res["wdds"], out / "wdds.tsv")
+        outputs.HFC.write(res["hfc"], out / "hfc.tsv")
+    outputs.WDDS.write(res["wdds"], out / "wdds.tsv")
     adir = out / "animals"
     adir.mkdir(parents=True, exist_ok=True)
     for rec in res["records"]:

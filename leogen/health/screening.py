@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from leogen.errors import ErrorCollector, InputError
+from leogen.io.tables import NA_TOKENS
 
 RESULTS = ("positive", "negative", "equivocal")
 _RESULT_WORDS = {
@@ -62,20 +63,63 @@ SCREENING_COLUMNS = ["date", "pathogen", "assay", "result"]
 SCREENING_OPTIONAL = ["sample_id", "individual_id", "titer", "sensitivity", "specificity", "lab",
                       "cutoff"]
 
+#: Upper-cased spellings of "no value" in a cell of an input table: leogen's NA tokens in any
+#: letter case (lab exports and hand-made sheets write ``na``, ``N/a``, ``None``, ...).
+_MISSING_UPPER = frozenset({t.upper() for t in NA_TOKENS} | {"NONE"})
+
 _TITER_RE = re.compile(r"^\s*(<=|>=|<|>|≤|≥)?\s*(?:1\s*:\s*)?([0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def is_missing(value) -> bool:
+    """Whether a cell of an input table means "no value".
+
+    Parameters
+    ----------
+    value : a cell (str, number, None, NaN or NaT).
+
+    Returns
+    -------
+    bool
+        True for None, NaN, NaT and text that is one of :data:`leogen.io.tables.NA_TOKENS`
+        (or ``None``) in any letter case, after stripping.
+
+    Examples
+    --------
+    >>> [is_missing(v) for v in ("", " NA ", "n/a", "None", float("nan"), "0", "Nala")]
+    [True, True, True, True, True, False, False]
+    """
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return str(value).strip().upper() in _MISSING_UPPER
 
 
 def parse_titer(text) -> tuple[str, float]:
     """Parse an end-point titre into ``(qualifier, reciprocal value)``.
 
-    ``'1:64' -> ('', 64.0)``, ``'<1:8' -> ('<', 8.0)``, ``'>=1:128' -> ('>=', 128.0)``,
-    ``'64' -> ('', 64.0)``; empty or ``NA`` -> ``('', nan)``. Raises ValueError otherwise.
+    Parameters
+    ----------
+    text : the titre cell: ``1:64``, ``<1:8``, ``>=1:128``, ``≤1:8``, a bare reciprocal
+        ``64``; missing (:func:`is_missing`) or ``.`` for no titre.
+
+    Returns
+    -------
+    (qualifier, value) : qualifier one of '', '<', '<=', '>', '>=' (≤/≥ become <=/>=) and
+        the reciprocal dilution; ``('', nan)`` for no titre.
+
+    Raises
+    ------
+    ValueError for text that is not a titre or a non-positive dilution.
+
+    Examples
+    --------
+    >>> parse_titer("1:64"), parse_titer("<1:8"), parse_titer(">= 1:128"), parse_titer("64")
+    (('', 64.0), ('<', 8.0), ('>=', 128.0), ('', 64.0))
+    >>> parse_titer("NA")
+    ('', nan)
     """
-    if text is None or (isinstance(text, float) and math.isnan(text)):
+    if is_missing(text) or str(text).strip() == ".":
         return "", math.nan
     s = str(text).strip()
-    if s in ("", "NA", "na", "N/A", "."):
-        return "", math.nan
     m = _TITER_RE.match(s)
     if not m:
         raise ValueError(f"titer '{s}' is not an end-point titre like 1:64, <1:8, >=1:128 or 64")
@@ -87,7 +131,13 @@ def parse_titer(text) -> tuple[str, float]:
 
 
 def format_titer(qualifier: str, value: float) -> str:
-    """Format a parsed titre back as ``<1:8`` (empty for a missing titre)."""
+    """Format a parsed titre back as ``<1:8`` (empty for a missing titre).
+
+    Examples
+    --------
+    >>> format_titer("<", 8.0), format_titer("", 12.5), format_titer("", float("nan"))
+    ('<1:8', '1:12.5', '')
+    """
     if value is None or math.isnan(value):
         return ""
     v = int(value) if float(value).is_integer() else value
@@ -95,10 +145,31 @@ def format_titer(qualifier: str, value: float) -> str:
 
 
 def normalise_result(text) -> str | None:
-    """Map a lab's result word to positive/negative/equivocal; '' -> None; unknown -> ValueError."""
-    s = "" if text is None else str(text).strip().lower()
-    if s in ("", "na", "n/a"):
+    """Map a lab's result word to positive/negative/equivocal.
+
+    Parameters
+    ----------
+    text : the result cell (any letter case; ``pos``, ``detected``, ``reactive``,
+        ``inconclusive``, ... are recognised).
+
+    Returns
+    -------
+    str or None : ``positive``, ``negative`` or ``equivocal``; None for a missing cell.
+
+    Raises
+    ------
+    ValueError for a word that is not a known result.
+
+    Examples
+    --------
+    >>> normalise_result("Pos"), normalise_result("not detected"), normalise_result("suspect")
+    ('positive', 'negative', 'equivocal')
+    >>> normalise_result("NA") is None
+    True
+    """
+    if is_missing(text):
         return None
+    s = str(text).strip().lower()
     if s in _RESULT_WORDS:
         return _RESULT_WORDS[s]
     raise ValueError(f"result '{text}' is not one of positive, negative, equivocal")
@@ -107,8 +178,23 @@ def normalise_result(text) -> str | None:
 def interpret_titer(qualifier: str, value: float, cutoff: float) -> str | None:
     """Interpret a (possibly censored) titre against a cut-off (positive when titre >= cut-off).
 
-    Returns None when there is no titre or no cut-off. A censored titre whose range
-    contains both sides of the cut-off is ``equivocal``.
+    Parameters
+    ----------
+    qualifier : '', '<', '<=', '>' or '>=' (from :func:`parse_titer`).
+    value : reciprocal titre; cutoff : reciprocal cut-off.
+
+    Returns
+    -------
+    str or None
+        ``positive``/``negative``; ``equivocal`` for a censored titre whose range contains
+        both sides of the cut-off; None when there is no titre or no cut-off.
+
+    Examples
+    --------
+    >>> interpret_titer("", 64, 16), interpret_titer("<", 8, 16), interpret_titer("<", 32, 16)
+    ('positive', 'negative', 'equivocal')
+    >>> interpret_titer("", 64, float("nan")) is None
+    True
     """
     if value is None or cutoff is None or math.isnan(value) or math.isnan(cutoff):
         return None
@@ -148,7 +234,7 @@ def _prob(value, where: str, path) -> float | None:
 
 
 def _prob_cell(text: str, col: str, path, line: int, errors: ErrorCollector) -> float | None:
-    if not text or text.upper() == "NA":
+    if is_missing(text):
         return None
     try:
         v = float(text)
@@ -161,7 +247,8 @@ def _prob_cell(text: str, col: str, path, line: int, errors: ErrorCollector) -> 
 
 
 def load_cutoffs(path: str | Path | None) -> dict[tuple[str, str], dict]:
-    """Read a YAML cut-off file; returns ``{(pathogen, assay): {cutoff, sensitivity, specificity, source}}``.
+    """Read a YAML cut-off file: ``{(pathogen, assay): {cutoff, sensitivity, specificity,
+    source}}``.
 
     Format (the top-level ``cutoffs:`` key is optional; a whole leogen ``config.yaml`` with
     ``health: cutoffs:`` works too)::
@@ -241,13 +328,23 @@ def _parse_dates(df: pd.DataFrame, path, errors: ErrorCollector, col: str = "dat
 
 
 def read_screening(path: str | Path) -> pd.DataFrame:
-    """Read screening.tsv as strings (dates still text) with ``_line``; prefers leogen.io.sheets."""
-    try:
-        from leogen import sheets  # written by the lead; optional until it lands
-        df = sheets.read_screening(path)
-    except (ImportError, AttributeError):
-        from leogen.io.tables import read_delimited
-        df = read_delimited(path, SCREENING_COLUMNS, SCREENING_OPTIONAL)
+    """Read the screening sheet as text.
+
+    Parameters
+    ----------
+    path : the screening sheet (tab- or comma-separated), with :data:`SCREENING_COLUMNS`
+        and a ``sample_id`` or an ``individual_id`` column (or both).
+
+    Returns
+    -------
+    DataFrame of str (dates still text; cells are checked by :func:`normalise_screening`)
+    with ``_line``, each row's line number.
+    """
+    # The cells are checked by normalise_screening, which accepts the lab's own result words
+    # (pos, detected, ...) that the sheet's JSON schema (leogen.io.sheets) does not.
+    from leogen.io.tables import read_delimited
+
+    df = read_delimited(path, SCREENING_COLUMNS, SCREENING_OPTIONAL)
     if "sample_id" not in df.columns and "individual_id" not in df.columns:
         raise InputError("needs a sample_id or an individual_id column (or both)", path, 1)
     return df
@@ -257,10 +354,26 @@ def normalise_screening(df: pd.DataFrame, cutoffs: dict | None = None,
                         path: str | Path | None = "screening.tsv") -> pd.DataFrame:
     """Normalise raw screening rows: result words, titres, cut-offs, interpretation.
 
-    Returns one row per test with ``line, sample_id, individual_id, date, pathogen, assay,
-    lab, lab_result, titer, titer_qualifier, titer_value, cutoff, cutoff_source, result,
-    basis (cutoff|lab), missing_cutoff, lab_disagrees, sensitivity, specificity, se_sp_source``.
-    Every bad cell is collected and reported together (InputError).
+    Parameters
+    ----------
+    df : DataFrame of n raw screening rows (:func:`read_screening`; ``date`` as text or
+        datetime), with ``_line`` (else rows are numbered from line 2).
+    cutoffs : ``{(pathogen, assay): {...}}`` from :func:`load_cutoffs` (first choice of
+        cut-off and Se/Sp; then the row's own ``cutoff``/``sensitivity``/``specificity``,
+        then :data:`DEFAULT_CUTOFFS`).
+    path : file name for the messages.
+
+    Returns
+    -------
+    DataFrame
+        n rows, one per test: ``line, sample_id, individual_id, date, pathogen, assay, lab,
+        lab_result, titer, titer_qualifier, titer_value, cutoff, cutoff_source, result,
+        basis (cutoff|lab), missing_cutoff, lab_disagrees, sensitivity, specificity,
+        se_sp_source``.
+
+    Raises
+    ------
+    InputError listing every bad cell together.
     """
     cutoffs = cutoffs or {}
     errors = ErrorCollector()
@@ -366,17 +479,30 @@ def normalise_screening(df: pd.DataFrame, cutoffs: dict | None = None,
 
 def link_tests(tests: pd.DataFrame, sample_individual: pd.DataFrame | None,
                path: str | Path | None = "screening.tsv") -> pd.DataFrame:
-    """Attach each test to an animal: its own ``individual_id`` or its sample's identified animal.
+    """Attach each test to an animal: its own ``individual_id`` or its sample's animal.
 
-    ``sample_individual`` has ``sample_id, individual_id`` (identification output; rows with
-    an empty/NA individual are unassigned). Adds ``link`` = ``direct | sample | unlinked``.
-    A row whose individual_id contradicts its sample's identification is an InputError.
+    Parameters
+    ----------
+    tests : normalised tests (:func:`normalise_screening`), n rows.
+    sample_individual : DataFrame with ``sample_id, individual_id`` (the identification;
+        rows with a missing individual are unassigned), or None.
+    path : file name of the screening sheet for the messages.
+
+    Returns
+    -------
+    DataFrame
+        ``tests`` with ``individual_id`` resolved ('' when unlinked) and ``link`` =
+        ``direct | sample | unlinked``.
+
+    Raises
+    ------
+    InputError for a row whose individual_id contradicts its sample's identification.
     """
     mapping = {}
     if sample_individual is not None and len(sample_individual):
         sid = _col(sample_individual, "sample_id")
         iid = _col(sample_individual, "individual_id")
-        mapping = {s: i for s, i in zip(sid, iid, strict=True) if i and i.upper() != "NA"}
+        mapping = {s: i for s, i in zip(sid, iid, strict=True) if not is_missing(i)}
     errors = ErrorCollector()
     resolved, link = [], []
     for line, s, i in zip(tests["line"], tests["sample_id"], tests["individual_id"], strict=True):
@@ -402,7 +528,15 @@ def link_tests(tests: pd.DataFrame, sample_individual: pd.DataFrame | None,
 
 def combine_status(results) -> str:
     """One status from several results: positive if any positive, else negative if any
-    negative, else equivocal (only equivocal results)."""
+    negative, else equivocal (only equivocal results).
+
+    Examples
+    --------
+    >>> combine_status(["negative", "positive"]), combine_status(["equivocal", "negative"])
+    ('positive', 'negative')
+    >>> combine_status(["equivocal"])
+    'equivocal'
+    """
     s = set(results)
     if "positive" in s:
         return "positive"
@@ -429,12 +563,20 @@ def _conversions(g: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | N
 
 
 def animal_timelines(tests: pd.DataFrame) -> pd.DataFrame:
-    """One row per animal and pathogen (linked tests only): the test timeline.
+    """One row per animal and pathogen (linked tests only): the test timeline (``status.tsv``).
 
-    Columns: individual_id, pathogen, n_tests, n_samples, first_test, last_test,
-    ever_positive, n_positive_tests, n_equivocal_tests, status (combined over all tests),
-    latest_result, latest_assay, latest_titer, seroconversion, seroconversion_date,
-    reversion, reversion_date, missing_cutoff, lab_disagrees, assays.
+    Parameters
+    ----------
+    tests : linked tests (:func:`link_tests`).
+
+    Returns
+    -------
+    DataFrame
+        Columns individual_id, pathogen, n_tests, n_samples, first_test, last_test,
+        ever_positive, n_positive_tests, n_equivocal_tests, status (:func:`combine_status`
+        over all tests), latest_result, latest_assay, latest_titer, seroconversion,
+        seroconversion_date, reversion, reversion_date, missing_cutoff, lab_disagrees,
+        assays (see :data:`leogen.health.outputs.STATUS`).
     """
     linked = tests[tests["individual_id"] != ""]
     rows = []
@@ -470,7 +612,22 @@ def animal_timelines(tests: pd.DataFrame) -> pd.DataFrame:
 
 
 def period_of(dates: pd.Series, period: str) -> pd.Series:
-    """Label of each date's period: ``year`` -> '2021'; ``all`` -> 'all'."""
+    """Label of each date's period: ``year`` -> '2021'; ``all`` -> 'all'.
+
+    Parameters
+    ----------
+    dates : Series of datetime64 (length n).
+    period : ``year`` or ``all``.
+
+    Returns
+    -------
+    Series of str, length n.
+
+    Examples
+    --------
+    >>> period_of(pd.Series(pd.to_datetime(["2021-03-01", "2022-01-09"])), "year").tolist()
+    ['2021', '2022']
+    """
     if period == "year":
         return dates.dt.year.astype("Int64").astype(str)
     if period == "all":
@@ -481,8 +638,17 @@ def period_of(dates: pd.Series, period: str) -> pd.Series:
 def animal_period_status(tests: pd.DataFrame, period: str = "year") -> pd.DataFrame:
     """One status per animal, pathogen and period (never per sample).
 
-    Columns: individual_id, pathogen, period, status, n_tests, n_samples, last_test,
-    and the last tested sample's ``sample_id`` (to attach site / age class).
+    Parameters
+    ----------
+    tests : linked tests (:func:`link_tests`).
+    period : ``year`` or ``all`` (:func:`period_of`).
+
+    Returns
+    -------
+    DataFrame
+        Columns individual_id, pathogen, period, status (:func:`combine_status`), n_tests,
+        n_samples, last_test, and ``last_sample_id``, the last tested sample (to attach
+        site / age class).
     """
     linked = tests[tests["individual_id"] != ""].copy()
     linked["period"] = period_of(linked["date"], period).to_numpy()

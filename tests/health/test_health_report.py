@@ -65,15 +65,18 @@ def write_fixture(d: Path, n_animals: int = 12, evil: bool = True):
     for k, iid in enumerate(ids):
         inb.append(f"{iid}\t14\t{0.6 + 0.07 * k:.4f}\t{0.2 - 0.02 * k:.4f}\t0.4\t"
                    f"{0.25 - 0.02 * k:.4f}")
-    pairs = ["id1\tid2\tn_loci\tqg\tlr\tritland\twang\tli\trelationship"]
+    # ml is NA throughout: the page falls back to the next estimator (wang)
+    pairs = ["id1\tid2\tn_loci\tqg\tlr\tritland\twang\tli\tml\trelationship"]
     for a in range(len(ids)):
         for b in range(a + 1, len(ids)):
             r = 0.5 if b == a + 1 else 0.01 * ((a + b) % 5)
             rel = "FS" if r == 0.5 else "U"
-            pairs.append(f"{ids[a]}\t{ids[b]}\t14\t{r}\t{r}\t{r}\t{r}\t{r}\t{rel}")
+            pairs.append(f"{ids[a]}\t{ids[b]}\t14\t{r}\t{r}\t{r}\t{r}\t{r}\tNA\t{rel}")
     files = {"samples.tsv": samples, "sample_individual.tsv": si, "individuals.tsv": ind,
              "screening.tsv": scr, "inbreeding.tsv": inb, "pairs.tsv": pairs,
-             "g2.tsv": ["g2\tg2_lo\tg2_hi\tp_value", "0.01\t-0.01\t0.03\t0.2"]}
+             "g2.tsv": ["g2\tg2_se\tg2_lo\tg2_hi\tp_value\tn_individuals\tn_loci\t"
+                        "n_bootstraps\tn_permutations\tr2_hf\tvar_smlh",
+                        f"0.01\t0.01\t-0.01\t0.03\t0.2\t{n_animals}\t14\t100\t100\t0.1\t0.05"]}
     for name, lines in files.items():
         (d / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     (d / "cutoffs.yaml").write_text(
@@ -389,7 +392,7 @@ def test_error_non_numeric_inbreeding(tmp_path, capsys):
     text = (d / "inbreeding.tsv").read_text().replace("\t14\t0.6000", "\t14\tabc", 1)
     (d / "inbreeding.tsv").write_text(text)
     err = _cli_error(_args(d, tmp_path / "o"), capsys)
-    assert "inbreeding.tsv line 2" in err and "smlh 'abc' is not a number" in err
+    assert "inbreeding.tsv line 2" in err and "column smlh: 'abc' is not a number" in err
 
 
 def test_error_missing_column(tmp_path, capsys):
@@ -459,3 +462,96 @@ def test_pcr_history_is_not_called_seroconversion(tmp_path):
     assert "T_gondii: new detection (negative then positive, same assay)" in page
     assert "T_gondii: seroconversion" not in page
     assert "CDV: seroconversion" in _animal_page(out, "A02").read_text()
+
+
+# ------------------------------------------------------------------ declared tables and readers
+def test_tables_read_back_through_their_declarations(run):
+    from leogen.health import outputs
+
+    _, out, _, _ = run
+    for table in outputs.TABLES:
+        df = table.read(out / Path(table.path).name)
+        assert len(df) and list(df.columns) == [*table.names, "_line"]
+    status = outputs.STATUS.read(out / "status.tsv")
+    assert status["ever_positive"].dtype == bool
+    assert pd.api.types.is_datetime64_any_dtype(status["first_test"])
+
+
+def test_yearly_prevalence_reader(run):
+    from leogen.health import outputs
+
+    _, out, _, _ = run
+    yearly = outputs.read_yearly_prevalence(out / "prevalence.tsv")
+    assert list(yearly.columns) == ["pathogen", "year", "n_animals", "n_positive", "apparent",
+                                    "wilson_lo", "wilson_hi", "_line"]
+    raw = _read(out / "prevalence.tsv")
+    raw = raw[raw["stratum"] == "year"]
+    assert yearly["year"].tolist() == raw["level"].astype(int).tolist()
+    assert np.allclose(yearly["wilson_hi"], raw["wilson_hi"])
+
+
+def test_damaged_health_table_names_file_line_and_column(run, tmp_path):
+    from leogen.errors import InputError
+    from leogen.health import outputs
+
+    _, out, _, _ = run
+    lines = (out / "prevalence.tsv").read_text().splitlines()
+    year_row = next(k for k, ln in enumerate(lines) if ln.split("\t")[1] == "year")
+    cells = lines[year_row].split("\t")
+    cells[2] = "20x9"
+    lines[year_row] = "\t".join(cells)
+    bad = tmp_path / "prevalence.tsv"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as e:
+        outputs.read_yearly_prevalence(bad)
+    assert e.value.line == year_row + 1 and e.value.column == "level"
+    cells[2], cells[3] = "2019", "many"
+    lines[year_row] = "\t".join(cells)
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as e:
+        outputs.read_prevalence(bad)
+    assert e.value.line == year_row + 1 and e.value.column == "n_animals"
+
+
+def test_one_page_environment():
+    import jinja2
+
+    from leogen.report import html
+
+    env = html.environment()
+    assert env.autoescape is True and env.keep_trailing_newline
+    assert env.undefined is jinja2.StrictUndefined
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ missing }}").render()
+    assert env.from_string("{{ x | fmt }} {{ d | date }}").render(
+        x=0.123456, d=pd.Timestamp("2020-01-02")) == "0.123 2020-01-02"
+    assert hr.environment is html.environment
+
+
+def test_every_assigned_sample_links_its_tests(tmp_path):
+    from leogen.errors import InputError
+    from leogen.health.inputs import read_sample_links
+
+    si = tmp_path / "sample_individual.tsv"
+    si.write_text("sample_id\tindividual_id\tstatus\nS1\tA1\tmatched\nS2\tA2\tambiguous\n"
+                  "S3\tNA\tno_consensus\n")
+    links = read_sample_links(si)
+    assert links["individual_id"].tolist() == ["A1", "A2", ""]
+    si.write_text("sample_id\tindividual_id\tstatus\nS1\tA1\tmatched\nS1\tA2\tmatched\n")
+    with pytest.raises(InputError, match="appears twice"):
+        read_sample_links(si)
+
+
+def test_inbreeding_with_empty_snp_columns(tmp_path):
+    """SNP columns that are all NA (microsatellite-only runs) are read as NaN, not pd.NA."""
+    d = tmp_path / "in"
+    write_fixture(d, evil=False)
+    lines = (d / "inbreeding.tsv").read_text().splitlines()
+    lines[1] = lines[1].rsplit("\t", 1)[0] + "\tNA"  # one animal without F_Ritland
+    lines = [lines[0] + "\tf_mom\tf_roh\tn_snps_called\tn_roh\tlength_roh"] + [
+        ln + "\tNA\tNA\tNA\tNA\tNA" for ln in lines[1:]]
+    (d / "inbreeding.tsv").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "o"
+    assert main(_args(d, out)) == 0
+    page = (out / "animals" / hr.safe_filename("A01")).read_text()
+    assert "f_ritland" in page

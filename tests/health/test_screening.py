@@ -100,7 +100,8 @@ def test_load_cutoffs_forms(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("CDV:\n  vnt: {cutoff: 'high'}\n", "CDV/vnt: cut-off 'high' is not a titre"),
-    ("CDV:\n  vnt: {cutoff: 16, sensitivity: 1.5}\n", "CDV/vnt sensitivity: 1.5 is not a proportion"),
+    ("CDV:\n  vnt: {cutoff: 16, sensitivity: 1.5}\n",
+     "CDV/vnt sensitivity: 1.5 is not a proportion"),
     ("CDV:\n  vnt: {cutof: 16}\n", "unknown key(s) cutof"),
     ("CDV: 16\n", "CDV: expected a mapping assay -> cut-off"),
     ("CDV: [\n", "not valid YAML"),
@@ -261,3 +262,13 @@ def test_combine_status():
     assert sc.combine_status(["negative", "equivocal", "positive"]) == "positive"
     assert sc.combine_status(["negative", "equivocal"]) == "negative"
     assert sc.combine_status(["equivocal"]) == "equivocal"
+
+
+def test_one_na_rule_for_input_cells():
+    # leogen.io.tables.NA_TOKENS in any letter case (and None) mean "no value"
+    for text in ("", "NA", "na", "N/A", "nan", "NaN", "<NA>", "None"):
+        assert sc.is_missing(text)
+        qualifier, value = sc.parse_titer(text)
+        assert qualifier == "" and math.isnan(value)
+        assert sc.normalise_result(text) is None
+    assert not sc.is_missing("negative") and not sc.is_missing(0)

@@ -1,0 +1,79 @@
+"""The health stage in one call: read the inputs, build every table and page, write them.
+
+:func:`run` is what ``leogen health`` calls; :func:`log_lines` describes a run for the log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from leogen.health import report
+from leogen.health.inputs import read_inputs
+from leogen.io import locations
+
+
+def run(screening_path: str | Path, samples_path: str | Path,
+        sample_individual_path: str | Path, individuals_path: str | Path,
+        out_dir: str | Path, inbreeding_path: str | Path | None = None,
+        g2_path: str | Path | None = None, pairs_path: str | Path | None = None,
+        cutoffs_path: str | Path | None = None, grid_km: float = locations.DEFAULT_GRID_KM,
+        exact: bool = False, untested_years: float = 3.0, period: str = "year",
+        seed: int = 1, power_sims: int = 400) -> dict:
+    """Run the health stage and write its outputs under ``out_dir``.
+
+    Writes ``status.tsv``, ``prevalence.tsv``, ``hfc.tsv`` (when ``inbreeding_path`` is given),
+    ``wdds.tsv`` (tables declared in :mod:`leogen.health.outputs`), ``animals/<id>.html``,
+    ``animals.csv``, ``animals.xlsx`` and ``population.html``.
+
+    Parameters
+    ----------
+    screening_path, samples_path, sample_individual_path, individuals_path, inbreeding_path,
+    g2_path, pairs_path, cutoffs_path : the inputs (:func:`leogen.health.inputs.read_inputs`).
+    out_dir : output folder.
+    grid_km : side of the grid cell coordinates are generalised to (km).
+    exact : publish exact coordinates (only for authorised, non-shared outputs).
+    untested_years : flag an animal not tested for a pathogen for longer than this (years).
+    period : ``year`` or ``all``: period of the per-animal status of the year stratum.
+    seed, power_sims : seed and number of simulations of the HFC power estimate.
+
+    Returns
+    -------
+    dict
+        The result of :func:`leogen.health.report.build_health` plus ``notes`` (from
+        writing) and ``log`` (:func:`log_lines`).
+    """
+    inputs = read_inputs(screening_path, samples_path, sample_individual_path,
+                         individuals_path, inbreeding_path, g2_path, pairs_path, cutoffs_path)
+    res = report.build_health(
+        inputs.tests, inputs.samples, inputs.sample_individual, inputs.individuals,
+        inputs.inbreeding, inputs.g2, inputs.pairs, grid_km=grid_km, exact=exact,
+        untested_years=untested_years, period=period, seed=seed, power_sims=power_sims)
+    res["notes"] = report.write_health(res, out_dir)
+    res["log"] = log_lines(res, out_dir)
+    return res
+
+
+def log_lines(res: dict, out_dir: str | Path) -> list[str]:
+    """What a run did, for the log: counts, Se/Sp per pathogen, cut-offs, locations, files."""
+    tests = res["tests"]
+    n_unlinked = int((tests["individual_id"] == "").sum())
+    lines = [f"leogen health: {len(tests)} tests ({n_unlinked} not linked to an animal), "
+             f"{len(res['records'])} animals, {res['status']['pathogen'].nunique()} pathogens"]
+    for pat in sorted(set(tests["pathogen"])):
+        se, sp, src = res["se_sp"].get(
+            pat, (None, None, "none given: true prevalence not computed"))
+        if se is None:
+            lines.append(f"  {pat}: Se/Sp {src}")
+        else:
+            lines.append(f"  {pat}: Se = {se:g}, Sp = {sp:g} (source: {src})")
+    n_missing = int(np.sum(tests["missing_cutoff"]))
+    if n_missing:
+        lines.append(f"  {n_missing} test(s) have a titre but no cut-off: the lab's result was "
+                     "kept (give cut-offs in a cut-off file)")
+    lines.append(f"  locations: {res['generalization']}")
+    lines.extend(f"  note: {note}" for note in res.get("notes", []))
+    lines.append(f"  wrote {out_dir}/status.tsv, prevalence.tsv, wdds.tsv, population.html, "
+                 f"animals/*.html, animals.csv" + (", hfc.tsv" if res["hfc"] is not None else ""))
+    return lines
