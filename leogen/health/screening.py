@@ -340,11 +340,11 @@ def read_screening(path: str | Path) -> pd.DataFrame:
     DataFrame of str (dates still text; cells are checked by :func:`normalise_screening`)
     with ``_line``, each row's line number.
     """
-    # The cells are checked by normalise_screening, which accepts the lab's own result words
-    # (pos, detected, ...) that the sheet's JSON schema (leogen.io.sheets) does not.
-    from leogen.io.tables import read_delimited
+    # The one reader of the screening sheet (its JSON schema, as `leogen validate` and the
+    # workflow check it); normalise_screening then interprets titres and cut-offs.
+    from leogen.io.sheets import read_screening as read_screening_sheet
 
-    df = read_delimited(path, SCREENING_COLUMNS, SCREENING_OPTIONAL)
+    df = read_screening_sheet(path)
     if "sample_id" not in df.columns and "individual_id" not in df.columns:
         raise InputError("needs a sample_id or an individual_id column (or both)", path, 1)
     return df
