@@ -1,14 +1,12 @@
-"""``leogen diversity``: heterozygosity, allelic richness, F-statistics, HWE, null alleles, LD."""
+"""``leogen diversity``: heterozygosity, allelic richness, F-statistics, HWE, null alleles, LD.
+
+The work is :func:`leogen.popgen.diversity.run`; its tables are declared in
+:mod:`leogen.popgen.outputs`.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
-
 from leogen.errors import InputError
-
-OUTPUTS = ("per_locus.tsv", "summary.tsv", "pairwise_fst.tsv", "ld.tsv", "allele_freqs.tsv")
 
 
 def register(subparsers) -> None:
@@ -60,106 +58,43 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from leogen.io.atomic import write_table
-    from leogen.io.tables import read_delimited
-    from leogen.popgen.diversity import assign_populations, diversity
+    from leogen.io.formats import read_individual_genotypes
+    from leogen.popgen.diversity import run as run_diversity
 
     if args.ld_window < 1:
         raise InputError("--ld-window must be >= 1")
     for name in ("permutations", "bootstraps", "hwe_monte_carlo"):
         if getattr(args, name) < 0:
             raise InputError(f"--{name.replace('_', '-')} must be >= 0")
-    from leogen.io.formats import read_individual_genotypes
-
     g = read_individual_genotypes(args.genotypes, args.format)
     drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()}
     g = g.without_loci(drop)
     if g.n_loci == 0:
         raise InputError("no loci left after --exclude-loci", args.genotypes)
-    groups = None
+    populations = links = samples = None
+    source = args.populations
     if args.group_by != "none":
+        from leogen.identify.outputs import read_sample_individual
         from leogen.io.sheets import read_samples
-        from leogen.popgen.diversity import individual_populations
 
         if args.populations:
             raise InputError("give populations either with --populations or --group-by")
         if not (args.sample_individual and args.samples):
             raise InputError("--group-by needs --sample-individual and --samples")
-        links = read_delimited(args.sample_individual, ["sample_id", "individual_id"])
-        groups = individual_populations(links, read_samples(args.samples), args.group_by,
-                                        args.period_years)
-        g = assign_populations(g, groups.assign(_line=0), "population",
-                               args.sample_individual)
+        links = read_sample_individual(args.sample_individual, identified_only=False,
+                                       columns=["sample_id", "individual_id"])
+        samples = read_samples(args.samples)
+        source = args.sample_individual
     elif args.populations:
-        table = read_delimited(args.populations, [])
-        g = assign_populations(g, table, args.population_column, args.populations)
-    res = diversity(g, n_permutations=args.permutations, n_bootstraps=args.bootstraps,
-                    seed=args.seed, n_hwe_monte_carlo=args.hwe_monte_carlo,
-                    ld=not args.no_ld, null_threshold=args.null_threshold,
-                    snp_ld_window=args.ld_window, rarefaction=args.rarefaction)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    if groups is not None:
-        write_table(groups, out / "populations.tsv")
-    for fname, df in zip(OUTPUTS, (res.per_locus, res.summary, res.pairwise_fst, res.ld,
-                                   res.allele_freqs), strict=True):
-        write_table(df, out / fname)
-    if args.plots:
-        plot_ho_he(res.per_locus, out / "ho_he.png")
-        plot_allele_freqs(res.allele_freqs, out / "allele_freqs.png")
+        from leogen.io.tables import read_delimited
+
+        populations = read_delimited(args.populations, [])
+    run_diversity(g, args.out_dir, populations=populations,
+                  population_column=args.population_column, group_by=args.group_by,
+                  sample_links=links, samples=samples, period_years=args.period_years,
+                  source=source, plots=args.plots, n_permutations=args.permutations,
+                  n_bootstraps=args.bootstraps, seed=args.seed,
+                  n_hwe_monte_carlo=args.hwe_monte_carlo, ld=not args.no_ld,
+                  null_threshold=args.null_threshold, snp_ld_window=args.ld_window,
+                  rarefaction=args.rarefaction)
     return 0
-
-
-def plot_ho_he(per_locus, path) -> None:
-    """Observed vs expected heterozygosity per locus and population (1:1 line)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from leogen.io.atomic import atomic_path
-
-    fig, ax = plt.subplots(figsize=(5.5, 5))
-    for pop, d in per_locus.groupby("population", sort=False):
-        ax.scatter(d["he_unbiased"], d["ho"], s=18, alpha=0.8, label=str(pop))
-    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("He (unbiased, Nei 1987)")
-    ax.set_ylabel("Ho")
-    ax.set_title("Observed vs expected heterozygosity per locus")
-    ax.legend(fontsize=7, frameon=False)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, metadata={"Software": None})
-    plt.close(fig)
-
-
-def plot_allele_freqs(freqs, path, max_loci: int = 30) -> None:
-    """Allele frequency bars per locus in the pooled sample (first ``max_loci`` loci)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from leogen.io.atomic import atomic_path
-
-    d = freqs[freqs["population"] == "all"]
-    loci = list(dict.fromkeys(d["locus"]))[:max_loci]
-    ncol = min(5, max(1, len(loci)))
-    nrow = max(1, int(np.ceil(len(loci) / ncol)))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3 * ncol, 2.2 * nrow), squeeze=False)
-    for ax, locus in zip(axes.ravel(), loci, strict=False):
-        x = d[d["locus"] == locus]
-        ax.bar(range(len(x)), x["freq"].to_numpy(dtype=float), color="#4477aa")
-        ax.set_xticks(range(len(x)))
-        ax.set_xticklabels(x["allele"], rotation=90, fontsize=6)
-        ax.set_ylim(0, 1)
-        ax.set_title(str(locus), fontsize=8)
-    for ax in axes.ravel()[len(loci):]:
-        ax.axis("off")
-    fig.suptitle("Allele frequencies (pooled sample)", fontsize=10)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)

@@ -5,7 +5,8 @@ Notation: at one locus in one group, N = individuals typed, N_k = copies of alle
 among the 2N gene copies, p_k = N_k / 2N.
 
 * ``ho``: share of typed individuals that are heterozygous.
-* ``he``: gene diversity ``1 - sum p_k^2`` (adegenet ``summary``'s Hexp).
+* ``he``: gene diversity ``1 - sum p_k^2`` (adegenet ``summary``'s Hexp). Frequencies and
+  both He come from :mod:`leogen.model.frequencies` (the one implementation).
 * ``he_unbiased``: ``2N / (2N - 1) (1 - sum p_k^2)`` (Nei 1987, eq. 8.4; GenAlEx uHe). Not
   hierfstat's Hs, which also subtracts Ho / 2N inside the bracket.
 * ``allelic_richness``: El Mousadik & Petit (1996) rarefaction to g gene copies,
@@ -55,62 +56,53 @@ individual, fewer than 2 typed individuals, monomorphic locus, a single populati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
 from leogen.errors import InputError
+from leogen.model.frequencies import (
+    allele_tallies,
+    expected_heterozygosity,
+    frequencies_from_counts,
+    unbiased_expected_heterozygosity,
+)
 from leogen.model.genotypes import Genotypes
+from leogen.popgen import outputs
 from leogen.popgen.hwe import hwe_exact, snp_hwe_exact
 from leogen.popgen.ld import bh_qvalues
 
 ALL = "all"
 
-PER_LOCUS_COLUMNS = [
-    "locus", "population", "n_typed", "n_alleles", "allelic_richness", "rarefaction_size",
-    "private_alleles", "ho", "he", "he_unbiased", "fis", "hwe_p", "hwe_p_deficit",
-    "hwe_p_excess", "hwe_q_bh", "hwe_method", "null_allele_freq", "null_allele_brookfield",
-    "null_allele_chakraborty", "null_allele_flag", "note"]
-
-SUMMARY_COLUMNS = [
-    "population", "n_individuals", "n_individuals_typed", "n_loci", "n_loci_polymorphic",
-    "mean_n_alleles", "mean_n_alleles_se", "mean_ar", "mean_ar_se", "mean_ho", "mean_ho_se",
-    "mean_he", "mean_he_se", "mean_he_unbiased", "mean_he_unbiased_se", "fis", "fis_lo",
-    "fis_hi", "n_bootstraps", "n_loci_hwe_tested", "n_loci_hwe_deviation",
-    "n_loci_hwe_deviation_bh",
-    "n_loci_null_allele_flag", "fst_wc", "note"]
-
-FST_COLUMNS = ["pop1", "pop2", "n1", "n2", "n_loci", "fst_wc", "p_value", "n_permutations",
-               "note"]
-
-FREQ_COLUMNS = ["locus", "population", "allele", "count", "n_typed", "freq"]
+PER_LOCUS_COLUMNS = outputs.PER_LOCUS.names
+SUMMARY_COLUMNS = outputs.SUMMARY.names
+FST_COLUMNS = outputs.PAIRWISE_FST.names
+FREQ_COLUMNS = outputs.ALLELE_FREQS.names
 
 
 # --------------------------------------------------------------------------- tallies
-def allele_tallies(calls: np.ndarray, n_alleles: int):
-    """Per-locus tallies of a (n, L, 2) call array (-1 missing).
-
-    Returns ``n_typed (L,)``, ``counts (L, K)`` allele copies, ``het_carriers (L, K)``
-    heterozygous individuals carrying each allele, ``n_het (L,)``. Vectorised (bincount).
-    """
-    n, L, _ = calls.shape
-    K = max(int(n_alleles), 1)
-    ok = calls >= 0
-    typed = ok[..., 0]
-    het = typed & (calls[..., 0] != calls[..., 1])
-    flat = np.arange(L)[None, :, None] * K + calls
-    counts = np.bincount(flat[ok], minlength=L * K).reshape(L, K)
-    hsel = ok & het[..., None]
-    het_carriers = np.bincount(flat[hsel], minlength=L * K).reshape(L, K)
-    return typed.sum(axis=0), counts, het_carriers, het.sum(axis=0)
-
-
 def rarefied_richness(counts: np.ndarray, g) -> np.ndarray:
-    """El Mousadik & Petit (1996): ``sum_k 1 - C(2N - N_k, g) / C(2N, g)`` per row.
+    """Allelic richness rarefied to g gene copies (El Mousadik & Petit 1996 Theor Appl Genet
+    92:832): ``Ar(g) = sum_k [1 - C(2N - N_k, g) / C(2N, g)]`` per row.
 
-    ``counts`` (L, K) allele copies, ``g`` (L,) rarefaction size in gene copies; NaN where
-    g is NaN, g < 1 or g > 2N.
+    Parameters
+    ----------
+    counts : array (n_loci, n_alleles)
+        Allele copies N_k (2N = their row sum).
+    g : scalar or array (n_loci,)
+        Rarefaction size in gene copies.
+
+    Returns
+    -------
+    float array (n_loci,)
+        Expected number of alleles among g copies; NaN where g is NaN, g < 1 or g > 2N.
+
+    Examples
+    --------
+    >>> rarefied_richness(np.array([[5, 3, 0, 2]]), [4])
+    array([2.47619048])
     """
     counts = np.asarray(counts, dtype=float)
     tot = counts.sum(axis=1)
@@ -127,13 +119,31 @@ def rarefied_richness(counts: np.ndarray, g) -> np.ndarray:
 
 
 def wc84_components(n, counts, hets):
-    """Weir & Cockerham (1984) variance components a, b, c per allele.
+    """Weir & Cockerham (1984, Evolution 38:1358) variance components a, b, c per allele.
 
-    ``n`` (..., r) typed individuals per population; ``counts`` (..., r, K) allele copies;
-    ``hets`` (..., r, K) heterozygous individuals carrying the allele. Populations with
-    n = 0 must be excluded by the caller. Returns a, b, c of shape (..., K):
     ``a = nbar/nc [s2 - (pbar(1-pbar) - (r-1)/r s2 - hbar/4)/(nbar-1)]``,
-    ``b = nbar/(nbar-1) [pbar(1-pbar) - (r-1)/r s2 - (2nbar-1)/(4nbar) hbar]``, ``c = hbar/2``.
+    ``b = nbar/(nbar-1) [pbar(1-pbar) - (r-1)/r s2 - (2nbar-1)/(4nbar) hbar]``, ``c = hbar/2``
+    (their eqs. 2-4); theta = sum a / sum (a + b + c).
+
+    Parameters
+    ----------
+    n : array (..., r)
+        Typed individuals in each of r populations (n = 0 must be excluded by the caller).
+    counts : array (..., r, n_alleles)
+        Allele copies per population.
+    hets : array (..., r, n_alleles)
+        Heterozygous individuals carrying each allele.
+
+    Returns
+    -------
+    a, b, c : arrays (..., n_alleles)
+
+    Examples
+    --------
+    >>> a, b, c = wc84_components(np.array([10, 10]), np.array([[15, 5], [5, 15]]),
+    ...                           np.array([[4, 4], [6, 6]]))
+    >>> round(float(a.sum() / (a + b + c).sum()), 4)  # theta
+    0.3778
     """
     n = np.asarray(n, dtype=float)
     counts = np.asarray(counts, dtype=float)
@@ -157,8 +167,25 @@ def wc84_components(n, counts, hets):
 
 
 def fis_components(n_typed, he, ho):
-    """Per-locus WC84 one-population sums over alleles: ``sum c = Ho``,
-    ``sum (b + c) = N/(N-1) He - Ho/(2(N-1))`` (see module docstring). NaN for N < 2."""
+    """Per-locus Weir & Cockerham (1984) one-population sums over alleles: ``sum c = Ho``,
+    ``sum (b + c) = N/(N-1) He - Ho/(2(N-1))`` (see module docstring); F_IS = 1 - c / (b + c).
+
+    Parameters
+    ----------
+    n_typed, he, ho : arrays (n_loci,)
+        Typed individuals, gene diversity ``1 - sum p^2`` and observed heterozygosity.
+
+    Returns
+    -------
+    c, bc : float arrays (n_loci,)
+        ``sum c`` and ``sum (b + c)``; NaN for N < 2.
+
+    Examples
+    --------
+    >>> c, bc = fis_components(np.array([10]), np.array([0.5]), np.array([0.4]))
+    >>> c, bc, 1 - c / bc
+    (array([0.4]), array([0.53333333]), array([0.25]))
+    """
     n = np.asarray(n_typed, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         bc = np.where(n >= 2, n / (n - 1) * he - ho / (2 * (n - 1)), np.nan)
@@ -167,7 +194,20 @@ def fis_components(n_typed, he, ho):
 
 
 def bootstrap_ratio(num, den, n_bootstraps: int, seed, transform=lambda x: x):
-    """Percentile CI (2.5, 97.5) of ``transform(sum num / sum den)`` resampling loci."""
+    """Percentile CI (2.5, 97.5) of ``transform(sum num / sum den)`` resampling loci.
+
+    Parameters
+    ----------
+    num, den : float arrays (n_loci,)
+        Per-locus numerators and denominators (NaN or zero-denominator loci left out).
+    n_bootstraps : resamplings of the loci, with replacement.
+    seed : seed of the resampling.
+    transform : applied to each resampled ratio (e.g. ``1 - x`` for F_IS).
+
+    Returns
+    -------
+    (lo, hi) : floats, NaN with fewer than 2 informative loci.
+    """
     ok = ~(np.isnan(num) | np.isnan(den)) & (den != 0)  # uninformative loci left out
     num, den = num[ok], den[ok]
     L = num.size
@@ -188,7 +228,16 @@ def bootstrap_ratio(num, den, n_bootstraps: int, seed, transform=lambda x: x):
 
 # --------------------------------------------------------------------------- groups
 def population_groups(g: Genotypes) -> list[tuple[str, np.ndarray]]:
-    """``[(name, mask)]`` for each population (sorted by name), without the pooled 'all'."""
+    """``[(name, mask)]`` for each population (sorted by name), without the pooled 'all'.
+
+    Parameters
+    ----------
+    g : Genotypes with ``populations`` (n_individuals,) or None (no populations: ``[]``).
+
+    Returns
+    -------
+    list of (str, bool array (n_individuals,))
+    """
     if g.populations is None:
         return []
     pops = np.asarray(g.populations, dtype=str)
@@ -204,7 +253,22 @@ def population_groups(g: Genotypes) -> list[tuple[str, np.ndarray]]:
 def assign_populations(g: Genotypes, table: pd.DataFrame, column: str, path=None) -> Genotypes:
     """Attach populations from a table with ``individual_id`` or ``sample_id`` and ``column``.
 
-    Raises InputError naming the ids of individuals the table does not cover.
+    Parameters
+    ----------
+    g : Genotypes, (n_individuals, n_loci, 2).
+    table : one row per individual (or sample), with ``_line`` for messages when read from a
+        file.
+    column : the population column of ``table``.
+    path : the file ``table`` came from, for messages.
+
+    Returns
+    -------
+    Genotypes with ``populations`` set.
+
+    Raises
+    ------
+    InputError naming the ids of individuals the table does not cover, conflicting or
+    empty populations, or the reserved name 'all'.
     """
     cands = [c for c in ("individual_id", "sample_id") if c in table.columns]
     if not cands:
@@ -254,12 +318,23 @@ def individual_populations(sample_individual: pd.DataFrame, samples: pd.DataFram
     ``period_years`` from the first year of the study (e.g. ``2017-2020``): a partition of the
     animals, so early- and late-detected animals can be compared (He, Ar, F_ST), which
     tells whether diversity is falling among the animals that joined the population later.
-    ``sample_individual`` has ``sample_id, individual_id``; ``samples`` is the sample sheet.
+
+    Parameters
+    ----------
+    sample_individual : ``sample_id, individual_id`` (rows without an animal are skipped).
+    samples : the sample sheet (``sample_id, date, site``).
+    by : ``'site'`` or ``'period'``.
+    period_years : length of the periods.
+
+    Returns
+    -------
+    DataFrame ``individual_id, population``, one row per animal with a dated sample.
     """
     if by not in ("site", "period"):
         raise ValueError(f"by must be 'site' or 'period', not {by!r}")
     if period_years < 1:
-        raise InputError(f"--period-years must be at least 1, got {period_years}")
+        raise InputError(f"the period length (period_years) must be at least 1 year, "
+                         f"got {period_years}")
     si = sample_individual[["sample_id", "individual_id"]].astype(str)
     si = si[~si["individual_id"].isin(["", "NA", "nan"])]
     df = si.merge(samples[["sample_id", "date", "site"]], on="sample_id", how="inner")
@@ -288,7 +363,18 @@ def yearly_diversity(g: Genotypes, detections: pd.DataFrame, exclude=("AMEL",)) 
     standard errors over loci, and allelic richness rarefied (El Mousadik & Petit 1996) to one
     common size for all years, ``rarefaction_size`` = the smallest number of gene copies typed
     at any locus in any year with at least 2 animals, so years are comparable (as hierfstat
-    does across populations). ``detections``: ``year, individual_id``.
+    does across populations).
+
+    Parameters
+    ----------
+    g : Genotypes, (n_individuals, n_loci, 2).
+    detections : ``year, individual_id``, the animals detected each year.
+    exclude : loci left out (the sex marker).
+
+    Returns
+    -------
+    DataFrame, one row per year: ``year, n_individuals, n_loci, mean_ho, mean_ho_se,
+    mean_he_unbiased, mean_he_unbiased_se, mean_ar, mean_ar_se, rarefaction_size, note``.
     """
     g = g.without_loci(exclude)
     k = max((len(a) for a in g.alleles), default=1)
@@ -311,9 +397,8 @@ def yearly_diversity(g: Genotypes, detections: pd.DataFrame, exclude=("AMEL",)) 
             continue
         n_ind, n_typed, counts, _, n_het = tallies[y]
         ok = n_typed > 1
-        p_ = counts[ok] / (2 * n_typed[ok, None])
         ho = n_het[ok] / n_typed[ok]
-        he = 2 * n_typed[ok] / (2 * n_typed[ok] - 1) * (1 - (p_ ** 2).sum(axis=1))
+        he = unbiased_expected_heterozygosity(frequencies_from_counts(counts[ok]), n_typed[ok])
         ar = rarefied_richness(counts[ok], size)
         rows.append({"year": y, "n_individuals": n_ind, "n_loci": int(ok.sum()),
                      "mean_ho": ho.mean(), "mean_ho_se": _se(ho),
@@ -333,11 +418,11 @@ def _group_locus_stats(g: Genotypes, mask: np.ndarray, K: int) -> dict:
     sub = g.calls[mask]
     n, counts, hc, nhet = allele_tallies(sub, K)
     nf = n.astype(float)
+    p = frequencies_from_counts(counts)  # NaN rows where no one is typed
+    he = expected_heterozygosity(p)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = counts / (2 * nf[:, None])
-        he = np.where(n > 0, 1 - (p ** 2).sum(axis=1), np.nan)
         ho = np.where(n > 0, nhet / nf, np.nan)
-        he_u = np.where(n >= 2, 2 * nf / (2 * nf - 1) * he, np.nan)
+    he_u = unbiased_expected_heterozygosity(p, n)
     return {"n": n, "counts": counts, "het_carriers": hc, "n_het": nhet, "he": he, "ho": ho,
             "he_unbiased": he_u}
 
@@ -372,6 +457,8 @@ def _hwe_for_group(sub_calls, st, seed, gi, n_monte_carlo, max_tables):
 
 @dataclass
 class DiversityResult:
+    """The diversity tables (see :mod:`leogen.popgen.outputs`)."""
+
     per_locus: pd.DataFrame
     summary: pd.DataFrame
     pairwise_fst: pd.DataFrame
@@ -384,8 +471,19 @@ def per_locus_table(g: Genotypes, n_monte_carlo: int = 10000, seed: int = 1,
                     rarefaction: str = "locus"):
     """The per-locus table (one row per population and locus, then the pooled 'all' rows).
 
-    Returns ``(table, stats, groups, all_groups)``; ``stats`` holds the per-group arrays
-    the summary uses.
+    Parameters
+    ----------
+    g : Genotypes, (n_individuals, n_loci, 2), populations optional.
+    n_monte_carlo, seed, max_tables : of the HWE tests (:func:`leogen.popgen.hwe.hwe_exact`).
+    null_threshold : Brookfield null-allele frequency above which a locus is flagged.
+    rarefaction : ``'locus'`` or ``'global'`` (see the module docstring).
+
+    Returns
+    -------
+    (table, stats, groups, all_groups)
+        ``table`` the per-locus table ((n_populations + 1) n_loci rows), ``stats`` the
+        per-group arrays the summary uses, ``groups`` :func:`population_groups` and
+        ``all_groups`` the same plus the pooled 'all'.
     """
     groups = population_groups(g)
     all_groups = groups + [(ALL, np.ones(g.n_samples, dtype=bool))]
@@ -517,7 +615,19 @@ def wc_fst_multilocus(calls: np.ndarray, membership: np.ndarray, n_alleles: int,
 
 
 def pairwise_fst(g: Genotypes, groups, n_permutations: int = 1000, seed: int = 1) -> pd.DataFrame:
-    """WC84 theta for each pair of populations with a permutation p-value (see module doc)."""
+    """WC84 theta for each pair of populations with a permutation p-value (see module doc).
+
+    Parameters
+    ----------
+    g : Genotypes, (n_individuals, n_loci, 2).
+    groups : :func:`population_groups`.
+    n_permutations : permutations of individuals between the two populations.
+    seed : random seed (pair (i, j) uses ``(seed, i, j)``).
+
+    Returns
+    -------
+    DataFrame, one row per pair of populations (``pairwise_fst.tsv``).
+    """
     K = max((len(a) for a in g.alleles), default=1)
     rows = []
     for i in range(len(groups)):
@@ -562,7 +672,19 @@ def pairwise_fst(g: Genotypes, groups, n_permutations: int = 1000, seed: int = 1
 
 # --------------------------------------------------------------------------- summary
 def summary_table(g, stats, groups, all_groups, n_bootstraps=1000, seed=1, alpha=0.05):
-    """Population-level means over loci (with SE), multilocus F_IS with bootstrap CI."""
+    """Population-level means over loci (with SE), multilocus F_IS with bootstrap CI.
+
+    Parameters
+    ----------
+    g, stats, groups, all_groups : as :func:`per_locus_table` returns them.
+    n_bootstraps : resamplings of loci for the F_IS interval.
+    seed : random seed.
+    alpha : level of the HWE deviation counts.
+
+    Returns
+    -------
+    DataFrame, one row per population and the pooled 'all' (``summary.tsv``).
+    """
     K = max((len(a) for a in g.alleles), default=1)
     rows = []
     for gi, (name, mask) in enumerate(all_groups):
@@ -617,7 +739,16 @@ def summary_table(g, stats, groups, all_groups, n_bootstraps=1000, seed=1, alpha
 
 
 def allele_frequency_table(g: Genotypes, stats, all_groups) -> pd.DataFrame:
-    """Long table of allele counts and frequencies per locus and group (vectorised)."""
+    """Long table of allele counts and frequencies per locus and group (vectorised).
+
+    Parameters
+    ----------
+    g, stats, all_groups : as :func:`per_locus_table` returns them.
+
+    Returns
+    -------
+    DataFrame ``locus, population, allele, count, n_typed, freq`` (``allele_freqs.tsv``).
+    """
     k = np.array([len(a) for a in g.alleles])
     if k.sum() == 0:
         return pd.DataFrame(columns=FREQ_COLUMNS)
@@ -644,7 +775,26 @@ def diversity(g: Genotypes, n_permutations: int = 1000, n_bootstraps: int = 1000
               max_ld_loci: int = 200, rarefaction: str = "locus") -> DiversityResult:
     """All diversity tables for a ``Genotypes`` (populations from ``g.populations``).
 
-    Raises InputError when there are no loci or no individual typed at any locus.
+    Parameters
+    ----------
+    g : Genotypes, (n_individuals, n_loci, 2), populations optional.
+    n_permutations : for pairwise F_ST and the LD tests.
+    n_bootstraps : for the F_IS interval.
+    seed : random seed.
+    n_hwe_monte_carlo : Monte Carlo draws of HWE tests that are not enumerated.
+    ld : compute linkage disequilibrium.
+    null_threshold : see :func:`per_locus_table`.
+    snp_ld_window : SNP data: r^2 between variants at most this many apart.
+    max_ld_loci : above this many loci the windowed SNP method is used.
+    rarefaction : see :func:`per_locus_table`.
+
+    Returns
+    -------
+    DiversityResult
+
+    Raises
+    ------
+    InputError when there are no loci or no individual typed at any locus.
     """
     if g.n_loci == 0:
         raise InputError("no loci in the genotypes")
@@ -668,3 +818,57 @@ def diversity(g: Genotypes, n_permutations: int = 1000, n_bootstraps: int = 1000
                                seed=seed)
     freqs = allele_frequency_table(g, stats, all_groups)
     return DiversityResult(per_locus, summary, fst, ld_df, freqs)
+
+
+# --------------------------------------------------------------------------- stage driver
+def run(g: Genotypes, out_dir, populations: pd.DataFrame | None = None,
+        population_column: str = "population", group_by: str = "none",
+        sample_links: pd.DataFrame | None = None, samples: pd.DataFrame | None = None,
+        period_years: int = 4, source=None, plots: bool = False,
+        **options) -> DiversityResult:
+    """The diversity stage: populations attached, every diversity table computed and written.
+
+    Writes to ``out_dir`` (see :mod:`leogen.popgen.outputs`) ``per_locus.tsv``,
+    ``summary.tsv``, ``pairwise_fst.tsv``, ``ld.tsv``, ``allele_freqs.tsv``, with
+    ``group_by`` also ``populations.tsv``, and with ``plots`` ``ho_he.png`` and
+    ``allele_freqs.png``.
+
+    Parameters
+    ----------
+    g : one genotype per individual, calls (n_individuals, n_loci, 2).
+    out_dir : the diversity results folder (created).
+    populations : a table mapping ``individual_id`` or ``sample_id`` to ``population_column``
+        (see :func:`assign_populations`), or
+    group_by : ``'site'`` or ``'period'``: populations of the animals from their samples
+        (:func:`individual_populations` of ``sample_links`` ``sample_id, individual_id`` and
+        the sample sheet ``samples``, periods of ``period_years``); ``'none'`` (default) uses
+        ``populations``, or one population when that is None too.
+    source : the file the populations come from, for error messages.
+    plots : also draw the two figures.
+    **options : passed to :func:`diversity` (permutations, bootstraps, seed, HWE, LD).
+
+    Returns
+    -------
+    DiversityResult
+    """
+    from leogen.popgen.plots import plot_allele_freqs, plot_ho_he
+
+    groups = None
+    if group_by != "none":
+        groups = individual_populations(sample_links, samples, group_by, period_years)
+        g = assign_populations(g, groups.assign(_line=0), "population", source)
+    elif populations is not None:
+        g = assign_populations(g, populations, population_column, source)
+    res = diversity(g, **options)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if groups is not None:
+        outputs.POPULATIONS.write(groups, out / outputs.file_name(outputs.POPULATIONS))
+    for table, df in ((outputs.PER_LOCUS, res.per_locus), (outputs.SUMMARY, res.summary),
+                      (outputs.PAIRWISE_FST, res.pairwise_fst), (outputs.LD, res.ld),
+                      (outputs.ALLELE_FREQS, res.allele_freqs)):
+        table.write(df, out / outputs.file_name(table))
+    if plots:
+        plot_ho_he(res.per_locus, out / "ho_he.png")
+        plot_allele_freqs(res.allele_freqs, out / "allele_freqs.png")
+    return res

@@ -45,12 +45,30 @@ LOG_TOL = np.log1p(_REL_TOL)
 
 
 def snp_hwe_exact(n_het, n_hom1, n_hom2, chunk_cells: int = 4_000_000):
-    """Wigginton et al. (2005) exact HWE test, vectorised over variants.
+    """Wigginton, Cutler & Abecasis (2005, Am J Hum Genet 76:887) exact HWE test, vectorised
+    over variants.
 
-    Parameters: arrays of heterozygote and the two homozygote counts per variant (missing
-    genotypes excluded). Returns ``(p, p_deficit, p_excess)`` arrays; NaN where no genotype
-    was called. ``P(H = h) = n! / (n_AA! h! n_BB!) 2^h n_A! n_B! / (2n)!`` for every h with
-    the parity of n_A; p = sum of P(h) over h with P(h) <= P(H_obs).
+    ``P(H = h) = n! / (n_AA! h! n_BB!) 2^h n_A! n_B! / (2n)!`` for every h with the parity
+    of n_A; p = sum of P(h) over h with P(h) <= P(H_obs).
+
+    Parameters
+    ----------
+    n_het, n_hom1, n_hom2 : int arrays (n_variants,)
+        Heterozygote and the two homozygote counts per variant (missing genotypes excluded).
+    chunk_cells : int
+        Work-array size per chunk of variants (memory bound).
+
+    Returns
+    -------
+    p, p_deficit, p_excess : float arrays (n_variants,)
+        Two-sided and one-sided (P(H <= H_obs), P(H >= H_obs)) p-values; NaN where no
+        genotype was called.
+
+    Examples
+    --------
+    >>> p, deficit, excess = snp_hwe_exact([0, 10], [10, 5], [10, 5])
+    >>> np.round(p, 4), np.round(excess, 4)
+    (array([0., 1.]), array([1.    , 0.7146]))
     """
     het = np.atleast_1d(np.asarray(n_het, dtype=np.int64))
     h1 = np.atleast_1d(np.asarray(n_hom1, dtype=np.int64))
@@ -91,7 +109,26 @@ def snp_hwe_exact(n_het, n_hom1, n_hom2, chunk_cells: int = 4_000_000):
 
 
 def genotype_table(calls: np.ndarray, n_alleles: int) -> np.ndarray:
-    """Upper-triangular genotype counts (n_alleles, n_alleles) from (n, 2) allele indices."""
+    """Upper-triangular genotype counts from allele-index calls.
+
+    Parameters
+    ----------
+    calls : int array (n_individuals, 2)
+        Allele indices of one locus, -1 missing (untyped individuals are left out).
+    n_alleles : int
+
+    Returns
+    -------
+    int array (n_alleles, n_alleles)
+        ``[i, j]`` (i <= j) individuals with genotype i/j.
+
+    Examples
+    --------
+    >>> genotype_table(np.array([[0, 1], [1, 1], [2, 0], [-1, -1]]), 3)
+    array([[0, 1, 1],
+           [0, 1, 0],
+           [0, 0, 0]])
+    """
     c = calls[(calls >= 0).all(axis=1)]
     lo, hi = c.min(axis=1), c.max(axis=1)
     return np.bincount(lo * n_alleles + hi, minlength=n_alleles * n_alleles).reshape(
@@ -160,11 +197,33 @@ def _enumerate_tables(counts: np.ndarray, max_tables: int):
 
 def hwe_exact(calls: np.ndarray, n_alleles: int | None = None, n_monte_carlo: int = 10000,
               seed=0, max_tables: int = 20000, enumerate_below: int = 5) -> dict:
-    """Exact HWE test of one locus from its (n, 2) allele-index calls (-1 missing).
+    """Exact HWE test of one locus (Guo & Thompson 1992 Biometrics 48:361; Levene 1949),
+    one-sided by the score of Rousset & Raymond (1995).
 
-    Returns ``p, p_deficit, p_excess, method, n_tables_or_draws``; p-values NaN (method
-    ``none``) with fewer than 2 typed individuals or fewer than 2 alleles. See the module
-    docstring for the test, the methods and the one-sided orderings.
+    See the module docstring for the test, the methods and the one-sided orderings.
+
+    Parameters
+    ----------
+    calls : int array (n_individuals, 2)
+        Allele indices, -1 missing.
+    n_alleles : unused (the alleles present are counted from ``calls``).
+    n_monte_carlo : draws when the tables are not enumerated.
+    seed : seed of the Monte Carlo draws.
+    max_tables : enumerate at most this many genotype tables.
+    enumerate_below : enumerate only loci with fewer alleles than this (Genepop: 5).
+
+    Returns
+    -------
+    dict
+        ``p, p_deficit, p_excess, method, n_draws``; p-values NaN (method ``none``) with
+        fewer than 2 typed individuals or fewer than 2 alleles.
+
+    Examples
+    --------
+    >>> calls = np.array([[0, 1], [1, 2], [0, 2], [0, 0], [1, 1], [2, 2], [0, 1], [1, 2]])
+    >>> res = hwe_exact(calls)
+    >>> res["method"], res["n_draws"], round(res["p"], 4)
+    ('exact_enumeration', 24, 1.0)
     """
     calls = np.asarray(calls)
     typed = calls[(calls >= 0).all(axis=1)]

@@ -26,15 +26,29 @@ correlation between sMLH and inbreeding ``g2 / var(sMLH)`` (0 when g2 < 0), as i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from leogen.model.frequencies import AlleleFreqs, allele_frequencies
 from leogen.model.genotypes import Genotypes
-from leogen.popgen.relatedness import AlleleFreqs, allele_frequencies
+from leogen.popgen import outputs
 
 
 def heterozygosity_matrix(g: Genotypes) -> np.ndarray:
-    """(n_individuals, n_loci) float: 1 heterozygous, 0 homozygous, NaN missing."""
+    """Heterozygosity indicators of each individual and locus.
+
+    Parameters
+    ----------
+    g : Genotypes, calls (n_individuals, n_loci, 2).
+
+    Returns
+    -------
+    float array (n_individuals, n_loci)
+        1 heterozygous, 0 homozygous, NaN missing.
+    """
     h = g.heterozygous().astype(float)
     h[g.missing()] = np.nan
     return h
@@ -47,7 +61,18 @@ def _ratio(num, den):
 
 
 def individual_inbreeding(g: Genotypes, af: AlleleFreqs | None = None) -> pd.DataFrame:
-    """``individual_id, n_loci, smlh, ir, hl, f_ritland`` for every individual of ``g``."""
+    """sMLH (Coltman et al. 1999), IR (Amos et al. 2001), HL (Aparicio et al. 2006) and
+    Ritland's (1996) F for every individual (formulas in the module docstring).
+
+    Parameters
+    ----------
+    g : Genotypes, calls (n_individuals, n_loci, 2).
+    af : population allele frequencies (n_loci, n_alleles) (default: those of ``g``).
+
+    Returns
+    -------
+    DataFrame ``individual_id, n_loci, smlh, ir, hl, f_ritland``, one row per individual.
+    """
     if af is None:
         af = allele_frequencies(g)
     calls = g.calls
@@ -66,7 +91,7 @@ def individual_inbreeding(g: Genotypes, af: AlleleFreqs | None = None) -> pd.Dat
     sum_f = (fa + fb).sum(axis=1)
     ir = _ratio(2.0 * hom.sum(axis=1) - sum_f, 2.0 * n - sum_f)
     # HL
-    he = 1.0 - (af.freqs ** 2).sum(axis=1)
+    he = af.expected_heterozygosity()
     e_hom = np.where(hom, he[None, :], 0.0).sum(axis=1)
     e_het = np.where(het, he[None, :], 0.0).sum(axis=1)
     hl = _ratio(e_hom, e_hom + e_het)
@@ -87,7 +112,8 @@ def individual_inbreeding(g: Genotypes, af: AlleleFreqs | None = None) -> pd.Dat
 
 
 def g2_value(h: np.ndarray) -> float:
-    """g2 (David et al. 2007) from heterozygosity (n_individuals, n_loci), NaN = missing.
+    """Identity disequilibrium g2 (David, Pujol, Viard, Castella & Goudet 2007 Mol Ecol
+    16:2474) from a heterozygosity matrix (n_individuals, n_loci), NaN = missing.
 
     As inbreedR ``g2_microsats``: with h_ik heterozygosity of individual k at locus i
     (0 if missing), m_ik missing indicators and n individuals,
@@ -95,6 +121,22 @@ def g2_value(h: np.ndarray) -> float:
     where n_ij = individuals typed at both i and j and
     N_ij = (n-1)(n - m_i - m_j) + m_i m_j - m_ij = ordered pairs of distinct individuals
     (k typed at i, l typed at j). Locus pairs with a zero count drop out.
+
+    Parameters
+    ----------
+    h : float array (n_individuals, n_loci)
+        :func:`heterozygosity_matrix`.
+
+    Returns
+    -------
+    float
+        g2; NaN when no pair of loci is informative.
+
+    Examples
+    --------
+    >>> h = np.array([[1, 1, 0], [0, 0, 1], [1, 1, 1], [0, 0, 0], [1, np.nan, 1]])
+    >>> round(g2_value(h), 4)
+    0.2603
     """
     hh = np.nan_to_num(np.asarray(h, float), nan=0.0).T  # loci x individuals
     mm = np.isnan(np.asarray(h, float)).T.astype(float)
@@ -125,6 +167,21 @@ def g2_microsats(h: np.ndarray, n_bootstraps: int = 1000, n_permutations: int = 
     of ``n_permutations`` permutation values; ``g2_se`` is the SD of the bootstrap values,
     ``g2_lo/g2_hi`` their (1-ci)/2 and 1-(1-ci)/2 quantiles (linear interpolation, R's
     type 7), ``p_value = #(permuted g2 >= observed) / n_permutations``.
+
+    Parameters
+    ----------
+    h : float array (n_individuals, n_loci)
+        :func:`heterozygosity_matrix`.
+    n_bootstraps : resamplings of individuals (0 = none).
+    n_permutations : permutations of heterozygosity within loci (0 = none).
+    seed : random seed.
+    ci : level of the bootstrap interval.
+
+    Returns
+    -------
+    dict
+        ``g2, g2_se, g2_lo, g2_hi, p_value, n_individuals, n_loci, n_bootstraps,
+        n_permutations``.
     """
     h = np.asarray(h, float)
     rng = np.random.default_rng(seed)
@@ -158,7 +215,22 @@ def g2_microsats(h: np.ndarray, n_bootstraps: int = 1000, n_permutations: int = 
 
 def r2_hf(g2: float, smlh: np.ndarray) -> float:
     """Expected r^2 between sMLH and inbreeding (Slate et al. 2004; Szulkin et al. 2010),
-    ``g2 / var(sMLH)`` (sample variance), 0 when g2 < 0, as inbreedR ``r2_hf``."""
+    ``g2 / var(sMLH)`` (sample variance), 0 when g2 < 0, as inbreedR ``r2_hf``.
+
+    Parameters
+    ----------
+    g2 : identity disequilibrium (:func:`g2_value`).
+    smlh : float array (n_individuals,), NaN ignored.
+
+    Returns
+    -------
+    float; NaN with fewer than 2 finite sMLH or zero variance.
+
+    Examples
+    --------
+    >>> round(r2_hf(0.03, np.array([0.8, 1.0, 1.2, 0.9])), 4), r2_hf(-0.01, np.array([0.8, 1.2]))
+    (1.0286, 0.0)
+    """
     s = np.asarray(smlh, float)
     s = s[np.isfinite(s)]
     if not np.isfinite(g2) or s.size < 2:
@@ -167,3 +239,103 @@ def r2_hf(g2: float, smlh: np.ndarray) -> float:
         return 0.0
     v = np.var(s, ddof=1)
     return float(g2 / v) if v > 0 else float("nan")
+
+
+# --------------------------------------------------------------------------- SNP columns
+def _by_individual(df: pd.DataFrame, sample_map: dict, cols: list[str]) -> pd.DataFrame:
+    """Rename VCF samples to individuals; the first row of each individual is kept."""
+    df = df.assign(individual_id=df["sample_id"].astype(str).map(lambda s: sample_map.get(s, s)))
+    return df.drop_duplicates("individual_id")[["individual_id"] + cols]
+
+
+def snp_individuals(het: pd.DataFrame, froh: pd.DataFrame, sample_map: dict) -> pd.DataFrame:
+    """SNP inbreeding per individual: f_mom (method of moments, as plink ``--het``) and F_ROH.
+
+    Parameters
+    ----------
+    het : per VCF sample ``sample_id, n_called, f_mom`` (``snp/het.tsv``,
+        :func:`leogen.snp.tables.het_table`).
+    froh : per VCF sample ``sample_id, n_roh, length_roh, f_roh`` (``snp/froh.tsv``,
+        :func:`leogen.snp.roh.froh_table`; McQuillan et al. 2008 Am J Hum Genet 83:359).
+    sample_map : VCF sample id -> individual id (samples not in it keep their name).
+
+    Returns
+    -------
+    DataFrame ``individual_id, f_mom, n_snps_called, f_roh, n_roh, length_roh``, one row per
+    individual; an animal with several SNP samples takes the one with most SNPs called for
+    f_mom.
+    """
+    het = het.rename(columns={"n_called": "n_snps_called"})
+    het = _by_individual(het.sort_values("n_snps_called", ascending=False, kind="stable"),
+                         sample_map, ["f_mom", "n_snps_called"])
+    # length_roh stays float (as the table has always been written, %.6g)
+    froh = froh.astype({"length_roh": float})
+    roh = _by_individual(froh, sample_map, ["f_roh", "n_roh", "length_roh"])
+    return het.merge(roh, on="individual_id", how="outer")
+
+
+def add_snp_columns(table: pd.DataFrame, snp: pd.DataFrame) -> pd.DataFrame:
+    """The individual table with the SNP columns of :func:`snp_individuals` appended, in the
+    declared order (:data:`leogen.popgen.outputs.INDIVIDUAL_SNP_COLUMNS`); NA where an animal
+    has no SNP data; animals with SNP data only are not added."""
+    table = table.merge(snp, on="individual_id", how="left")
+    order = [c.name for c in outputs.INDIVIDUAL_SNP_COLUMNS]
+    table = table[[c for c in table.columns if c not in order]
+                  + [c for c in order if c in table.columns]]
+    for c in ("n_snps_called", "n_roh"):
+        if c in table:
+            table[c] = table[c].astype("Int64")
+    return table
+
+
+# --------------------------------------------------------------------------- stage driver
+@dataclass
+class InbreedingResult:
+    """What :func:`run` wrote: the individual table and the g2 row."""
+
+    individuals: pd.DataFrame
+    g2: dict
+    n_individuals_snp: int | None  # individuals with SNP data (None without SNP data)
+
+
+def run(g: Genotypes, out_dir, n_bootstraps: int = 1000, n_permutations: int = 1000,
+        seed: int = 1, het: pd.DataFrame | None = None, froh: pd.DataFrame | None = None,
+        vcf=None, sample_map: dict | None = None) -> InbreedingResult:
+    """The inbreeding stage: per-individual heterozygosity/inbreeding and g2, written.
+
+    Writes ``individuals.tsv`` (:func:`individual_inbreeding`, plus the SNP columns of
+    :func:`snp_individuals` when SNP data are given) and ``g2.tsv`` (:func:`g2_microsats`
+    with ``r2_hf`` and ``var_smlh``) to ``out_dir`` (see :mod:`leogen.popgen.outputs`).
+
+    Parameters
+    ----------
+    g : one genotype per individual, calls (n_individuals, n_loci, 2).
+    out_dir : the inbreeding results folder.
+    n_bootstraps, n_permutations, seed : of :func:`g2_microsats`.
+    het, froh : gathered SNP tables (see :func:`snp_individuals`), or
+    vcf : a SNP VCF to compute them from.
+    sample_map : VCF sample id -> individual id.
+
+    Returns
+    -------
+    InbreedingResult
+    """
+    table = individual_inbreeding(g)
+    h = heterozygosity_matrix(g)
+    g2 = g2_microsats(h, n_bootstraps, n_permutations, seed)
+    smlh = table["smlh"].to_numpy(float)
+    g2["r2_hf"] = r2_hf(g2["g2"], smlh)
+    g2["var_smlh"] = float(np.nanvar(smlh, ddof=1)) if np.isfinite(smlh).sum() > 1 else np.nan
+    n_snp = None
+    if vcf is not None and het is None:
+        from leogen.snp.roh import froh_table
+        from leogen.snp.tables import het_table
+
+        het, froh = het_table(vcf), froh_table(vcf)
+    if het is not None:
+        table = add_snp_columns(table, snp_individuals(het, froh, sample_map or {}))
+        n_snp = int(table["f_mom"].notna().sum())
+    out = Path(out_dir)
+    outputs.INDIVIDUALS.write(table, out / outputs.file_name(outputs.INDIVIDUALS))
+    outputs.G2.write(pd.DataFrame([g2]), out / outputs.file_name(outputs.G2))
+    return InbreedingResult(table, g2, n_snp)

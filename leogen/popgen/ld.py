@@ -21,12 +21,30 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-LD_COLUMNS = ["locus1", "locus2", "population", "n", "statistic", "p_value", "q_value_bh",
-              "method", "n_permutations", "note"]
+from leogen.popgen import outputs
+
+LD_COLUMNS = outputs.LD.names
 
 
 def genotype_codes(calls: np.ndarray) -> np.ndarray:
-    """Unordered genotype code per individual and locus, (n, L); -1 missing."""
+    """Unordered genotype code per individual and locus (a/b and b/a get one code).
+
+    Parameters
+    ----------
+    calls : int array (n_individuals, n_loci, 2)
+        Allele indices, -1 missing.
+
+    Returns
+    -------
+    int array (n_individuals, n_loci)
+        ``lo * k + hi`` (k = largest allele index + 1); -1 missing.
+
+    Examples
+    --------
+    >>> genotype_codes(np.array([[[0, 1], [1, 1]], [[1, 0], [-1, -1]]]))
+    array([[ 1,  3],
+           [ 1, -1]])
+    """
     lo = calls.min(axis=2).astype(np.int64)
     hi = calls.max(axis=2).astype(np.int64)
     k = hi.max(initial=0) + 1
@@ -41,11 +59,29 @@ def _g_stat(counts: np.ndarray, expected: np.ndarray) -> np.ndarray:
 
 def genotypic_ld(codes1: np.ndarray, codes2: np.ndarray, n_permutations: int = 1000,
                  seed=0) -> dict:
-    """G test of genotypic association between two loci, permutation p-value.
+    """G test of genotypic association between two loci, permutation p-value (Genepop's
+    genotypic disequilibrium test, Raymond & Rousset 1995 J Hered 86:248, with the G
+    statistic; see the module docstring).
 
-    ``codes1/2``: genotype codes per individual (-1 missing). Returns ``n, statistic,
-    p_value, note``; NaN with a note when fewer than 3 individuals are typed at both or a
-    locus shows a single genotype among them.
+    Parameters
+    ----------
+    codes1, codes2 : int arrays (n_individuals,)
+        Genotype codes (:func:`genotype_codes`) of the two loci, -1 missing.
+    n_permutations : permutations of the second locus' genotypes.
+    seed : seed of the permutations.
+
+    Returns
+    -------
+    dict
+        ``n, statistic, p_value, note``; NaN with a note when fewer than 3 individuals are
+        typed at both or a locus shows a single genotype among them.
+
+    Examples
+    --------
+    >>> codes = np.array([0, 0, 1, 1, 2, 2, 0, 1])
+    >>> res = genotypic_ld(codes, codes, n_permutations=200, seed=1)
+    >>> res["n"], round(res["statistic"], 3)
+    (8, 17.315)
     """
     both = (codes1 >= 0) & (codes2 >= 0)
     n = int(both.sum())
@@ -79,7 +115,21 @@ def genotypic_ld(codes1: np.ndarray, codes2: np.ndarray, n_permutations: int = 1
 
 
 def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values (statsmodels ``multipletests``), NaN kept as NaN."""
+    """Benjamini & Hochberg (1995) q-values (statsmodels ``multipletests``), NaN kept as NaN.
+
+    Parameters
+    ----------
+    p : float array (n_tests,)
+
+    Returns
+    -------
+    float array (n_tests,)
+
+    Examples
+    --------
+    >>> bh_qvalues([0.01, 0.04, np.nan, 0.03])
+    array([0.03, 0.04,  nan, 0.04])
+    """
     from statsmodels.stats.multitest import multipletests
 
     p = np.asarray(p, dtype=float)

@@ -46,13 +46,16 @@ loci; nothing loops per pair.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from leogen.errors import InputError
 from leogen.io.tables import read_delimited
+from leogen.model.frequencies import AlleleFreqs, allele_frequencies
 from leogen.model.genotypes import Genotypes
+from leogen.popgen import outputs
 
 MOMENT_ESTIMATORS = ("qg", "lr", "ritland", "wang", "li")
 ESTIMATORS = MOMENT_ESTIMATORS + ("ml",)
@@ -67,42 +70,23 @@ EXPECTED_R = {c: k[1] / 2 + k[2] for c, k in IBD_K.items()}
 
 
 # --------------------------------------------------------------------------- frequencies
-@dataclass(frozen=True)
-class AlleleFreqs:
-    """Reference allele frequencies, ``freqs[l, a]`` for allele index ``a`` of locus ``l``.
-
-    ``n_genes[l]`` is the number of genes the frequencies were counted from (None when
-    supplied by the user: Wang's small-sample correction is then not applied).
-    ``source`` says where they came from (written to the outputs' log).
-    """
-
-    freqs: np.ndarray
-    n_genes: np.ndarray | None
-    source: str
-
-    @property
-    def n_alleles(self) -> np.ndarray:
-        """Alleles with a non-zero frequency, per locus."""
-        return (self.freqs > 0).sum(axis=1)
-
-    @property
-    def polymorphic(self) -> np.ndarray:
-        return self.n_alleles >= 2
-
-
-def allele_frequencies(g: Genotypes) -> AlleleFreqs:
-    """Allele frequencies of the typed genotypes of all samples in ``g``."""
-    n_typed = 2 * (~g.missing()).sum(axis=0)
-    return AlleleFreqs(g.allele_frequencies(), n_typed.astype(int),
-                       f"the {g.n_samples} genotyped individuals")
-
-
 def read_allele_freqs(path, g: Genotypes) -> AlleleFreqs:
     """Read reference frequencies (TSV ``locus, allele, frequency``) for the loci of ``g``.
 
     Every allele observed in ``g`` must have a frequency > 0; frequencies of a locus must
     sum to 1 (within 0.02; they are then rescaled to sum to exactly 1). Alleles listed but
     not observed are kept (they count for Ritland's number of alleles and Wang's a_m).
+
+    Parameters
+    ----------
+    path : the user's frequency table (e.g. a ``relatedness/allele_freqs.tsv`` of another run).
+    g : the genotypes the frequencies are for (loci and allele sizes).
+
+    Returns
+    -------
+    AlleleFreqs
+        ``freqs`` (n_loci, n_alleles), observed alleles first in ``g``'s order, then the
+        listed but unobserved ones; ``n_genes`` None.
     """
     df = read_delimited(path, ["locus", "allele", "frequency"])
     freq = pd.to_numeric(df["frequency"], errors="coerce")
@@ -204,6 +188,17 @@ def _sum(v: np.ndarray, typed: np.ndarray) -> np.ndarray:
 def queller_goodnight(p: _Pairs) -> np.ndarray:
     """Queller & Goodnight (1989) eq. 1, symmetrised: ``(r_xy + r_yx) / 2`` with
     ``r_xy = sum_l [(S_ac + S_ad + S_bc + S_bd)/2 - p_a - p_b] / sum_l [1 + S_ab - p_a - p_b]``.
+
+    Parameters
+    ----------
+    p : _Pairs
+        Alleles, their reference frequencies and sharing indicators, arrays
+        (n_pairs, n_loci); ``p.typed`` marks the loci used.
+
+    Returns
+    -------
+    float array (n_pairs,)
+        r; NaN where a denominator is 0 (e.g. no typed locus).
     """
     share = 0.5 * (p.sac.astype(float) + p.sad + p.sbc + p.sbd)
     r_xy = _ratio(_sum(share - p.pa - p.pb, p.typed), _sum(1.0 + p.sab - p.pa - p.pb, p.typed))
@@ -224,7 +219,18 @@ def _lr_direction(pa, pb, sab, s_bc, s_bd, s_ac, s_ad, typed):
 
 def lynch_ritland(p: _Pairs) -> np.ndarray:
     """Lynch & Ritland (1999) eqs. 5-6, loci weighted by their inverse sampling variance,
-    symmetrised ``(r_xy + r_yx) / 2`` (each direction with its own weights)."""
+    symmetrised ``(r_xy + r_yx) / 2`` (each direction with its own weights).
+
+    Parameters
+    ----------
+    p : _Pairs
+        Alleles, their reference frequencies and sharing indicators, arrays
+        (n_pairs, n_loci); ``p.typed`` marks the loci used.
+
+    Returns
+    -------
+    float array (n_pairs,)
+    """
     r_xy = _lr_direction(p.pa, p.pb, p.sab, p.sbc, p.sbd, p.sac, p.sad, p.typed)
     r_yx = _lr_direction(p.pc, p.pd, p.scd, p.sad, p.sbd, p.sac, p.sbc, p.typed)
     return (r_xy + r_yx) / 2
@@ -233,7 +239,19 @@ def lynch_ritland(p: _Pairs) -> np.ndarray:
 def ritland(p: _Pairs, af: AlleleFreqs) -> np.ndarray:
     """Ritland (1996) eq. 7: per locus ``r_l = 2/(n_l - 1) (sum_i x_i y_i / (4 p_i) - 1)``
     (n_l alleles at the locus, x_i/y_i copies of allele i), averaged over loci without
-    weights as COANCESTRY / R ``related`` do (Ritland suggests weights ``n_l - 1``)."""
+    weights as COANCESTRY / R ``related`` do (Ritland suggests weights ``n_l - 1``).
+
+    Parameters
+    ----------
+    p : _Pairs
+        Alleles, their reference frequencies and sharing indicators, arrays
+        (n_pairs, n_loci); ``p.typed`` marks the loci used.
+    af : the reference frequencies (n_l = alleles with frequency > 0).
+
+    Returns
+    -------
+    float array (n_pairs,)
+    """
     inner = (p.sac / p.pa + p.sad / p.pa + p.sbc / p.pb + p.sbd / p.pb) / 4.0 - 1.0
     m = (af.n_alleles - 1).astype(float)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -268,7 +286,19 @@ def _power_sums(af: AlleleFreqs, corrected: bool) -> tuple[np.ndarray, np.ndarra
 
 def li(p: _Pairs, af: AlleleFreqs) -> np.ndarray:
     """Li et al. (1993): ``r = sum_l (S_l - S0_l) / sum_l (1 - S0_l)``, S Lynch's similarity,
-    ``S0 = 2 a2 - a3`` its expectation for unrelated pairs (population frequencies)."""
+    ``S0 = 2 a2 - a3`` its expectation for unrelated pairs (population frequencies).
+
+    Parameters
+    ----------
+    p : _Pairs
+        Alleles, their reference frequencies and sharing indicators, arrays
+        (n_pairs, n_loci); ``p.typed`` marks the loci used.
+    af : the reference frequencies (a_m = sum_i p_i^m per locus).
+
+    Returns
+    -------
+    float array (n_pairs,)
+    """
     a2, a3, _ = _power_sums(af, corrected=False)
     s0 = np.broadcast_to((2 * a2 - a3)[None, :], p.typed.shape)
     return _ratio(_sum(_lynch_similarity(p) - s0, p.typed), _sum(1.0 - s0, p.typed))
@@ -276,7 +306,22 @@ def li(p: _Pairs, af: AlleleFreqs) -> np.ndarray:
 
 def wang_coefficients(a2, a3, a4):
     """Wang (2002) coefficients b..g: expected P1 = b + c phi + (1-b) Delta,
-    P2 = d + e phi - d Delta, P3 = f + g phi - f Delta (phi = k1, Delta = k2)."""
+    P2 = d + e phi - d Delta, P3 = f + g phi - f Delta (phi = k1, Delta = k2).
+
+    Parameters
+    ----------
+    a2, a3, a4 : float arrays (n_loci,)
+        ``a_m = sum_i p_i^m`` (or their small-sample versions).
+
+    Returns
+    -------
+    b, c, d, e, f, g : float arrays (n_loci,)
+
+    Examples
+    --------
+    >>> [round(float(v[0]), 4) for v in wang_coefficients(*np.array([[0.5], [0.25], [0.125]]))]
+    [0.375, 0.125, 0.5, 0.0, 0.0, 0.0]
+    """
     b = 2 * a2 ** 2 - a4
     c = a2 - 2 * a2 ** 2 + a4
     d = 4 * (a3 - a4)
@@ -287,7 +332,19 @@ def wang_coefficients(a2, a3, a4):
 
 
 def wang_solve(p1, p2, p3, b, c, d, e, f, g):
-    """Wang (2002) eqs. 9-11: (phi, Delta) from the similarity frequencies P1..P3."""
+    """Wang (2002) eqs. 9-11: (phi, Delta) from the similarity frequencies P1..P3.
+
+    Parameters
+    ----------
+    p1, p2, p3 : float arrays (n_pairs,)
+        Weighted shares of loci with similarity 1, 3/4 and 1/2.
+    b, c, d, e, f, g : float arrays (n_pairs,)
+        :func:`wang_coefficients` averaged with the same weights.
+
+    Returns
+    -------
+    phi, delta : float arrays (n_pairs,); NaN where the system is singular.
+    """
     q = 1 - b
     v = (q ** 2 * (e ** 2 * f + d * g ** 2) - q * (e * f - d * g) ** 2
          + 2 * c * d * f * q * (g + e) + c ** 2 * d * f * (d + f))
@@ -311,6 +368,18 @@ def wang(p: _Pairs, af: AlleleFreqs, small_sample: bool = True) -> np.ndarray:
     frequencies were counted in the sample (R ``related`` 1.0 uses the plain sums; the
     closed form and weights are the same as its Fortran). When every locus of a pair is
     biallelic, f and g are set to 1e-50 as in COANCESTRY (P3 cannot occur).
+
+    Parameters
+    ----------
+    p : _Pairs
+        Alleles, their reference frequencies and sharing indicators, arrays
+        (n_pairs, n_loci); ``p.typed`` marks the loci used.
+    af : the reference frequencies.
+    small_sample : see above.
+
+    Returns
+    -------
+    float array (n_pairs,)
     """
     a2, a3, a4 = _power_sums(af, corrected=small_sample)
     u = 2 * a2 - a3
@@ -337,7 +406,18 @@ def ibd_likelihoods(p: _Pairs) -> np.ndarray:
     """P(G_x, G_y | IBD state) per pair and locus, shape (n_pairs, n_loci, 3) for 0, 1, 2
     alleles IBD (outbred, Hardy-Weinberg). With P(G) = (2 - S_ab) p_a p_b:
     L0 = P(G_x) P(G_y); L2 = P(G_x) [G_x = G_y];
-    L1 = P(G_x) (S_ac p_d + S_ad p_c + S_bc p_d + S_bd p_c) / (2 (1 + S_cd))."""
+    L1 = P(G_x) (S_ac p_d + S_ad p_c + S_bc p_d + S_bd p_c) / (2 (1 + S_cd)).
+
+    Parameters
+    ----------
+    p : _Pairs
+        Alleles, their reference frequencies and sharing indicators, arrays
+        (n_pairs, n_loci); ``p.typed`` marks the loci used.
+
+    Returns
+    -------
+    float array (n_pairs, n_loci, 3)
+    """
     gx = (2.0 - p.sab) * p.pa * p.pb
     gy = (2.0 - p.scd) * p.pc * p.pd
     same = (p.sac & p.sbd) | (p.sad & p.sbc)
@@ -348,7 +428,26 @@ def ibd_likelihoods(p: _Pairs) -> np.ndarray:
 def class_loglik(lik: np.ndarray, typed: np.ndarray, error_rate: float) -> np.ndarray:
     """Log-likelihood of each class in CLASSES, (n_pairs, 4), summed over typed loci.
 
-    Per locus ``P = (1 - e)^2 sum_k k_s L_s + (1 - (1 - e)^2) L0``.
+    Per locus ``P = (1 - e)^2 sum_k k_s L_s + (1 - (1 - e)^2) L0`` (genotyping error as
+    in ML-Relate, Kalinowski et al. 2006).
+
+    Parameters
+    ----------
+    lik : float array (n_pairs, n_loci, 3)
+        :func:`ibd_likelihoods`.
+    typed : bool array (n_pairs, n_loci)
+    error_rate : genotyping error per genotype, in [0, 1).
+
+    Returns
+    -------
+    float array (n_pairs, 4)
+        Natural-log likelihoods of PO, FS, HS, U.
+
+    Examples
+    --------
+    >>> lik = np.array([[[0.25, 0.25, 0.5]]])  # one pair, one locus
+    >>> class_loglik(lik, np.array([[True]]), 0.0).round(4)
+    array([[-1.3863, -1.1632, -1.3863, -1.3863]])
     """
     keep = (1 - error_rate) ** 2
     out = []
@@ -401,7 +500,27 @@ def dyadic_ml(lik: np.ndarray, typed: np.ndarray, em_iter: int = 20,
     over the triangle is the best of: the maximum on each of the three edges (found by
     bisection, vertices included), an interior stationary point (EM start, then Newton;
     kept only if inside the triangle), and the EM iterate itself. Vectorised over pairs.
-    Returns (k, r) with ``r = k1 / 2 + k2``; NaN where no locus is typed.
+
+    Parameters
+    ----------
+    lik : float array (n_pairs, n_loci, 3)
+        :func:`ibd_likelihoods`.
+    typed : bool array (n_pairs, n_loci)
+    em_iter, newton_iter : iterations of the EM start and of Newton's method.
+
+    Returns
+    -------
+    k : float array (n_pairs, 3)
+        ``(k0, k1, k2)``; NaN where no locus is typed.
+    r : float array (n_pairs,)
+        ``k1 / 2 + k2``.
+
+    Examples
+    --------
+    >>> lik = np.array([[[0.25, 0.25, 0.5], [0.0234375, 0.046875, 0.0]]])
+    >>> k, r = dyadic_ml(lik, np.array([[True, True]]))
+    >>> k.round(4), r.round(4)
+    (array([[0., 1., 0.]]), array([0.5]))
     """
     n_pairs = lik.shape[0]
     lt = np.where(typed[..., None], lik, 1.0)
@@ -452,8 +571,34 @@ def dyadic_ml(lik: np.ndarray, typed: np.ndarray, em_iter: int = 20,
 def estimate_pairs(x: np.ndarray, y: np.ndarray, af: AlleleFreqs, min_loci: int = 1,
                    error_rate: float = 0.01, estimators=ESTIMATORS,
                    classify: bool = True) -> pd.DataFrame:
-    """All estimators and the class likelihoods for aligned pairs of calls ``x, y``
-    (n_pairs, n_loci, 2). Rows with fewer than ``min_loci`` loci get NaN estimates."""
+    """All estimators and the class likelihoods for aligned pairs of calls ``x, y``.
+
+    Parameters
+    ----------
+    x, y : int arrays (n_pairs, n_loci, 2)
+        Allele indices of the two members of each pair, -1 missing.
+    af : reference frequencies (n_loci, n_alleles).
+    min_loci : rows with fewer polymorphic loci typed in both get NaN estimates.
+    error_rate : genotyping error of the class likelihoods (:func:`class_loglik`).
+    estimators : names among :data:`ESTIMATORS`.
+    classify : also the most likely class and the class log-likelihoods.
+
+    Returns
+    -------
+    DataFrame (n_pairs rows)
+        ``n_loci``, one column per estimator, and with ``classify`` ``relationship,
+        loglik_po, loglik_fs, loglik_hs, loglik_u, lr_best_vs_next``.
+
+    Examples
+    --------
+    >>> af = AlleleFreqs(np.array([[0.5, 0.3, 0.2], [0.4, 0.4, 0.2]]), None, "example")
+    >>> x = np.array([[[0, 1], [0, 2]], [[0, 0], [1, 1]]])
+    >>> y = np.array([[[0, 1], [0, 1]], [[1, 2], [2, 2]]])
+    >>> estimate_pairs(x, y, af, classify=False).round(3)
+       n_loci     qg     lr  ritland   wang     li     ml
+    0       2 -0.042 -0.053   -0.021  0.322  0.387  0.286
+    1       2 -0.623 -0.597   -1.000 -1.391 -1.451  0.000
+    """
     p = _make_pairs(np.asarray(x), np.asarray(y), af)
     n = p.n_loci
     out = {"n_loci": n}
@@ -491,7 +636,18 @@ def pairwise_relatedness(g: Genotypes, af: AlleleFreqs | None = None, min_loci: 
                          error_rate: float = 0.01, estimators=ESTIMATORS) -> pd.DataFrame:
     """Every pair of samples of ``g``: ``id1, id2, n_loci``, one column per estimator,
     ``relationship, loglik_po, loglik_fs, loglik_hs, loglik_u, lr_best_vs_next``
-    (``lr_best_vs_next`` = natural-log likelihood ratio of the best class over the next)."""
+    (``lr_best_vs_next`` = natural-log likelihood ratio of the best class over the next).
+
+    Parameters
+    ----------
+    g : Genotypes, calls (n_individuals, n_loci, 2).
+    af : reference frequencies (default: those of ``g``).
+    min_loci, error_rate, estimators : see :func:`estimate_pairs`.
+
+    Returns
+    -------
+    DataFrame, n (n - 1) / 2 rows in upper-triangle order.
+    """
     if af is None:
         af = allele_frequencies(g)
     i, j = np.triu_indices(g.n_samples, k=1)
@@ -502,7 +658,28 @@ def pairwise_relatedness(g: Genotypes, af: AlleleFreqs | None = None, min_loci: 
 
 
 def relatedness_matrix(pairs: pd.DataFrame, estimator: str, ids) -> pd.DataFrame:
-    """Square symmetric matrix (first column ``id``) of one estimator; diagonal NA."""
+    """Square symmetric matrix (first column ``id``) of one estimator; diagonal NA.
+
+    Parameters
+    ----------
+    pairs : ``id1, id2`` and the ``estimator`` column, one row per pair.
+    estimator : the column to spread.
+    ids : the n animals, in row/column order.
+
+    Returns
+    -------
+    DataFrame (n, 1 + n)
+
+    Examples
+    --------
+    >>> pairs = pd.DataFrame({"id1": ["a", "a", "b"], "id2": ["b", "c", "c"],
+    ...                       "qg": [0.5, 0.0, 0.25]})
+    >>> relatedness_matrix(pairs, "qg", ["a", "b", "c"])
+      id    a     b     c
+    0  a  NaN  0.50  0.00
+    1  b  0.5   NaN  0.25
+    2  c  0.0  0.25   NaN
+    """
     ids = list(ids)
     pos = pd.Index(ids)
     m = np.full((len(ids), len(ids)), np.nan)
@@ -531,8 +708,18 @@ def simulate_pairs(af: AlleleFreqs, n_pairs: int = 100, missing_rate=None,
     """Pairs of known relationship (PO, FS, HS, U; ``n_pairs`` each) dropped from founders
     drawn from the reference frequencies (COANCESTRY / ``related::familysim`` style).
 
-    ``missing_rate`` (per locus) deletes genotypes at random at the data's own rate.
-    Returns (x, y, relationship) with x, y of shape (4 n_pairs, n_loci, 2).
+    Parameters
+    ----------
+    af : reference frequencies (n_loci, n_alleles).
+    n_pairs : pairs per class.
+    missing_rate : float array (n_loci,) or None; deletes genotypes at random at the
+        data's own rate.
+    seed : random seed.
+
+    Returns
+    -------
+    x, y : int arrays (4 n_pairs, n_loci, 2)
+    relationship : object array (4 n_pairs,), the true class of each pair.
     """
     rng = np.random.default_rng(seed)
     f = af.freqs / np.maximum(af.freqs.sum(axis=1, keepdims=True), 1e-300)
@@ -571,6 +758,19 @@ def compare_estimators(af: AlleleFreqs, n_pairs: int = 100, missing_rate=None,
     ``classification_accuracy`` is the share of pairs whose most likely class is the true one.
     The simulated pairs are estimated with the data's reference frequencies ``af`` (R
     ``related`` instead re-estimates them from the simulated individuals).
+
+    Parameters
+    ----------
+    af : reference frequencies (n_loci, n_alleles).
+    n_pairs : simulated pairs per class.
+    missing_rate : float array (n_loci,) or None, the data's missing rate per locus.
+    min_loci, error_rate : see :func:`estimate_pairs`.
+    seed : random seed.
+    estimators : names among :data:`ESTIMATORS`.
+
+    Returns
+    -------
+    DataFrame, 5 rows per estimator (``estimator_choice.tsv``).
     """
     x, y, rel = simulate_pairs(af, n_pairs, missing_rate, seed)
     est = estimate_pairs(x, y, af, min_loci, error_rate, estimators, classify=True)
@@ -605,66 +805,145 @@ def compare_estimators(af: AlleleFreqs, n_pairs: int = 100, missing_rate=None,
                 "recommended": name == best,
                 "classification_accuracy": float(acc.mean()),
             })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=outputs.ESTIMATOR_CHOICE.names)
 
 
-# --------------------------------------------------------------------------- plots
-def plot_heatmap(matrix: pd.DataFrame, path, title: str) -> None:
-    """Heatmap of a square relatedness matrix (from ``relatedness_matrix``), PNG."""
-    import matplotlib
+# --------------------------------------------------------------------------- SNP kinship
+def snp_pairs(king: pd.DataFrame, sample_map: dict) -> pd.DataFrame:
+    """KING-robust kinship, IBS0 and n_snps per pair of individuals, from pairs of SNP samples.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Parameters
+    ----------
+    king : one row per pair of VCF samples: ``id1, id2, n_snps, ibs0, kinship`` (as
+        :func:`leogen.snp.tables.king_table` computes and ``snp/king.tsv`` holds; KING-robust
+        kinship of Manichaikul et al. 2010 Bioinformatics 26:2867).
+    sample_map : VCF sample id -> individual id (samples not in it keep their own name).
 
-    from leogen.io.atomic import atomic_path
-
-    ids = matrix["id"].tolist()
-    m = matrix.drop(columns="id").to_numpy(float)
-    size = min(4 + 0.12 * len(ids), 30)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size))
-    im = ax.imshow(m, cmap="viridis", vmin=min(-0.25, np.nanmin(m) if np.isfinite(m).any() else 0),
-                   vmax=1.0, interpolation="nearest")
-    if len(ids) <= 80:
-        ax.set_xticks(range(len(ids)), ids, rotation=90, fontsize=6)
-        ax.set_yticks(range(len(ids)), ids, fontsize=6)
-    ax.set_title(title)
-    fig.colorbar(im, ax=ax, label="relatedness r")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, metadata={"Software": None})
-    plt.close(fig)
+    Returns
+    -------
+    DataFrame ``_a, _b, king, ibs0, n_snps``, one row per unordered pair of individuals
+    (``_a < _b``); when several samples of one animal were typed, the pair typed at most SNPs.
+    """
+    king = king.assign(id1=king["id1"].astype(str).map(lambda s: sample_map.get(s, s)),
+                       id2=king["id2"].astype(str).map(lambda s: sample_map.get(s, s)))
+    king = king[king["id1"] != king["id2"]]
+    lo = np.where(king["id1"] < king["id2"], king["id1"], king["id2"])
+    hi = np.where(king["id1"] < king["id2"], king["id2"], king["id1"])
+    king = king.assign(_a=lo, _b=hi).sort_values(["_a", "_b", "n_snps"],
+                                                  ascending=[True, True, False])
+    king = king.drop_duplicates(["_a", "_b"])  # several samples of one animal: most SNPs
+    return king.rename(columns={"kinship": "king"})[["_a", "_b", "king", "ibs0", "n_snps"]]
 
 
-def plot_network(pairs: pd.DataFrame, estimator: str, ids, path, threshold: float = 0.2) -> None:
-    """Relatedness network: individuals on a circle, an edge per pair with r >= threshold
-    (width and colour by r). matplotlib only."""
-    import matplotlib
+def merge_snp_pairs(pairs: pd.DataFrame, king: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` with ``king, ibs0, n_snps`` appended (NA for pairs without SNP data).
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Parameters
+    ----------
+    pairs : the microsatellite pairs table (``id1, id2, ...``), one row per pair.
+    king : :func:`snp_pairs` output.
+    """
+    lo = np.where(pairs["id1"] < pairs["id2"], pairs["id1"], pairs["id2"])
+    hi = np.where(pairs["id1"] < pairs["id2"], pairs["id2"], pairs["id1"])
+    out = pairs.assign(_a=lo, _b=hi).merge(king, on=["_a", "_b"], how="left")
+    out["n_snps"] = out["n_snps"].astype("Int64")
+    return out.drop(columns=["_a", "_b"])
 
-    from leogen.io.atomic import atomic_path
 
-    ids = list(ids)
-    pos = pd.Index(ids)
-    ang = 2 * np.pi * np.arange(len(ids)) / max(len(ids), 1)
-    xy = np.column_stack([np.cos(ang), np.sin(ang)])
-    r = pairs[estimator].to_numpy(float)
-    sel = np.isfinite(r) & (r >= threshold)
-    a, b = pos.get_indexer(pairs["id1"][sel]), pos.get_indexer(pairs["id2"][sel])
-    fig, ax = plt.subplots(figsize=(8, 8))
-    cmap = plt.get_cmap("plasma")
-    for ia, ib, rv in zip(a, b, r[sel], strict=True):  # one line per drawn edge
-        ax.plot(xy[[ia, ib], 0], xy[[ia, ib], 1], color=cmap(min(max(rv, 0), 1)),
-                lw=0.5 + 3 * min(max(rv, 0), 1), alpha=0.8, zorder=1)
-    ax.scatter(xy[:, 0], xy[:, 1], s=30, color="black", zorder=2)
-    if len(ids) <= 150:
-        for k, name in enumerate(ids):
-            ax.text(1.08 * xy[k, 0], 1.08 * xy[k, 1], name, fontsize=6, ha="center",
-                    va="center", rotation=np.degrees(ang[k]) if len(ids) > 30 else 0)
-    ax.set_title(f"{estimator} r >= {threshold:g}: {int(sel.sum())} pairs")
-    ax.set_aspect("equal")
-    ax.axis("off")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, metadata={"Software": None})
-    plt.close(fig)
+# --------------------------------------------------------------------------- stage driver
+def reference_frequency_table(g: Genotypes, af: AlleleFreqs) -> pd.DataFrame:
+    """The reference frequencies as ``locus, allele, frequency, n_genes`` (alleles > 0 only).
+
+    Parameters
+    ----------
+    g : the genotypes (allele labels per locus).
+    af : frequencies (n_loci, n_alleles); alleles beyond the observed ones are 'other'.
+    """
+    rows = []
+    for j, locus in enumerate(g.loci):  # per locus
+        labels = list(g.alleles[j])
+        for a in range(af.freqs.shape[1]):
+            if af.freqs[j, a] > 0:
+                rows.append({"locus": locus,
+                             "allele": labels[a] if a < len(labels) else "other",
+                             "frequency": af.freqs[j, a],
+                             "n_genes": af.n_genes[j] if af.n_genes is not None else np.nan})
+    return pd.DataFrame(rows, columns=outputs.REFERENCE_FREQS.names)
+
+
+@dataclass
+class RelatednessResult:
+    """What :func:`run` wrote: the pairs table and what the stage's log reports."""
+
+    pairs: pd.DataFrame
+    allele_freqs: AlleleFreqs
+    recommended: str
+    n_pairs_min_loci: int
+    n_pairs_snp: int | None  # pairs with SNP kinship (None without SNP data)
+
+
+def run(g: Genotypes, out_dir, allele_freqs: AlleleFreqs | None = None, min_loci: int = 6,
+        error_rate: float = 0.01, n_simulated_pairs: int = 100, seed: int = 1,
+        network_threshold: float = 0.2, king: pd.DataFrame | None = None, vcf=None,
+        sample_map: dict | None = None) -> RelatednessResult:
+    """The relatedness stage: every pair, estimator choice, matrices and plots, written.
+
+    Writes to ``out_dir`` (see :mod:`leogen.popgen.outputs`): ``pairs.tsv``,
+    ``estimator_choice.tsv`` (when ``n_simulated_pairs > 0``), ``allele_freqs.tsv``,
+    ``matrix_<estimator>.tsv`` for each estimator (and ``king`` with SNP data),
+    ``heatmap.png`` and ``network.png`` of the recommended estimator (Wang's when no
+    simulation is run).
+
+    Parameters
+    ----------
+    g : one microsatellite genotype per individual, calls (n_individuals, n_loci, 2).
+    out_dir : the relatedness results folder.
+    allele_freqs : reference frequencies (default: those of all individuals in ``g``).
+    min_loci : pairs typed at fewer polymorphic loci in both get NA estimates.
+    error_rate : genotyping error per genotype for the relationship likelihoods.
+    n_simulated_pairs : simulated pairs per relationship class for the estimator choice
+        (0 = no simulation).
+    seed : random seed of the simulation.
+    network_threshold : the network draws pairs with r at least this.
+    king : KING kinship per pair of SNP samples (``id1, id2, n_snps, ibs0, kinship``), or
+    vcf : a SNP VCF to compute it from (:func:`leogen.snp.tables.king_table`).
+    sample_map : VCF sample id -> individual id.
+
+    Returns
+    -------
+    RelatednessResult
+    """
+    from leogen.popgen.plots import plot_heatmap, plot_network
+
+    if g.n_samples < 2:
+        raise InputError(f"need at least 2 individuals for relatedness, found {g.n_samples}")
+    af = allele_freqs if allele_freqs is not None else allele_frequencies(g)
+    pairs = pairwise_relatedness(g, af, min_loci, error_rate)
+    out = Path(out_dir)
+    recommended = "wang"
+    if n_simulated_pairs > 0:
+        choice = compare_estimators(af, n_simulated_pairs, g.missing().mean(axis=0),
+                                    min_loci, error_rate, seed)
+        rec = choice.loc[choice["recommended"], "estimator"]
+        if len(rec):
+            recommended = rec.iloc[0]
+        outputs.ESTIMATOR_CHOICE.write(choice, out / outputs.file_name(outputs.ESTIMATOR_CHOICE))
+    n_snp = None
+    if vcf is not None and king is None:
+        from leogen.snp.tables import king_table
+
+        king = king_table(vcf)
+    if king is not None:
+        pairs = merge_snp_pairs(pairs, snp_pairs(king, sample_map or {}))
+        n_snp = int(pairs["king"].notna().sum())
+    outputs.PAIRS.write(pairs, out / outputs.file_name(outputs.PAIRS))
+    outputs.REFERENCE_FREQS.write(reference_frequency_table(g, af),
+                                  out / outputs.file_name(outputs.REFERENCE_FREQS))
+    for name in ESTIMATORS + (("king",) if "king" in pairs.columns else ()):
+        outputs.MATRIX.write(relatedness_matrix(pairs, name, g.samples),
+                             outputs.matrix_path(out, name))
+    m = relatedness_matrix(pairs, recommended, g.samples)
+    plot_heatmap(m, out / "heatmap.png", f"relatedness ({recommended})")
+    plot_network(pairs, recommended, g.samples, out / "network.png", network_threshold)
+    return RelatednessResult(pairs, af, recommended,
+                             int((pairs["n_loci"] >= min_loci).sum()), n_snp)

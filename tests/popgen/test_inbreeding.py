@@ -207,7 +207,7 @@ def test_cli_bad_genotype_row(tmp_path, capsys):
 
 
 def test_cli_adds_f_mom_from_vcf(tmp_path, alt_count_vcf):
-    snp = pytest.importorskip("leogen.snp.engine")
+    snp = pytest.importorskip("leogen.snp.tables")
     rng = np.random.default_rng(3)
     gt = rng.binomial(2, rng.uniform(0.1, 0.9, 300)[:, None], (300, 4))
     vcf = tmp_path / "snps.vcf"

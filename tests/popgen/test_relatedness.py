@@ -13,12 +13,13 @@ import pytest
 
 from leogen.cli import main
 from leogen.io.longtable import write_long
+from leogen.model.frequencies import AlleleFreqs, allele_frequencies
 from leogen.model.genotypes import Genotypes
 from leogen.popgen import relatedness as rel
 
 # locus 1: alleles 0, 1, 2 with p = .5, .3, .2; locus 2: alleles 0, 1 with p = .6, .4
 FREQS = np.array([[0.5, 0.3, 0.2], [0.6, 0.4, 0.0]])
-AF = rel.AlleleFreqs(FREQS, None, "test")
+AF = AlleleFreqs(FREQS, None, "test")
 # x = (0,1) (0,0); y = (0,2) (0,1)
 X = np.array([[[0, 1], [0, 0]]])
 Y = np.array([[[0, 2], [0, 1]]])
@@ -72,7 +73,7 @@ def test_ritland_by_hand():
 
 def test_wang_biallelic_loci_only_is_finite():
     # all loci biallelic: P3 impossible, f = g = 0 -> COANCESTRY sets them to 1e-50
-    af = rel.AlleleFreqs(np.array([[0.3, 0.7]] * 8), None, "t")
+    af = AlleleFreqs(np.array([[0.3, 0.7]] * 8), None, "t")
     rng = np.random.default_rng(0)
     x = rng.integers(0, 2, (50, 8, 2))
     y = rng.integers(0, 2, (50, 8, 2))
@@ -146,7 +147,7 @@ def test_wang_by_hand():
 
 def test_wang_small_sample_correction():
     # N = 10 genes, p = (.5, .5): S2 = .5 -> a2 = (10 * .5 - 1) / 9 = 4/9
-    af = rel.AlleleFreqs(np.array([[0.5, 0.5]]), np.array([10]), "test")
+    af = AlleleFreqs(np.array([[0.5, 0.5]]), np.array([10]), "test")
     a2, a3, a4 = rel._power_sums(af, corrected=True)
     assert a2[0] == pytest.approx(4 / 9)
     # a3 = (N^2 S3 - 3 (N-1) a2 - 1) / ((N-1)(N-2)) = (100 * .25 - 27 * 4/9 - 1) / 72 = 1/6
@@ -155,7 +156,7 @@ def test_wang_small_sample_correction():
 
 def test_ibd_likelihoods_by_hand():
     # x = 0/0, y = 0/1 at a locus with p0 = .6, p1 = .4 (locus 2 only)
-    af = rel.AlleleFreqs(np.array([[0.6, 0.4]]), None, "t")
+    af = AlleleFreqs(np.array([[0.6, 0.4]]), None, "t")
     p = rel._make_pairs(np.array([[[0, 0]]]), np.array([[[0, 1]]]), af)
     lik = rel.ibd_likelihoods(p)[0, 0]
     assert lik[0] == pytest.approx(0.36 * 0.48)  # P(00) P(01)
@@ -169,7 +170,7 @@ def test_ibd_likelihoods_by_hand():
 
 
 def test_opposite_homozygotes_exclude_parentage_without_error():
-    af = rel.AlleleFreqs(np.array([[0.5, 0.5]] * 3), None, "t")
+    af = AlleleFreqs(np.array([[0.5, 0.5]] * 3), None, "t")
     x = np.array([[[0, 0], [0, 0], [0, 1]]])
     y = np.array([[[1, 1], [0, 1], [0, 1]]])
     r0 = est(x, y, af, error_rate=0.0)
@@ -226,7 +227,7 @@ def test_monomorphic_loci_drop_out():
 
 def test_missing_loci_drop_out_per_pair():
     g = _random_genotypes(10, 9, 5, seed=4)
-    af = rel.allele_frequencies(g)
+    af = allele_frequencies(g)
     calls = g.calls.copy()
     calls[0, [2, 5]] = -1
     gm = Genotypes(calls, g.samples, g.loci, g.alleles)
@@ -234,7 +235,7 @@ def test_missing_loci_drop_out_per_pair():
     row = out.iloc[0]  # i0 - i1
     assert row["n_loci"] == 7
     keep = [j for j in range(9) if j not in (2, 5)]
-    af_sub = rel.AlleleFreqs(af.freqs[keep], af.n_genes[keep], "sub")
+    af_sub = AlleleFreqs(af.freqs[keep], af.n_genes[keep], "sub")
     ref = rel.estimate_pairs(g.calls[[0]][:, keep], g.calls[[1]][:, keep], af_sub,
                              min_loci=1).iloc[0]
     for name in rel.ESTIMATORS:
@@ -306,7 +307,7 @@ def test_truth_recovery_on_pedigree():
     g = Genotypes(sample, [f"s{k}" for k in range(len(sample))],
                   [f"L{j}" for j in range(n_loci)],
                   tuple(np.arange(10) for _ in range(n_loci)))
-    af = rel.allele_frequencies(g)  # estimated from the sampled population
+    af = allele_frequencies(g)  # estimated from the sampled population
     for cls, (x, y) in pairs.items():
         out = rel.estimate_pairs(x, y, af, min_loci=6)
         for name in rel.ESTIMATORS:
@@ -325,7 +326,7 @@ def test_truth_recovery_on_pedigree():
 
 
 def test_simulated_pairs_missing_rate_and_determinism():
-    af = rel.AlleleFreqs(np.tile([0.25, 0.25, 0.25, 0.25], (10, 1)), np.full(10, 100), "t")
+    af = AlleleFreqs(np.tile([0.25, 0.25, 0.25, 0.25], (10, 1)), np.full(10, 100), "t")
     x, y, r = rel.simulate_pairs(af, 50, missing_rate=np.full(10, 0.2), seed=4)
     assert x.shape == (200, 10, 2) and list(pd.unique(r)) == list(rel.CLASSES)
     assert 0.15 < (x[..., 0] < 0).mean() < 0.25
@@ -341,7 +342,7 @@ def test_simulated_pairs_missing_rate_and_determinism():
 @pytest.mark.slow
 def test_with_leogen_simulate_truth(tmp_path):
     """When ``leogen simulate`` exists: mean r per true class on its example population."""
-    pytest.importorskip("leogen.simulate.core")
+    pytest.importorskip("leogen.simulate")
     try:
         rc = main(["simulate", "--out", str(tmp_path / "sim"), "--seed", "2", "--quiet",
                    "--n-snps", "200"])
@@ -465,7 +466,7 @@ def test_cli_supplied_frequencies(genotype_file, tmp_path):
 
 # ----------------------------------------------------------------------- SNP columns
 def test_cli_merges_king_from_vcf(tmp_path, alt_count_vcf):
-    snp = pytest.importorskip("leogen.snp.engine")
+    snp = pytest.importorskip("leogen.snp.tables")
     rng = np.random.default_rng(12)
     gt = rng.binomial(2, rng.uniform(0.1, 0.9, 400)[:, None], (400, 5))
     gt[:, 4] = gt[:, 0]  # sample V5 duplicates V1

@@ -1,0 +1,81 @@
+"""Arguments and input reading shared by ``leogen relatedness`` and ``leogen inbreeding``.
+
+Both take one microsatellite genotype per individual (minus excluded loci) and, optionally,
+SNP results: a VCF, or the folder of gathered ``leogen snp`` tables, with a map from VCF
+samples to individuals.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from leogen.errors import InputError
+
+
+def add_genotype_args(p) -> None:
+    p.add_argument("--genotypes", required=True,
+                   help="one genotype per individual (long table: sample_id, replicate, "
+                        "locus, allele1, allele2, e.g. identify/individual_genotypes.tsv)")
+    p.add_argument("--format", default="auto", help="genotype file format [%(default)s]")
+    p.add_argument("--exclude-loci", default="AMEL",
+                   help="comma-separated loci to leave out, e.g. the sex marker [%(default)s]")
+
+
+def add_vcf_args(p) -> None:
+    p.add_argument("--vcf", help="SNP VCF (bgzipped) of blood/tissue samples: adds SNP-based "
+                                 "columns")
+    p.add_argument("--sample-map", help="sample_id -> individual_id table (e.g. "
+                   "identify/sample_individual.tsv) to name VCF samples by individual")
+    p.add_argument("--snp-dir", help="output directory of `leogen snp gather`/`leogen snp roh` "
+                   "(king.tsv, het.tsv, froh.tsv): use these SNP results instead of --vcf")
+
+
+def check_snp_args(args) -> None:
+    if args.sample_map and not (args.vcf or args.snp_dir):
+        raise InputError("--sample-map is only used with --vcf or --snp-dir")
+    if args.vcf and args.snp_dir:
+        raise InputError("give SNP results either as --vcf or as --snp-dir, not both")
+
+
+def load_genotypes(path: str, fmt: str = "auto", exclude: str = ""):
+    """Genotypes of one genotype per individual, minus the excluded loci (microsatellites)."""
+    from leogen.io.formats import read_individual_genotypes
+
+    g = read_individual_genotypes(path, fmt)
+    drop = {s.strip() for s in exclude.split(",") if s.strip()}
+    g = g.without_loci(drop)
+    if g.n_loci == 0:
+        raise InputError("no loci left after excluding " + ", ".join(sorted(drop)), path)
+    if g.is_snp:
+        raise InputError("these are SNP genotypes; microsatellite estimators need allele sizes "
+                         "(give SNPs with --vcf)", path)
+    return g
+
+
+def read_sample_map(path: str | None) -> dict:
+    """VCF sample_id -> individual_id of every sample assigned to an animal (any status).
+
+    Read through the identify stage's declaration of ``sample_individual.tsv``; only its
+    ``sample_id`` and ``individual_id`` columns are needed, so a two-column map works too.
+    """
+    if not path:
+        return {}
+    from leogen.identify.outputs import read_sample_individual
+
+    df = read_sample_individual(path, identified_only=False,
+                                columns=["sample_id", "individual_id"])
+    df = df[df["individual_id"] != ""]
+    return dict(zip(df["sample_id"], df["individual_id"], strict=True))
+
+
+def read_snp_tables(snp_dir: str, names: tuple[str, ...]) -> list[pd.DataFrame]:
+    """The gathered tables of the snp stage in ``snp_dir`` that relatedness/inbreeding use.
+
+    ``names`` among ``king``, ``het``, ``froh``; read strictly through the snp stage's
+    declarations (:mod:`leogen.snp.outputs`), without the ``_line`` column.
+    """
+    from leogen.snp import outputs as snp_outputs
+
+    readers = {"king": snp_outputs.read_king, "het": snp_outputs.read_het,
+               "froh": snp_outputs.read_froh}
+    return [readers[name](snp_dir).drop(columns="_line") for name in names]
