@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
-import pandas as pd
-
-from leogen.monitoring.captures import OCCASIONS
+from leogen.monitoring.occasions import OCCASIONS
 
 
 def register(subparsers) -> None:
@@ -54,43 +49,11 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from leogen.errors import InputError
-    from leogen.io.atomic import write_table
-    from leogen.io.tables import read_delimited
-    from leogen.monitoring.abundance import abundance_table, selected_estimates
-    from leogen.monitoring.captures import build_histories
-    from leogen.monitoring.trends import trend_power, trend_tables
+    from leogen.monitoring.abundance import run
 
     if args.bootstraps < 1:
         raise InputError(f"--bootstraps must be at least 1, got {args.bootstraps}")
-    _, hist, _ = build_histories(args.sample_individual, args.samples, args.camera_traps,
-                                 args.aliases, args.occasion, args.study_start, args.study_end)
-    if not len(hist):
-        raise InputError("no identified sample: no detection history to analyse",
-                         args.sample_individual, None, "individual_id")
-    ab = abundance_table(hist, args.bootstraps, args.seed, args.max_pop, args.ci,
-                         args.select)
-    ne = None
-    if args.ne:
-        raw = read_delimited(args.ne, ["group", "method", "p_crit", "ne", "ne_jack_lo",
-                                       "ne_jack_hi"])
-        ne = raw.drop(columns="_line")
-        for c in ("ne", "ne_jack_lo", "ne_jack_hi", "mean_ho", "mean_he"):
-            if c not in ne:
-                continue
-            ne[c] = pd.to_numeric(ne[c].replace({"NA": np.nan, "inf": np.inf}), errors="coerce")
-    per_year, test = trend_tables(selected_estimates(ab), ne)
-    cv = (per_year["se"] / per_year["n_hat"]).replace([np.inf, -np.inf], np.nan).median()
-    if per_year["n_hat"].notna().any() and np.isfinite(cv) and len(per_year) >= 3:
-        pw = trend_power(float(per_year["n_hat"].mean()), len(per_year), args.power_decline,
-                         float(cv), seed=args.seed)
-        test["power_decline"], test["power_cv"], test["power"] = (
-            pw["decline"], pw["cv"], pw["power"])
-    else:
-        test["power_decline"], test["power_cv"], test["power"] = (
-            args.power_decline, np.nan, np.nan)
-    out = Path(args.out_dir)
-    write_table(hist, out / "detection_history.tsv")
-    write_table(ab, out / "abundance.tsv")
-    write_table(per_year, out / "trend.tsv")
-    write_table(test, out / "trend_test.tsv")
+    run(args.sample_individual, args.samples, args.camera_traps, args.aliases, args.occasion,
+        args.study_start, args.study_end, args.bootstraps, args.seed, args.max_pop, args.ci,
+        args.select, args.ne, args.power_decline, out_dir=args.out_dir)
     return 0

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from leogen.io.atomic import write_table
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -41,14 +37,9 @@ def register(subparsers) -> None:
 
 
 def main(args) -> int:
-    from leogen.io.longtable import write_long
     from leogen.qc.consensus import run
 
-    t = run(args.genotypes, args.samples, args.species, args.min_het_reps, args.min_hom_reps,
-            args.sex_locus, args.x_allele, args.y_allele, args.reference_genotypes, args.links,
-            genotype_no_sequence=not args.exclude_no_sequence)
-    out = Path(args.out_dir)
-    write_long(t["consensus"], out / "consensus.tsv")
-    for name in ("quality", "error_rates_locus", "error_rates_sample", "error_rates_type"):
-        write_table(t[name], out / f"{name}.tsv")
+    run(args.genotypes, args.samples, args.species, args.min_het_reps, args.min_hom_reps,
+        args.sex_locus, args.x_allele, args.y_allele, args.reference_genotypes, args.links,
+        genotype_no_sequence=not args.exclude_no_sequence, out_dir=args.out_dir)
     return 0

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from leogen.io.atomic import atomic_open, write_table
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -49,27 +45,10 @@ def register(subparsers) -> None:
 
 
 def main(args) -> int:
-    from leogen.identify.matching import mark_inp, run
-    from leogen.io.longtable import write_long
-    from leogen.model.genotypes import Replicates
+    from leogen.identify.matching import run
 
-    t = run(args.consensus, args.samples, args.max_mismatches, args.min_loci, args.occasion,
-            args.sex_locus, args.x_allele, args.y_allele, args.error_rates, args.min_het_reps,
-            args.min_hom_reps, args.alpha, args.id_prefix, args.seed, args.max_pid_sib,
-            args.quality)
-    out = Path(args.out_dir)
-    for name in ("sample_individual", "individuals", "captures", "pid", "pid_summary"):
-        write_table(t[name], out / f"{name}.tsv")
-    ig = t["individual_genotypes"]
-    import numpy as np
-
-    reps = Replicates(ig.calls[:, :, None, :], np.ones((ig.n_samples, ig.n_loci, 1), bool),
-                      ig.samples, ig.loci, ig.alleles,
-                      np.full((ig.n_samples, ig.n_loci, 1), "individual", dtype=object))
-    write_long(reps, out / "individual_genotypes.tsv")
-    with atomic_open(out / "captures.inp", "w", encoding="utf-8") as fh:
-        fh.write(mark_inp(t["captures"]))
-    if t["auto_table"] is not None:
-        write_table(t["auto_table"]["tail"], out / "mismatch_threshold.tsv")
-        write_table(t["auto_table"]["bins"], out / "mismatch_bins.tsv")
+    run(args.consensus, args.samples, args.max_mismatches, args.min_loci, args.occasion,
+        args.sex_locus, args.x_allele, args.y_allele, args.error_rates, args.min_het_reps,
+        args.min_hom_reps, args.alpha, args.id_prefix, args.seed, args.max_pid_sib,
+        args.quality, out_dir=args.out_dir)
     return 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from leogen.io.atomic import write_table
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -31,7 +29,6 @@ def main(args) -> int:
     from leogen.qc.species import run
 
     assumed = tuple(t.strip() for t in args.assume_types.split(",") if t.strip())
-    table = run(args.fasta, args.reference, args.samples, args.target, args.min_identity,
-                args.min_margin, assumed)
-    write_table(table, args.out)
+    run(args.fasta, args.reference, args.samples, args.target, args.min_identity,
+        args.min_margin, assumed, out=args.out)
     return 0

@@ -32,10 +32,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from leogen.report.summary import state_of_population, write_summary
+    from leogen.report.summary import run
 
-    res = state_of_population(args.abundance, args.ne, args.trend, args.trend_test,
-                              args.diversity_summary, args.prevalence, args.inbreeding,
-                              args.detection_history, args.genotypes)
-    write_summary(res, args.out_dir)
+    run(args.abundance, args.ne, args.trend, args.trend_test, args.diversity_summary,
+        args.prevalence, args.inbreeding, args.detection_history, args.genotypes,
+        out_dir=args.out_dir)
     return 0

@@ -61,14 +61,24 @@ import pandas as pd
 from leogen.model.genotypes import MISSING, Genotypes
 
 ANCHOR_TYPES = ("blood", "tissue")
-SEASONS = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring",
-           6: "summer", 7: "summer", 8: "summer", 9: "autumn", 10: "autumn", 11: "autumn"}
-SEASON_ORDER = {"winter": 0, "spring": 1, "summer": 2, "autumn": 3}
+#: Occasions of the capture histories (labels: :mod:`leogen.monitoring.occasions`).
+OCCASIONS = ("year", "season", "month")
 
 
 # ------------------------------------------------------------------------ comparisons
 def genotype_codes(g: Genotypes, loci=None) -> np.ndarray:
-    """One integer per sample and locus for the unordered genotype (-1 missing)."""
+    """One integer per sample and locus for the unordered genotype (-1 missing).
+
+    Parameters
+    ----------
+    g : Genotypes (n_samples, n_loci)
+    loci : bool mask or indices of the loci to code (default all).
+
+    Returns
+    -------
+    int64 array (n_samples, n_loci_coded): ``low * n_alleles + high`` of the sorted allele
+    indices, -1 where untyped.
+    """
     idx = np.arange(g.n_loci) if loci is None else np.asarray(loci)
     if idx.dtype == bool:
         idx = np.flatnonzero(idx)
@@ -78,7 +88,21 @@ def genotype_codes(g: Genotypes, loci=None) -> np.ndarray:
 
 
 def compare(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n_compared, n_mismatches) of code rows ``a`` against ``b`` (broadcasting)."""
+    """Loci compared (both typed) and mismatching between genotype-code rows.
+
+    Parameters
+    ----------
+    a, b : int arrays (..., n_loci) of :func:`genotype_codes` (broadcast against each other).
+
+    Returns
+    -------
+    (n_compared (...), n_mismatches (...))
+
+    Examples
+    --------
+    >>> [int(x) for x in compare(np.array([1, 2, -1]), np.array([1, 3, 4]))]
+    [2, 1]
+    """
     both = (a >= 0) & (b >= 0)
     return both.sum(axis=-1), (both & (a != b)).sum(axis=-1)
 
@@ -102,8 +126,18 @@ def match_pairs(codes: np.ndarray, max_mismatches: int, min_loci: int,
                 chunk: int = 1024) -> pd.DataFrame:
     """All pairs i < j with n_mismatches <= max_mismatches and n_compared >= min_loci.
 
-    Returns columns i, j, n_compared, n_mismatches. Exact integer arithmetic in float32
-    matrix products (sums < 2^24), over row chunks of ``chunk`` samples.
+    Exact integer arithmetic in float32 matrix products (sums < 2^24), over row chunks of
+    ``chunk`` samples (module docstring: ``n_compared = T T'``, ``n_mismatches = T T' - X X'``).
+
+    Parameters
+    ----------
+    codes : int array (n_samples, n_loci) of :func:`genotype_codes`.
+    max_mismatches, min_loci : the match rule.
+    chunk : samples per block of the matrix products (memory ~ chunk x n_samples).
+
+    Returns
+    -------
+    DataFrame (n_pairs, 4): ``i, j`` (i < j), ``n_compared, n_mismatches``.
     """
     n = codes.shape[0]
     x = _one_hot(codes)
@@ -129,7 +163,18 @@ def match_pairs(codes: np.ndarray, max_mismatches: int, min_loci: int,
 
 
 def dropout_like(g: Genotypes, loci, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Per pair, mismatches where one genotype is a/a and the other a/b (possible dropout)."""
+    """Per pair, mismatches where one genotype is a/a and the other a/b (possible dropout).
+
+    Parameters
+    ----------
+    g : Genotypes (n_samples, n_loci)
+    loci : bool mask or indices of the identity loci.
+    i, j : int arrays (n_pairs,), the two samples of each pair.
+
+    Returns
+    -------
+    int array (n_pairs,)
+    """
     idx = np.flatnonzero(loci) if np.asarray(loci).dtype == bool else np.asarray(loci)
     c = np.sort(g.calls[:, idx, :], axis=2)
     a, b = c[i], c[j]
@@ -155,6 +200,20 @@ def group_samples(codes: np.ndarray, pairs: pd.DataFrame, order: np.ndarray,
     per sample, the candidate groups of an unassigned sample. ``unverified`` marks samples
     whose species is not confirmed (failed barcode): they may join a group but never found
     one (status 'unverified_no_match').
+
+    Parameters
+    ----------
+    codes : int array (n_samples, n_loci) of :func:`genotype_codes`.
+    pairs : DataFrame (n_pairs,) of :func:`match_pairs` plus ``strong``.
+    order : int array (n_eligible,), visiting order.
+    max_mismatches, min_loci : the match rule (a conflict is more than k mismatches over at
+        least ``min_loci`` compared loci).
+    unverified : bool array (n_samples,) or None.
+
+    Returns
+    -------
+    (group int array (n_samples,), status object array (n_samples,), candidates: list of
+    tuples of group indices, one per sample)
     """
     n = codes.shape[0]
     strong_p = pairs["strong"].to_numpy() if "strong" in pairs else np.ones(len(pairs), bool)
@@ -207,6 +266,18 @@ def consensus_error_probability(ado: float, fa: float, n_replicates: int, he: fl
     Per replicate of a heterozygote a/b: with probability ``ado`` only one allele (a or b,
     equally likely) amplifies; then, for any genotype, with probability ``fa`` one allele
     is replaced by a false allele (one of two stutter sizes).
+
+    Parameters
+    ----------
+    ado, fa : per-replicate dropout and false-allele rates (Broquet & Petit 2004).
+    n_replicates : replicates per sample.
+    he : weight of heterozygotes (1: heterozygotes only, 0: homozygotes only).
+    min_het, min_hom : the consensus rule (:func:`leogen.qc.consensus.call_consensus`).
+    n_sim, seed : simulated genotypes of each kind, and the seed.
+
+    Returns
+    -------
+    float, ``he P(wrong | het) + (1 - he) P(wrong | hom)``.
     """
     from leogen.model.genotypes import Replicates
     from leogen.qc.consensus import call_consensus
@@ -237,7 +308,22 @@ def consensus_error_probability(ado: float, fa: float, n_replicates: int, he: fl
 
 
 def poisson_binomial_tail(p: np.ndarray) -> np.ndarray:
-    """P(X > k) for k = 0..len(p), X a sum of independent Bernoulli(p_l)."""
+    """Tail of the Poisson-binomial distribution: P(X > k) for k = 0..len(p), X the sum of
+    independent Bernoulli(p_l), by convolution.
+
+    Parameters
+    ----------
+    p : float array (n_loci,), mismatch probability at each locus.
+
+    Returns
+    -------
+    float array (n_loci + 1,)
+
+    Examples
+    --------
+    >>> poisson_binomial_tail([0.5, 0.5]).tolist()
+    [0.75, 0.25, 0.0]
+    """
     dist = np.array([1.0])
     for q in np.asarray(p, dtype=float):  # one convolution per locus
         dist = np.convolve(dist, [1 - q, q])
@@ -254,12 +340,25 @@ def auto_max_mismatches(sample_rates: pd.DataFrame, he: np.ndarray, min_het=2, m
     rates are taken per sample (shrunk towards the overall rate with ``prior`` pseudo-
     amplifications), samples are binned by ADO (quantiles), the consensus error of each bin
     is simulated, and the mismatch tail is averaged over random pairs of samples. Blood and
-    tissue samples count as error-free. Returns (k, {'bins': table, 'tail': table}).
+    tissue samples count as error-free.
+
+    Parameters
+    ----------
+    sample_rates : DataFrame (n_samples,) with the columns above.
+    he : float array (n_loci,), expected heterozygosity of each identity locus (NaN -> 0.5).
+    min_het, min_hom : the consensus rule used upstream.
+    alpha : allowed P(two samples of one animal differ at more than k loci).
+    seed, n_bins, prior : simulation seed, ADO quantile bins, shrinkage pseudo-amplifications.
+
+    Returns
+    -------
+    (k, {'bins': mismatch_bins table, 'tail': mismatch_threshold table})
     """
     r = sample_rates.copy()
     for col in ("n_het_amplifications", "n_dropouts", "n_amplifications", "n_false_alleles",
                 "max_replicates"):
-        r[col] = pd.to_numeric(r[col], errors="coerce").fillna(0)
+        # declared integer counts; a sample without any replicate has no max_replicates
+        r[col] = r[col].astype(float).fillna(0)
     anchor = r["sample_type"].isin(ANCHOR_TYPES).to_numpy()
     ni = r[~anchor]
     ado0 = ni["n_dropouts"].sum() / max(ni["n_het_amplifications"].sum(), 1)
@@ -309,26 +408,6 @@ def auto_max_mismatches(sample_rates: pd.DataFrame, he: np.ndarray, min_het=2, m
     return k, {"bins": bins, "tail": tail_tab}
 
 
-# --------------------------------------------------------------------------- occasions
-def occasion_labels(dates: pd.Series, occasion: str) -> tuple[np.ndarray, np.ndarray]:
-    """(label, sort key) of each date: year 'YYYY', month 'YYYY-MM', season 'YYYY-<season>'
-    (meteorological seasons; December belongs to the next year's winter)."""
-    d = pd.to_datetime(dates)
-    year = d.dt.year.to_numpy()
-    month = d.dt.month.to_numpy()
-    if occasion == "year":
-        return year.astype(str), year * 100
-    if occasion == "month":
-        return np.array([f"{y}-{m:02d}" for y, m in zip(year, month, strict=True)]), \
-            year * 100 + month
-    if occasion == "season":
-        sy = np.where(month == 12, year + 1, year)
-        name = np.array([SEASONS[m] for m in month])
-        key = sy * 100 + np.array([SEASON_ORDER[s] for s in name])
-        return np.array([f"{y}-{s}" for y, s in zip(sy, name, strict=True)]), key
-    raise ValueError(f"unknown occasion '{occasion}' (year, season or month)")
-
-
 # ------------------------------------------------------------------------ the step
 def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: int = 8,
              sex_locus: str = "AMEL", x_allele: int = 214, y_allele: int = 194,
@@ -337,11 +416,26 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: i
              unverified_species=()) -> dict:
     """Match samples into individuals; returns the output tables (see module docstring).
 
-    ``g``: consensus genotypes (one per sample); ``sheet``: the sample sheet (read_samples).
-    ``unverified_species``: ids of samples whose species is not confirmed (no barcode); they
-    are visited last and can only join an animal they match strongly.
+    Parameters
+    ----------
+    g : Genotypes (n_samples, n_loci), consensus genotypes (one per sample).
+    sheet : the sample sheet (:func:`leogen.io.sheets.read_samples`).
+    max_mismatches, min_loci, max_pid_sib : the match rules (module docstring).
+    sex_locus, x_allele, y_allele : the sex marker (not matched on) and its alleles.
+    occasion : occasion of the capture histories (:data:`OCCASIONS`).
+    id_prefix : prefix of the individual ids.
+    anchor_types : sample types visited first.
+    unverified_species : ids of samples whose species is not confirmed (no barcode); they
+        are visited last and can only join an animal they match strongly.
+
+    Returns
+    -------
+    dict: ``sample_individual``, ``individuals``, ``captures``, ``pid``, ``pid_summary``
+    (DataFrames of :mod:`leogen.identify.outputs`), ``individual_genotypes`` (Genotypes
+    (n_animals, n_loci)) and ``pairs`` (the matching pairs).
     """
     from leogen.identify.power import pid_per_locus, pid_summary, pid_table
+    from leogen.monitoring.captures import capture_histories
     from leogen.qc.consensus import combine_genotypes, sex_from_genotype
 
     info = sheet.set_index("sample_id")
@@ -472,59 +566,60 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: i
         "individual_hints": agg["individual_hints"].to_numpy(dtype=str),
     })
     # capture histories over the occasions in which the sheet records any sampling
-    all_dates = pd.to_datetime(sheet["date"]).dropna()
-    occ_all, key_all = occasion_labels(all_dates, occasion)
-    occ_order = pd.DataFrame({"occ": occ_all, "key": key_all}).drop_duplicates("occ")
-    occ_order = occ_order.sort_values("key")["occ"].tolist()
-    mat = np.zeros((len(order_ids), len(occ_order)), dtype=np.int64)
-    if len(gs):
-        ok = ~pd.isna(date[gs])
-        occ_s, _ = occasion_labels(pd.Series(date[gs][ok]), occasion)
-        hit = pd.DataFrame({"ind": ind[gs][ok], "occ": occ_s}).drop_duplicates()
-        mat[pd.Index(order_ids).get_indexer(hit["ind"]),
-            pd.Index(occ_order).get_indexer(hit["occ"])] = 1
-    caps = pd.DataFrame(mat, index=order_ids, columns=occ_order)
-    caps.index.name = "individual_id"
-    captures = caps.reset_index()
+    captures = capture_histories(ind[gs], date[gs], sheet["date"], order_ids, occasion)
     pid = pid_table(ig.subset(loci=id_loci))
     return {"sample_individual": si, "individuals": inds, "individual_genotypes": ig,
             "captures": captures, "pid": pid, "pid_summary": pid_summary(pid),
             "pairs": pairs}
 
 
-def mark_inp(captures: pd.DataFrame) -> str:
-    """Capture histories in MARK/RMark .inp format: ``/* id */ 0101 1;`` per individual."""
-    occ = [c for c in captures.columns if c != "individual_id"]
-    mat = captures[occ].to_numpy(dtype=np.int64).astype(str)
-    hist = ["".join(row) for row in mat]
-    return "".join(f"/* {i} */ {h} 1;\n" for i, h in
-                   zip(captures["individual_id"], hist, strict=True))
-
-
 def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasion="year",
         sex_locus="AMEL", x_allele=214, y_allele=194, error_rates=None, min_het=2,
         min_hom=3, alpha=0.01, id_prefix="LEO", seed=1, max_pid_sib=0.01,
-        quality=None) -> dict:
+        quality=None, out_dir=None) -> dict:
     """The ``leogen identify`` step: read consensus and sheet, choose k, match, tabulate.
 
-    ``quality``: the consensus step's quality.tsv (default: beside the consensus file);
-    samples it lists with status ``no_sequence`` (scats whose barcode failed) may only join
-    an animal they match strongly.
+    Parameters
+    ----------
+    consensus_path : ``consensus/consensus.tsv`` (one consensus genotype per sample).
+    samples_path : the sample sheet.
+    max_mismatches : mismatching loci allowed within an animal, or ``'auto'``
+        (:func:`auto_max_mismatches`, from ``error_rates``).
+    min_loci : identity loci a sample needs typed, and a pair compared, to match.
+    occasion : occasion of the capture histories, one of :data:`OCCASIONS`.
+    sex_locus, x_allele, y_allele : the sex marker (left out of matching) and its alleles.
+    error_rates : ``error_rates_sample.tsv`` for k = auto (default: beside the consensus).
+    min_het, min_hom : replicate thresholds of the consensus rule used upstream (k = auto).
+    alpha : k = auto: allowed P(two samples of one animal differ at more than k loci).
+    id_prefix : prefix of the individual ids.
+    seed : seed of the k = auto simulation.
+    max_pid_sib : a strong match needs PIDsib over its agreeing loci <= this.
+    quality : the consensus step's quality.tsv (default: beside the consensus file); samples
+        it lists with status ``no_sequence`` (scats whose barcode failed) may only join an
+        animal they match strongly.
+    out_dir : when given, the tables are also written there
+        (:func:`leogen.identify.outputs.write_identify`).
+
+    Returns
+    -------
+    dict of the tables of :func:`identify` plus ``max_mismatches`` (k used) and
+    ``auto_table`` (the k = auto tables, or None).
     """
     from pathlib import Path
 
     from leogen.errors import InputError
     from leogen.io.longtable import read_long
     from leogen.io.sheets import read_samples
-    from leogen.io.tables import read_delimited
+    from leogen.model.frequencies import expected_heterozygosity
     from leogen.qc.consensus import check_samples_known
+    from leogen.qc.outputs import read_quality_status, read_sample_error_rates
 
     if not (isinstance(min_loci, (int, np.integer)) and min_loci >= 1):
-        raise InputError(f"--min-loci {min_loci} is out of range (expected a whole number >= 1)")
-    if occasion not in ("year", "season", "month"):
-        raise InputError(f"--occasion '{occasion}' is not one of year, season, month")
+        raise InputError(f"min_loci {min_loci} is out of range (expected a whole number >= 1)")
+    if occasion not in OCCASIONS:
+        raise InputError(f"occasion '{occasion}' is not one of {', '.join(OCCASIONS)}")
     if not 0 < alpha < 1:
-        raise InputError(f"--alpha {alpha} is out of range (expected 0 to 1, exclusive)")
+        raise InputError(f"alpha {alpha} is out of range (expected 0 to 1, exclusive)")
     k_auto = str(max_mismatches) == "auto"
     if not k_auto:
         try:
@@ -532,7 +627,7 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
         except ValueError:
             k = -1
         if k < 0:
-            raise InputError(f"--max-mismatches '{max_mismatches}' must be 'auto' or a whole "
+            raise InputError(f"max_mismatches '{max_mismatches}' must be 'auto' or a whole "
                              "number >= 0")
     sheet = read_samples(samples_path)
     reps = read_long(consensus_path)
@@ -544,31 +639,27 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
     g = reps.single()
     n_id = int((g.loci != sex_locus).sum())
     if min_loci > n_id:
-        raise InputError(f"--min-loci {min_loci} is larger than the {n_id} identity loci of "
+        raise InputError(f"min_loci {min_loci} is larger than the {n_id} identity loci of "
                          f"{consensus_path}")
     auto_table = None
     if k_auto:
         er_path = Path(error_rates) if error_rates else \
             Path(consensus_path).with_name("error_rates_sample.tsv")
         if not er_path.exists():
-            raise InputError("--max-mismatches auto needs the per-sample error rates of "
+            raise InputError("max_mismatches 'auto' needs the per-sample error rates of "
                              f"`leogen consensus` (error_rates_sample.tsv); {er_path} not "
-                             "found: give --error-rates or a number", er_path)
-        need = ["sample_id", "sample_type", "n_het_amplifications", "n_dropouts",
-                "n_amplifications", "n_false_alleles", "max_replicates"]
-        er = read_delimited(er_path, need)
-        if "basis" in er:
-            er = er[er["basis"] == "consensus"]
+                             "found: give that table or a number of mismatches", er_path)
+        er = read_sample_error_rates(er_path)
         er = er[er["sample_id"].isin(set(g.samples))]
         id_loci = g.loci != sex_locus
-        he = 1 - np.sum(g.subset(loci=id_loci).allele_frequencies() ** 2, axis=1)
+        he = expected_heterozygosity(g.subset(loci=id_loci).allele_frequencies())
         k, auto_table = auto_max_mismatches(er, he, min_het, min_hom, alpha, seed)
     if not 0 < max_pid_sib <= 1:
-        raise InputError(f"--max-pid-sib {max_pid_sib} is out of range (expected 0 to 1)")
+        raise InputError(f"max_pid_sib {max_pid_sib} is out of range (expected 0 to 1)")
     q_path = Path(quality) if quality else Path(consensus_path).parent / "quality.tsv"
     unverified = ()
     if q_path.exists():
-        qt = read_delimited(q_path, ["sample_id", "status"])
+        qt = read_quality_status(q_path)
         unverified = tuple(qt.loc[qt["status"] == "no_sequence", "sample_id"])
     elif quality:
         raise InputError("file not found", q_path)
@@ -576,8 +667,13 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
                    max_pid_sib=max_pid_sib, unverified_species=unverified)
     out["max_mismatches"] = k
     out["auto_table"] = auto_table
+    if out_dir is not None:
+        from leogen.identify.outputs import write_identify
+
+        write_identify(out, out_dir)
     return out
 
 
 def _allele_freq_list(g: Genotypes) -> list:
+    """Per locus, the frequencies of the alleles present (for the PID formulas)."""
     return [f[f > 0] for f in g.allele_frequencies()]

@@ -7,9 +7,13 @@ animal.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
 from leogen.io.tables import Column, Table
+from leogen.qc.outputs import LONG_COLUMNS
 
 #: Statuses of samples that are not a detection of a known animal.
 NOT_IDENTIFIED = frozenset({"ambiguous", "insufficient_loci", "no_consensus"})
@@ -17,7 +21,7 @@ NOT_IDENTIFIED = frozenset({"ambiguous", "insufficient_loci", "no_consensus"})
 SAMPLE_INDIVIDUAL = Table(
     "identify/sample_individual.tsv",
     "the animal of each sample; status matched|unique|ambiguous|weak_match|"
-    "insufficient_loci|no_consensus.",
+    "unverified_no_match|insufficient_loci|no_consensus.",
     (
         Column("sample_id", "str", na=False),
         Column("individual_id", "str", description="NA when the sample is not assigned"),
@@ -61,9 +65,123 @@ def read_sample_individual(path, identified_only: bool = True,
 
 def sample_links(path) -> pd.Series:
     """sample_id -> individual_id of every sample assigned to an animal (any status)."""
-    df = read_sample_individual(path, identified_only=False)
+    df = read_sample_individual(path, identified_only=False,
+                                columns=["sample_id", "individual_id"])
     df = df[df["individual_id"] != ""]
     return df.set_index("sample_id")["individual_id"]
 
 
-TABLES = [SAMPLE_INDIVIDUAL]
+INDIVIDUALS = Table(
+    "identify/individuals.tsv",
+    "one row per animal (site names, no coordinates).",
+    (
+        Column("individual_id", "str", na=False),
+        Column("n_samples", "int", na=False),
+        Column("sample_types", "str"),
+        Column("sex", "str"),
+        Column("sex_source", "str"),
+        Column("first_seen", "date"),
+        Column("last_seen", "date"),
+        Column("n_loci_typed", "int", na=False),
+        Column("sites", "str"),
+        Column("individual_hints", "str"),
+    ),
+)
+
+INDIVIDUAL_GENOTYPES = Table(
+    "identify/individual_genotypes.tsv",
+    "one consensus genotype per animal (long format).",
+    LONG_COLUMNS,
+)
+
+CAPTURES = Table(
+    "identify/captures.tsv",
+    "capture history, animal x occasion (also captures.inp for MARK).",
+    (Column("individual_id", "str", na=False),),
+    extra="<one column per occasion>",
+)
+
+PID = Table(
+    "identify/pid.tsv",
+    "PID and PIDsib per locus and cumulative (Waits et al. 2001), loci from the most "
+    "informative.",
+    (
+        Column("rank", "int", na=False),
+        Column("locus", "str", na=False),
+        Column("n_typed", "int", na=False),
+        Column("n_alleles", "int", na=False),
+        Column("he", "float"),
+        Column("pid", "float"),
+        Column("pid_sib", "float"),
+        Column("cum_pid", "float"),
+        Column("cum_pid_sib", "float"),
+    ),
+)
+
+PID_SUMMARY = Table(
+    "identify/pid_summary.tsv",
+    "loci needed for PIDsib < 0.01 and < 0.001.",
+    (Column("statistic", "str", na=False), Column("value", "float")),
+)
+
+MISMATCH_THRESHOLD = Table(
+    "identify/mismatch_threshold.tsv",
+    "how the automatic mismatch threshold k was chosen.",
+    (
+        Column("k", "int", na=False),
+        Column("p_more_than_k", "float", na=False),
+        Column("chosen", "bool", na=False),
+    ),
+)
+
+MISMATCH_BINS = Table(
+    "identify/mismatch_bins.tsv",
+    "error-rate bins behind the automatic k.",
+    (
+        Column("bin", "str", na=False),
+        Column("n_samples", "int", na=False),
+        Column("ado_rate", "float"),
+        Column("fa_rate", "float"),
+        Column("n_replicates", "int"),
+        Column("p_error_heterozygote", "float"),
+        Column("p_error_homozygote", "float"),
+        Column("p_consensus_error", "float"),
+    ),
+)
+
+
+def individual_replicates(genotypes):
+    """The individual genotypes as a long table's ``Replicates`` (replicate id
+    ``individual``), for :data:`INDIVIDUAL_GENOTYPES`."""
+    from leogen.model.genotypes import Replicates
+
+    shape = (genotypes.n_samples, genotypes.n_loci, 1)
+    return Replicates(genotypes.calls[:, :, None, :], np.ones(shape, bool), genotypes.samples,
+                      genotypes.loci, genotypes.alleles,
+                      np.full(shape, "individual", dtype=object))
+
+
+def write_identify(tables: dict, out_dir) -> None:
+    """Write the tables of :func:`leogen.identify.matching.run` into ``out_dir``: the
+    declared TSVs, ``individual_genotypes.tsv`` and the MARK ``captures.inp``; the automatic-k
+    tables only when k was chosen automatically."""
+    from leogen.io.atomic import atomic_open
+    from leogen.io.longtable import replicates_to_frame
+    from leogen.monitoring.captures import mark_inp
+
+    out = Path(out_dir)
+    for name, spec in (("sample_individual", SAMPLE_INDIVIDUAL), ("individuals", INDIVIDUALS),
+                       ("captures", CAPTURES), ("pid", PID), ("pid_summary", PID_SUMMARY)):
+        spec.write(tables[name], out / f"{name}.tsv")
+    INDIVIDUAL_GENOTYPES.write(
+        replicates_to_frame(individual_replicates(tables["individual_genotypes"])),
+        out / "individual_genotypes.tsv")
+    with atomic_open(out / "captures.inp", "w", encoding="utf-8") as fh:
+        fh.write(mark_inp(tables["captures"]))
+    if tables.get("auto_table") is not None:
+        MISMATCH_THRESHOLD.write(tables["auto_table"]["tail"], out / "mismatch_threshold.tsv")
+        MISMATCH_BINS.write(tables["auto_table"]["bins"], out / "mismatch_bins.tsv")
+
+
+TABLES = [SAMPLE_INDIVIDUAL, INDIVIDUALS, INDIVIDUAL_GENOTYPES, CAPTURES, PID, PID_SUMMARY,
+          MISMATCH_THRESHOLD, MISMATCH_BINS]

@@ -18,13 +18,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from leogen.model.frequencies import expected_heterozygosity
 from leogen.model.genotypes import Genotypes
 
 THRESHOLDS = (0.01, 0.001)
 
 
 def pid_per_locus(freqs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(PID, PIDsib) per locus from a list of allele-frequency vectors (NaN for no data)."""
+    """PID and PIDsib per locus (Paetkau & Strobeck 1994; Waits, Luikart & Taberlet 2001
+    Mol Ecol 10:249; formulas in the module docstring).
+
+    Parameters
+    ----------
+    freqs : list (n_loci) of float arrays (n_alleles_l,), allele frequencies of each locus.
+
+    Returns
+    -------
+    (pid (n_loci,), pid_sib (n_loci,)); NaN for a locus without data.
+
+    Examples
+    --------
+    >>> pid, sib = pid_per_locus([np.array([0.5, 0.5])])
+    >>> pid.tolist(), sib.tolist()
+    ([0.375], [0.59375])
+    """
     pid, sib = [], []
     for p in freqs:  # one small vector per locus
         p = np.asarray(p, dtype=float)
@@ -41,7 +58,14 @@ def pid_per_locus(freqs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def pid_table(g: Genotypes) -> pd.DataFrame:
     """Per-locus PID and PIDsib, ranked (lowest PIDsib first), with cumulative products.
 
-    Columns: rank, locus, n_typed, n_alleles, he (1 - sum p^2), pid, pid_sib, cum_pid,
+    Parameters
+    ----------
+    g : Genotypes (n_animals, n_loci), one genotype per animal.
+
+    Returns
+    -------
+    DataFrame (n_loci,): rank, locus, n_typed, n_alleles, he (Nei's 1 - sum p^2,
+    :func:`leogen.model.frequencies.expected_heterozygosity`), pid, pid_sib, cum_pid,
     cum_pid_sib. Loci with no typed genotype get NaN and the last ranks.
     """
     counts = g.allele_counts().astype(float) if g.n_loci else np.zeros((0, 0))
@@ -49,7 +73,8 @@ def pid_table(g: Genotypes) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         freqs = counts / tot
     pid, sib = pid_per_locus([f[c > 0] for f, c in zip(freqs, counts, strict=True)])
-    he = np.where(tot[:, 0] > 0, 1 - np.nansum(freqs**2, axis=1), np.nan) if g.n_loci else []
+    he = (np.where(tot[:, 0] > 0, expected_heterozygosity(np.nan_to_num(freqs)), np.nan)
+          if g.n_loci else [])
     df = pd.DataFrame({
         "locus": g.loci,
         "n_typed": (tot[:, 0] / 2).astype(int) if g.n_loci else [],

@@ -83,7 +83,23 @@ def default_max_pop(t: int) -> int:
 
 
 def ecm_loglik(n, s: int, t: int) -> np.ndarray:
-    """ECM log-likelihood of N (array) for s detections of t animals (Miller et al. 2005)."""
+    """ECM log-likelihood of N for s detections of t animals (Miller, Joyce & Waits 2005 Mol
+    Ecol 14:1991; capwire's constants): ``log N! - log (N - t)! - s log N - log t!``.
+
+    Parameters
+    ----------
+    n : float array (k,), candidate population sizes (>= t).
+    s, t : detections and distinct animals detected.
+
+    Returns
+    -------
+    float array (k,)
+
+    Examples
+    --------
+    >>> np.round(ecm_loglik([5.0, 10.0], 8, 5), 4).tolist()
+    [-12.8755, -12.8913]
+    """
     n = np.asarray(n, dtype=float)
     return gammaln(n + 1) - gammaln(n - t + 1) - s * np.log(n) - gammaln(t + 1)
 
@@ -104,7 +120,23 @@ def _ecm_mle_table(s: int, t_values, max_pop: int) -> np.ndarray:
 
 
 def fit_ecm(counts, max_pop: int | None = None) -> dict:
-    """Equal-capture model: ML N by integer search (capwire ``fitEcm``)."""
+    """Equal-capture model (ECM, Miller et al. 2005): ML N by integer search (capwire
+    ``fitEcm``).
+
+    Parameters
+    ----------
+    counts : int array (t,), detections of each detected animal (zeros ignored).
+    max_pop : upper end of the search (default :func:`default_max_pop`).
+
+    Returns
+    -------
+    dict: model, n_hat, loglik, s, t, max_pop, note.
+
+    Examples
+    --------
+    >>> fit_ecm([3, 2, 1, 1, 1])["n_hat"]
+    7
+    """
     c = _counts(counts)
     s, t = int(c.sum()), int(c.size)
     max_pop = max_pop or default_max_pop(t)
@@ -234,7 +266,23 @@ def capwire(counts, n_bootstraps: int = 1000, seed=1, max_pop: int | None = None
 
 # ======================================================================= log-linear
 def history_table(histories: np.ndarray):
-    """All 2^t - 1 observable histories (rows, 0/1) and their observed frequencies."""
+    """All 2^t - 1 observable histories and their observed frequencies (the cells of the
+    log-linear models, Cormack 1989).
+
+    Parameters
+    ----------
+    histories : 0/1 int array (n_animals, t).
+
+    Returns
+    -------
+    (histories int array (2^t - 1, t) in binary order, frequencies float array (2^t - 1,))
+
+    Examples
+    --------
+    >>> cells, freq = history_table(np.array([[1, 0], [1, 1], [0, 1], [1, 1]]))
+    >>> cells.tolist(), freq.tolist()
+    ([[0, 1], [1, 0], [1, 1]], [1.0, 1.0, 2.0])
+    """
     H = np.asarray(histories, dtype=np.int64)
     t = H.shape[1]
     weights = 1 << np.arange(t - 1, -1, -1)
@@ -382,7 +430,25 @@ def profile_interval(n, freq, X, n_hat, start, level: float = 0.95, n_max=None):
 
 
 def lognormal_interval(n, f0, var, level: float = 0.95):
-    """Chao (1987) log-normal interval: n + f0/C, n + f0 C, C = exp(z sqrt(log(1+var/f0^2)))."""
+    """Chao (1987 Biometrics 43:783) log-normal interval for N: ``n + f0/C, n + f0 C`` with
+    ``C = exp(z sqrt(log(1 + var / f0^2)))``.
+
+    Parameters
+    ----------
+    n : animals detected.
+    f0 : estimated undetected animals (N-hat - n).
+    var : Var(N-hat).
+    level : coverage.
+
+    Returns
+    -------
+    (lower, upper); (n, NaN) when f0 <= 0 or var is not finite.
+
+    Examples
+    --------
+    >>> [round(x, 3) for x in lognormal_interval(10, 4.0, 4.0)]
+    [11.585, 20.096]
+    """
     z = stats.norm.ppf(0.5 + level / 2)
     if not (f0 > 0 and np.isfinite(var)):
         return float(n), np.nan
@@ -542,3 +608,62 @@ def selected_estimates(abundance: pd.DataFrame) -> pd.DataFrame:
     sel = abundance[abundance["selected"].astype(str) == "true"]
     return sel[["year", "method", "model", "n_detected", "n_hat", "n_hat_lo", "n_hat_hi",
                 "se"]].reset_index(drop=True)
+
+
+# ============================================================================== the step
+def run(sample_individual_path, samples_path, camera_path=None, aliases_path=None,
+        occasion: str = "month", study_start=None, study_end=None, n_bootstraps: int = 1000,
+        seed=1, max_pop: int | None = None, ci: str = "profile", select: str = "average",
+        ne_path=None, power_decline: float = 0.05, out_dir=None) -> dict:
+    """The ``leogen abundance`` step: detection histories, abundance per year, trend, power.
+
+    Parameters
+    ----------
+    sample_individual_path : identify's ``sample_individual.tsv``.
+    samples_path : the sample sheet.
+    camera_path, aliases_path : camera-trap detections and their alias table (optional).
+    occasion : sampling occasion within a year (:mod:`leogen.monitoring.occasions`).
+    study_start, study_end : ``YYYY-MM-DD`` limits for camera dates (default: the sheet's).
+    n_bootstraps, seed, max_pop, ci, select : see :func:`abundance_table`.
+    ne_path : ``monitoring/ne.tsv`` to put Ne (LD, p_crit 0.02) beside N-hat (optional).
+    power_decline : yearly decline for the power of the trend test
+        (:func:`leogen.monitoring.trends.trend_power`, CV = median se / N-hat over years).
+    out_dir : when given, the tables are also written there
+        (:func:`leogen.monitoring.outputs.write_abundance`).
+
+    Returns
+    -------
+    dict of DataFrames ``detection_history``, ``abundance``, ``trend``, ``trend_test``.
+    """
+    from leogen.errors import InputError
+    from leogen.monitoring.captures import build_histories
+    from leogen.monitoring.outputs import read_ne
+    from leogen.monitoring.trends import trend_power, trend_tables
+
+    _, hist, _ = build_histories(sample_individual_path, samples_path, camera_path,
+                                 aliases_path, occasion, study_start, study_end)
+    if not len(hist):
+        raise InputError("no identified sample: no detection history to analyse",
+                         sample_individual_path, None, "individual_id")
+    ab = abundance_table(hist, n_bootstraps, seed, max_pop, ci, select)
+    ne = None
+    if ne_path:
+        ne = read_ne(ne_path, ["group", "method", "p_crit", "ne", "ne_jack_lo", "ne_jack_hi"],
+                     optional=["mean_ho", "mean_he"]).drop(columns="_line")
+    per_year, test = trend_tables(selected_estimates(ab), ne)
+    cv = (per_year["se"] / per_year["n_hat"]).replace([np.inf, -np.inf], np.nan).median()
+    if per_year["n_hat"].notna().any() and np.isfinite(cv) and len(per_year) >= 3:
+        pw = trend_power(float(per_year["n_hat"].mean()), len(per_year), power_decline,
+                         float(cv), seed=seed)
+        test["power_decline"], test["power_cv"], test["power"] = (
+            pw["decline"], pw["cv"], pw["power"])
+    else:
+        test["power_decline"], test["power_cv"], test["power"] = (
+            power_decline, np.nan, np.nan)
+    tables = {"detection_history": hist, "abundance": ab, "trend": per_year,
+              "trend_test": test}
+    if out_dir is not None:
+        from leogen.monitoring.outputs import write_abundance
+
+        write_abundance(tables, out_dir)
+    return tables

@@ -3,21 +3,27 @@
 Two sources detect known animals:
 
 * **genetic**: ``identify/sample_individual.tsv`` (``sample_id, individual_id, status, ...``)
-  joined to the sample sheet (date, site). Rows whose ``individual_id`` is empty/NA or whose
-  status is ``ambiguous``, ``insufficient_loci`` or ``no_consensus`` are not detections.
+  joined to the sample sheet (date, site), read with
+  :func:`leogen.identify.outputs.read_sample_individual`, whose rule decides which samples
+  are detections of an animal (an individual id and a status that identifies).
 * **camera**: a camera-trap sheet (``date, station, individual_id, lat, lon``; schema
   ``workflow/schemas/camera_traps.schema.yaml``) whose ids are linked to genetic ids by an
   alias table (``camera_id, individual_id``). A camera id that is already a genetic id needs
   no alias. Several photographs of one animal at one station on one day count once.
 
 The closed period is the calendar year. Within a year the sampling occasions are months,
-seasons (winter = Dec, Jan, Feb of the same calendar year; spring Mar-May; summer Jun-Aug;
-autumn Sep-Nov), survey sessions (a ``session`` column) or the whole year (one occasion).
+seasons, survey sessions (a ``session`` column) or the whole year (one occasion), labelled by
+:func:`leogen.monitoring.occasions.occasion_labels` (a winter is labelled by the year of its
+January, so the December of a year is an occasion of its own, ``<year + 1>-1_winter``, sorted
+last among that year's occasions).
 The occasions of a year are those in which sampling took place: every sample of the sample
 sheet (identified or not) and every camera detection marks its occasion as surveyed.
 
 Coordinates are never written to the detection history (only counts of sites/stations), so
 the table is shareable without generalisation.
+
+The same matrix code (:func:`capture_matrix`) builds the per-year histories and the whole-study
+capture histories of ``identify/captures.tsv`` with their MARK export (:func:`mark_inp`).
 """
 
 from __future__ import annotations
@@ -29,14 +35,12 @@ import pandas as pd
 
 from leogen.errors import ErrorCollector, InputError
 from leogen.io.sheets import read_sheet
-from leogen.io.tables import read_delimited
+from leogen.io.tables import NA_TOKENS, read_delimited
+from leogen.monitoring.occasions import OCCASIONS, occasion_labels
 
-EXCLUDED_STATUS = frozenset({"ambiguous", "insufficient_loci", "no_consensus"})
-OCCASIONS = ("month", "season", "session", "year")
-SEASONS = {12: "1_winter", 1: "1_winter", 2: "1_winter", 3: "2_spring", 4: "2_spring",
-           5: "2_spring", 6: "3_summer", 7: "3_summer", 8: "3_summer", 9: "4_autumn",
-           10: "4_autumn", 11: "4_autumn"}
-NA_TOKENS = {"", "NA", "na", "N/A", "nan", "NaN", "<NA>"}
+__all__ = ["OCCASIONS", "build_histories", "capture_histories", "capture_matrix",
+           "combine_detections", "detection_histories", "genetic_detections", "mark_inp",
+           "read_aliases", "read_camera_traps", "study_period", "surveyed_occasions"]
 
 DETECTION_COLUMNS = ["individual_id", "date", "year", "occasion", "source", "place"]
 HISTORY_COLUMNS = ["year", "individual_id", "history", "n_occasions", "n_occasions_detected",
@@ -44,39 +48,7 @@ HISTORY_COLUMNS = ["year", "individual_id", "history", "n_occasions", "n_occasio
                    "first_date", "last_date", "occasion_labels"]
 
 
-# ----------------------------------------------------------------------------- occasions
-def occasion_labels(dates, occasion: str = "month", sessions=None) -> np.ndarray:
-    """Occasion label of each date: ``YYYY-MM`` (month), ``YYYY-<n>_<season>`` (season),
-    ``YYYY-<session>`` (session; needs ``sessions``) or ``YYYY`` (year)."""
-    if occasion not in OCCASIONS:
-        raise ValueError(f"occasion must be one of {', '.join(OCCASIONS)}")
-    d = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)))
-    year = d.year.astype(str)
-    if occasion == "year":
-        return np.asarray(year, dtype=object)
-    if occasion == "month":
-        return np.asarray([f"{y}-{m:02d}" for y, m in zip(year, d.month, strict=True)],
-                          dtype=object)
-    if occasion == "season":
-        return np.asarray([f"{y}-{SEASONS[m]}" for y, m in zip(year, d.month, strict=True)],
-                          dtype=object)
-    if sessions is None:
-        raise ValueError("occasion 'session' needs a session label per detection")
-    return np.asarray([f"{y}-{s}" for y, s in zip(year, sessions, strict=True)], dtype=object)
-
-
 # ---------------------------------------------------------------------------- readers
-def read_sample_individual(path) -> pd.DataFrame:
-    """Identified samples of ``sample_individual.tsv``: ``sample_id, individual_id, status``.
-
-    Rows without an individual or with status ambiguous/insufficient_loci/no_consensus are
-    dropped (they are not detections of a known animal).
-    """
-    df = read_delimited(path, ["sample_id", "individual_id", "status"])
-    ok = ~df["individual_id"].isin(NA_TOKENS) & ~df["status"].isin(EXCLUDED_STATUS)
-    return df.loc[ok, ["sample_id", "individual_id", "status", "_line"]].reset_index(drop=True)
-
-
 def read_aliases(path) -> dict[str, str]:
     """Alias table ``camera_id, individual_id`` -> {camera_id: genetic individual_id}."""
     df = read_delimited(path, ["camera_id", "individual_id"])
@@ -108,8 +80,8 @@ def _parse_day(value, what: str):
 
 def study_period(samples: pd.DataFrame, start=None, end=None):
     """(start, end) of the study: the sample sheet's date range unless given explicitly."""
-    s = _parse_day(start, "--study-start") if start is not None else samples["date"].min()
-    e = _parse_day(end, "--study-end") if end is not None else samples["date"].max()
+    s = _parse_day(start, "study start") if start is not None else samples["date"].min()
+    e = _parse_day(end, "study end") if end is not None else samples["date"].max()
     return s, e
 
 
@@ -221,51 +193,158 @@ def surveyed_occasions(samples: pd.DataFrame, camera: pd.DataFrame | None = None
     return {y: sorted(v) for y, v in sorted(out.items())}
 
 
+def capture_matrix(individual_ids, detected_occasions, individuals,
+                   occasions) -> np.ndarray:
+    """0/1 capture matrix: 1 where an animal was detected at least once in an occasion.
+
+    Parameters
+    ----------
+    individual_ids : sequence (n_detections,) of str
+        Animal of each detection.
+    detected_occasions : sequence (n_detections,) of str
+        Occasion label of each detection; every label must be in ``occasions``.
+    individuals : sequence (n_animals,) of str
+        Row order; animals without detection get a row of zeros.
+    occasions : sequence (n_occasions,) of str
+        Column order.
+
+    Returns
+    -------
+    int64 array (n_animals, n_occasions)
+
+    Examples
+    --------
+    >>> capture_matrix(["A", "B", "A"], ["2020", "2021", "2020"], ["A", "B", "C"],
+    ...                ["2020", "2021"]).tolist()
+    [[1, 0], [0, 1], [0, 0]]
+    """
+    mat = np.zeros((len(individuals), len(occasions)), dtype=np.int64)
+    rows = pd.Index(list(individuals)).get_indexer(list(individual_ids))
+    cols = pd.Index(list(occasions)).get_indexer(list(detected_occasions))
+    if (cols < 0).any():
+        raise ValueError("a detection falls in an occasion that is not listed")
+    hit = rows >= 0
+    mat[rows[hit], cols[hit]] = 1
+    return mat
+
+
 def detection_histories(detections: pd.DataFrame,
                         occasions: dict[int, list[str]] | None = None) -> pd.DataFrame:
     """One row per animal and year: 0/1 history over the year's occasions, detection counts
-    per source and ``sources`` (``genetic``, ``camera`` or ``genetic+camera``)."""
+    per source and ``sources`` (``genetic``, ``camera`` or ``genetic+camera``).
+
+    Parameters
+    ----------
+    detections : DataFrame (n_detections, DETECTION_COLUMNS) of :func:`combine_detections`.
+    occasions : {year: sorted occasion labels}, as :func:`surveyed_occasions` returns
+        (default: the occasions with a detection).
+
+    Returns
+    -------
+    DataFrame (n_animal_years, HISTORY_COLUMNS), ordered by year and individual id.
+    """
     if occasions is None:
         occasions = {int(y): sorted(set(g)) for y, g in detections.groupby("year")["occasion"]}
     rows = []
-    for (year, ind), g in detections.groupby(["year", "individual_id"], sort=True):
-        occ = occasions.get(int(year), sorted(set(detections.loc[detections["year"] == year,
-                                                                 "occasion"])))
-        pos = {o: k for k, o in enumerate(occ)}
-        hist = np.zeros(len(occ), dtype=int)
-        hist[[pos[o] for o in set(g["occasion"])]] = 1
-        src = sorted(set(g["source"]), key=["genetic", "camera"].index)
-        rows.append({
-            "year": int(year), "individual_id": ind,
-            "history": "".join(map(str, hist)), "n_occasions": len(occ),
-            "n_occasions_detected": int(hist.sum()), "n_detections": len(g),
-            "n_genetic": int((g["source"] == "genetic").sum()),
-            "n_camera": int((g["source"] == "camera").sum()),
-            "sources": "+".join(src), "n_places": g["place"].nunique(),
-            "first_date": g["date"].min().strftime("%Y-%m-%d"),
-            "last_date": g["date"].max().strftime("%Y-%m-%d"),
-            "occasion_labels": ",".join(occ),
-        })
+    for year, dy in detections.groupby("year", sort=True):  # one closed period at a time
+        occ = occasions.get(int(year), sorted(set(dy["occasion"])))
+        by_animal = list(dy.groupby("individual_id", sort=True))
+        animals = [ind for ind, _ in by_animal]
+        hist = capture_matrix(dy["individual_id"], dy["occasion"], animals, occ)
+        for k, (ind, g) in enumerate(by_animal):
+            src = sorted(set(g["source"]), key=["genetic", "camera"].index)
+            rows.append({
+                "year": int(year), "individual_id": ind,
+                "history": "".join(map(str, hist[k])), "n_occasions": len(occ),
+                "n_occasions_detected": int(hist[k].sum()), "n_detections": len(g),
+                "n_genetic": int((g["source"] == "genetic").sum()),
+                "n_camera": int((g["source"] == "camera").sum()),
+                "sources": "+".join(src), "n_places": g["place"].nunique(),
+                "first_date": g["date"].min().strftime("%Y-%m-%d"),
+                "last_date": g["date"].max().strftime("%Y-%m-%d"),
+                "occasion_labels": ",".join(occ),
+            })
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
-def history_matrix(histories: pd.DataFrame, year: int) -> np.ndarray:
-    """(n_animals, n_occasions) 0/1 matrix of one year from ``detection_histories``."""
-    h = histories.loc[histories["year"] == year, "history"]
-    if not len(h):
-        return np.zeros((0, 0), dtype=np.int8)
-    return np.array([list(map(int, s)) for s in h], dtype=np.int8)
+def capture_histories(individual_ids, dates, survey_dates, individuals,
+                      occasion: str = "year") -> pd.DataFrame:
+    """Whole-study capture histories: one row per animal, one 0/1 column per occasion.
+
+    The occasions are those in which any sampling took place (``survey_dates``, e.g. every
+    date of the sample sheet), in time order; this is ``identify/captures.tsv``.
+
+    Parameters
+    ----------
+    individual_ids : sequence (n_detections,) of str
+        Animal of each detection (an identified sample).
+    dates : sequence (n_detections,) of dates; detections without a date are left out.
+    survey_dates : sequence (n_samples,) of dates with sampling effort (missing dates skipped).
+    individuals : sequence (n_animals,) of str, the row order (all animals, even undetected).
+    occasion : ``year``, ``season`` or ``month`` (see :mod:`leogen.monitoring.occasions`).
+
+    Returns
+    -------
+    DataFrame (n_animals, 1 + n_occasions): ``individual_id`` then int64 0/1 columns.
+    """
+    surveyed = pd.to_datetime(pd.Series(survey_dates)).dropna()
+    occ = sorted(set(occasion_labels(surveyed, occasion)))
+    when = pd.to_datetime(pd.Series(dates))
+    ok = when.notna().to_numpy()
+    ids = np.asarray(individual_ids, dtype=object)[ok]
+    mat = capture_matrix(ids, occasion_labels(when[ok], occasion), individuals, occ)
+    caps = pd.DataFrame(mat, index=list(individuals), columns=occ)
+    caps.index.name = "individual_id"
+    return caps.reset_index()
+
+
+def mark_inp(captures: pd.DataFrame) -> str:
+    """Capture histories in MARK/RMark ``.inp`` format: ``/* id */ 0101 1;`` per animal.
+
+    Parameters
+    ----------
+    captures : DataFrame of :func:`capture_histories` (``individual_id`` + 0/1 columns).
+
+    Returns
+    -------
+    str, one line per animal (White & Burnham 1999, MARK's encounter-history input).
+
+    Examples
+    --------
+    >>> print(mark_inp(pd.DataFrame({"individual_id": ["A"], "2020": [1], "2021": [0]})), end="")
+    /* A */ 10 1;
+    """
+    occ = [c for c in captures.columns if c != "individual_id"]
+    mat = captures[occ].to_numpy(dtype=np.int64).astype(str)
+    hist = ["".join(row) for row in mat]
+    return "".join(f"/* {i} */ {h} 1;\n" for i, h in
+                   zip(captures["individual_id"], hist, strict=True))
 
 
 def build_histories(sample_individual_path, samples_path, camera_path=None, aliases_path=None,
                     occasion: str = "month", study_start=None, study_end=None):
-    """Read the inputs and return ``(detections, histories, occasions)`` (see above)."""
+    """Read the inputs and return ``(detections, histories, occasions)`` (see above).
+
+    Parameters
+    ----------
+    sample_individual_path : ``identify/sample_individual.tsv``.
+    samples_path : the sample sheet.
+    camera_path, aliases_path : camera-trap detections and their alias table (optional).
+    occasion : one of :data:`leogen.monitoring.occasions.OCCASIONS`.
+    study_start, study_end : ``YYYY-MM-DD`` limits for camera dates (default: the sheet's).
+
+    Returns
+    -------
+    (detections DataFrame (n_detections, DETECTION_COLUMNS), histories DataFrame
+    (n_animal_years, HISTORY_COLUMNS), {year: occasion labels}).
+    """
+    from leogen.identify.outputs import read_sample_individual
     from leogen.io.sheets import read_samples
 
     samples = read_samples(samples_path)
     if occasion == "session" and ("session" not in samples
                                   or (samples["session"].astype(str) == "").any()):
-        raise InputError("--occasion session needs a non-empty 'session' column in the "
+        raise InputError("occasion 'session' needs a non-empty 'session' column in the "
                          "sample sheet", samples_path, None, "session")
     si = read_sample_individual(sample_individual_path)
     gen = genetic_detections(si, samples, sample_individual_path)
@@ -276,10 +355,11 @@ def build_histories(sample_individual_path, samples_path, camera_path=None, alia
         cam = read_camera_traps(camera_path, set(si["individual_id"]), aliases, period)
         if occasion == "session" and (cam["session"].astype(str) == "").any():
             line = int(cam.loc[cam["session"].astype(str) == "", "_line"].iloc[0])
-            raise InputError("session is empty (needed with --occasion session)",
+            raise InputError("session is empty (needed for occasion 'session')",
                              camera_path, line, "session")
     elif aliases_path is not None:
-        raise InputError("--aliases needs --camera-traps", Path(aliases_path))
+        raise InputError("an alias table is given without camera-trap detections",
+                         Path(aliases_path))
     det = combine_detections(gen, cam, occasion)
     occ = surveyed_occasions(samples, cam, occasion)
     return det, detection_histories(det, occ), occ

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from leogen.model.frequencies import unbiased_expected_heterozygosity
 from leogen.model.genotypes import Genotypes
 
 P_CRITS = (0.05, 0.02, 0.01, 0.0)
@@ -57,14 +58,46 @@ def p_crit_label(p: float) -> str:
 
 
 def expected_r2_sample(S) -> np.ndarray:
-    """E(r^2) from sampling S individuals (Waples 2006, random mating; S >= 30 and < 30)."""
+    """Expected r^2 from sampling S individuals alone (Waples 2006 Conserv Genet 7:167,
+    random mating): ``1/S + 3.19/S^2`` for S >= 30, ``0.0018 + 0.907/S + 4.44/S^2`` below.
+
+    Parameters
+    ----------
+    S : float array (...), (harmonic mean) sample sizes.
+
+    Returns
+    -------
+    float array (...)
+
+    Examples
+    --------
+    >>> expected_r2_sample([20, 50]).round(6).tolist()
+    [0.05825, 0.021276]
+    """
     S = np.asarray(S, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(S >= 30, 1 / S + 3.19 / S ** 2, 0.0018 + 0.907 / S + 4.44 / S ** 2)
 
 
 def ne_from_r2_drift(r2_drift, S) -> np.ndarray:
-    """Ne from the drift part of r^2 (Waples & Do 2008 eqs 1-2); inf where r2_drift <= 0."""
+    """Ne from the drift part of r^2 (Waples & Do 2008 Mol Ecol Resour 8:753, eqs 1-2):
+    ``(1/3 + sqrt(1/9 - 2.76 r'^2)) / (2 r'^2)`` for S >= 30, ``(0.308 + sqrt(0.308^2 -
+    2.08 r'^2)) / (2 r'^2)`` below; a negative root term is set to 0.
+
+    Parameters
+    ----------
+    r2_drift : float array (...), ``r'^2 = r^2 - E(r^2_sample)``.
+    S : float or array broadcastable to ``r2_drift``, sample sizes.
+
+    Returns
+    -------
+    float array (...); inf where r2_drift <= 0.
+
+    Examples
+    --------
+    >>> ne_from_r2_drift([0.01, 0.0], [50, 50]).round(4).tolist()
+    [31.1158, inf]
+    """
     r = np.asarray(r2_drift, dtype=float)
     S = np.broadcast_to(np.asarray(S, dtype=float), r.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -103,7 +136,19 @@ def _kept_dosages(g: Genotypes, p_crit: float):
 
 
 def locus_pair_r2(g: Genotypes, p_crit: float = 0.02) -> pd.DataFrame:
-    """Per pair of loci: ``locus1, locus2, s, n_comparisons, r2`` (see module docstring)."""
+    """r^2 of every pair of loci (Burrows' composite Delta, Weir 1979; weighting of Waples
+    2006; module docstring).
+
+    Parameters
+    ----------
+    g : Genotypes (n_individuals, n_loci), one genotype per individual.
+    p_crit : lowest allele frequency kept (0: singletons dropped).
+
+    Returns
+    -------
+    DataFrame (n_pairs,): ``locus1, locus2, s`` (individuals typed at both),
+    ``n_comparisons`` ((K_A - 1)(K_B - 1)), ``r2``.
+    """
     G, typed, loc, p = _kept_dosages(g, p_crit)
     cols = ["locus1", "locus2", "s", "n_comparisons", "r2"]
     if G.shape[1] > MAX_ALLELE_COLUMNS:
@@ -160,15 +205,40 @@ def _ci_from_df(r2, e, hs, df, level=0.95):
 
 def ne_parametric(r2: float, r2_expected: float, S: float, n_comparisons: float,
                   level: float = 0.95) -> tuple[float, float, float]:
-    """(Ne, lower, upper) from the overall r^2, E(r^2_sample), harmonic S and the number of
-    independent comparisons: the last steps of LDNe (Waples 2006; Waples & Do 2008)."""
+    """Ne with its parametric interval from the overall r^2: the last steps of LDNe (Waples
+    2006; Waples & Do 2008): r^2 referred to chi-square with ``n_comparisons`` df.
+
+    Parameters
+    ----------
+    r2, r2_expected : overall r^2 and E(r^2_sample).
+    S : harmonic mean sample size.
+    n_comparisons : independent allele comparisons (chi-square df).
+    level : coverage.
+
+    Returns
+    -------
+    (Ne, lower, upper)
+    """
     ne = float(ne_from_r2_drift(r2 - r2_expected, S))
     lo, hi = _ci_from_df(r2, r2_expected, S, n_comparisons, level)
     return ne, lo, hi
 
 
 def ld_ne(g: Genotypes, p_crit: float = 0.02, level: float = 0.95, jackknife: bool = True) -> dict:
-    """LDNe estimate for one sample (one genotype per individual); see module docstring."""
+    """LDNe estimate for one sample (Waples 2006; Waples & Do 2008; jackknife over loci of
+    Jones, Ovenden & Wang 2016); see module docstring.
+
+    Parameters
+    ----------
+    g : Genotypes (n_individuals, n_loci), one genotype per individual.
+    p_crit : lowest allele frequency kept (0: singletons dropped).
+    level : coverage of the intervals.
+    jackknife : also the jackknife-over-loci interval (needs >= 3 loci).
+
+    Returns
+    -------
+    dict: one ``ne.tsv`` row (without group, n_hat, mean_ho, mean_he).
+    """
     pairs = locus_pair_r2(g, p_crit)
     row = {"method": "ld", "p_crit": p_crit_label(p_crit), "n_individuals": int(g.n_samples),
            "harmonic_s": np.nan, "n_loci": 0, "n_locus_pairs": len(pairs),
@@ -181,10 +251,9 @@ def ld_ne(g: Genotypes, p_crit: float = 0.02, level: float = 0.95, jackknife: bo
     r2, hs, e = _combine(pairs)
     n_prime = int(pairs["n_comparisons"].sum())
     loci = np.unique(np.r_[pairs["locus1"], pairs["locus2"]])
-    lo, hi = _ci_from_df(r2, e, hs, n_prime, level)
+    ne, lo, hi = ne_parametric(r2, e, hs, n_prime, level)
     row.update(harmonic_s=hs, n_loci=len(loci), n_independent_comparisons=n_prime, r2=r2,
-               r2_expected=e, r2_drift=r2 - e, ne=float(ne_from_r2_drift(r2 - e, hs)),
-               ne_lo=lo, ne_hi=hi)
+               r2_expected=e, r2_drift=r2 - e, ne=ne, ne_lo=lo, ne_hi=hi)
     if jackknife and len(loci) >= 3:
         r_loo = np.empty(len(loci))
         for k, locus in enumerate(loci):  # per locus
@@ -204,7 +273,8 @@ def ld_ne(g: Genotypes, p_crit: float = 0.02, level: float = 0.95, jackknife: bo
 
 
 def _ho_he(g: Genotypes):
-    """Per locus with >= 2 typed individuals: n typed, Ho, unbiased He (Nei 1987)."""
+    """Per locus with >= 2 typed individuals: n typed, Ho, unbiased He (Nei 1987,
+    :func:`leogen.model.frequencies.unbiased_expected_heterozygosity`)."""
     from leogen.popgen.diversity import allele_tallies
 
     K = max((len(a) for a in g.alleles), default=1)
@@ -212,12 +282,21 @@ def _ho_he(g: Genotypes):
     ok = n_typed >= 2
     n = n_typed[ok].astype(float)
     p = counts[ok] / (2 * n[:, None])
-    he = 2 * n / (2 * n - 1) * (1 - np.sum(p ** 2, axis=1))
-    return n, n_het[ok] / n, he
+    return n, n_het[ok] / n, unbiased_expected_heterozygosity(p, n)
 
 
 def het_excess_ne(g: Genotypes) -> dict:
-    """Pudovkin et al. (1996) heterozygote-excess Ne (point estimate)."""
+    """Heterozygote-excess Ne (Pudovkin, Zaykin & Hedgecock 1996 Genetics 144:383), point
+    estimate: ``D = mean (Ho - He) / He``, ``Ne = 1/(2D) + 1/(2(D + 1))``, inf when D <= 0.
+
+    Parameters
+    ----------
+    g : Genotypes (n_individuals, n_loci)
+
+    Returns
+    -------
+    dict: one ``ne.tsv`` row (method ``het_excess``).
+    """
     n, ho, he = _ho_he(g)
     poly = he > 0
     D = float(np.mean((ho[poly] - he[poly]) / he[poly])) if poly.any() else np.nan
@@ -245,7 +324,17 @@ def temporal_ne(g: Genotypes, first: np.ndarray, last: np.ndarray, generations: 
     ``n' = sum (K_l - 1)`` degrees of freedom (Waples 1989, eq. 16) into the same formula;
     Ne is infinite where the drift part is <= 0. With overlapping generations (big cats) the
     estimate is biased (Jorde & Ryman 1995): read it as a rough, independent check on LDNe.
-    ``first`` / ``last``: boolean masks of the two samples (disjoint individuals).
+    Parameters
+    ----------
+    g : Genotypes (n_individuals, n_loci)
+    first, last : bool arrays (n_individuals,), the two samples (disjoint individuals).
+    generations : generations between the two samples.
+    level : coverage of the interval.
+    census : census size for sampling plan I (None: plan II).
+
+    Returns
+    -------
+    dict: one ``ne.tsv`` row (method ``temporal``) plus ``fc``, ``generations``.
     """
     first, last = np.asarray(first, bool), np.asarray(last, bool)
     out = {"method": "temporal", "n_individuals": int(first.sum() + last.sum()),
@@ -300,7 +389,19 @@ def temporal_ne(g: Genotypes, first: np.ndarray, last: np.ndarray, generations: 
 def ne_table(groups: dict[str, Genotypes], p_crits=P_CRITS, n_hat: dict | None = None,
              het_excess: bool = True) -> pd.DataFrame:
     """``ne.tsv``: one row per group (``all`` or a year), method and allele-frequency cut-off,
-    with the abundance estimate ``n_hat`` of that group and ``ne_n_ratio`` beside it."""
+    with the abundance estimate ``n_hat`` of that group and ``ne_n_ratio`` beside it.
+
+    Parameters
+    ----------
+    groups : {name: Genotypes (n_individuals, n_loci)}.
+    p_crits : lowest allele frequencies of the LD method.
+    n_hat : {group name: N-hat}.
+    het_excess : add the heterozygote-excess row of each group.
+
+    Returns
+    -------
+    DataFrame (n_rows, NE_COLUMNS)
+    """
     rows = []
     n_hat = n_hat or {}
     for name, g in groups.items():
@@ -335,3 +436,131 @@ def simulate_wright_fisher(n: int, n_loci: int = 20, n_alleles: int = 10, genera
         pop = np.stack([pop[parents[:, 0:1], li, pick[:, :, 0]],
                         pop[parents[:, 1:2], li, pick[:, :, 1]]], axis=2)
     return pop
+
+
+# ============================================================================== the step
+def yearly_groups(g: Genotypes, sample_individual_path, samples_path) -> dict[str, Genotypes]:
+    """The animals detected each year (years with at least 2 of them), by year label.
+
+    Parameters
+    ----------
+    g : one genotype per animal (n_animals, n_loci).
+    sample_individual_path : identify's ``sample_individual.tsv`` (identified samples only,
+        :func:`leogen.identify.outputs.read_sample_individual`).
+    samples_path : the sample sheet (dates).
+
+    Returns
+    -------
+    {``'YYYY'``: Genotypes of that year's animals}, years in order.
+    """
+    from leogen.identify.outputs import read_sample_individual
+    from leogen.io.sheets import read_samples
+
+    si = read_sample_individual(sample_individual_path)
+    sheet = read_samples(samples_path).set_index("sample_id")
+    si = si[si["sample_id"].isin(sheet.index)]
+    years = sheet.loc[si["sample_id"], "date"].dt.year.to_numpy()
+    groups = {}
+    for y in sorted(set(years.tolist())):  # one group per year (a handful)
+        ids = set(si["individual_id"].to_numpy()[years == y])
+        mask = np.isin(g.samples, list(ids))
+        if mask.sum() >= 2:
+            groups[str(int(y))] = g.subset(samples=mask)
+    return groups
+
+
+def temporal_row(g: Genotypes, sample_individual_path, samples_path, period_years: int = 4,
+                 generation_years: float = 5.0) -> pd.DataFrame:
+    """The temporal-method row of ne.tsv: cohorts of first detection, first vs last period.
+
+    Animals are put in blocks of ``period_years`` by the year of their first detection
+    (:func:`leogen.popgen.diversity.individual_populations`); the first and last cohorts are
+    the two samples of :func:`temporal_ne`, ``(start_last - start_first) / generation_years``
+    generations apart.
+
+    Returns
+    -------
+    DataFrame (1, NE_COLUMNS).
+    """
+    from leogen.errors import InputError
+    from leogen.identify.outputs import sample_links
+    from leogen.io.sheets import read_samples
+    from leogen.popgen.diversity import individual_populations
+
+    if not generation_years > 0:
+        raise InputError(f"generation_years must be positive, got {generation_years}")
+    links = sample_links(sample_individual_path).reset_index()
+    sheet = read_samples(samples_path)
+    cohorts = individual_populations(links, sheet, "period", period_years)
+    cohorts = cohorts[cohorts["individual_id"].isin(set(g.samples))]
+    periods = sorted(set(cohorts["population"]))
+    name = "temporal"
+    if len(periods) < 2:
+        res = {"method": "temporal", "ne": np.nan, "note": "one period of first detection only"}
+    else:
+        early, late = periods[0], periods[-1]
+        name = f"{early}_vs_{late}"
+        pop = dict(zip(cohorts["individual_id"], cohorts["population"], strict=True))
+        first = np.array([pop.get(s) == early for s in g.samples])
+        last = np.array([pop.get(s) == late for s in g.samples])
+        start = [int(p.split("-")[0]) for p in (early, late)]
+        generations = (start[1] - start[0]) / generation_years
+        res = temporal_ne(g, first, last, generations)
+        res["note"] = (f"cohorts by first detection, {generations:.2g} generations apart "
+                       f"({generation_years:g}-year generations); overlapping generations "
+                       "bias the temporal method (Jorde & Ryman 1995)")
+    return pd.DataFrame([{"group": name, **res}]).reindex(columns=NE_COLUMNS)
+
+
+def run(genotypes_path, genotype_format=None, by_year: bool = False,
+        sample_individual_path=None, samples_path=None, abundance_path=None,
+        p_crits=P_CRITS, sex_locus: str = "AMEL", temporal: bool = False,
+        period_years: int = 4, generation_years: float = 5.0, out_dir=None) -> pd.DataFrame:
+    """The ``leogen ne`` step: Ne overall and (``by_year``) per year, optionally temporal.
+
+    Parameters
+    ----------
+    genotypes_path : one genotype per animal (``identify/individual_genotypes.tsv`` or any
+        format leogen reads); ``genotype_format`` names the format when not guessed.
+    by_year : also one group per year (needs ``sample_individual_path`` and
+        ``samples_path``).
+    abundance_path : ``monitoring/abundance.tsv``: the selected N-hat per year beside Ne.
+    p_crits : lowest allele frequencies of the LD method (0 = singletons dropped).
+    sex_locus : marker left out of Ne and Ho/He ('' for none).
+    temporal : add the temporal-method row (:func:`temporal_row`).
+    period_years, generation_years : see :func:`temporal_row`.
+    out_dir : when given, ``ne.tsv`` is also written there.
+
+    Returns
+    -------
+    DataFrame (n_rows, NE_COLUMNS): the ``ne.tsv`` table.
+    """
+    from leogen.errors import InputError
+    from leogen.io.formats import read_individual_genotypes
+    from leogen.monitoring.outputs import read_abundance
+
+    g = read_individual_genotypes(genotypes_path, genotype_format)
+    if sex_locus:
+        g = g.without_loci([sex_locus])
+    groups = {"all": g}
+    if (by_year or temporal) and not (sample_individual_path and samples_path):
+        raise InputError("Ne per year and the temporal method need the sample_individual "
+                         "table of identify and the sample sheet")
+    if by_year:
+        groups.update(yearly_groups(g, sample_individual_path, samples_path))
+    n_hat = {}
+    if abundance_path:
+        ab = read_abundance(abundance_path, ["year", "n_hat", "selected"])
+        sel = ab[ab["selected"]]
+        n_hat = {str(y): float(v) for y, v in zip(sel["year"], sel["n_hat"], strict=True)
+                 if not np.isnan(v)}
+    table = ne_table(groups, p_crits, n_hat)
+    if temporal:
+        table = pd.concat([table, temporal_row(g, sample_individual_path, samples_path,
+                                               period_years, generation_years)],
+                          ignore_index=True)
+    if out_dir is not None:
+        from leogen.monitoring.outputs import write_ne
+
+        write_ne(table, out_dir)
+    return table

@@ -29,7 +29,24 @@ Z95 = stats.norm.ppf(0.975)
 
 
 def log_variance(n_hat, lo=None, hi=None, se=None) -> np.ndarray:
-    """Var(log N-hat) from the 95% interval, else from the standard error (delta method)."""
+    """Var(log N-hat) from the 95% interval, ``((log hi - log lo) / (2 z))^2``, else from the
+    standard error by the delta method, ``(se / N-hat)^2``.
+
+    Parameters
+    ----------
+    n_hat : float array (n_years,)
+    lo, hi : float arrays (n_years,), the 95% interval (optional).
+    se : float array (n_years,) (optional).
+
+    Returns
+    -------
+    float array (n_years,); NaN where neither is usable.
+
+    Examples
+    --------
+    >>> log_variance([20.0], [10.0], [40.0]).round(6).tolist()
+    [0.12507]
+    """
     n_hat = np.asarray(n_hat, dtype=float)
     out = np.full(n_hat.shape, np.nan)
     if lo is not None and hi is not None:
@@ -44,7 +61,17 @@ def log_variance(n_hat, lo=None, hi=None, se=None) -> np.ndarray:
 
 
 def trend_test(years, n_hat, var_log) -> dict:
-    """WLS of log N-hat on year with weights 1/Var(log N-hat) (see module docstring)."""
+    """WLS of log N-hat on year with weights 1/Var(log N-hat), residual scale never below 1
+    (module docstring; Link & Sauer 1997 for the weighting).
+
+    Parameters
+    ----------
+    years, n_hat, var_log : float arrays (n_years,)
+
+    Returns
+    -------
+    dict: one ``trend_test.tsv`` row (TREND_COLUMNS).
+    """
     import statsmodels.api as sm
 
     y = np.asarray(n_hat, float)

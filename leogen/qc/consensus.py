@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from leogen.model.frequencies import expected_heterozygosity
 from leogen.model.genotypes import MISSING, Genotypes, Replicates
 
 REFERENCE_TYPES = ("blood", "tissue")
@@ -60,9 +61,26 @@ def _thresholds(v, n_s: int, n_l: int) -> np.ndarray:
 
 
 def call_consensus(reps: Replicates, min_het=2, min_hom=3) -> Consensus:
-    """Multiple-tubes consensus (module docstring); thresholds scalar, per sample (n_s,) or
-    per sample and locus (n_s, n_l).
+    """Multiple-tubes consensus genotype of every sample and locus (Taberlet et al. 1996;
+    rules in the module docstring).
 
+    Parameters
+    ----------
+    reps : Replicates (n_samples, n_loci, n_replicates)
+        PCR replicate calls.
+    min_het : int, or int array (n_samples,) or (n_samples, n_loci)
+        Replicates in which each allele of a heterozygote must be seen.
+    min_hom : int, or int array (n_samples,) or (n_samples, n_loci)
+        Identical homozygous replicates needed for a homozygote.
+
+    Returns
+    -------
+    Consensus
+        ``genotypes`` (n_samples, n_loci) and the call ``code`` (n_samples, n_loci) int8, a
+        key of :data:`REASONS`.
+
+    Notes
+    -----
     Vectorised over samples and replicates; one pass per locus over its alleles.
     """
     n_s, n_l = reps.n_samples, reps.n_loci
@@ -103,7 +121,18 @@ def call_consensus(reps: Replicates, min_het=2, min_hom=3) -> Consensus:
 
 
 def quality_index(reps: Replicates, consensus: Genotypes) -> tuple[np.ndarray, np.ndarray]:
-    """Miquel et al. (2006) QI: (per sample, per locus); NaN where nothing was attempted."""
+    """Quality index of Miquel et al. (2006 Mol Ecol Notes 6:985), module docstring.
+
+    Parameters
+    ----------
+    reps : Replicates (n_samples, n_loci, n_replicates)
+    consensus : Genotypes (n_samples, n_loci), the consensus of ``reps``.
+
+    Returns
+    -------
+    (qi_sample (n_samples,), qi_locus (n_loci,))
+        Mean share of replicates equal to the consensus; NaN where nothing was attempted.
+    """
     rc = np.sort(reps.calls, axis=3)
     cc = np.sort(consensus.calls, axis=2)[:, :, None, :]
     typed = cc[..., 0] >= 0
@@ -120,12 +149,31 @@ def quality_index(reps: Replicates, consensus: Genotypes) -> tuple[np.ndarray, n
 
 
 def error_counts(rep_sizes: np.ndarray, amplified: np.ndarray, ref_sizes: np.ndarray) -> dict:
-    """Broquet & Petit (2004) counts per sample and locus against a reference genotype.
+    """Dropout and false-allele counts (Broquet & Petit 2004 Mol Ecol 13:3601) per sample and
+    locus against a reference genotype.
 
-    rep_sizes (n_s, n_l, n_r, 2) replicate allele sizes (-1 missing); amplified (n_s, n_l,
-    n_r); ref_sizes (n_s, n_l, 2) reference sizes (-1 missing: the locus is not counted).
-    Returns arrays (n_s, n_l): n_het_amplifications, n_dropouts, n_amplifications,
-    n_false_alleles.
+    Parameters
+    ----------
+    rep_sizes : int array (n_s, n_l, n_r, 2)
+        Replicate allele sizes (-1 missing).
+    amplified : bool array (n_s, n_l, n_r)
+        Replicates that amplified.
+    ref_sizes : int array (n_s, n_l, 2)
+        Reference sizes (-1 missing: the locus is not counted).
+
+    Returns
+    -------
+    dict of int arrays (n_s, n_l)
+        ``n_het_amplifications``, ``n_dropouts`` (one allele of a heterozygous reference
+        shown twice), ``n_amplifications``, ``n_false_alleles`` (an allele absent from the
+        reference).
+
+    Examples
+    --------
+    >>> reps = np.array([[[[100, 102], [100, 100], [102, 102]]]])
+    >>> c = error_counts(reps, np.ones((1, 1, 3), bool), np.array([[[100, 102]]]))
+    >>> c["n_het_amplifications"].item(), c["n_dropouts"].item(), c["n_false_alleles"].item()
+    (3, 2, 0)
     """
     r0, r1 = rep_sizes[..., 0], rep_sizes[..., 1]
     f0, f1 = ref_sizes[..., 0][:, :, None], ref_sizes[..., 1][:, :, None]
@@ -156,8 +204,19 @@ def _wilson(k, n, prefix: str) -> dict:
 
 
 def summarise_counts(counts: dict, axis: int | None) -> pd.DataFrame:
-    """Sum counts over samples (axis=0 -> per locus), loci (axis=1 -> per sample) or all
-    (None), with ADO/FA rates and 95% Wilson intervals."""
+    """Sum error counts and add ADO/FA rates with 95% Wilson (1927) intervals.
+
+    Parameters
+    ----------
+    counts : dict of arrays (n_s, n_l), as :func:`error_counts` returns.
+    axis : 0 (sum over samples: one row per locus), 1 (over loci: one row per sample) or
+        None (everything: one row).
+
+    Returns
+    -------
+    DataFrame with the summed counts and ``ado_rate``, ``fa_rate`` with ``_lo``/``_hi``
+    (NaN where the denominator is 0).
+    """
     if axis is None:
         summed = {k: np.atleast_1d(v.sum()) for k, v in counts.items()}
     else:
@@ -180,6 +239,17 @@ def pooled_consensus(reps: Replicates, keys: np.ndarray, min_het=2, min_hom=3,
     ``max(min_het, ceil(min_share * amplified replicates))`` so that a recurrent false
     allele among, say, 20 replicates does not make a third allele. Returns (animal keys,
     Genotypes of the animals).
+
+    Parameters
+    ----------
+    reps : Replicates (n_samples, n_loci, n_replicates)
+    keys : str array (n_samples,), animal of each sample ('' = not linked).
+    min_het, min_hom : the multiple-tubes thresholds (:func:`call_consensus`).
+    min_share : share of the animal's amplified replicates an allele must be seen in.
+
+    Returns
+    -------
+    (animal keys (n_animals,), Genotypes (n_animals, n_loci))
     """
     keys = np.asarray(keys, dtype=str)
     use = np.flatnonzero(keys != "")
@@ -209,6 +279,20 @@ def extrapolated_rates(counts: dict, linked: np.ndarray, fail: np.ndarray,
     predicted rate times their expected het amplifications (``het_weight`` = sum over loci
     of amplified replicates x He) or amplifications (``n_amp``). Returns summed counts
     (floats) in the layout of ``error_counts`` totals.
+
+    Parameters
+    ----------
+    counts : dict of arrays (n_s, n_l) of :func:`error_counts` against the animals' pooled
+        genotypes.
+    linked : bool array (n_s,), samples with a reference genotype.
+    fail : float array (n_s,), share of failed amplifications of each sample.
+    het_weight : float array (n_s,), expected het amplifications of each sample.
+    n_amp : float array (n_s,), amplifications of each sample.
+
+    Returns
+    -------
+    dict of floats: ``n_dropouts``, ``n_het_amplifications``, ``n_false_alleles``,
+    ``n_amplifications``.
     """
     out = {}
     for num, den, w_un in (("n_dropouts", "n_het_amplifications", het_weight),
@@ -229,10 +313,24 @@ def extrapolated_rates(counts: dict, linked: np.ndarray, fail: np.ndarray,
 
 
 def sex_from_genotype(sizes: np.ndarray, x_allele: int, y_allele: int) -> np.ndarray:
-    """'M' for an X/Y consensus, 'F' for X/X, 'U' otherwise (sizes (n, 2), -1 missing).
+    """Sex from the consensus at the sex marker: 'M' for X/Y, 'F' for X/X, 'U' otherwise.
 
     The sex marker goes through the same replicate rules as any locus: a male needs X and Y
     each seen in >= min_het replicates, a female >= min_hom X-only replicates.
+
+    Parameters
+    ----------
+    sizes : int array (n, 2), consensus allele sizes at the sex marker (-1 missing).
+    x_allele, y_allele : sizes of the X and Y alleles.
+
+    Returns
+    -------
+    str array (n,)
+
+    Examples
+    --------
+    >>> sex_from_genotype(np.array([[214, 194], [214, 214], [-1, -1]]), 214, 194).tolist()
+    ['M', 'F', 'U']
     """
     s = np.sort(sizes, axis=1)
     lo, hi = min(x_allele, y_allele), max(x_allele, y_allele)
@@ -242,8 +340,24 @@ def sex_from_genotype(sizes: np.ndarray, x_allele: int, y_allele: int) -> np.nda
 
 
 def combine_genotypes(sizes: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One genotype per group from several (n, n_l, 2) size arrays: agreeing typed calls are
-    kept, conflicting ones become missing. Returns (unique group keys, sizes (n_g, n_l, 2))."""
+    """One genotype per group: agreeing typed calls are kept, conflicting ones become missing.
+
+    Parameters
+    ----------
+    sizes : int array (n, n_l, 2), allele sizes (-1 missing).
+    groups : array (n,), the group of each row.
+
+    Returns
+    -------
+    (sorted unique group keys (n_g,), int array (n_g, n_l, 2))
+
+    Examples
+    --------
+    >>> keys, out = combine_genotypes(np.array([[[100, 102]], [[102, 100]], [[100, 100]]]),
+    ...                               np.array(["A", "A", "B"]))
+    >>> keys.tolist(), out.tolist()
+    (['A', 'B'], [[[100, 102]], [[100, 100]]])
+    """
     s = np.sort(sizes, axis=2).astype(np.int64)
     typed = s[..., 0] >= 0
     code = np.where(typed, s[..., 0] * 100_000 + s[..., 1], np.nan)
@@ -289,12 +403,11 @@ def check_samples_known(ids, sheet: pd.DataFrame, path, samples_path) -> None:
 
 
 def read_species_status(path, sheet: pd.DataFrame, samples_path) -> pd.Series:
-    """species.tsv status per sample_id (index sample_id)."""
-    from leogen.io.tables import read_delimited
-
-    sp = read_delimited(path, ["sample_id", "status"])
+    """species.tsv status per sample_id (index sample_id); ids must be in the sheet."""
     from leogen.io.sheets import check_known_ids
+    from leogen.qc.outputs import read_species_status as read_status
 
+    sp = read_status(path)
     check_known_ids(sp["sample_id"], sheet["sample_id"], path, "sample_id",
                     lines=sp["_line"].to_numpy(),
                     what=f"sample sheet {samples_path}").raise_if_any()
@@ -302,17 +415,20 @@ def read_species_status(path, sheet: pd.DataFrame, samples_path) -> pd.Series:
 
 
 def read_links(path, sheet: pd.DataFrame | None = None, samples_path=None) -> pd.Series:
-    """sample_id -> individual_id from an identify ``sample_individual.tsv``."""
-    from leogen.io.sheets import check_known_ids
-    from leogen.io.tables import read_delimited
+    """sample_id -> individual_id of every sample identify assigned to an animal.
 
-    df = read_delimited(path, ["sample_id", "individual_id"])
+    The rule for "no animal" is identify's (:func:`leogen.identify.outputs.sample_links`);
+    with ``sheet``, every sample id of the table must be in the sample sheet.
+    """
+    from leogen.identify.outputs import read_sample_individual, sample_links
+    from leogen.io.sheets import check_known_ids
+
     if sheet is not None:
+        df = read_sample_individual(path, identified_only=False, columns=["sample_id"])
         check_known_ids(df["sample_id"], sheet["sample_id"], path, "sample_id",
                         lines=df["_line"].to_numpy(),
                         what=f"sample sheet {samples_path}").raise_if_any()
-    df = df[~df["individual_id"].isin(["", "NA"])]
-    return df.set_index("sample_id")["individual_id"]
+    return sample_links(path)
 
 
 def _reindex_loci(sizes: np.ndarray, loci, target_loci) -> np.ndarray:
@@ -325,8 +441,25 @@ def _reindex_loci(sizes: np.ndarray, loci, target_loci) -> np.ndarray:
 
 def run(genotypes_path, samples_path, species_path=None, min_het=2, min_hom=3,
         sex_locus="AMEL", x_allele=214, y_allele=194, reference_genotypes=None,
-        links=None, reference_types=REFERENCE_TYPES, genotype_no_sequence=True) -> dict:
+        links=None, reference_types=REFERENCE_TYPES, genotype_no_sequence=True,
+        out_dir=None) -> dict:
     """The ``leogen consensus`` step: read inputs, call consensus, QI, error rates and sex.
+
+    Parameters
+    ----------
+    genotypes_path : the replicate long table (``genotypes.tsv``).
+    samples_path : the sample sheet.
+    species_path : ``species/species.tsv``; only ``target`` samples (and, with
+        ``genotype_no_sequence``, ``no_sequence`` scats) get a consensus.
+    min_het, min_hom : replicates needed for each allele of a heterozygote / for a homozygote
+        (whole numbers 1 to 100; blood and tissue samples use 1 and 1).
+    sex_locus, x_allele, y_allele : the sex marker and its X and Y allele sizes.
+    reference_genotypes : long table of blood/tissue reference genotypes (optional).
+    links : identify's ``sample_individual.tsv`` (optional; adds the ``individual`` bases).
+    reference_types : sample types that are references (one replicate, error-free).
+    genotype_no_sequence : also genotype scats whose barcode failed (kept out of the rates).
+    out_dir : when given, the tables are also written there
+        (:func:`leogen.qc.outputs.write_consensus`).
 
     Returns ``consensus`` (Replicates with replicate id 'consensus', target samples only),
     ``quality``, ``error_rates_locus``, ``error_rates_sample`` and ``error_rates_type``
@@ -351,7 +484,7 @@ def run(genotypes_path, samples_path, species_path=None, min_het=2, min_hom=3,
     from leogen.io.longtable import read_long
     from leogen.io.sheets import read_samples
 
-    for name, v in (("--min-het-reps", min_het), ("--min-hom-reps", min_hom)):
+    for name, v in (("min_het", min_het), ("min_hom", min_hom)):
         if not (isinstance(v, (int, np.integer)) and 1 <= v <= 100):
             raise InputError(f"{name} {v} is out of range (expected a whole number 1 to 100)")
     sheet = read_samples(samples_path)
@@ -471,10 +604,8 @@ def run(genotypes_path, samples_path, species_path=None, min_het=2, min_hom=3,
             type_rows.append(tt)
     if links is not None:
         # all non-invasive target samples, the unlinked ones extrapolated from failure rate
-        freqs = pg.subset(loci=id_loci).allele_counts().astype(float)
-        with np.errstate(all="ignore"):
-            freqs = freqs / freqs.sum(axis=1, keepdims=True)
-        he_l = np.nan_to_num(1 - np.nansum(freqs**2, axis=1), nan=0.0)
+        # a locus typed in no animal has all-zero frequencies, hence He 1 (as before)
+        he_l = expected_heterozygosity(pg.subset(loci=id_loci).allele_frequencies())
         att_l = sub.attempted[:, id_loci].sum(axis=2)
         amp_l = amp[:, id_loci].sum(axis=2)
         fail = 1 - amp_l.sum(1) / np.maximum(att_l.sum(1), 1)
@@ -528,7 +659,7 @@ def run(genotypes_path, samples_path, species_path=None, min_het=2, min_hom=3,
     unverified = status.reindex(reps.samples).to_numpy() == "no_sequence"
     if genotype_no_sequence and unverified.any():
         # A scat whose barcode failed is still genotyped (same thresholds), so that
-        # `leogen identify --species` can attach it to an animal it matches strongly; it is
+        # identify can attach it to an animal it matches strongly; it is
         # kept out of the error rates above, which use species-verified samples only.
         u = np.flatnonzero(unverified)
         sub_u = Replicates(reps.calls[u], reps.attempted[u], reps.samples[u], reps.loci,
@@ -544,4 +675,8 @@ def run(genotypes_path, samples_path, species_path=None, min_het=2, min_hom=3,
                           samples, sub.loci, sub.alleles,
                           np.full(calls.shape[:2] + (1,), "consensus", dtype=object))
     tables["consensus"] = out_reps
+    if out_dir is not None:
+        from leogen.qc.outputs import write_consensus
+
+        write_consensus(tables, out_dir, linked=links is not None)
     return tables

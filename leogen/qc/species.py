@@ -190,9 +190,9 @@ def assign_species(barcodes: dict[str, str], reference: pd.DataFrame, samples: p
     barcode. The margin is NA when the panel holds one species (then it is not tested).
     """
     if not 0 <= min_identity <= 1:
-        raise InputError(f"--min-identity {min_identity} is out of range (expected 0 to 1)")
+        raise InputError(f"min_identity {min_identity} is out of range (expected 0 to 1)")
     if not 0 <= min_margin <= 1:
-        raise InputError(f"--min-margin {min_margin} is out of range (expected 0 to 1)")
+        raise InputError(f"min_margin {min_margin} is out of range (expected 0 to 1)")
     aligner = make_aligner()
     reference = reference.assign(_kmers=[_kmers(q) for q in reference["sequence"]])
     cache: dict[str, pd.DataFrame] = {}
@@ -239,8 +239,24 @@ def assign_species(barcodes: dict[str, str], reference: pd.DataFrame, samples: p
 
 
 def run(fasta, reference, samples_path, target, min_identity=0.97, min_margin=0.02,
-        assumed_types=ASSUMED_TYPES) -> pd.DataFrame:
-    """Read barcodes, panel and sample sheet, check ids, and assign species (see above)."""
+        assumed_types=ASSUMED_TYPES, out=None) -> pd.DataFrame:
+    """The ``leogen species`` step: read barcodes, panel and sample sheet, check ids, and
+    assign species (:func:`assign_species`).
+
+    Parameters
+    ----------
+    fasta : barcodes, record id = sample_id.
+    reference : reference panel FASTA (ids ``<Genus_species>|<haplotype>``).
+    samples_path : the sample sheet.
+    target : the target species (``Genus_species``).
+    min_identity, min_margin : thresholds of :func:`assign_species` (0 to 1).
+    assumed_types : sample types taken as the target species without a barcode.
+    out : when given, ``species.tsv`` is also written there.
+
+    Returns
+    -------
+    DataFrame (n_samples, COLUMNS): the species table.
+    """
     from leogen.io.sheets import read_samples
 
     samples = read_samples(samples_path)
@@ -257,5 +273,10 @@ def run(fasta, reference, samples_path, target, min_identity=0.97, min_margin=0.
                        fasta, k)
     errors.raise_if_any()
     barcodes = {rid: seq for rid, seq, _ in records}
-    return assign_species(barcodes, ref, samples, target, min_identity, min_margin,
-                          assumed_types)
+    table = assign_species(barcodes, ref, samples, target, min_identity, min_margin,
+                           assumed_types)
+    if out is not None:
+        from leogen.qc.outputs import write_species
+
+        write_species(table, out)
+    return table

@@ -30,72 +30,58 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from leogen.errors import ErrorCollector, InputError
-from leogen.io.atomic import atomic_open, write_table
-from leogen.io.tables import read_delimited
+from leogen.errors import InputError
+from leogen.io.atomic import atomic_open
+from leogen.report.outputs import BASE_COLUMNS, STATE_OF_POPULATION
+
+__all__ = ["BASE_COLUMNS", "pathogen_column", "per_year_table", "run", "state_of_population",
+           "trend_line", "write_summary"]
 
 NE_P_CRIT = "0.02"
-NA_TOKENS = {"", "NA", "na", "NaN", "nan", "N/A"}
-BASE_COLUMNS = ["year", "n_detected", "n_hat", "n_hat_lo", "n_hat_hi", "ne", "ne_lo", "ne_hi",
-                "mean_smlh"]
 
 
 # ------------------------------------------------------------------------------ reading
-def _numeric(df: pd.DataFrame, cols, path, errors: ErrorCollector) -> None:
-    """Convert ``cols`` of a read_delimited table to float in place (NA/inf allowed)."""
+# Every table is read through the declaration of the stage that wrote it (strict types: a bad
+# cell is an error naming file, line and column); numbers are taken as float here, as the
+# page formats them.
+def _as_float(df: pd.DataFrame, cols) -> pd.DataFrame:
     for c in cols:
-        if c not in df:
-            continue
-        raw = df[c].astype(str).str.strip()
-        na = raw.isin(NA_TOKENS)
-        val = pd.to_numeric(raw.where(~na, "nan").str.replace("Inf", "inf"), errors="coerce")
-        bad = val.isna() & ~na
-        for v, line in zip(raw[bad], df["_line"][bad], strict=True):
-            errors.add(f"'{v}' is not a number", path, int(line), c)
-        df[c] = val.astype(float)
-
-
-def _year(df: pd.DataFrame, col: str, path, errors: ErrorCollector) -> pd.Series:
-    raw = df[col].astype(str).str.strip()
-    ok = raw.str.fullmatch(r"\d{4}")
-    for v, line in zip(raw[~ok], df["_line"][~ok], strict=True):
-        errors.add(f"'{v}' is not a year (expected YYYY)", path, int(line), col)
-    return pd.to_numeric(raw.where(ok, "0")).astype(int)
+        if c in df:
+            df[c] = df[c].astype(float)
+    return df
 
 
 def read_trend(path) -> pd.DataFrame:
-    """``trend.tsv``: year, n_hat, n_hat_lo, n_hat_hi (+ var_log_n_hat, n_detected)."""
-    df = read_delimited(path, ["year", "n_hat", "n_hat_lo", "n_hat_hi"])
-    errors = ErrorCollector()
-    df["year"] = _year(df, "year", path, errors)
-    _numeric(df, ["n_hat", "n_hat_lo", "n_hat_hi", "var_log_n_hat", "n_detected", "mean_ho",
-                  "mean_he"], path, errors)
-    errors.raise_if_any()
+    """``trend.tsv``: year, n_hat, n_hat_lo, n_hat_hi (+ var_log_n_hat, n_detected, mean_ho,
+    mean_he when present)."""
+    from leogen.monitoring.outputs import read_trend as read
+
+    df = read(path, ["year", "n_hat", "n_hat_lo", "n_hat_hi"],
+              optional=["var_log_n_hat", "n_detected", "mean_ho", "mean_he"])
     if df["year"].duplicated().any():
         line = int(df.loc[df["year"].duplicated(), "_line"].iloc[0])
         raise InputError("year appears twice (one row per year expected)", path, line, "year")
-    return df
+    return _as_float(df, ["n_hat", "n_hat_lo", "n_hat_hi", "var_log_n_hat", "n_detected",
+                          "mean_ho", "mean_he"])
 
 
 def read_abundance(path) -> pd.DataFrame:
-    """``abundance.tsv``: year, n_detected (one or more rows per year)."""
-    df = read_delimited(path, ["year", "method", "model", "n_detected"])
-    errors = ErrorCollector()
-    df["year"] = _year(df, "year", path, errors)
-    _numeric(df, ["n_detected"], path, errors)
-    errors.raise_if_any()
-    return df
+    """``abundance.tsv``: year, method, model, n_detected (one or more rows per year)."""
+    from leogen.monitoring.outputs import read_abundance as read
+
+    return _as_float(read(path, ["year", "method", "model", "n_detected"]), ["n_detected"])
 
 
 def read_ne(path) -> pd.DataFrame:
-    """``ne.tsv``: group, method, p_crit, ne and an interval (ne_jack_lo/hi or ne_lo/hi)."""
-    df = read_delimited(path, ["group", "method", "p_crit", "ne"])
+    """``ne.tsv``: group, method, p_crit, ne and an interval (ne_jack_lo/hi or ne_lo/hi), as
+    ``ci_lo, ci_hi``."""
+    from leogen.monitoring.outputs import read_ne as read
+
+    df = read(path, ["group", "method", "p_crit", "ne"],
+              optional=["ne_lo", "ne_hi", "ne_jack_lo", "ne_jack_hi"])
     if not ({"ne_jack_lo", "ne_jack_hi"} <= set(df) or {"ne_lo", "ne_hi"} <= set(df)):
         raise InputError("missing column(s) ne_jack_lo, ne_jack_hi (or ne_lo, ne_hi): the "
                          "95% interval of Ne", path, 1)
-    errors = ErrorCollector()
-    _numeric(df, ["ne", "ne_lo", "ne_hi", "ne_jack_lo", "ne_jack_hi"], path, errors)
-    errors.raise_if_any()
     jack = {"ne_jack_lo", "ne_jack_hi"} <= set(df)
     df["ci_lo"] = df["ne_jack_lo"] if jack else df["ne_lo"]
     df["ci_hi"] = df["ne_jack_hi"] if jack else df["ne_hi"]
@@ -103,58 +89,51 @@ def read_ne(path) -> pd.DataFrame:
 
 
 def read_trend_test(path) -> dict:
-    """``trend_test.tsv``: the one-row trend test (slope_log, annual_change with CI, p)."""
+    """``trend_test.tsv``: the one-row trend test (slope_log, annual_change with CI, p, and
+    the power of the design when present), numbers as float."""
+    from leogen.monitoring.outputs import read_trend_test as read
+
     cols = ["n_years", "first_year", "last_year", "slope_log", "annual_change",
             "annual_change_lo", "annual_change_hi", "p_value"]
-    df = read_delimited(path, cols)
+    df = read(path, cols, optional=["slope_log_se", "scale", "note", "power_decline",
+                                    "power_cv", "power"])
     if len(df) != 1:
         raise InputError(f"expected one row (the trend test), found {len(df)}", path)
-    errors = ErrorCollector()
-    _numeric(df, [*cols, "slope_log_se", "power", "power_decline", "power_cv"], path, errors)
-    errors.raise_if_any()
+    df = _as_float(df, [c for c in df.columns if c not in ("note", "_line")])
     return {k: v for k, v in df.drop(columns="_line").iloc[0].items()}
 
 
 def read_prevalence(path) -> pd.DataFrame:
     """``prevalence.tsv`` rows of stratum ``year``: pathogen, year, n_animals, n_positive,
     apparent, wilson_lo, wilson_hi."""
-    df = read_delimited(path, ["pathogen", "stratum", "level", "n_animals", "n_positive",
-                               "apparent", "wilson_lo", "wilson_hi"])
-    df = df[df["stratum"] == "year"].reset_index(drop=True)
-    errors = ErrorCollector()
-    df["year"] = _year(df, "level", path, errors)
-    _numeric(df, ["n_animals", "n_positive", "apparent", "wilson_lo", "wilson_hi"], path,
-             errors)
-    errors.raise_if_any()
-    return df
+    from leogen.health.outputs import read_yearly_prevalence
+
+    return read_yearly_prevalence(path)
 
 
 def read_inbreeding(path) -> pd.DataFrame:
     """``inbreeding/individuals.tsv``: individual_id, smlh."""
-    df = read_delimited(path, ["individual_id", "smlh"])
-    errors = ErrorCollector()
-    _numeric(df, ["smlh"], path, errors)
-    errors.raise_if_any()
-    return df
+    from leogen.popgen.outputs import read_individual_inbreeding
+
+    return read_individual_inbreeding(path, ["individual_id", "smlh"])
 
 
 def read_detection_history(path) -> pd.DataFrame:
     """``detection_history.tsv``: year, individual_id (the animals detected per year)."""
-    df = read_delimited(path, ["year", "individual_id"])
-    errors = ErrorCollector()
-    df["year"] = _year(df, "year", path, errors)
-    errors.raise_if_any()
-    return df
+    from leogen.monitoring.outputs import read_detection_history as read
+
+    return read(path)
 
 
 def read_diversity(path) -> pd.DataFrame:
     """``diversity/summary.tsv``: population, n_individuals, mean_ho, mean_he (+ mean_ar)."""
-    df = read_delimited(path, ["population", "n_individuals", "mean_ho", "mean_he"])
-    errors = ErrorCollector()
-    _numeric(df, ["n_individuals", "mean_ho", "mean_he", "mean_ar", "fis", "fis_lo", "fis_hi"],
-             path, errors)
-    errors.raise_if_any()
-    return df
+    from leogen.monitoring.outputs import file_columns
+    from leogen.popgen.outputs import read_diversity_summary
+
+    optional = [c for c in ("mean_ar",) if c in file_columns(path)]
+    df = read_diversity_summary(path, ["population", "n_individuals", "mean_ho", "mean_he",
+                                       *optional])
+    return _as_float(df, ["n_individuals", "mean_ho", "mean_he", *optional])
 
 
 # ---------------------------------------------------------------------------- computing
@@ -254,7 +233,7 @@ def overall_ne(ne: pd.DataFrame) -> dict | None:
 
 # ------------------------------------------------------------------------------- output
 def _png(fig) -> str:
-    from leogen.health.report import _png as png
+    from leogen.report.html import png
 
     return png(fig)
 
@@ -335,7 +314,7 @@ def plots(table: pd.DataFrame, line: tuple[float, float] | None,
 def render(table: pd.DataFrame, test: dict, ne_all: dict | None,
            diversity: pd.DataFrame | None, pathogens: list[str], images: dict) -> str:
     """HTML of the summary page (template ``summary.html.j2``, autoescaped)."""
-    from leogen.health.report import environment
+    from leogen.report.html import environment
 
     latest = table[table["n_hat"].notna()].tail(1).to_dict("records")
     latest_ne = table[table["ne"].notna()].tail(1).to_dict("records")
@@ -369,7 +348,8 @@ def state_of_population(abundance, ne, trend, trend_test, diversity=None, preval
         from leogen.popgen.diversity import yearly_diversity
 
         if det is None:
-            raise InputError("--genotypes needs --detection-history (the animals of each year)")
+            raise InputError("the diversity of each year's animals (genotypes) needs the "
+                             "detection history (the animals of each year)")
         yearly = yearly_diversity(read_individual_genotypes(genotypes), det)
     table = per_year_table(tr, ab, nd, prev, inb, det, yearly)
     pathogens = sorted(set(prev["pathogen"])) if prev is not None else []
@@ -384,10 +364,21 @@ def write_summary(res: dict, out_dir) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tsv, html = out / "state_of_population.tsv", out / "state_of_population.html"
-    write_table(res["table"], tsv)
+    STATE_OF_POPULATION.write(res["table"], tsv)
     images = plots(res["table"], res["line"], res["pathogens"])
     text = render(res["table"], res["test"], res["ne_all"], res["diversity"], res["pathogens"],
                   images)
     with atomic_open(html, "w", encoding="utf-8") as fh:
         fh.write(text)
     return [tsv, html]
+
+
+def run(abundance, ne, trend, trend_test, diversity=None, prevalence=None, inbreeding=None,
+        detection_history=None, genotypes=None, out_dir=None) -> dict:
+    """The ``leogen summary`` step: :func:`state_of_population`, written to ``out_dir``
+    (:func:`write_summary`) when given. Parameters are the paths of the stage outputs."""
+    res = state_of_population(abundance, ne, trend, trend_test, diversity, prevalence,
+                              inbreeding, detection_history, genotypes)
+    if out_dir is not None:
+        write_summary(res, out_dir)
+    return res

@@ -12,13 +12,13 @@ from leogen.identify.matching import (
     consensus_error_probability,
     genotype_codes,
     identify,
-    mark_inp,
     match_pairs,
-    occasion_labels,
     poisson_binomial_tail,
 )
 from leogen.io.longtable import write_long
 from leogen.model.genotypes import Genotypes
+from leogen.monitoring.captures import mark_inp
+from leogen.monitoring.occasions import occasion_labels
 
 N_LOCI = 12
 
@@ -192,12 +192,16 @@ def test_blood_anchors_and_captures():
     assert caps.loc[b_id].tolist() == [1, 0, 0, 0, 0]
     inp = mark_inp(out["captures"])
     assert f"/* {a_id} */ 01110 1;\n" in inp and inp.count(";\n") == len(caps)
-    # seasons: December belongs to the next year's winter
-    lab, key = occasion_labels(pd.Series(pd.to_datetime(["2020-12-05", "2021-01-10",
-                                                         "2021-04-01"])), "season")
-    assert lab.tolist() == ["2021-winter", "2021-winter", "2021-spring"]
-    lab, _ = occasion_labels(pd.Series(pd.to_datetime(["2020-12-05"])), "month")
+    # seasons: December belongs to the next year's winter (the one definition of monitoring)
+    lab = occasion_labels(pd.Series(pd.to_datetime(["2020-12-05", "2021-01-10",
+                                                    "2021-04-01"])), "season")
+    assert lab.tolist() == ["2021-1_winter", "2021-1_winter", "2021-2_spring"]
+    lab = occasion_labels(pd.Series(pd.to_datetime(["2020-12-05"])), "month")
     assert lab.tolist() == ["2020-12"]
+    seasons = identify(_geno(samples), _sheet(rows), max_mismatches=0, min_loci=8,
+                       occasion="season")["captures"]
+    cols = [c for c in seasons.columns if c != "individual_id"]
+    assert cols == sorted(cols) and "2021-1_winter" in cols
 
 
 def test_no_eligible_sample():
@@ -249,6 +253,17 @@ def test_cli_end_to_end(tmp_path):
     assert set(ig["replicate"]) == {"individual"} and set(ig["sample_id"]) == set(ind.individual_id)
     assert (out / "captures.tsv").exists() and (out / "pid.tsv").exists()
     assert (out / "captures.inp").read_text().splitlines()[0].endswith(" 1;")
+    # every table written reads back through its declaration
+    from pathlib import Path
+
+    from leogen.identify.outputs import TABLES
+
+    for table in TABLES:
+        path = out / Path(table.path).name
+        if table.path.startswith("identify/mismatch"):
+            assert not path.exists()  # written only with k = auto
+            continue
+        assert len(table.read(path)) > 0
 
 
 def test_cli_bad_inputs(tmp_path, capsys):
@@ -264,8 +279,8 @@ def test_cli_bad_inputs(tmp_path, capsys):
     for opt, msg in [(["--max-mismatches", "-1"], "must be 'auto' or a whole number"),
                      (["--max-mismatches", "two"], "must be 'auto' or a whole number"),
                      (["--max-mismatches", "1", "--min-loci", "13"], "larger than the 12"),
-                     (["--max-mismatches", "1", "--min-loci", "0"], "--min-loci 0 is out"),
-                     (["--max-mismatches", "1", "--max-pid-sib", "0"], "--max-pid-sib 0.0"),
+                     (["--max-mismatches", "1", "--min-loci", "0"], "min_loci 0 is out"),
+                     (["--max-mismatches", "1", "--max-pid-sib", "0"], "max_pid_sib 0.0"),
                      (["--max-mismatches", "auto"], "error_rates_sample.tsv")]:
         assert main(base + opt) == 2, opt
         assert msg in capsys.readouterr().err
@@ -279,7 +294,7 @@ def test_cli_bad_inputs(tmp_path, capsys):
 
 # ------------------------------------------------------------------ truth recovery
 def _run_pipeline(tmp_path, params, seed):
-    sim = pytest.importorskip("leogen.simulate.core")
+    sim = pytest.importorskip("leogen.simulate")
     d = tmp_path / f"sim{seed}"
     sim.simulate(params, seed, d)
     r = d / "results"
@@ -349,7 +364,7 @@ def _check_truth(d, r):
 
 @pytest.mark.slow
 def test_truth_recovery_example(tmp_path):
-    sim = pytest.importorskip("leogen.simulate.core")
+    sim = pytest.importorskip("leogen.simulate")
     seed = getattr(sim, "DEFAULT_SEED", 1)  # `leogen simulate` without --seed uses 1
     d, r = _run_pipeline(tmp_path, {"n_snps": 0}, seed)
     _check_truth(d, r)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from leogen.cli import main
-from leogen.simulate.core import simulate
+from leogen.simulate import simulate
 
 PARAMS = {"n_snps": 0, "p_never_sampled": 0.0, "scat_rate": 4.0, "other_species_fraction": 0.0,
           "n_camera_stations": 0}

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from leogen.cli import main
-from leogen.monitoring.captures import build_histories, occasion_labels
+from leogen.monitoring.captures import build_histories, capture_histories, mark_inp
+from leogen.monitoring.occasions import occasion_labels
 
 SHEET = """sample_id\tsample_type\tdate\tsite\tlat\tlon
 S1\tscat\t2021-01-10\teast\t43.1\t131.2
@@ -78,10 +79,26 @@ def test_camera_and_genetic_detections_combine(files):
 def test_occasion_labels():
     d = ["2021-12-03", "2021-01-20", "2021-04-01", "2021-07-01", "2021-10-01"]
     assert list(occasion_labels(d, "season")) == [
-        "2021-1_winter", "2021-1_winter", "2021-2_spring", "2021-3_summer", "2021-4_autumn"]
+        "2022-1_winter", "2021-1_winter", "2021-2_spring", "2021-3_summer", "2021-4_autumn"]
     assert list(occasion_labels(d, "year")) == ["2021"] * 5
     assert list(occasion_labels(d[:2], "month")) == ["2021-12", "2021-01"]
     assert list(occasion_labels(d[:2], "session", ["s1", "s2"])) == ["2021-s1", "2021-s2"]
+
+
+def test_one_season_definition_for_identify_and_monitoring():
+    """A winter spans the new year and is one season, labelled by the year of its January;
+    identify's capture histories (built here) and monitoring's detection histories use the
+    same labels and the same matrix code."""
+    dates = ["2020-12-05", "2021-01-10", "2021-12-20"]
+    assert list(occasion_labels(dates, "season")) == [
+        "2021-1_winter", "2021-1_winter", "2022-1_winter"]
+    caps = capture_histories(["A", "A", "B"], dates, dates + ["2021-04-01"], ["A", "B", "C"],
+                             "season")
+    assert list(caps.columns) == ["individual_id", "2021-1_winter", "2021-2_spring",
+                                  "2022-1_winter"]
+    assert caps.set_index("individual_id").to_numpy().tolist() == [[1, 0, 0], [0, 0, 1],
+                                                                    [0, 0, 0]]
+    assert mark_inp(caps).splitlines()[0] == "/* A */ 100 1;"
 
 
 def _run(files, tmp_path, camera_text, capsys, extra=()):

@@ -211,7 +211,7 @@ def test_bad_inputs_exit_2(tmp_path, capsys):
     base = ["consensus", "--genotypes", str(g), "--samples", str(sh), "--out-dir",
             str(tmp_path / "o")]
     assert main(base + ["--min-het-reps", "0"]) == 2
-    assert "--min-het-reps 0 is out of range" in capsys.readouterr().err
+    assert "min_het 0 is out of range" in capsys.readouterr().err
     # a genotyped sample missing from the sample sheet
     sh.write_text("sample_id\tsample_type\tdate\tsite\tlat\tlon\nS1\tscat\t2021-01-01\tA\t43\t131\n"
                   "X1\tscat\t2021-01-01\tA\t43\t131\n")

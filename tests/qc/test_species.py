@@ -160,9 +160,9 @@ def test_bad_reference_and_thresholds(tmp_path, capsys, panel):
     base = ["species", "--fasta", str(fa), "--reference", str(rf), "--samples", str(sheet),
             "--out", str(tmp_path / "o.tsv")]
     assert main(base + ["--min-identity", "1.5"]) == 2
-    assert "--min-identity 1.5 is out of range" in capsys.readouterr().err
+    assert "min_identity 1.5 is out of range" in capsys.readouterr().err
     assert main(base + ["--min-margin", "-0.1"]) == 2
-    assert "--min-margin -0.1 is out of range" in capsys.readouterr().err
+    assert "min_margin -0.1 is out of range" in capsys.readouterr().err
     assert main(base + ["--target", "Felis_catus"]) == 2
     assert "target species 'Felis_catus' has no haplotype" in capsys.readouterr().err
     rf.write_text(">Panthera_pardus_H1\nACGT\n")

@@ -165,7 +165,10 @@ def test_pathogen_column_names():
     ("abundance", "year|method|model\n2020|loglinear|M0\n", "n_detected"),
     ("trend_test", "n_years|first_year\n3|2020\n", "slope_log"),
     ("trend", "year|n_hat|n_hat_lo|n_hat_hi\n2020|many|2|4\n", "line 2: column n_hat: 'many' is not a number"),
-    ("trend", "year|n_hat|n_hat_lo|n_hat_hi\n20x0|3|2|4\n", "not a year"),
+    ("trend", "year|n_hat|n_hat_lo|n_hat_hi\n20x0|3|2|4\n", "'20x0' is not a whole number"),
+    ("detection_history", "year|individual_id\n2020|\n", "column individual_id: is empty"),
+    ("prevalence", "pathogen|stratum|level|n_animals|n_positive|apparent|wilson_lo|wilson_hi\n"
+                   "CDV|year|20x0|3|1|0.3|0.1|0.7\n", "not a year"),
     ("prevalence", "pathogen|stratum|level|n_animals\nCDV|year|2020|3\n", "wilson_lo"),
     ("inbreeding", "individual_id|f\nA|0.1\n", "smlh"),
 ])
@@ -206,4 +209,4 @@ D|1|FCA1|100|104
     assert "Allelic richness (SE)" in (out / "state_of_population.html").read_text()
     argv = [a for a in _argv(f, out, optional=False)] + ["--genotypes", str(geno)]
     assert main(argv) == 2
-    assert "--genotypes needs --detection-history" in capsys.readouterr().err
+    assert "needs the detection history" in capsys.readouterr().err

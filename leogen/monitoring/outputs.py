@@ -1,0 +1,187 @@
+"""Tables of the monitoring stage (Ne, detection histories, abundance, trend), declared once,
+with their writers and the readers later stages use (``leogen summary``, ``leogen abundance``
+reading ``ne.tsv``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from leogen.io.tables import Column, Table, read_text, sniff_delimiter
+
+NE = Table(
+    "monitoring/ne.tsv",
+    "LDNe per group (all, years) and allele-frequency cut-off, with parametric and jackknife "
+    "intervals; heterozygote-excess and temporal Ne.",
+    (
+        Column("group", "str", na=False, description="all, a year, or <period>_vs_<period>"),
+        Column("method", "str", na=False, description="ld|het_excess|temporal"),
+        Column("p_crit", "str", description="lowest allele frequency kept (0+: singletons "
+                                            "dropped); empty for the other methods"),
+        Column("n_individuals", "int"),
+        Column("harmonic_s", "float"),
+        Column("n_loci", "int"),
+        Column("n_locus_pairs", "int"),
+        Column("n_independent_comparisons", "float"),
+        Column("r2", "float"),
+        Column("r2_expected", "float"),
+        Column("r2_drift", "float"),
+        Column("ne", "float", description="inf when no drift signal"),
+        Column("ne_lo", "float"),
+        Column("ne_hi", "float"),
+        Column("ne_jack_lo", "float"),
+        Column("ne_jack_hi", "float"),
+        Column("n_hat", "float"),
+        Column("ne_n_ratio", "float"),
+        Column("mean_ho", "float"),
+        Column("mean_he", "float"),
+        Column("note", "str"),
+    ),
+)
+
+DETECTION_HISTORY = Table(
+    "monitoring/detection_history.tsv",
+    "detection history per animal and year, with its sources.",
+    (
+        Column("year", "int", na=False),
+        Column("individual_id", "str", na=False),
+        Column("history", "str", na=False, description="0/1 per occasion of the year"),
+        Column("n_occasions", "int", na=False),
+        Column("n_occasions_detected", "int", na=False),
+        Column("n_detections", "int", na=False),
+        Column("n_genetic", "int", na=False),
+        Column("n_camera", "int", na=False),
+        Column("sources", "str", na=False),
+        Column("n_places", "int", na=False),
+        Column("first_date", "date", na=False),
+        Column("last_date", "date", na=False),
+        Column("occasion_labels", "str", na=False),
+    ),
+)
+
+ABUNDANCE = Table(
+    "monitoring/abundance.tsv",
+    "abundance per year by method and model, the selected estimate flagged.",
+    (
+        Column("year", "int", na=False),
+        Column("method", "str", na=False),
+        Column("model", "str", na=False),
+        Column("n_detected", "int"),
+        Column("n_occasions", "int"),
+        Column("n_detections", "int"),
+        Column("n_hat", "float"),
+        Column("n_hat_lo", "float"),
+        Column("n_hat_hi", "float"),
+        Column("se", "float"),
+        Column("aic", "float"),
+        Column("loglik", "float"),
+        Column("p_value", "float"),
+        Column("ci_method", "str"),
+        Column("selected", "bool", na=False),
+        Column("note", "str"),
+    ),
+)
+
+TREND = Table(
+    "monitoring/trend.tsv",
+    "per-year N-hat, Ne, Ho, He.",
+    (
+        Column("year", "int", na=False),
+        Column("method", "str"),
+        Column("n_hat_model", "str"),
+        Column("n_detected", "int"),
+        Column("n_hat", "float"),
+        Column("n_hat_lo", "float"),
+        Column("n_hat_hi", "float"),
+        Column("se", "float"),
+        Column("var_log_n_hat", "float"),
+    ),
+    extra="ne, ne_lo, ne_hi, mean_ho, mean_he, ne_n_ratio (with an Ne table)",
+)
+
+TREND_TEST = Table(
+    "monitoring/trend_test.tsv",
+    "trend of log N-hat over years (WLS) with its power for a 5% yearly decline.",
+    (
+        Column("n_years", "int", na=False),
+        Column("first_year", "int"),
+        Column("last_year", "int"),
+        Column("slope_log", "float"),
+        Column("slope_log_se", "float"),
+        Column("annual_change", "float"),
+        Column("annual_change_lo", "float"),
+        Column("annual_change_hi", "float"),
+        Column("p_value", "float"),
+        Column("scale", "float"),
+        Column("note", "str"),
+        Column("power_decline", "float"),
+        Column("power_cv", "float"),
+        Column("power", "float"),
+    ),
+)
+
+#: Columns of trend.tsv written when an Ne table is given (declared for readers).
+TREND_NE_COLUMNS = (Column("ne", "float"), Column("ne_lo", "float"), Column("ne_hi", "float"),
+                    Column("mean_ho", "float"), Column("mean_he", "float"),
+                    Column("ne_n_ratio", "float"))
+_TREND_ALL = Table(TREND.path, TREND.description, TREND.columns + TREND_NE_COLUMNS)
+
+
+# ------------------------------------------------------------------------------ writers
+def write_ne(table: pd.DataFrame, out_dir) -> None:
+    """Write ``ne.tsv`` into ``out_dir``."""
+    NE.write(table, Path(out_dir) / "ne.tsv")
+
+
+def write_abundance(tables: dict, out_dir) -> None:
+    """Write the tables of :func:`leogen.monitoring.abundance.run` into ``out_dir``."""
+    out = Path(out_dir)
+    DETECTION_HISTORY.write(tables["detection_history"], out / "detection_history.tsv")
+    ABUNDANCE.write(tables["abundance"], out / "abundance.tsv")
+    TREND.write(tables["trend"], out / "trend.tsv")
+    TREND_TEST.write(tables["trend_test"], out / "trend_test.tsv")
+
+
+# ------------------------------------------------------------------------------ readers
+def file_columns(path) -> list[str]:
+    """The column names of a delimited table's header line (its first non-comment line)."""
+    text = read_text(path)
+    delim = sniff_delimiter(path, text)
+    line = next((ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")), "")
+    return [h.strip() for h in line.split(delim)]
+
+
+def _read(table: Table, path, required: list[str], optional=()) -> pd.DataFrame:
+    """``required`` columns and those of ``optional`` the file has, typed by the declaration."""
+    have = set(file_columns(path)) if optional else set()
+    return table.read(path, list(required) + [c for c in optional if c in have])
+
+
+def read_ne(path, columns: list[str] | None = None, optional=()) -> pd.DataFrame:
+    """``ne.tsv`` read strictly (default columns: all)."""
+    return _read(NE, path, columns or NE.names, optional)
+
+
+def read_detection_history(path) -> pd.DataFrame:
+    """``detection_history.tsv``: ``year, individual_id`` (the animals detected each year)."""
+    return DETECTION_HISTORY.read(path, ["year", "individual_id"])
+
+
+def read_abundance(path, columns: list[str] | None = None) -> pd.DataFrame:
+    """``abundance.tsv`` read strictly (default columns: all)."""
+    return ABUNDANCE.read(path, columns)
+
+
+def read_trend(path, columns: list[str], optional=()) -> pd.DataFrame:
+    """``trend.tsv``: ``columns`` and those of ``optional`` present, typed."""
+    return _read(_TREND_ALL, path, columns, optional)
+
+
+def read_trend_test(path, columns: list[str], optional=()) -> pd.DataFrame:
+    """``trend_test.tsv``: ``columns`` and those of ``optional`` present, typed."""
+    return _read(TREND_TEST, path, columns, optional)
+
+
+TABLES = [NE, DETECTION_HISTORY, ABUNDANCE, TREND, TREND_TEST]
