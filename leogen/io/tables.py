@@ -133,23 +133,31 @@ class Column:
 class Table:
     """A stage's output table, declared once: its file, columns, types and NA rule.
 
-    ``path`` is relative to the results folder. ``extra`` describes columns beyond the
-    declared ones (for example one column per occasion); ``None`` means there are none.
-    The stage writes the table with :meth:`write` and every later stage reads it with
-    :meth:`read`, so a damaged cell is the same clear error wherever it is read.
+    ``path`` is relative to the results folder. ``optional`` are declared columns a file may
+    lack (written only with some inputs, e.g. SNP columns), after the required ones and in
+    that order; ``extra`` describes further undeclared columns (e.g. one per occasion), and
+    ``None`` means there are none. The stage writes the table with :meth:`write` and every
+    later stage reads it with :meth:`read`, so a damaged cell is the same clear error
+    wherever it is read.
     """
 
     path: str
     description: str
     columns: tuple[Column, ...]
     extra: str | None = None
+    optional: tuple[Column, ...] = ()
 
     @property
     def names(self) -> list[str]:
+        """The required columns, in order."""
         return [c.name for c in self.columns]
 
+    @property
+    def optional_names(self) -> list[str]:
+        return [c.name for c in self.optional]
+
     def column(self, name: str) -> Column:
-        for c in self.columns:
+        for c in (*self.columns, *self.optional):
             if c.name == name:
                 return c
         raise KeyError(name)
@@ -157,10 +165,15 @@ class Table:
     def check_frame(self, df: pd.DataFrame) -> None:
         """The frame about to be written has the declared columns, in order (a bug if not)."""
         names = list(df.columns)
-        head = names[: len(self.columns)]
-        if head != self.names or (self.extra is None and len(names) != len(self.columns)):
+        head, rest = names[: len(self.columns)], names[len(self.columns):]
+        opt = [c for c in rest if c in self.optional_names]
+        ok = head == self.names and opt == [c for c in self.optional_names if c in opt]
+        if self.extra is None:
+            ok = ok and opt == rest
+        if not ok:
             raise ValueError(f"{self.path}: columns {names} differ from the declaration "
-                             f"{self.names}{' + ' + self.extra if self.extra else ''}")
+                             f"{self.names} + optional {self.optional_names}"
+                             f"{' + ' + self.extra if self.extra else ''}")
 
     def write(self, df: pd.DataFrame, path: str | Path, float_format: str = "%.6g") -> None:
         """Write ``df`` atomically as this table (columns checked against the declaration)."""
@@ -169,43 +182,57 @@ class Table:
         self.check_frame(df)
         write_table(df, path, float_format=float_format)
 
-    def read(self, path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
-        """Read this table back strictly: declared columns only, each cell parsed to its type.
+    def read(self, path: str | Path, columns: list[str] | None = None,
+             if_present: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+        """Read this table back strictly, each cell parsed to its declared type.
 
         Parameters
         ----------
         path : path of the table file.
-        columns : the declared columns the caller needs (default: all); only these are
-            required in the file and parsed.
+        columns : the declared columns the caller needs; each must be in the file. Default:
+            the required columns, plus the optional ones the file has.
+        if_present : declared columns read when the file has them (and left out when not).
 
         Returns
         -------
-        DataFrame with the requested columns typed (``str`` cells as str with NA as '',
-        ``int`` as int64, or pandas ``Int64`` when NA is allowed, ``float`` as float64 with
-        NA as NaN, ``bool`` as bool or pandas ``boolean``, ``date`` as datetime64) and a
-        ``_line`` column holding each row's line number. A cell that is not of its type,
-        or empty where the declaration forbids it, raises :class:`InputError` naming the
-        file, line and column.
+        DataFrame with the columns typed (``str`` cells as str with NA as '', ``int`` as
+        int64, or pandas ``Int64`` when NA is allowed, ``float`` as float64 with NA as NaN,
+        ``bool`` as bool or pandas ``boolean``, ``date`` as datetime64), undeclared
+        ``extra`` columns as text, and a ``_line`` column holding each row's line number. A
+        cell that is not of its type, or empty where the declaration forbids it, raises
+        :class:`InputError` naming the file, line and column.
         """
-        wanted = self.names if columns is None else list(columns)
-        unknown = [c for c in wanted if c not in self.names]
+        if columns is None:
+            wanted, maybe = self.names, [*self.optional_names, *if_present]
+        else:
+            wanted, maybe = list(columns), list(if_present)
+        unknown = [c for c in (*wanted, *maybe) if c not in self.names + self.optional_names]
         if unknown:
             raise ValueError(f"{self.path}: no declared column(s) {unknown}")
         raw = read_delimited(path, wanted)
+        present = list(dict.fromkeys(
+            [*wanted, *(c for c in maybe if c in raw.columns and c not in wanted)]))
         out = pd.DataFrame(index=raw.index)
-        for name in wanted:
+        for name in present:
             out[name] = parse_column(raw[name], self.column(name), path, raw["_line"])
-        if self.extra is not None:
+        if self.extra is not None and columns is None:
+            declared = set(self.names) | set(self.optional_names)
             for name in raw.columns:
-                if name not in out.columns and name != "_line" and name not in self.names:
+                if name not in declared and name != "_line":
                     out[name] = raw[name]
         out["_line"] = raw["_line"].to_numpy()
         return out.reset_index(drop=True)
 
     def markdown(self) -> str:
         """One line of docs/data-contract.md: the file, what it is, its columns."""
-        cols = ", ".join(self.names) + (f", {self.extra}" if self.extra else "")
-        return f"- `{self.path}`: {self.description} Columns: `{cols}`."
+        cols = ", ".join(self.names)
+        if self.optional:
+            cols += ", [" + ", ".join(self.optional_names) + "]"
+        if self.extra:
+            cols += f", {self.extra}"
+        note = " Columns in brackets are optional (written only with the inputs they need)." \
+            if self.optional else ""
+        return f"- `{self.path}`: {self.description} Columns: `{cols}`.{note}"
 
 
 def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:

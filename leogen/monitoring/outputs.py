@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from leogen.io.tables import Column, Table, read_text, sniff_delimiter
+from leogen.io.tables import Column, Table
 
 NE = Table(
     "monitoring/ne.tsv",
@@ -84,6 +84,11 @@ ABUNDANCE = Table(
     ),
 )
 
+#: Columns of ``trend.tsv`` present only when an Ne table was given.
+TREND_NE_COLUMNS = (Column("ne", "float"), Column("ne_lo", "float"), Column("ne_hi", "float"),
+                    Column("mean_ho", "float"), Column("mean_he", "float"),
+                    Column("ne_n_ratio", "float"))
+
 TREND = Table(
     "monitoring/trend.tsv",
     "per-year N-hat, Ne, Ho, He.",
@@ -98,7 +103,7 @@ TREND = Table(
         Column("se", "float"),
         Column("var_log_n_hat", "float"),
     ),
-    extra="ne, ne_lo, ne_hi, mean_ho, mean_he, ne_n_ratio (with an Ne table)",
+    optional=TREND_NE_COLUMNS,
 )
 
 TREND_TEST = Table(
@@ -123,10 +128,6 @@ TREND_TEST = Table(
 )
 
 #: Columns of trend.tsv written when an Ne table is given (declared for readers).
-TREND_NE_COLUMNS = (Column("ne", "float"), Column("ne_lo", "float"), Column("ne_hi", "float"),
-                    Column("mean_ho", "float"), Column("mean_he", "float"),
-                    Column("ne_n_ratio", "float"))
-_TREND_ALL = Table(TREND.path, TREND.description, TREND.columns + TREND_NE_COLUMNS)
 
 
 # ------------------------------------------------------------------------------ writers
@@ -145,23 +146,9 @@ def write_abundance(tables: dict, out_dir) -> None:
 
 
 # ------------------------------------------------------------------------------ readers
-def file_columns(path) -> list[str]:
-    """The column names of a delimited table's header line (its first non-comment line)."""
-    text = read_text(path)
-    delim = sniff_delimiter(path, text)
-    line = next((ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")), "")
-    return [h.strip() for h in line.split(delim)]
-
-
-def _read(table: Table, path, required: list[str], optional=()) -> pd.DataFrame:
-    """``required`` columns and those of ``optional`` the file has, typed by the declaration."""
-    have = set(file_columns(path)) if optional else set()
-    return table.read(path, list(required) + [c for c in optional if c in have])
-
-
 def read_ne(path, columns: list[str] | None = None, optional=()) -> pd.DataFrame:
     """``ne.tsv`` read strictly (default columns: all)."""
-    return _read(NE, path, columns or NE.names, optional)
+    return NE.read(path, columns, if_present=optional)
 
 
 def read_detection_history(path) -> pd.DataFrame:
@@ -176,12 +163,12 @@ def read_abundance(path, columns: list[str] | None = None) -> pd.DataFrame:
 
 def read_trend(path, columns: list[str], optional=()) -> pd.DataFrame:
     """``trend.tsv``: ``columns`` and those of ``optional`` present, typed."""
-    return _read(_TREND_ALL, path, columns, optional)
+    return TREND.read(path, columns, if_present=optional)
 
 
 def read_trend_test(path, columns: list[str], optional=()) -> pd.DataFrame:
     """``trend_test.tsv``: ``columns`` and those of ``optional`` present, typed."""
-    return _read(TREND_TEST, path, columns, optional)
+    return TREND_TEST.read(path, columns, if_present=optional)
 
 
 TABLES = [NE, DETECTION_HISTORY, ABUNDANCE, TREND, TREND_TEST]

@@ -9,8 +9,7 @@ and column wherever it is read.
 
 Two tables carry optional SNP columns, present only when SNP data were given:
 ``relatedness/pairs.tsv`` (:data:`PAIR_SNP_COLUMNS`) and ``inbreeding/individuals.tsv``
-(:data:`INDIVIDUAL_SNP_COLUMNS`). They are declared as ``extra`` columns and their readers
-type them when present. ``relatedness/matrix_<estimator>.tsv`` are square matrices
+(:data:`INDIVIDUAL_SNP_COLUMNS`). They are declared as ``optional`` columns, typed when present. ``relatedness/matrix_<estimator>.tsv`` are square matrices
 (``id`` then one column per animal), one per estimator: :data:`MATRIX` with
 :func:`matrix_path`.
 """
@@ -22,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from leogen.errors import InputError
-from leogen.io.tables import Column, Table, parse_column
+from leogen.io.tables import Column, Table
 
 # --------------------------------------------------------------------------- diversity
 PER_LOCUS = Table(
@@ -169,7 +168,7 @@ PAIRS = Table(
         Column("loglik_u", "float"),
         Column("lr_best_vs_next", "float"),
     ),
-    extra=", ".join(c.name for c in PAIR_SNP_COLUMNS) + " (with SNP data)",
+    optional=PAIR_SNP_COLUMNS,
 )
 
 ESTIMATOR_CHOICE = Table(
@@ -230,7 +229,7 @@ INDIVIDUALS = Table(
         Column("hl", "float"),
         Column("f_ritland", "float"),
     ),
-    extra=", ".join(c.name for c in INDIVIDUAL_SNP_COLUMNS) + " (with SNP data)",
+    optional=INDIVIDUAL_SNP_COLUMNS,
 )
 
 G2 = Table(
@@ -266,28 +265,6 @@ def matrix_path(out_dir, estimator: str) -> Path:
 
 
 # --------------------------------------------------------------------------- readers
-def _read_with_optional(table: Table, optional: tuple[Column, ...], path,
-                        columns: list[str] | None) -> pd.DataFrame:
-    """Read ``table``, typing the optional (``extra``) columns that are present."""
-    wanted = table.names if columns is None else list(columns)
-    declared = [c for c in wanted if c in table.names]
-    opt = {c.name: c for c in optional}
-    unknown = [c for c in wanted if c not in table.names and c not in opt]
-    if unknown:
-        raise ValueError(f"{table.path}: no declared column(s) {unknown}")
-    df = table.read(path, declared)
-    asked = [c for c in wanted if c in opt] if columns is not None else list(opt)
-    present = [c for c in asked if c in df.columns]
-    absent = [c for c in asked if c not in df.columns]
-    if columns is not None and absent:
-        raise InputError(f"no column(s) {', '.join(absent)} (written only with SNP data)",
-                         path, 1)
-    for name in present:
-        df[name] = parse_column(df[name], opt[name], path, df["_line"])
-    keep = declared + present + ["_line"]
-    return df[keep]
-
-
 def read_diversity_summary(path, columns: list[str] | None = None) -> pd.DataFrame:
     """Read ``diversity/summary.tsv`` strictly (see :data:`SUMMARY`).
 
@@ -322,7 +299,7 @@ def read_individual_inbreeding(path, columns: list[str] | None = None) -> pd.Dat
     DataFrame, one row per animal, columns typed (SNP counts as pandas ``Int64``), plus
     ``_line``.
     """
-    return _read_with_optional(INDIVIDUALS, INDIVIDUAL_SNP_COLUMNS, path, columns)
+    return INDIVIDUALS.read(path, columns)
 
 
 def read_g2(path) -> dict:
@@ -347,4 +324,4 @@ def read_pairs(path, columns: list[str] | None = None) -> pd.DataFrame:
     DataFrame, one row per pair of animals, estimators as float (NaN for pairs with too few
     loci), plus ``_line``.
     """
-    return _read_with_optional(PAIRS, PAIR_SNP_COLUMNS, path, columns)
+    return PAIRS.read(path, columns)

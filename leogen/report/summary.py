@@ -127,13 +127,12 @@ def read_detection_history(path) -> pd.DataFrame:
 
 def read_diversity(path) -> pd.DataFrame:
     """``diversity/summary.tsv``: population, n_individuals, mean_ho, mean_he (+ mean_ar)."""
-    from leogen.monitoring.outputs import file_columns
-    from leogen.popgen.outputs import read_diversity_summary
+    from leogen.popgen.outputs import SUMMARY
 
-    optional = [c for c in ("mean_ar",) if c in file_columns(path)]
-    df = read_diversity_summary(path, ["population", "n_individuals", "mean_ho", "mean_he",
-                                       *optional])
-    return _as_float(df, ["n_individuals", "mean_ho", "mean_he", *optional])
+    df = SUMMARY.read(path, ["population", "n_individuals", "mean_ho", "mean_he"],
+                      if_present=["mean_ar"])
+    return _as_float(df, ["n_individuals", "mean_ho", "mean_he",
+                          *(["mean_ar"] if "mean_ar" in df else [])])
 
 
 # ---------------------------------------------------------------------------- computing

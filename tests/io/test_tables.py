@@ -99,3 +99,26 @@ def test_data_contract_doc_equals_the_declarations():
     start, end = doc.index(SECTION_START), doc.index(SECTION_END) + len(SECTION_END)
     assert doc[start:end] == markdown(), (
         "docs/data-contract.md is out of date: run `python -m leogen.io.contract docs/data-contract.md`")
+
+
+OPT = Table("stage/opt.tsv", "with optional columns.", (Column("a", "str", na=False),),
+            optional=(Column("king", "float"), Column("n_snps", "int")))
+
+
+def test_optional_columns_read_when_present_and_checked_on_write(tmp_path):
+    path = tmp_path / "o.tsv"
+    OPT.write(pd.DataFrame({"a": ["x"]}), path)
+    assert list(OPT.read(path).columns) == ["a", "_line"]
+    OPT.write(pd.DataFrame({"a": ["x"], "king": [0.25], "n_snps": [10]}), path)
+    back = OPT.read(path)
+    assert back["king"].iloc[0] == 0.25 and back["n_snps"].iloc[0] == 10
+    # out of order, or undeclared, optional columns are a bug in the writer
+    with pytest.raises(ValueError):
+        OPT.write(pd.DataFrame({"a": ["x"], "n_snps": [1], "king": [0.1]}), path)
+    with pytest.raises(ValueError):
+        OPT.write(pd.DataFrame({"a": ["x"], "other": [1]}), path)
+    # asked for by name, an optional column must be in the file
+    OPT.write(pd.DataFrame({"a": ["x"]}), path)
+    with pytest.raises(InputError, match="missing column"):
+        OPT.read(path, ["a", "king"])
+    assert list(OPT.read(path, ["a"], if_present=["king"]).columns) == ["a", "_line"]
