@@ -12,8 +12,9 @@ runs ``--repeats`` times under ``/usr/bin/time``; the table reports the median w
 the median peak resident memory (of the process tree's largest member), plus the load average
 before the runs (other users of the machine slow everything down). The results table replaces
 the block between the ``results`` markers in ``benchmarks/README.md`` and is also written to
-``benchmarks/results_<n>.tsv``. leogen's KING and F are checked against PLINK 2's output in
-the same run (largest absolute difference; PLINK prints 6 significant digits).
+``benchmarks/results_<n>.tsv`` (``--no-readme``: neither, for a quick check). leogen's KING
+and F are checked against PLINK 2's output in the same run (largest absolute difference;
+PLINK prints 6 significant digits).
 """
 
 from __future__ import annotations
@@ -165,6 +166,8 @@ def bench(n: int, args) -> str:
         lines.append(f"| {r[0]} | {r[1]:.2f} | {ratio} | {r[5]:.2f} | {r[2]:.0f} | {r[3]} |"
                      f" {r[4]:.1f} |")
     lines += ["", f"Agreement in this run: {agree}.", ""]
+    if args.no_readme:
+        return "\n".join(lines)
     tsv = HERE / f"results_{key}.tsv"
     tsv.write_text("command\twall_s\tcpu_s\tpeak_mb\truns\tload\n" + "".join(
         f"{r[0]}\t{r[1]}\t{r[5] if len(r) > 5 else ''}\t{r[2]}\t{r[3]}\t"
@@ -181,7 +184,8 @@ def main(argv=None) -> int:
     ap.add_argument("--missing", type=float, default=0.0,
                     help="share of missing genotypes in the simulated file (e.g. 0.02)")
     ap.add_argument("--data-dir", default=str(HERE / "data"))
-    ap.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    ap.add_argument("--no-readme", action="store_true",
+                    help="do not record the results (README.md, results_<n>.tsv)")
     args = ap.parse_args(argv)
     readme = HERE / "README.md"
     for n in args.sizes:

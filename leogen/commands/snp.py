@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 from leogen.errors import InputError
-
-TABLES = ("king", "het", "freq", "hwe", "grm", "summary")
+from leogen.snp.stats import STATS_TABLES as TABLES
 
 
 def _add_common(p):
@@ -103,46 +102,30 @@ def _check_vcf(path):
 
 
 def _regions(args) -> int:
-    from leogen.io.atomic import atomic_open
-    from leogen.snp.engine import list_regions
+    from leogen.snp import run
 
     _check_vcf(args.vcf)
-    regions = list_regions(args.vcf, args.size or None)
-    text = "".join(r + "\n" for r in regions)
-    if args.out:
-        with atomic_open(args.out) as fh:
-            fh.write(text)
-    else:
+    text = run.regions(args.vcf, args.size, args.out)
+    if not args.out:
         sys.stdout.write(text)
     return 0
 
 
 def _stats(args) -> int:
-    from leogen.snp.engine import compute_stats
+    from leogen.snp import run
 
     _check_vcf(args.vcf)
-    st = compute_stats(args.vcf, region=args.region, chunk_size=args.chunk_size,
-                       grm=not args.no_grm, small_sample=args.small_sample,
-                       threads=args.threads)
-    st.save(args.out)
+    st = run.stats(args.vcf, args.out, region=args.region, chunk_size=args.chunk_size,
+                   grm=not args.no_grm, small_sample=args.small_sample, threads=args.threads)
     print(f"{args.out}: {st.n_biallelic} biallelic SNPs of {st.n_sites} sites "
           f"({st.n_multiallelic} multi-allelic, {st.n_other} other skipped)", file=sys.stderr)
     return 0
 
 
 def _gather(args) -> int:
-    from leogen.snp.engine import SnpStats, write_outputs
+    from leogen.snp import run
 
-    total = None
-    for part in args.parts:
-        if not Path(part).exists():
-            raise InputError("file not found", part)
-        st = SnpStats.load(part)
-        try:
-            total = st if total is None else total + st
-        except InputError as e:
-            raise InputError(e.message, part) from None
-    write_outputs(total, args.out_dir, _tables(args))
+    run.gather(args.parts, args.out_dir, _tables(args))
     return 0
 
 
@@ -156,32 +139,25 @@ def _tables(args) -> list[str]:
 
 
 def _all(args) -> int:
-    from leogen.snp.engine import compute_stats, write_outputs
+    from leogen.snp import run
 
     _check_vcf(args.vcf)
-    tables = _tables(args)
-    st = compute_stats(args.vcf, region=args.region, chunk_size=args.chunk_size,
-                       grm=not args.no_grm and "grm" in tables,
-                       small_sample=args.small_sample, threads=args.threads,
-                       variants=bool({"freq", "hwe"} & set(tables)))
-    write_outputs(st, args.out_dir, tables)
+    run.all_tables(args.vcf, args.out_dir, _tables(args), region=args.region,
+                   chunk_size=args.chunk_size, grm=not args.no_grm,
+                   small_sample=args.small_sample, threads=args.threads)
     return 0
 
 
 def _roh(args) -> int:
-    from leogen.io.atomic import write_table
-    from leogen.snp.roh import RohParams, call_roh
+    from leogen.snp import run
+    from leogen.snp.roh import RohParams
 
     _check_vcf(args.vcf)
     params = RohParams(window_snps=args.window_snps, window_het=args.window_het,
                        window_missing=args.window_missing,
                        window_threshold=args.window_threshold, min_snps=args.min_snps,
                        min_kb=args.min_kb, density_kb=args.density_kb, gap_kb=args.gap_kb)
-    segs, froh = call_roh(args.vcf, params=params, region=args.region,
-                          chunk_size=args.chunk_size)
-    out = Path(args.out_dir)
-    write_table(segs, out / "roh_segments.tsv")
-    write_table(froh, out / "froh.tsv")
+    run.roh(args.vcf, args.out_dir, params, region=args.region, chunk_size=args.chunk_size)
     return 0
 
 

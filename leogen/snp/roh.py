@@ -16,7 +16,7 @@ The caller replicates PLINK 1.9 ``--homozyg`` (Purcell et al. 2007; Chang et al.
   heterozygous calls inside a run is not limited (``--homozyg-het`` unlimited).
 
 Chromosomes with fewer than ``window_snps`` SNPs are skipped, as PLINK does; only autosomal
-biallelic SNPs are used (see ``leogen.snp.engine``).
+biallelic SNPs are used (see :mod:`leogen.io.vcfstream`).
 
 F_ROH (McQuillan et al. 2008) = total ROH length / length of the autosomes covered by SNPs,
 where the length covered is the sum over scanned chromosomes of (last SNP position - first
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leogen.snp.engine import is_autosome, iter_genotype_chunks, read_header
+from leogen.io.vcfstream import is_autosome, iter_genotype_chunks, read_header
 
 _EPS = 2.0**-30  # PLINK 1.9's EPSILON
 
@@ -55,10 +55,33 @@ class RohParams:
 
 def call_roh_block(het: np.ndarray, miss: np.ndarray, pos: np.ndarray,
                    params: RohParams = RohParams()) -> list:
-    """ROH of one chromosome for a block of samples.
+    """ROH of one chromosome for a block of samples (PLINK 1.9 ``--homozyg``, module
+    docstring).
 
-    ``het``, ``miss``: bool (n_snps, n_samples); ``pos``: positions (sorted). Returns
-    ``(sample_index, first_snp, last_snp, n_het, n_missing)`` arrays of the accepted runs.
+    Parameters
+    ----------
+    het, miss : bool (n_snps, n_samples), heterozygous and missing calls.
+    pos : int (n_snps,), sorted positions.
+    params : the scanning-window and run thresholds.
+
+    Returns
+    -------
+    ``[sample_index, first_snp, last_snp, n_het, n_missing]``: int arrays (n_runs,) of the
+    accepted runs, sample by sample; first/last index the SNPs.
+
+    Examples
+    --------
+    Sample 1 is homozygous after its heterozygote at SNP 36 (SNPs 1 kb apart); the run takes
+    it in, as windows allow one heterozygote. Sample 0, heterozygous at every fourth SNP, has
+    no run:
+
+    >>> het = np.zeros((200, 2), bool)
+    >>> het[::4, 0] = True
+    >>> het[:40:4, 1] = True
+    >>> runs = call_roh_block(het, np.zeros_like(het), np.arange(200) * 1000 + 1,
+    ...                       RohParams(min_kb=100))
+    >>> [r.tolist() for r in runs]
+    [[1], [34], [199], [1], [0]]
     """
     m, s = het.shape
     w = params.window_snps
@@ -106,11 +129,23 @@ def call_roh_block(het: np.ndarray, miss: np.ndarray, pos: np.ndarray,
 def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = None,
              chunk_size: int | None = None, genome_length: float | None = None,
              sample_block: int = 128):
-    """Stream a VCF and return ``(segments, froh)`` tables.
+    """Runs of homozygosity of every sample and F_ROH (McQuillan et al. 2008), from a VCF.
 
-    ``segments``: ``sample_id, chrom, start, end, length, n_snps, n_het, n_missing``
-    (one row per ROH, positions 1-based inclusive, length in bp = end - start + 1).
-    ``froh``: ``sample_id, n_roh, length_roh, length_covered, f_roh``.
+    Parameters
+    ----------
+    vcf_path : the VCF/BCF (autosomal biallelic SNPs are used).
+    params : PLINK 1.9 ``--homozyg`` settings (default: its defaults).
+    region : only this region (``contig`` or ``contig:start-end``; needs the index).
+    chunk_size : variants per streamed chunk.
+    genome_length : denominator of F_ROH in bp (default: the length covered by SNPs).
+    sample_block : samples analysed at once (a multiple of 8): bounds memory.
+
+    Returns
+    -------
+    ``(segments, froh)`` DataFrames: ``segments`` (n_runs, 8) ``sample_id, chrom, start,
+    end, length, n_snps, n_het, n_missing`` (positions 1-based inclusive, length in bp =
+    end - start + 1), by sample; ``froh`` (n_samples, 5) ``sample_id, n_roh, length_roh,
+    length_covered, f_roh``.
     """
     if sample_block % 8:
         raise ValueError("sample_block must be a multiple of 8")
@@ -190,11 +225,6 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
 def froh_table(vcf_path, params: RohParams = RohParams(), region: str | None = None,
                chunk_size: int | None = None, genome_length: float | None = None
                ) -> pd.DataFrame:
-    """Per-sample ``sample_id, n_roh, length_roh, length_covered, f_roh`` (see call_roh)."""
+    """F_ROH per sample: the ``froh`` table of :func:`call_roh` (n_samples, 5)."""
     return call_roh(vcf_path, params, region, chunk_size, genome_length)[1]
 
-
-def roh_table(vcf_path, params: RohParams = RohParams(), region: str | None = None,
-              chunk_size: int | None = None) -> pd.DataFrame:
-    """One row per ROH segment (see call_roh)."""
-    return call_roh(vcf_path, params, region, chunk_size)[0]

@@ -1,4 +1,5 @@
-"""Tests of leogen.snp.engine: streaming VCF reader, additive SNP statistics, scatter/gather, CLI."""
+"""Tests of the snp stage: streaming VCF reader (leogen.io.vcfstream), additive statistics
+(leogen.snp.stats), tables (leogen.snp.tables), scatter/gather and the CLI."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pysam
 import pytest
 
 from leogen.cli import main
-from leogen.snp import engine as snp
+from leogen.errors import InputError
+from leogen.io import vcfstream
+from leogen.snp import stats, tables
 
 HEADER = (
     "##fileformat=VCFv4.2\n"
@@ -57,7 +60,7 @@ def tiny(tmp_path):
 
 
 def test_tiny_king_by_hand(tiny):
-    k = snp.king_table(tiny).set_index(["id1", "id2"])
+    k = tables.king_table(tiny).set_index(["id1", "id2"])
     # A-B: shared v0 v1 v2 v5; HetHet 1 (v1); IBS0 2 (v2, v5); het_A 1, het_B 2
     ab = k.loc[("A", "B")]
     assert ab.n_snps == 4
@@ -73,9 +76,9 @@ def test_tiny_king_by_hand(tiny):
 
 
 def test_tiny_het_and_freq_by_hand(tiny):
-    st = snp.compute_stats(tiny)
+    st = stats.compute_stats(tiny)
     assert (st.n_sites, st.n_multiallelic, st.n_other) == (7, 1, 1)
-    h = snp.het_table(None, stats=st).set_index("sample_id")
+    h = tables.het_table(None, stats=st).set_index("sample_id")
     # p per polymorphic autosomal SNP: v0 4/8, v1 2/6, v2 3/8, v5 5/8
     nei = {0: 1 - 2 * 0.5 * 0.5, 1: 1 - 2 * (1 / 3) * (2 / 3),
            2: 1 - 2 * (3 / 8) * (5 / 8), 5: 1 - 2 * (5 / 8) * (3 / 8)}
@@ -87,7 +90,7 @@ def test_tiny_het_and_freq_by_hand(tiny):
     assert h.loc["D", "n_called"] == 3 and h.loc["D", "o_hom"] == 2
     assert h.loc["D", "f_mom"] == pytest.approx((2 - e_d) / (3 - e_d), rel=1e-12)
     assert list(h.loc["B", ["n_hom_ref", "n_het", "n_hom_alt", "n_missing"]]) == [1, 2, 1, 0]
-    f = snp.freq_table(st)
+    f = tables.freq_table(st)
     assert list(f.chrom) == ["chr1", "chr1", "chr1", "chr2", "chrX"]
     assert f.alt_freq.iloc[1] == pytest.approx(1 / 3)
     assert f.n_alleles.iloc[1] == 6
@@ -95,8 +98,8 @@ def test_tiny_het_and_freq_by_hand(tiny):
 
 
 def test_tiny_grm_by_hand(tiny):
-    st = snp.compute_stats(tiny, grm=True)
-    a = snp.grm_matrix(st)
+    st = stats.compute_stats(tiny, grm=True)
+    a = stats.grm_matrix(st)
     x = np.array([[0, 1, 2, 1], [1, 1, 0, -1], [2, 0, 1, 0], [0, 2, 1, 2]], float)
     p = np.array([4 / 8, 2 / 6, 3 / 8, 5 / 8])
     z = (x - 2 * p[:, None]) / np.sqrt(2 * p * (1 - p))[:, None]
@@ -112,7 +115,7 @@ def test_tiny_grm_by_hand(tiny):
 def test_hwe_table_uses_exact_test(tiny):
     from leogen.popgen.hwe import snp_hwe_exact
 
-    hw = snp.hwe_table(snp.compute_stats(tiny))
+    hw = tables.hwe_table(stats.compute_stats(tiny))
     p = snp_hwe_exact(hw.n_het, hw.n_hom_ref, hw.n_hom_alt)[0]
     np.testing.assert_allclose(hw.p_hwe, p)
     assert list(hw.loc[1, ["n_hom_ref", "n_het", "n_hom_alt", "n_missing"]]) == [1, 2, 0, 1]
@@ -157,8 +160,8 @@ def simvcf(tmp_path_factory):
     return simulate(tmp_path_factory.mktemp("sim") / "sim.vcf.gz")
 
 
-def _assert_same_stats(a: snp.SnpStats, b: snp.SnpStats):
-    for f in snp._SAMPLE_FIELDS + snp._PAIR_FIELDS:
+def _assert_same_stats(a: stats.SnpStats, b: stats.SnpStats):
+    for f in stats._SAMPLE_FIELDS + stats._PAIR_FIELDS:
         x, y = getattr(a, f), getattr(b, f)
         if x.dtype.kind == "f":
             np.testing.assert_allclose(x, y, rtol=1e-12, err_msg=f)
@@ -171,28 +174,28 @@ def _assert_same_stats(a: snp.SnpStats, b: snp.SnpStats):
     assert (a.n_sites, a.n_multiallelic, a.n_auto, a.n_poly, a.n_grm) == (
         b.n_sites, b.n_multiallelic, b.n_auto, b.n_poly, b.n_grm)
     va, vb = a._variant_arrays(), b._variant_arrays()
-    for f in snp._VARIANT_FIELDS:
+    for f in stats._VARIANT_FIELDS:
         np.testing.assert_array_equal(va[f], vb[f])
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64])
 def test_chunked_equals_whole(simvcf, chunk):
-    whole = snp.compute_stats(simvcf, chunk_size=100_000)
-    chunked = snp.compute_stats(simvcf, chunk_size=chunk)
+    whole = stats.compute_stats(simvcf, chunk_size=100_000)
+    chunked = stats.compute_stats(simvcf, chunk_size=chunk)
     _assert_same_stats(whole, chunked)
-    pd.testing.assert_frame_equal(snp.king_table(None, stats=whole),
-                                  snp.king_table(None, stats=chunked))
+    pd.testing.assert_frame_equal(tables.king_table(None, stats=whole),
+                                  tables.king_table(None, stats=chunked))
 
 
 def test_sparse_and_dense_paths_agree(simvcf, monkeypatch):
-    monkeypatch.setattr(snp, "_RARE_FRACTION", 0.0)
-    dense = snp.compute_stats(simvcf)
-    monkeypatch.setattr(snp, "_RARE_FRACTION", 2.0)
-    sp = snp.compute_stats(simvcf)
+    monkeypatch.setattr(stats, "_RARE_FRACTION", 0.0)
+    dense = stats.compute_stats(simvcf)
+    monkeypatch.setattr(stats, "_RARE_FRACTION", 2.0)
+    sp = stats.compute_stats(simvcf)
     assert dense.n_rare == 0 and sp.n_rare == sp.n_auto
     # D'D is kept as P'P plus a per-sample correction on the sparse path: compare the counts
-    for k, x in snp.king_counts(dense).items():
-        np.testing.assert_array_equal(x, snp.king_counts(sp)[k], err_msg=k)
+    for k, x in stats.king_counts(dense).items():
+        np.testing.assert_array_equal(x, stats.king_counts(sp)[k], err_msg=k)
     for st in (dense, sp):
         st.dd, st.rare_p, st.n_rare = 0 * st.dd, 0 * st.rare_p, 0
     _assert_same_stats(dense, sp)
@@ -201,7 +204,7 @@ def test_sparse_and_dense_paths_agree(simvcf, monkeypatch):
 def test_plain_and_uncompressed_same(simvcf, tmp_path):
     plain = tmp_path / "plain.vcf"
     plain.write_bytes(gzip.decompress(simvcf.read_bytes()))
-    _assert_same_stats(snp.compute_stats(simvcf), snp.compute_stats(plain))
+    _assert_same_stats(stats.compute_stats(simvcf), stats.compute_stats(plain))
 
 
 def test_bcf_same(simvcf, tmp_path, peer):
@@ -209,19 +212,19 @@ def test_bcf_same(simvcf, tmp_path, peer):
     bcf = tmp_path / "sim.bcf"
     subprocess.run([bcftools, "view", "-Ob", "-o", str(bcf), str(simvcf)], check=True)
     subprocess.run([bcftools, "index", str(bcf)], check=True)
-    a = snp.compute_stats(simvcf)
-    _assert_same_stats(a, snp.compute_stats(bcf))
-    parts = [snp.compute_stats(bcf, region=r) for r in snp.list_regions(bcf, 200_000)]
+    a = stats.compute_stats(simvcf)
+    _assert_same_stats(a, stats.compute_stats(bcf))
+    parts = [stats.compute_stats(bcf, region=r) for r in vcfstream.list_regions(bcf, 200_000)]
     _assert_same_stats(a, sum(parts))
 
 
 def test_scatter_gather_equals_single(simvcf):
-    single = snp.compute_stats(simvcf)
-    regions = snp.list_regions(simvcf, size=123_457)
+    single = stats.compute_stats(simvcf)
+    regions = vcfstream.list_regions(simvcf, size=123_457)
     assert regions[0] == "chr1:1-123457" and len(regions) > 4
-    parts = [snp.compute_stats(simvcf, region=r) for r in regions]
+    parts = [stats.compute_stats(simvcf, region=r) for r in regions]
     _assert_same_stats(single, sum(parts))
-    by_contig = [snp.compute_stats(simvcf, region=r) for r in snp.list_regions(simvcf, None)]
+    by_contig = [stats.compute_stats(simvcf, region=r) for r in vcfstream.list_regions(simvcf, None)]
     _assert_same_stats(single, sum(by_contig))
 
 
@@ -260,7 +263,7 @@ def test_king_matches_plink2(simvcf, tmp_path, peer):
     _plink(plink2, ["--vcf", str(simvcf), "--max-alleles", "2", "--snps-only",
                     "--make-king-table", "--out", "k"], tmp_path)
     p = pd.read_csv(tmp_path / "k.kin0", sep="\t")
-    k = snp.king_table(simvcf)
+    k = tables.king_table(simvcf)
     m = k.merge(p, left_on=["id2", "id1"], right_on=["#IID1", "IID2"])
     assert len(m) == len(k) == len(p)
     assert (m.n_snps == m.NSNP).all()
@@ -278,7 +281,7 @@ def test_het_matches_plink(simvcf, tmp_path, peer):
                     "--out", "h2"], tmp_path)
     _plink(plink19, ["--vcf", str(simvcf), "--biallelic-only", "strict", "--snps-only",
                      "--het", "--out", "h1"], tmp_path)
-    h = snp.het_table(simvcf)
+    h = tables.het_table(simvcf)
     p2 = pd.read_csv(tmp_path / "h2.het", sep=r"\s+")
     m = h.merge(p2, left_on="sample_id", right_on="#IID")
     assert len(m) == len(h)
@@ -298,13 +301,13 @@ def test_freq_and_hardy_match_plink2(simvcf, tmp_path, peer):
     plink2 = peer("plink2")
     _plink(plink2, ["--vcf", str(simvcf), "--max-alleles", "2", "--snps-only", "--freq",
                     "--hardy", "--out", "f"], tmp_path)
-    st = snp.compute_stats(simvcf)
-    f = snp.freq_table(st)
+    st = stats.compute_stats(simvcf)
+    f = tables.freq_table(st)
     pf = pd.read_csv(tmp_path / "f.afreq", sep="\t")
     assert list(f.id) == list(pf.ID)
     np.testing.assert_allclose(f.alt_freq, pf.ALT_FREQS, rtol=5e-6)
     assert (f.n_alleles == pf.OBS_CT).all()
-    hw = snp.hwe_table(st)
+    hw = tables.hwe_table(st)
     ph = pd.read_csv(tmp_path / "f.hardy", sep="\t")
     hw = hw[hw.chrom != "chrX"]
     ph = ph.set_index("ID").loc[hw.id]
@@ -377,8 +380,8 @@ def test_missing_file_and_bad_npz(tmp_path, capsys):
 
 def test_gather_rejects_other_samples(tmp_path, tiny, simvcf, capsys):
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
-    snp.compute_stats(tiny).save(a)
-    snp.compute_stats(simvcf).save(b)
+    stats.compute_stats(tiny).save(a)
+    stats.compute_stats(simvcf).save(b)
     code, err = _err(["snp", "gather", str(a), str(b), "--out-dir", str(tmp_path)], capsys)
     assert code == 2 and "different sample sets" in err
 
@@ -388,18 +391,18 @@ def test_single_pair_monomorphic_and_all_missing(tmp_path):
             ("chr1", 20, "A", "C", "GT", ["0/0", "./.", "0/0"]),  # monomorphic
             ("chr1", 30, "A", "C", "GT", ["1/1", "./.", "0/1"])]
     vcf = write_vcf(tmp_path / "m.vcf.gz", ["A", "B", "C"], rows)
-    st = snp.compute_stats(vcf)
+    st = stats.compute_stats(vcf)
     assert st.n_poly == 2  # the monomorphic SNP is left out of F, as PLINK does
-    h = snp.het_table(None, stats=st).set_index("sample_id")
+    h = tables.het_table(None, stats=st).set_index("sample_id")
     assert h.loc["B", "n_called"] == 0 and np.isnan(h.loc["B", "f_mom"])
-    k = snp.king_table(None, stats=st).set_index(["id1", "id2"])
+    k = tables.king_table(None, stats=st).set_index(["id1", "id2"])
     assert k.loc[("A", "B"), "n_snps"] == 0 and np.isnan(k.loc[("A", "B"), "kinship"])
     assert np.isnan(k.loc[("A", "B"), "ibs0"])
     ac = k.loc[("A", "C")]  # shared 3 SNPs; A has no het -> undefined, not 0
     assert ac.n_snps == 3 and ac.ibs0 == 0 and np.isnan(ac.kinship)
     two = write_vcf(tmp_path / "two.vcf.gz", ["A", "C"],
                     [(c, p, r, a, f, [x[0], x[2]]) for c, p, r, a, f, x in rows])
-    assert len(snp.king_table(two)) == 1
+    assert len(tables.king_table(two)) == 1
 
 
 def test_bad_pos(tmp_path, capsys):
@@ -411,26 +414,26 @@ def test_bad_pos(tmp_path, capsys):
 
 
 def test_without_variant_counts(simvcf, tmp_path):
-    full = snp.compute_stats(simvcf, grm=False)
-    lean = snp.compute_stats(simvcf, grm=False, variants=False)
-    pd.testing.assert_frame_equal(snp.king_table(None, stats=full),
-                                  snp.king_table(None, stats=lean))
+    full = stats.compute_stats(simvcf, grm=False)
+    lean = stats.compute_stats(simvcf, grm=False, variants=False)
+    pd.testing.assert_frame_equal(tables.king_table(None, stats=full),
+                                  tables.king_table(None, stats=lean))
     assert lean.n_biallelic == full.n_biallelic == len(full.variants["pos"])
     path = tmp_path / "lean.npz"
     lean.save(path)
-    back = snp.SnpStats.load(path)
+    back = stats.SnpStats.load(path)
     assert back.variants is None and (back + back).variants is None
-    with pytest.raises(snp.InputError, match="without per-variant counts"):
-        snp.freq_table(back)
+    with pytest.raises(InputError, match="without per-variant counts"):
+        tables.freq_table(back)
 
 
 @pytest.mark.parametrize("threads", [1, 3])
 def test_worker_threads_do_not_change_results(simvcf, threads):
-    two = snp.compute_stats(simvcf, chunk_size=37)
-    other = snp.compute_stats(simvcf, chunk_size=37, threads=threads)
+    two = stats.compute_stats(simvcf, chunk_size=37)
+    other = stats.compute_stats(simvcf, chunk_size=37, threads=threads)
     _assert_same_stats(two, other)
     # a chunk always goes to the same worker: the float sums are the same bits on every run
-    again = snp.compute_stats(simvcf, chunk_size=37, threads=threads)
+    again = stats.compute_stats(simvcf, chunk_size=37, threads=threads)
     np.testing.assert_array_equal(other.e_hom, again.e_hom)
     np.testing.assert_array_equal(other.grm_num, again.grm_num)
 
@@ -454,16 +457,16 @@ def test_blank_lines_are_skipped(tmp_path):
     blank = tmp_path / "b.vcf"
     blank.write_text(text.replace("\nchr1\t200", "\n\n\n\nchr1\t200") + "\n\n")
     for chunk in (1, 2, 100):
-        a = snp.compute_stats(good, chunk_size=chunk)
-        b = snp.compute_stats(blank, chunk_size=chunk)
+        a = stats.compute_stats(good, chunk_size=chunk)
+        b = stats.compute_stats(blank, chunk_size=chunk)
         np.testing.assert_array_equal(a.dd, b.dd)
         np.testing.assert_array_equal(a.het_miss, b.het_miss)
     # an error after blank lines names its own line: 7 header lines, a variant, 3 blank
     # lines, a variant, then the bad one
     bad = tmp_path / "bad.vcf"
     bad.write_text(blank.read_text().replace("1/1\t0/0\t0/1\t0/0", "1/1\t0\t0/1\t0/0", 1))
-    with pytest.raises(snp.InputError, match="line 13:"):
-        snp.compute_stats(bad, chunk_size=100)
+    with pytest.raises(InputError, match="line 13:"):
+        stats.compute_stats(bad, chunk_size=100)
 
 
 def _brute_king(gt: np.ndarray) -> dict:
@@ -494,8 +497,8 @@ def test_king_counts_equal_pair_by_pair_counts(tmp_path, monkeypatch, rare_fract
     code = {0: "0/0", 1: "0/1", 2: "1/1", -1: "./."}
     rows = [("chr1", 100 * (v + 1), "A", "C", "GT", [code[x] for x in gt[v]]) for v in range(m)]
     vcf = write_vcf(tmp_path / "b.vcf.gz", [f"s{i}" for i in range(n)], rows)
-    monkeypatch.setattr(snp, "_RARE_FRACTION", rare_fraction)
-    got = snp.king_counts(snp.compute_stats(vcf, chunk_size=16))
+    monkeypatch.setattr(stats, "_RARE_FRACTION", rare_fraction)
+    got = stats.king_counts(stats.compute_stats(vcf, chunk_size=16))
     want = _brute_king(gt)
     for k in want:
         np.testing.assert_array_equal(got[k], want[k], err_msg=k)
@@ -509,10 +512,10 @@ def test_pair_sums_equal_dense_product(monkeypatch):
         cols = rng.choice(n, rng.integers(0, 61), replace=False)
         a[i, cols] = rng.integers(1, 3, cols.size)
     r, c = np.divmod(np.flatnonzero(a), n)
-    for batch in (snp._PAIR_BATCH, 50):  # also many small batches
-        monkeypatch.setattr(snp, "_PAIR_BATCH", batch)
+    for batch in (stats._PAIR_BATCH, 50):  # also many small batches
+        monkeypatch.setattr(stats, "_PAIR_BATCH", batch)
         acc = np.zeros((n, n), np.int64)
-        snp._add_pair_sums(acc, r, c, a.reshape(-1)[np.flatnonzero(a)].astype(np.uint8), k)
+        stats._add_pair_sums(acc, r, c, a.reshape(-1)[np.flatnonzero(a)].astype(np.uint8), k)
         np.testing.assert_array_equal(acc, a.T @ a)
 
 
@@ -521,5 +524,5 @@ def test_skipped_sites_counted_without_identifiers(tmp_path):
                        ("chr1", 700, "A", "C,*", "GT", ["0/1", "0/0", "0/0", "0/0"])] + TINY[5:6]
     vcf = write_vcf(tmp_path / "skip.vcf.gz", ["A", "B", "C", "D"], rows)
     for variants in (True, False):
-        st = snp.compute_stats(vcf, variants=variants)
+        st = stats.compute_stats(vcf, variants=variants)
         assert (st.n_sites, st.n_multiallelic, st.n_other, st.n_biallelic) == (8, 2, 2, 4)

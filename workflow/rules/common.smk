@@ -96,7 +96,7 @@ def snp_regions():
     """Genome regions the SNP work is scattered over (one per contig, or fixed windows)."""
     if not HAS_SNPS:
         return []
-    from leogen.snp.engine import list_regions
+    from leogen.io.vcfstream import list_regions
 
     return list_regions(config["snps"], config["snp"]["region_size"])
 

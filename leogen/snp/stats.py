@@ -1,0 +1,716 @@
+"""Additive SNP statistics: sums over variants of streamed genotype chunks.
+
+:func:`compute_stats` streams a VCF/BCF with :mod:`leogen.io.vcfstream`: the calling thread
+decompresses (zlib-ng, without the GIL) and hands blocks of lines in turn to worker threads,
+each of which parses its blocks and adds them to its own partial sums (numpy and a
+single-threaded BLAS release the GIL, so the workers run in parallel); the partial sums are
+added at the end.
+
+Only biallelic SNPs enter the statistics; multi-allelic sites and other variants (indels,
+symbolic alleles) are skipped and counted. PLINK 2 by default keeps multi-allelic sites (as
+REF versus the other alleles) and indels: ``--snps-only --max-alleles 2`` makes it use the
+same variants. Pairwise and per-sample statistics use autosomes only
+(:func:`leogen.io.vcfstream.is_autosome`), as PLINK's ``--het`` and ``--make-king-table``
+do; allele frequencies and HWE cover every contig.
+
+Every statistic is a sum over variants, so a chunk's (or a region's) result is a small
+:class:`SnpStats` and results are combined with ``+`` (scatter/gather):
+
+* per-sample genotype counts and the method-of-moments F of PLINK 1.9 ``--het``:
+  ``F = (O(HOM) - E(HOM)) / (N(NM) - E(HOM))``, where over the sample's called polymorphic
+  variants ``E(HOM) = sum 1 - 2 p (1 - p)`` with p the allele frequency over all samples at
+  that variant (PLINK 1.9 ``het_report``; ``small_sample=True`` gives its ``--het small-sample``
+  variant ``1 - 2 p (1 - p) n / (n - 1)``, n allele copies). A variant's p uses every sample,
+  and a chunk holds every sample of its variants, so E(HOM) is additive over chunks;
+* KING-robust kinship (Manichaikul et al. 2010, between-family estimator, exactly as
+  ``plink2 --make-king-table``): over variants called in both samples,
+  ``phi = (2 HetHet - 4 IBS0 - Het_i - Het_j + 2 min(Het_i, Het_j)) / (4 min(Het_i, Het_j))``.
+  Counts are matrix products of indicator matrices per chunk: with H = heterozygous,
+  M = missing, D = +1 / -1 for the two homozygotes (0 for heterozygous or missing) and
+  C = 1 - H - M (homozygous calls), ``HetHet = H'H``, ``N = m - miss_i - miss_j + M'M``,
+  ``Het_i = h_i - H'M`` and ``IBS0 = (C'C - D'D) / 2`` (a pair of opposite homozygotes gives
+  C C = 1 and D D = -1), where
+  ``C'C = m - (h_i + miss_i) - (h_j + miss_j) + H'H + H'M + M'H + M'M``. Common variants are
+  multiplied with float32 BLAS (exact: counts per chunk stay below 2^24). Variants whose minor
+  allele and missing calls are in few samples (most of a large sample's variants) are summed
+  as pairs of their few non-zero entries (as PLINK 2 treats rare variants separately): with
+  P = 2 Q + H + M (Q homozygous for the minor allele), D = P - 1 up to sign, so
+  ``D'D = P'P - p_i - p_j + m``; missing calls of variants missing in few samples likewise;
+* allele frequencies (``plink2 --freq``) and genotype counts per variant, and the Wigginton
+  et al. (2005) exact HWE test on them (``leogen.popgen.hwe.snp_hwe_exact``, as ``plink2 --hardy``);
+* the genomic relationship matrix of Yang et al. (2011) as GCTA computes it, over polymorphic
+  autosomal variants: off-diagonal ``A_jk = sum_v z_vj z_vk / N_jk`` with
+  ``z = (x - 2p) / sqrt(2p(1-p))`` over variants called in both; diagonal
+  ``A_jj = 1 + sum_v (x^2 - (1 + 2p) x + 2p^2) / (2p(1-p)) / N_j``.
+
+Memory: a few chunks of text and genotypes (``chunk_size`` variants each), four
+``n_samples x n_samples`` count matrices per worker thread, and per-variant identifiers and
+counts for the frequency/HWE tables (about 100 bytes per variant; ``variants=False`` drops
+them, for runs that write only the KING and F tables).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from leogen.errors import InputError
+from leogen.io.atomic import atomic_path
+from leogen.io.vcfstream import (
+    GenotypeChunk,
+    LineBlock,
+    is_autosome,
+    line_blocks,
+    parse_block,
+    read_header,
+)
+
+_RARE_FRACTION = 0.05  # sparse products when minor-allele carriers < this share of samples
+
+
+_PAIR_FIELDS = ("hethet", "dd", "het_miss", "miss_miss")
+_SAMPLE_FIELDS = ("hom_ref", "het", "hom_alt", "missing", "miss_poly", "e_hom", "rare_p")
+_VARIANT_FIELDS = ("chrom", "pos", "vid", "ref", "alt", "v_hom_ref", "v_het", "v_hom_alt",
+                   "v_missing")
+
+
+@dataclass(eq=False)
+class SnpStats:
+    """Sums over variants; ``a + b`` combines two disjoint sets of variants (same samples).
+
+    Per sample (autosomes): ``hom_ref, het, hom_alt, missing``; for ``--het``
+    ``miss_poly, e_hom`` over polymorphic variants (a monomorphic variant has no
+    heterozygote, so ``het`` counts the polymorphic variants' too).
+    ``dd`` holds D'D of common variants plus P'P of the ``n_rare`` variants summed as sparse
+    pairs, whose D'D is P'P - p_i - p_j + n_rare with ``rare_p`` = p per sample.
+    Per pair (n x n): ``hethet`` (H'H), ``dd`` (D'D), ``het_miss`` (H'M: [i, j] counts
+    variants where i is heterozygous and j missing), ``miss_miss`` (M'M).
+    GRM (optional): ``grm_num`` (Z Z'), ``grm_diag``, ``grm_miss`` per sample and
+    ``grm_miss_miss``. Per variant: identifiers and genotype counts (all contigs).
+    """
+
+    samples: np.ndarray
+    small_sample: bool = False
+    n_sites: int = 0
+    n_multiallelic: int = 0
+    n_other: int = 0
+    n_auto: int = 0
+    n_poly: int = 0
+    n_grm: int = 0
+    n_biallelic: int = 0
+    n_rare: int = 0
+    hom_ref: np.ndarray = None
+    het: np.ndarray = None
+    hom_alt: np.ndarray = None
+    missing: np.ndarray = None
+    miss_poly: np.ndarray = None
+    e_hom: np.ndarray = None
+    rare_p: np.ndarray = None
+    hethet: np.ndarray = None
+    dd: np.ndarray = None
+    het_miss: np.ndarray = None
+    miss_miss: np.ndarray = None
+    grm_num: np.ndarray | None = None
+    grm_diag: np.ndarray | None = None
+    grm_miss: np.ndarray | None = None
+    grm_miss_miss: np.ndarray | None = None
+    variants: dict | None = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, samples, grm: bool = True, small_sample: bool = False,
+              variants: bool = True) -> SnpStats:
+        """Zero sums for ``samples`` (n_samples,): the start of an accumulation.
+
+        ``grm`` keeps the GRM sums, ``small_sample`` uses PLINK 1.9's n/(n-1) E(HOM),
+        ``variants`` keeps per-variant identifiers and counts (frequency and HWE tables).
+        """
+        samples = np.asarray(samples, dtype=str)
+        n = samples.size
+        s = cls(samples=samples, small_sample=small_sample)
+        for f in _SAMPLE_FIELDS:
+            setattr(s, f, np.zeros(n, np.float64 if f == "e_hom" else np.int64))
+        for f in _PAIR_FIELDS:
+            setattr(s, f, np.zeros((n, n), np.int64))
+        if grm:
+            s.grm_num = np.zeros((n, n))
+            s.grm_diag = np.zeros(n)
+            s.grm_miss = np.zeros(n, np.int64)
+            s.grm_miss_miss = np.zeros((n, n), np.int64)
+        s.variants = {f: [] for f in _VARIANT_FIELDS} if variants else None
+        return s
+
+    @property
+    def has_grm(self) -> bool:
+        return self.grm_num is not None
+
+    def _variant_arrays(self) -> dict:
+        if self.variants is None:
+            raise InputError("these SNP statistics were computed without per-variant counts "
+                             "(frequencies and HWE need them)")
+        out = {}
+        for f in _VARIANT_FIELDS:
+            v = self.variants.get(f, [])
+            if isinstance(v, list):
+                if v:
+                    v = np.concatenate(v)
+                else:
+                    v = np.zeros(0, str if f in ("chrom", "vid", "ref", "alt") else np.int64)
+            out[f] = v
+        self.variants = out
+        return out
+
+    def __add__(self, other: SnpStats) -> SnpStats:
+        if not isinstance(other, SnpStats):
+            return NotImplemented
+        if not np.array_equal(self.samples, other.samples):
+            raise InputError("cannot combine SNP statistics of different sample sets")
+        if self.small_sample != other.small_sample or self.has_grm != other.has_grm:
+            raise InputError("cannot combine SNP statistics computed with different options")
+        out = SnpStats(samples=self.samples, small_sample=self.small_sample)
+        for f in fields(self):
+            if f.name in ("samples", "small_sample", "variants"):
+                continue
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            setattr(out, f.name, None if a is None else a + b)
+        if self.variants is None or other.variants is None:
+            out.variants = None
+        else:
+            va, vb = self._variant_arrays(), other._variant_arrays()
+            out.variants = {f: np.concatenate([va[f], vb[f]]) for f in _VARIANT_FIELDS}
+        return out
+
+    def __radd__(self, other):
+        if other == 0:  # sum([...])
+            return self
+        return NotImplemented
+
+    # ------------------------------------------------------------------ accumulate
+    def add_chunk(self, ch: GenotypeChunk) -> dict | None:
+        """Add one chunk's sums in place (see the module docstring for the products).
+
+        Returns the chunk's per-variant identifiers and genotype counts (None when it holds
+        no biallelic SNP); they are also kept here unless ``variants=False``."""
+        rec = self._add_sums(ch)
+        if rec is not None and self.variants is not None:
+            v = self.variants
+            if not isinstance(v.get("chrom"), list):
+                v = {f: [x] for f, x in self._variant_arrays().items()}
+                self.variants = v
+            for f in _VARIANT_FIELDS:
+                v[f].append(rec[f])
+        return rec
+
+    def _add_sums(self, ch: GenotypeChunk) -> dict | None:
+        g = ch.gt
+        self.n_sites += ch.n_sites
+        self.n_multiallelic += ch.n_multiallelic
+        self.n_other += ch.n_other
+        m = g.shape[0]
+        if m == 0:
+            return None
+        self.n_biallelic += m
+        n = g.shape[1]
+        is1 = g == 1
+        ism = g < 0
+        vhet = np.count_nonzero(is1, axis=1)
+        vmiss = np.count_nonzero(ism, axis=1)
+        ac = g.sum(axis=1, dtype=np.int64) + vmiss  # alt alleles (missing counted -1)
+        vha = (ac - vhet) // 2
+        vhr = n - vmiss - vhet - vha
+        rec = dict(zip(_VARIANT_FIELDS, (ch.chrom, ch.pos, ch.vid, ch.ref, ch.alt, vhr, vhet,
+                                         vha, vmiss), strict=True))
+        chroms = np.unique(ch.chrom)
+        auto = np.fromiter((is_autosome(c) for c in chroms), bool, len(chroms))
+        if not auto.all():
+            sel = np.flatnonzero(np.isin(ch.chrom, chroms[auto]))
+            if sel.size == 0:
+                return rec
+            g, is1, ism = g[sel], is1[sel], ism[sel]
+            vhet, vhr, vha, vmiss, ac = vhet[sel], vhr[sel], vha[sel], vmiss[sel], ac[sel]
+        m = g.shape[0]
+        self.n_auto += m
+        any_missing = bool(vmiss.any())
+        if any_missing:  # (variant, sample) of every missing call
+            miss_v, miss_s = np.divmod(np.flatnonzero(ism), n)
+            s_miss = np.bincount(miss_s, minlength=n)
+        else:
+            s_miss = np.zeros(n, np.int64)
+        # ---- KING counts (module docstring): H'H, D'D, H'M, M'M
+        an = 2 * (vhet + vhr + vha)
+        flip = 2 * ac > an  # the alt allele is the minor one
+        carriers = vhet + np.where(flip, vhr, vha)  # samples carrying the minor allele
+        rare = carriers + vmiss < _RARE_FRACTION * n
+        if not rare.all():
+            gd = g if not rare.any() else g[~rare]
+            h = (gd == 1).astype(np.float32)
+            d = np.subtract(1, gd, dtype=np.float32)  # D = 1 - g: +1, 0, -1
+            if any_missing:
+                d[gd < 0] = 0
+            _add_exact(self.hethet, h.T @ h)  # float32 syrk
+            _add_exact(self.dd, d.T @ d)
+        if rare.any():
+            self.n_rare += int(rare.sum())
+            self.rare_p += _add_rare_products(self.hethet, self.dd, g[rare], flip[rare])
+        s_het = np.count_nonzero(is1, axis=0)
+        if any_missing:
+            _add_missing_products(self.het_miss, self.miss_miss, g, ism, vmiss, miss_v,
+                                  miss_s)
+        s_alt = g.sum(axis=0, dtype=np.int64) + s_miss
+        s_ha = (s_alt - s_het) // 2
+        self.het += s_het
+        self.missing += s_miss
+        self.hom_alt += s_ha
+        self.hom_ref += m - s_miss - s_het - s_ha
+        # ---- PLINK 1.9 --het (polymorphic variants, p from all samples)
+        poly = (ac > 0) & (ac < an)
+        if poly.any():
+            p = ac[poly] / an[poly]
+            if self.small_sample:
+                nei = 1.0 - 2.0 * p * (1.0 - p) * an[poly] / (an[poly] - 1.0)
+            else:
+                nei = 1.0 - 2.0 * p * (1.0 - p)
+            self.n_poly += int(poly.sum())
+            called_nei = np.full(n, nei.sum())
+            mp = None
+            if any_missing:
+                nei_all = np.zeros(m)
+                nei_all[poly] = nei
+                self.miss_poly += np.bincount(miss_s[poly[miss_v]], minlength=n)
+                called_nei -= np.bincount(miss_s, weights=nei_all[miss_v], minlength=n)
+                if self.has_grm:
+                    mp = ism[poly]
+            self.e_hom += called_nei
+            if self.has_grm:
+                self._add_grm(g[poly], p, mp, any_missing)
+        return rec
+
+    def _add_grm(self, g, p, mp, any_missing):
+        x = g.astype(np.float64)
+        pp = p[:, None]
+        denom = 2.0 * pp * (1.0 - pp)
+        z = (x - 2.0 * pp) / np.sqrt(denom)
+        d = (x * x - (1.0 + 2.0 * pp) * x + 2.0 * pp * pp) / denom
+        if mp is not None:
+            z[mp] = 0.0
+            d[mp] = 0.0
+            from scipy import sparse
+
+            ms = sparse.csr_matrix(mp, dtype=np.int32)
+            self.grm_miss_miss += (ms.T.tocsr() @ ms).toarray()
+            self.grm_miss += np.count_nonzero(mp, axis=0)
+        self.grm_num += z.T @ z
+        self.grm_diag += d.sum(axis=0)
+        self.n_grm += g.shape[0]
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, path) -> None:
+        """Write as .npz (atomic): every array, plus the scalars, no pickled objects."""
+        arrs = {"samples": self.samples.astype(str),
+                "scalars": np.array([self.small_sample, self.n_sites, self.n_multiallelic,
+                                     self.n_other, self.n_auto, self.n_poly, self.n_grm,
+                                     self.has_grm, self.n_biallelic,
+                                     self.variants is not None, self.n_rare], np.int64)}
+        for f in _SAMPLE_FIELDS + _PAIR_FIELDS:
+            arrs[f] = getattr(self, f)
+        if self.has_grm:
+            for f in ("grm_num", "grm_diag", "grm_miss", "grm_miss_miss"):
+                arrs[f] = getattr(self, f)
+        if self.variants is not None:
+            for f, x in self._variant_arrays().items():
+                arrs["v_" + f if not f.startswith("v_") else f] = (
+                    x.astype(str) if x.dtype.kind in "OU" else x)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrs)
+
+    @classmethod
+    def load(cls, path) -> SnpStats:
+        """Read statistics written by :meth:`save`; InputError if ``path`` is not one."""
+        try:
+            z = np.load(path, allow_pickle=False)
+            sc = z["scalars"]
+            s = cls(samples=z["samples"], small_sample=bool(sc[0]))
+            (s.n_sites, s.n_multiallelic, s.n_other, s.n_auto, s.n_poly,
+             s.n_grm) = (int(x) for x in sc[1:7])
+            for f in _SAMPLE_FIELDS + _PAIR_FIELDS:
+                setattr(s, f, z[f])
+            if sc[7]:
+                for f in ("grm_num", "grm_diag", "grm_miss", "grm_miss_miss"):
+                    setattr(s, f, z[f])
+            s.n_biallelic = int(sc[8])
+            s.n_rare = int(sc[10])
+            s.variants = {f: z["v_" + f if not f.startswith("v_") else f]
+                          for f in _VARIANT_FIELDS} if sc[9] else None
+        except (OSError, KeyError, IndexError, ValueError) as e:
+            raise InputError(f"not a leogen SNP statistics file (the .npz of a statistics job):"
+                             f" {e}", path) from None
+        return s
+
+
+@contextlib.contextmanager
+def blas_threads(n: int):
+    """Limit OpenBLAS (as bundled with numpy) to ``n`` threads inside the block, via ctypes;
+    a no-op where the library or its symbols are not found (threadpoolctl does the same)."""
+    import ctypes
+
+    pairs = []
+    try:
+        with open("/proc/self/maps") as fh:
+            libs = sorted({ln.split()[-1] for ln in fh
+                           if "openblas" in ln.lower() and ".so" in ln.split()[-1]})
+    except OSError:
+        libs = []
+    for path in libs:
+        with contextlib.suppress(OSError):
+            lib = ctypes.CDLL(path)
+            for pre in ("scipy_openblas", "openblas"):
+                for suf in ("64_", ""):
+                    get = getattr(lib, f"{pre}_get_num_threads{suf}", None)
+                    put = getattr(lib, f"{pre}_set_num_threads{suf}", None)
+                    if get is not None and put is not None:
+                        pairs.append((get, put, get()))
+    for _, put, _ in pairs:
+        put(ctypes.c_int(max(1, int(n))))
+    try:
+        yield
+    finally:
+        for _, put, old in pairs:
+            put(ctypes.c_int(old))
+
+
+_PAIR_BATCH = 2_000_000  # pairs per np.add.at call in _add_pair_sums (bounds memory)
+
+
+def _add_pair_sums(acc: np.ndarray, row: np.ndarray, col: np.ndarray, val: np.ndarray,
+                   n_rows: int) -> None:
+    """``acc += A'A`` for a sparse matrix A given by its non-zero entries (``row`` sorted,
+    ``col``, ``val``): every ordered pair of entries of a row adds ``val_a * val_b`` at
+    ``(col_a, col_b)``. Rows are grouped by their number of entries, rounded up by at most a
+    quarter (padding entries have value 0), and each group's pairs are formed at once by
+    broadcasting, so the work follows the number of pairs, not n_samples^2 per chunk."""
+    n = acc.shape[0]
+    flat = acc.reshape(-1)
+    cnt = np.bincount(row, minlength=n_rows)
+    start = np.cumsum(cnt) - cnt
+    sizes = np.unique(cnt[cnt > 0])
+    # padded widths: sizes up to 8 as they are, larger ones rounded up to a power of 1.25
+    grid = np.ceil(1.25 ** np.ceil(np.log(sizes) / np.log(1.25) - 1e-9)).astype(np.int64)
+    widths = np.unique(np.where(sizes <= 8, sizes, np.maximum(grid, sizes)))
+    lower = 0
+    col_pad = np.append(col, 0)  # index -1 + 1 = the padding slot (value 0)
+    val_pad = np.append(val, 0).astype(np.int64)
+    for w in widths:
+        rows = np.flatnonzero((cnt > lower) & (cnt <= w))
+        lower = w
+        if rows.size == 0:
+            continue
+        step = max(1, _PAIR_BATCH // int(w * w))
+        for s in range(0, rows.size, step):
+            rs = rows[s:s + step]
+            k = np.arange(w)
+            idx = start[rs][:, None] + k[None, :]
+            idx = np.where(k[None, :] < cnt[rs][:, None], idx, col.size)
+            c, v = col_pad[idx], val_pad[idx]
+            key = (c[:, :, None] * n + c[:, None, :]).ravel()
+            np.add.at(flat, key, (v[:, :, None] * v[:, None, :]).ravel())
+
+
+def _add_rare_products(hh: np.ndarray, dd: np.ndarray, g: np.ndarray,
+                       flip: np.ndarray) -> np.ndarray:
+    """Add H'H and P'P of variants whose minor allele and missing calls are in few samples,
+    as sparse products, where P = 2 Q + H + M (Q: homozygous for the minor allele); return
+    p, the column sums of P. D = P - 1 elementwise (up to each variant's sign, which D'D
+    ignores), so their D'D = P'P - p_i - p_j + n_variants: that rank-one part is applied once,
+    in :func:`king_counts`, not to an n x n matrix per chunk."""
+    k, n = g.shape
+    p = np.abs(g).view(np.uint8)  # P when alt is the minor allele: 0, 1, 2; missing -1 -> 1
+    if flip.any():
+        pf = 2 - g[flip]
+        pf[pf == 3] = 1  # missing
+        p[flip] = pf
+    flat = np.flatnonzero(p)
+    r, c = np.divmod(flat, n)
+    val = p.reshape(-1)[flat]
+    _add_pair_sums(dd, r, c, val, k)
+    het = g.reshape(-1)[flat] == 1
+    _add_pair_sums(hh, r[het], c[het], np.ones(int(het.sum()), np.uint8), k)
+    return np.bincount(c, weights=val, minlength=n).astype(np.int64)
+
+
+def _add_exact(acc: np.ndarray, x: np.ndarray) -> None:
+    """``acc += x`` in place for an int64 count matrix and a float32 product of 0/1/-1
+    matrices (whole numbers, exact below 2^24: chunks are smaller), without temporaries."""
+    np.add(acc, x, out=acc, casting="unsafe")
+
+
+def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.ndarray,
+                          ism: np.ndarray, vmiss: np.ndarray, miss_v: np.ndarray,
+                          miss_s: np.ndarray) -> None:
+    """Add H'M and M'M: BLAS for variants missing in many samples; for the others, pair
+    sums of missing calls (M'M) and scipy's sparse x dense product (H'M). ``miss_v, miss_s``
+    locate the missing calls."""
+    from scipy import sparse
+
+    n = g.shape[1]
+    many = vmiss >= _RARE_FRACTION * n
+    few = (vmiss > 0) & ~many
+    if many.any():
+        h = (g[many] == 1).astype(np.float32)
+        mf = ism[many].astype(np.float32)
+        _add_exact(het_miss, h.T @ mf)
+        _add_exact(miss_miss, mf.T @ mf)
+    if few.any():
+        rows = np.flatnonzero(few)
+        keep = few[miss_v]
+        rank = np.cumsum(few) - 1  # row of each few-missing variant among them
+        _add_pair_sums(miss_miss, rank[miss_v[keep]], miss_s[keep],
+                       np.ones(int(keep.sum()), np.uint8), rows.size)
+        indptr = np.zeros(rows.size + 1, np.int64)
+        np.cumsum(vmiss[rows], out=indptr[1:])
+        ms = sparse.csr_matrix((np.ones(int(indptr[-1]), np.float32), miss_s[keep], indptr),
+                               shape=(rows.size, n))
+        h = (g[rows] == 1).astype(np.float32)
+        _add_exact(het_miss, np.asarray(ms.T @ h).T)
+
+
+def _round_robin(items: Iterator, work, n_workers: int) -> None:
+    """Call ``work(worker, k, item)`` for the k-th item on worker thread ``k % n_workers``
+    (a fixed assignment, so each worker's floating-point sums are the same on every run),
+    while this thread draws the items. The exception of the earliest failing item is
+    raised once the workers have stopped; items after it are not processed."""
+    queues = [queue.Queue(maxsize=2) for _ in range(n_workers)]
+    errors: dict[int, BaseException] = {}
+    first_error = [None]  # index of the earliest failed item so far
+    lock = threading.Lock()
+    done = object()
+
+    def fail(k: int, e: BaseException) -> None:
+        with lock:
+            errors[k] = e
+            if first_error[0] is None or k < first_error[0]:
+                first_error[0] = k
+
+    def worker(w: int) -> None:
+        while True:
+            got = queues[w].get()
+            if got is done:
+                return
+            k, item = got
+            if first_error[0] is not None and k > first_error[0]:
+                continue
+            try:
+                work(w, k, item)
+            except Exception as e:  # noqa: BLE001 - re-raised in the calling thread
+                fail(k, e)
+
+    threads = [threading.Thread(target=worker, args=(w,), daemon=True)
+               for w in range(n_workers)]
+    for t in threads:
+        t.start()
+    k = -1
+    try:
+        for k, item in enumerate(items):
+            if first_error[0] is not None and k > first_error[0]:
+                break
+            queues[k % n_workers].put((k, item))
+    except Exception as e:  # noqa: BLE001 - drawing item k + 1 failed
+        fail(k + 1, e)
+    finally:
+        for q in queues:
+            q.put(done)
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[min(errors)]
+
+
+
+# --------------------------------------------------------------------------- drivers
+
+
+def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = None,
+                  grm: bool = True, small_sample: bool = False, threads: int = 2,
+                  variants: bool = True) -> SnpStats:
+    """Stream a VCF/BCF (optionally one region) and return its additive :class:`SnpStats`.
+
+    The calling thread decompresses (zlib-ng, in C without the GIL) and hands blocks of lines
+    to ``threads`` worker threads in turn; each parses its blocks and adds them to its own
+    partial sums with a single-threaded BLAS, and the partials are added at the end (the
+    statistics are sums over variants). Chunk k always goes to worker k mod ``threads``, so
+    the floating-point sums, and the output, are the same on every run with the same
+    settings.
+
+    Parameters
+    ----------
+    vcf_path : VCF (plain or bgzipped) or BCF.
+    region : only this region, ``contig`` or ``contig:start-end`` (needs the index).
+    chunk_size : variants per chunk (default :func:`leogen.io.vcfstream.default_chunk_size`).
+    grm : also sum the GRM (two more n_samples x n_samples matrices).
+    small_sample : E(HOM) with PLINK 1.9's ``small-sample`` correction n / (n - 1).
+    threads : worker threads that parse and add up blocks.
+    variants : keep per-variant counts (for the frequency/HWE tables); without them memory
+        no longer grows with the number of variants.
+
+    Returns
+    -------
+    SnpStats with per-sample (n_samples,) and per-pair (n_samples, n_samples) sums.
+    """
+    path = Path(vcf_path)
+    header = read_header(path)
+    n_workers = max(1, int(threads))
+    blocks, reg = line_blocks(path, header, region, chunk_size)
+    parts = [SnpStats.empty(header.samples, grm=grm, small_sample=small_sample,
+                            variants=False) for _ in range(n_workers)]
+    records: dict[int, dict] = {}
+    n = header.samples.size
+
+    def work(w: int, k: int, block: LineBlock) -> None:
+        rec = parts[w].add_chunk(parse_block(block, n, path, reg, ids=variants))
+        if variants and rec is not None:
+            records[k] = rec
+
+    with blas_threads(1):
+        _round_robin(blocks, work, n_workers)
+    stats = parts[0]
+    for part in parts[1:]:
+        stats = stats + part
+    if variants:
+        stats.variants = {f: [records[k][f] for k in sorted(records)] for f in _VARIANT_FIELDS}
+        stats._variant_arrays()
+    return stats
+
+
+def king_counts(stats: SnpStats) -> dict:
+    """KING counts of every pair from the sums (module docstring).
+
+    With C = 1 - H - M (homozygous calls), IBS0 = (C'C - D'D) / 2 and
+    C'C = m - (h_i + miss_i) - (h_j + miss_j) + H'H + H'M + M'H + M'M.
+
+    Returns
+    -------
+    dict of int64 (n_samples, n_samples) matrices: ``n_snps`` (variants called in both),
+    ``hethet``, ``ibs0`` and ``het_i`` ([i, j]: heterozygous calls of i where j is called).
+    """
+    s = stats
+    hom_i = s.n_auto - s.het - s.missing  # homozygous calls per sample
+    dd = s.dd + s.n_rare - s.rare_p[:, None] - s.rare_p[None, :]
+    cc = (hom_i[:, None] + hom_i[None, :] - s.n_auto + s.hethet + s.het_miss + s.het_miss.T
+          + s.miss_miss)
+    n_snps = s.n_auto - s.missing[:, None] - s.missing[None, :] + s.miss_miss
+    ibs0 = (cc - dd) // 2
+    het_i = s.het[:, None] - s.het_miss  # [i, j]: i het, j called
+    return {"n_snps": n_snps, "hethet": s.hethet, "ibs0": ibs0, "het_i": het_i}
+
+
+def grm_matrix(stats: SnpStats) -> np.ndarray:
+    """Yang et al. (2011) GRM as GCTA computes it (module docstring).
+
+    Returns
+    -------
+    float (n_samples, n_samples) matrix; NaN where no polymorphic variant is called in both.
+    """
+    s = stats
+    if not s.has_grm:
+        raise InputError("these SNP statistics were computed without the GRM")
+    n_pair = s.n_grm - s.grm_miss[:, None] - s.grm_miss[None, :] + s.grm_miss_miss
+    n_self = s.n_grm - s.grm_miss
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(n_pair > 0, s.grm_num / n_pair, np.nan)
+        np.fill_diagonal(a, np.where(n_self > 0, 1.0 + s.grm_diag / n_self, np.nan))
+    return a
+
+
+#: Tables written from a :class:`SnpStats` (declared in :mod:`leogen.snp.outputs`), in order.
+STATS_TABLES = ("king", "het", "freq", "hwe", "grm", "summary")
+
+
+def king_kinship(hethet, ibs0, het_i, het_j) -> np.ndarray:
+    """KING-robust kinship of pairs from their counts (Manichaikul et al. 2010).
+
+    The between-family estimator, as ``plink2 --make-king-table``:
+    ``phi = (2 HetHet - 4 IBS0 - Het_i - Het_j + 2 min(Het_i, Het_j)) / (4 min(Het_i, Het_j))``.
+
+    Parameters
+    ----------
+    hethet : array (n_pairs,), variants heterozygous in both samples.
+    ibs0 : array (n_pairs,), variants where the two samples are opposite homozygotes.
+    het_i, het_j : arrays (n_pairs,), heterozygous calls of each sample among the variants
+        called in both.
+
+    Returns
+    -------
+    array (n_pairs,) of float; NaN where either sample has no heterozygous call.
+
+    Examples
+    --------
+    A duplicate (every het shared, no IBS0) has kinship 1/2; a pair without a het is NaN:
+
+    >>> king_kinship([10, 1, 0], [0, 2, 0], [10, 1, 0], [10, 2, 3])
+    array([ 0.5 , -1.75,   nan])
+    """
+    hethet, ibs0, het_i, het_j = (np.asarray(x, dtype=np.float64)
+                                  for x in (hethet, ibs0, het_i, het_j))
+    fewer = np.minimum(het_i, het_j)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kin = (2 * hethet - 4 * ibs0 - het_i - het_j + 2 * fewer) / (4 * fewer)
+    return np.where(fewer > 0, kin, np.nan)
+
+
+def method_of_moments_f(o_hom, e_hom, n_called) -> np.ndarray:
+    """Inbreeding coefficient F by the method of moments, as PLINK 1.9 ``--het``.
+
+    ``F = (O(HOM) - E(HOM)) / (N(NM) - E(HOM))`` (PLINK 1.9 ``het_report``).
+
+    Parameters
+    ----------
+    o_hom : array (n_samples,), observed homozygous calls over polymorphic variants.
+    e_hom : array (n_samples,), their expected number, ``sum 1 - 2 p (1 - p)``.
+    n_called : array (n_samples,), polymorphic variants called in the sample.
+
+    Returns
+    -------
+    array (n_samples,) of float; NaN for a sample without a called polymorphic variant.
+
+    Examples
+    --------
+    >>> method_of_moments_f([3, 6, 0], [2.5, 3.0, 0.0], [4, 6, 0])
+    array([0.33333333, 1.        ,        nan])
+    """
+    o_hom, e_hom, n_called = (np.asarray(x, dtype=np.float64) for x in (o_hom, e_hom, n_called))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e_hom = np.where(n_called > 0, e_hom, np.nan)
+        return (o_hom - e_hom) / (n_called - e_hom)
+
+
+def hwe_p_values(n_het, n_hom_ref, n_hom_alt) -> np.ndarray:
+    """Exact HWE p-value per variant (Wigginton et al. 2005), as ``plink2 --hardy``.
+
+    The test is :func:`leogen.popgen.hwe.snp_hwe_exact`, run once per distinct triple of
+    genotype counts (variants share few triples, so this is much faster than per variant).
+
+    Parameters
+    ----------
+    n_het, n_hom_ref, n_hom_alt : int arrays (n_variants,), called genotype counts.
+
+    Returns
+    -------
+    array (n_variants,) of float; NaN where no genotype is called.
+
+    Examples
+    --------
+    >>> hwe_p_values([3, 5, 3], [4, 5, 4], [3, 0, 3]).round(6).tolist()
+    [0.245535, 1.0, 0.245535]
+    """
+    from leogen.popgen.hwe import snp_hwe_exact
+
+    counts = np.stack([np.asarray(x, dtype=np.int64) for x in (n_het, n_hom_ref, n_hom_alt)],
+                      axis=1)
+    if not len(counts):
+        return np.zeros(0)
+    distinct, which = np.unique(counts, axis=0, return_inverse=True)
+    return snp_hwe_exact(distinct[:, 0], distinct[:, 1], distinct[:, 2])[0][np.ravel(which)]
