@@ -45,6 +45,7 @@ def read_delimited(
     required: list[str],
     optional: list[str] = (),
     delimiter: str | None = None,
+    allow_empty: bool = False,
 ) -> pd.DataFrame:
     """Read a table as strings, checking the header.
 
@@ -87,7 +88,7 @@ def read_delimited(
                 f"has {len(row)} fields, the header has {len(header)}", path, k)
         records.append([c.strip() for c in row])
         line_numbers.append(k)
-    if not records:
+    if not records and not allow_empty:
         raise InputError("has a header but no data rows", path)
     df = pd.DataFrame(records, columns=header, dtype=object)
     df["_line"] = line_numbers
@@ -209,7 +210,8 @@ class Table:
         unknown = [c for c in (*wanted, *maybe) if c not in self.names + self.optional_names]
         if unknown:
             raise ValueError(f"{self.path}: no declared column(s) {unknown}")
-        raw = read_delimited(path, wanted)
+        # a header without rows is a valid stage output (no runs of homozygosity, say)
+        raw = read_delimited(path, wanted, allow_empty=True)
         present = list(dict.fromkeys(
             [*wanted, *(c for c in maybe if c in raw.columns and c not in wanted)]))
         out = pd.DataFrame(index=raw.index)

@@ -122,3 +122,10 @@ def test_optional_columns_read_when_present_and_checked_on_write(tmp_path):
     with pytest.raises(InputError, match="missing column"):
         OPT.read(path, ["a", "king"])
     assert list(OPT.read(path, ["a"], if_present=["king"]).columns) == ["a", "_line"]
+
+
+def test_header_without_rows_is_an_empty_table(tmp_path):
+    path = tmp_path / "o.tsv"
+    OPT.write(pd.DataFrame({"a": pd.Series([], dtype=str)}), path)
+    back = OPT.read(path)
+    assert len(back) == 0 and list(back.columns) == ["a", "_line"]
