@@ -103,58 +103,39 @@ def _read_any_genotypes(path: str, fmt: str):
 
 
 def _check_fasta(path, known, errors: ErrorCollector, reference: bool) -> None:
-    from Bio import SeqIO
+    """Read a barcode FASTA (or the reference panel) with the species stage's reader."""
+    from leogen.io.fasta import read_fasta, read_reference
 
-    p = Path(path)
-    if not p.exists():
-        errors.add("file not found", path)
+    try:
+        if reference:
+            read_reference(path)
+            return
+        records = read_fasta(path)
+    except InputError as e:
+        errors.extend([e])
         return
-    text = p.read_text(encoding="utf-8", errors="replace")
-    if not text.strip():
-        errors.add("file is empty", path)
-        return
-    if not text.lstrip().startswith(">"):
-        errors.add("not a FASTA file (expected a '>' header on the first line)", path, 1)
-        return
-    seen = {}
-    line_of = {}
-    for k, ln in enumerate(text.splitlines(), start=1):
-        if ln.startswith(">"):
-            line_of.setdefault(ln[1:].split()[0] if ln[1:].split() else "", k)
-    for rec in SeqIO.parse(str(p), "fasta"):
-        line = line_of.get(rec.id)
-        if rec.id in seen:
-            errors.add(f"record '{rec.id}' appears twice", path, line)
-        seen[rec.id] = True
-        bad = set(str(rec.seq).upper()) - set("ACGTNRYSWKMBDHV-")
-        if bad:
-            errors.add(f"record '{rec.id}' has non-nucleotide characters {''.join(sorted(bad))}",
-                       path, line)
-        if reference and "|" not in rec.id:
-            errors.add(f"reference record '{rec.id}' should be named <Genus_species>|<haplotype>",
-                       path, line)
-    if not reference and known is not None:
-        check_known_ids(list(seen), known, path, "sample_id",
-                        lines=[line_of.get(i) for i in seen], collector=errors)
+    if known is not None:
+        check_known_ids([r[0] for r in records], known, path, "sample_id",
+                        lines=[r[2] for r in records], collector=errors)
 
 
 def _check_vcf(path, known, errors: ErrorCollector) -> None:
+    """Read a VCF/BCF header with the SNP stage's reader; a bgzipped VCF needs its index."""
+    from leogen.io.vcfstream import read_header
+
     p = Path(path)
     if not p.exists():
         errors.add("file not found", path)
         return
     if str(p).endswith(".gz") and not (Path(f"{p}.tbi").exists() or Path(f"{p}.csi").exists()):
-        errors.add("has no tabix index (.tbi or .csi): run `tabix -p vcf FILE`", path)
+        errors.add("has no tabix index (.tbi or .csi): index it with tabix -p vcf", path)
     try:
-        import pysam
-
-        with pysam.VariantFile(str(p)) as vf:
-            samples = list(vf.header.samples)
-    except (OSError, ValueError) as e:
-        errors.add(f"not a readable VCF/BCF ({e})", path)
+        header = read_header(p)
+    except InputError as e:
+        errors.extend([e])
         return
     if known is not None:
-        check_known_ids(samples, known, path, "sample", collector=errors)
+        check_known_ids(list(header.samples), known, path, "sample", collector=errors)
 
 
 def validate_inputs(config: dict, collector: ErrorCollector | None = None) -> ErrorCollector:

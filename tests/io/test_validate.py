@@ -142,8 +142,8 @@ def test_bad_fasta_and_missing_files(tmp_path, capsys):
     os.remove(tmp_path / "screening.tsv")
     rc, _, err = run(cfg, capsys)
     assert rc == 2
-    assert "mtdna.fasta line 1: not a FASTA file" in err
-    assert "ref.fasta line 1: reference record 'noname' should be named <Genus_species>|<haplotype>" in err
+    assert "mtdna.fasta line 1: not FASTA: expected a '>' header line before sequence" in err
+    assert "ref.fasta line 1: reference id 'noname' is not '<Genus_species>|<haplotype>'" in err
     assert "screening.tsv: file not found" in err
 
 
@@ -157,3 +157,16 @@ def test_empty_and_wrong_delimiter_sample_sheet(tmp_path, capsys, text, message)
     rc, _, err = run(cfg, capsys)
     assert rc == 2
     assert f"samples.tsv: {message}" in err or f"samples.tsv line 1: {message}" in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ("#CHROM\tPOS\n", "snps.vcf line 1: not a VCF: the first line must be '##fileformat=VCFv4.x'"),
+    ("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tBL1\tXX9\n",
+     "snps.vcf: sample 'XX9' is not in the sample sheet"),
+])
+def test_vcf_checked_with_the_snp_stage_reader(tmp_path, capsys, text, message):
+    """validate reads the VCF header with the reader the SNP stage uses (io.vcfstream)."""
+    cfg = make_project(tmp_path, files={"snps.vcf": text}, snps=str(tmp_path / "snps.vcf"))
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert message in err.replace(str(tmp_path) + "/", ""), err

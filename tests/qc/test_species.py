@@ -10,7 +10,8 @@ import pytest
 
 from leogen.cli import main
 from leogen.errors import InputError
-from leogen.qc.species import assign_species, make_aligner, read_fasta
+from leogen.io.fasta import read_fasta
+from leogen.qc.species import assign_species, make_aligner
 
 L = 300
 
