@@ -313,7 +313,7 @@ def split_replicates(reps: Replicates) -> Genotypes:
     bad = np.char.find(rid, REPLICATE_SEP) >= 0
     if bad.any():
         raise InputError(f"replicate id '{rid[bad][0]}' contains '{REPLICATE_SEP}', which "
-                         "--replicates split uses to join sample and replicate")
+                         "splitting replicates into samples uses to join sample and replicate")
     name = np.char.add(np.char.add(reps.samples[s].astype(str), REPLICATE_SEP), rid)
     # np.nonzero runs in sample order, so first-seen order groups replicates by sample
     names = pd.unique(name)
@@ -357,7 +357,7 @@ def convert(src, dst, format_in: str | None = None, format_out: str | None = Non
     restores the replicates. Returns the writer's return value.
     """
     if replicates not in ("error", "split"):
-        raise InputError(f"--replicates must be 'error' or 'split', not '{replicates}'")
+        raise InputError(f"replicates must be 'error' or 'split', not '{replicates}'")
     fin = _check_format(format_in) if format_in else detect_format(src)
     fout = _check_format(format_out) if format_out else format_for_output(dst)
     if Path(src).resolve() == Path(dst).resolve():
@@ -379,8 +379,8 @@ def convert(src, dst, format_in: str | None = None, format_out: str | None = Non
             raise InputError(
                 f"has up to {int(data.n_replicates.max())} replicates per sample and locus "
                 f"(e.g. sample '{data.samples[s]}' locus '{data.loci[loc]}'), but {fout} holds "
-                "one genotype per sample: call a consensus first (leogen consensus) or use "
-                "--replicates split to write each replicate as sample <sample_id>@<replicate>",
+                "one genotype per sample: call a consensus first, or split the replicates to "
+                "write each replicate as sample <sample_id>@<replicate>",
                 src)
         else:
             data = data.single()

@@ -101,7 +101,7 @@ def test_replicates_refused_then_split_then_restored(tmp_path, capsys):
     src = FORMATS_DATA / "example_replicates.tsv"
     err = run_error(capsys, ["convert", str(src), str(tmp_path / "o.csv")])
     assert "has up to 2 replicates per sample and locus" in err
-    assert "--replicates split" in err
+    assert "split the replicates" in err
     assert not (tmp_path / "o.csv").exists()
     assert main(["convert", str(src), str(tmp_path / "o.csv"), "--replicates", "split"]) == 0
     g = read_genotypes(tmp_path / "o.csv")
