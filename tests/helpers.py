@@ -71,3 +71,49 @@ def random_snp_dosages(rng, n_var=60, n_s=37):
 def dosage_counts(geno):
     """(het, hom_ref, hom_alt) counts per variant of a dosage matrix."""
     return (geno == 1).sum(axis=1), (geno == 0).sum(axis=1), (geno == 2).sum(axis=1)
+
+
+# ------------------------------------------------------------ the format fixture data set
+#: The genotypes behind tests/io/data/formats/*, typed in by hand: sizes in bp, -1 missing;
+#: (samples, loci, 2) for FIXTURE_SAMPLES x FIXTURE_LOCI, two sites of three samples.
+FIXTURE_SIZES = [
+    [[214, 216], [130, 134], [-1, -1]],
+    [[216, 216], [130, 130], [152, 156]],
+    [[214, 218], [-1, -1], [152, 152]],
+    [[218, 218], [134, 138], [156, 160]],
+    [[216, 218], [130, 138], [-1, -1]],
+    [[-1, -1], [134, 134], [152, 160]],
+]
+FIXTURE_SAMPLES = ["S1", "S2", "S3", "S4", "S5", "S6"]
+FIXTURE_LOCI = ["FCA8", "FCA43", "F53"]
+FIXTURE_SITES = ["siteA"] * 3 + ["siteB"] * 3
+
+
+def fixture_genotypes(populations=FIXTURE_SITES):
+    """The format fixture data set as Genotypes (populations = sites unless given)."""
+    from leogen.model.genotypes import Genotypes
+
+    return Genotypes.from_labels(np.array(FIXTURE_SIZES), FIXTURE_SAMPLES, FIXTURE_LOCI,
+                                 populations)
+
+
+# ------------------------------------------------------------------------- gene drop
+def founder_genotypes(rng, n, freqs):
+    """(n, n_loci, 2) allele indices of unrelated founders drawn from ``freqs``
+    (n_loci, n_alleles) under Hardy-Weinberg."""
+    out = np.empty((n, len(freqs), 2), dtype=np.int32)
+    for j, f in enumerate(freqs):
+        out[:, j, :] = rng.choice(len(f), size=(n, 2), p=f)
+    return out
+
+
+def meiosis(rng, parent):
+    """One gamete per individual of ``parent`` (n, n_loci, 2): a random allele per locus
+    (unlinked loci, Mendel's first law)."""
+    pick = rng.integers(0, 2, parent.shape[:2])
+    return np.where(pick == 0, parent[..., 0], parent[..., 1])
+
+
+def offspring(rng, sire, dam):
+    """(n, n_loci, 2) offspring of sire x dam, pairwise."""
+    return np.stack([meiosis(rng, sire), meiosis(rng, dam)], axis=2)

@@ -9,25 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import FORMATS_DATA
+from helpers import FORMATS_DATA, fixture_genotypes
 
 from leogen.cli import main
 from leogen.io.formats import grouped, read_genotypes
 from leogen.io.longtable import read_long
-from leogen.model.genotypes import Genotypes
 
 M = -1
-SIZES = [
-    [[214, 216], [130, 134], [M, M]],
-    [[216, 216], [130, 130], [152, 156]],
-    [[214, 218], [M, M], [152, 152]],
-    [[218, 218], [134, 138], [156, 160]],
-    [[216, 218], [130, 138], [M, M]],
-    [[M, M], [134, 134], [152, 160]],
-]
-SITES = ["siteA"] * 3 + ["siteB"] * 3
-EXPECTED = Genotypes.from_labels(np.array(SIZES), ["S1", "S2", "S3", "S4", "S5", "S6"],
-                                 ["FCA8", "FCA43", "F53"], SITES)
+EXPECTED = fixture_genotypes()
 
 
 def run_error(capsys, argv) -> str:

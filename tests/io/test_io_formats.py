@@ -12,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import FORMATS_DATA
+from helpers import (
+    FIXTURE_LOCI,
+    FIXTURE_SAMPLES,
+    FIXTURE_SITES,
+    FIXTURE_SIZES,
+    FORMATS_DATA,
+    fixture_genotypes,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,22 +37,11 @@ from leogen.io.longtable import read_long, write_long
 from leogen.model.genotypes import Genotypes
 
 M = -1
-# the fixture data set, typed in by hand (sizes in bp, M missing)
-SIZES = [
-    [[214, 216], [130, 134], [M, M]],
-    [[216, 216], [130, 130], [152, 156]],
-    [[214, 218], [M, M], [152, 152]],
-    [[218, 218], [134, 138], [156, 160]],
-    [[216, 218], [130, 138], [M, M]],
-    [[M, M], [134, 134], [152, 160]],
-]
-SAMPLES = ["S1", "S2", "S3", "S4", "S5", "S6"]
-LOCI = ["FCA8", "FCA43", "F53"]
-SITES = ["siteA"] * 3 + ["siteB"] * 3
+SIZES, SAMPLES, LOCI, SITES = FIXTURE_SIZES, FIXTURE_SAMPLES, FIXTURE_LOCI, FIXTURE_SITES
 
 
 def expected(populations=SITES) -> Genotypes:
-    return Genotypes.from_labels(np.array(SIZES), SAMPLES, LOCI, populations)
+    return fixture_genotypes(populations)
 
 
 def recoded_by_rank(g: Genotypes) -> Genotypes:

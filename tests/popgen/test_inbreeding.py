@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import EXAMPLE
+from helpers import EXAMPLE, founder_genotypes, offspring
 
 from leogen.cli import main
 from leogen.io.longtable import write_long
@@ -115,17 +115,10 @@ def _pedigree_population(n_per_group, n_loci=25, n_alleles=8, inbred=True, seed=
     freqs = rng.dirichlet(np.full(n_alleles, 2.0), size=n_loci)
 
     def founder(n):
-        out = np.empty((n, n_loci, 2), dtype=np.int32)
-        for j in range(n_loci):
-            out[:, j, :] = rng.choice(n_alleles, size=(n, 2), p=freqs[j])
-        return out
-
-    def gamete(p):
-        pick = rng.integers(0, 2, p.shape[:2])
-        return np.where(pick == 0, p[..., 0], p[..., 1])
+        return founder_genotypes(rng, n, freqs)
 
     def child(p1, p2):
-        return np.stack([gamete(p1), gamete(p2)], axis=2)
+        return offspring(rng, p1, p2)
 
     n = n_per_group
     out = [child(founder(n), founder(n))]

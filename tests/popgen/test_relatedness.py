@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import founder_genotypes, offspring
 
 from leogen.cli import main
 from leogen.io.longtable import write_long
@@ -280,20 +281,10 @@ def _gene_drop(n_families, n_loci=30, n_alleles=10, seed=11):
     rng = np.random.default_rng(seed)
     freqs = rng.dirichlet(np.full(n_alleles, 2.0), size=n_loci)
 
-    def founder(n):
-        out = np.empty((n, n_loci, 2), dtype=np.int32)
-        for j in range(n_loci):
-            out[:, j, :] = rng.choice(n_alleles, size=(n, 2), p=freqs[j])
-        return out
-
-    def meiosis(parent):
-        pick = rng.integers(0, 2, parent.shape[:2])
-        return np.where(pick == 0, parent[..., 0], parent[..., 1])
-
-    sire, dam, dam2 = founder(n_families), founder(n_families), founder(n_families)
-    o1 = np.stack([meiosis(sire), meiosis(dam)], axis=2)
-    o2 = np.stack([meiosis(sire), meiosis(dam)], axis=2)
-    o3 = np.stack([meiosis(sire), meiosis(dam2)], axis=2)
+    sire, dam, dam2 = (founder_genotypes(rng, n_families, freqs) for _ in range(3))
+    o1 = offspring(rng, sire, dam)
+    o2 = offspring(rng, sire, dam)
+    o3 = offspring(rng, sire, dam2)
     sample = np.concatenate([sire, dam, dam2, o1, o2, o3])
     pairs = {"PO": (sire, o1), "FS": (o1, o2), "HS": (o1, o3),
              "U": (o1, np.roll(o2, 1, axis=0))}
