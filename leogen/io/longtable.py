@@ -16,7 +16,7 @@ import pandas as pd
 from leogen.errors import ErrorCollector
 from leogen.io.atomic import atomic_open
 from leogen.io.tables import read_delimited
-from leogen.model.genotypes import MISSING, Genotypes, Replicates
+from leogen.model.genotypes import MISSING, Genotypes, Replicates, encode_sizes
 
 COLUMNS = ["sample_id", "replicate", "locus", "allele1", "allele2"]
 MISSING_TOKENS = {"", "0", "-9", "-1", "NA", "na", "N/A", "?", "."}
@@ -77,11 +77,9 @@ def read_long(path: str | Path) -> Replicates:
     allele_labels = []
     for j in range(n_l):
         rows = l_pos == j
-        a = alleles[rows]
-        uniq = np.unique(a[a >= 0])
-        idx = np.where(a >= 0, np.searchsorted(uniq, a), MISSING)
+        idx, uniq = encode_sizes(alleles[rows])
         calls[s_pos[rows], j, slot[rows]] = idx
-        allele_labels.append(uniq.astype(np.int64))
+        allele_labels.append(uniq)
     attempted[s_pos, l_pos, slot] = True
     rep_ids[s_pos, l_pos, slot] = df["replicate"].to_numpy(dtype=str)
     del samples, s_idx

@@ -19,6 +19,31 @@ import numpy as np
 MISSING = -1
 
 
+def encode_sizes(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Allele indices of one locus' integer allele labels (sizes in bp), in ascending order.
+
+    Parameters
+    ----------
+    sizes : int array of any shape
+        Allele sizes of one locus; negative values are missing.
+
+    Returns
+    -------
+    (indices, alleles) : int32 array of ``sizes``' shape (``MISSING`` where missing), and the
+        sorted distinct sizes (int64), so that ``alleles[indices]`` gives the sizes back.
+
+    Examples
+    --------
+    >>> idx, alleles = encode_sizes(np.array([[216, 214], [-1, 216]]))
+    >>> idx.tolist(), alleles.tolist()
+    ([[1, 0], [-1, 1]], [214, 216])
+    """
+    sizes = np.asarray(sizes)
+    alleles = np.unique(sizes[sizes >= 0]).astype(np.int64)
+    idx = np.where(sizes >= 0, np.searchsorted(alleles, sizes), MISSING).astype(np.int32)
+    return idx, alleles
+
+
 def _as_str_array(values, n: int | None = None) -> np.ndarray:
     arr = np.asarray([str(v) for v in values], dtype=object)
     if n is not None and arr.shape != (n,):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from leogen.model.genotypes import MISSING, Replicates
+from leogen.model.genotypes import MISSING, Replicates, encode_sizes
 from leogen.qc.consensus import error_counts
 from leogen.simulate.params import AMEL_X, AMEL_Y, FELIDS, TARGET_SPECIES
 
@@ -260,10 +260,8 @@ def sizes_to_replicates(sizes: np.ndarray, attempted: np.ndarray, samples, loci)
     calls = np.full(sizes.shape, MISSING, dtype=np.int32)
     labels = []
     for j in range(sizes.shape[1]):
-        s = sizes[:, j]
-        uniq = np.unique(s[s >= 0])
-        calls[:, j] = np.where(s >= 0, np.searchsorted(uniq, s), MISSING)
-        labels.append(uniq.astype(np.int64))
+        calls[:, j], uniq = encode_sizes(sizes[:, j])
+        labels.append(uniq)
     return Replicates(calls, attempted, samples, loci, tuple(labels))
 
 
