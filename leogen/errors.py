@@ -58,10 +58,30 @@ class ErrorCollector:
         self.limit = limit
 
     def add(self, message: str, path=None, line=None, column=None) -> None:
+        """Record one problem (dropped silently once ``limit`` problems are held).
+
+        Parameters
+        ----------
+        message : str
+            What is wrong and what was expected.
+        path : str or Path, optional
+            The file.
+        line : int, optional
+            1-based line number in the file.
+        column : str, optional
+            The column (prefixed to the message unless the message names it).
+        """
         if len(self.errors) < self.limit:
             self.errors.append(InputError(message, path, line, column))
 
     def extend(self, errors: Iterable[InputError]) -> None:
+        """Record already-raised problems; an :class:`InputErrors` is unpacked into its parts.
+
+        Parameters
+        ----------
+        errors : iterable of InputError
+            Kept in order up to ``limit`` problems in all.
+        """
         for e in errors:
             if isinstance(e, InputErrors):
                 self.extend(e.errors)

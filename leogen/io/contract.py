@@ -53,7 +53,22 @@ def markdown() -> str:
 def update_document(path) -> bool:
     """Rewrite the generated block of ``path`` (between the markers) from the declarations.
 
-    Returns True when the file changed. The file must already hold both markers.
+    Parameters
+    ----------
+    path : str or Path
+        A Markdown file (``docs/data-contract.md``) that already holds both
+        :data:`SECTION_START` and :data:`SECTION_END`; rewritten atomically, and only when the
+        block differs.
+
+    Returns
+    -------
+    bool
+        True when the file changed.
+
+    Raises
+    ------
+    ValueError
+        A marker is missing (``str.index``).
     """
     from pathlib import Path
 

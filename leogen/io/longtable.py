@@ -47,7 +47,31 @@ def _parse_alleles(df: pd.DataFrame, path, errors: ErrorCollector) -> np.ndarray
 
 
 def read_long(path: str | Path) -> Replicates:
-    """Read a long replicate table into ``Replicates`` (checks every row, reports all problems)."""
+    """Read a long replicate table into ``Replicates`` (checks every row, reports all problems).
+
+    Parameters
+    ----------
+    path : str or Path
+        TSV or CSV with columns ``sample_id, replicate, locus, allele1, allele2``
+        (module docstring); tokens of :data:`MISSING_TOKENS` are a failed amplification.
+
+    Returns
+    -------
+    Replicates
+        ``calls`` (n_samples, n_loci, n_replicates, 2) allele indices, -1 missing, with
+        samples and loci in first-seen file order; a sample/locus's replicate slots follow
+        the file order of its rows (``replicate_ids`` keeps their labels) and slots beyond its
+        replicate count are not ``attempted``.
+
+    Raises
+    ------
+    InputError
+        Collected over the whole file, each with line and column (at most 200 in all, and
+        the first 20 rows of each of the empty, half-call and duplicate checks): an empty
+        ``sample_id``, ``locus`` or ``replicate``; an allele that is not a whole number >= 0;
+        only one of the two alleles given; a sample/locus/replicate listed twice. Header
+        problems are raised first, by :func:`leogen.io.tables.read_delimited`.
+    """
     df = read_delimited(path, COLUMNS)
     errors = ErrorCollector()
     for col in ("sample_id", "locus", "replicate"):
@@ -87,7 +111,20 @@ def read_long(path: str | Path) -> Replicates:
 
 
 def replicates_to_frame(reps: Replicates) -> pd.DataFrame:
-    """The long table of a ``Replicates`` (failed amplifications keep their row, alleles empty)."""
+    """The long table of a ``Replicates`` (failed amplifications keep their row, alleles empty).
+
+    Parameters
+    ----------
+    reps : Replicates
+        (n_samples, n_loci, n_replicates, 2) calls with allele sizes as labels.
+
+    Returns
+    -------
+    DataFrame (n_attempted, 5)
+        ``sample_id, replicate, locus, allele1, allele2`` as str, one row per attempted
+        replicate in sample, locus, replicate-slot order; the smaller allele first, ``''``
+        for a failed amplification.
+    """
     s, l_, r = np.nonzero(reps.attempted)
     sizes = reps.labels()[s, l_, r]
     a1 = np.where(sizes[:, 0] >= 0, sizes[:, 0].astype(str), "")
@@ -105,7 +142,21 @@ def replicates_to_frame(reps: Replicates) -> pd.DataFrame:
 
 
 def write_long(data: Replicates | Genotypes, path: str | Path) -> None:
-    """Write a long replicate table (TSV, or CSV if the name ends in .csv), atomically."""
+    """Write a long replicate table (TSV, or CSV if the name ends in .csv), atomically.
+
+    Parameters
+    ----------
+    data : Replicates or Genotypes
+        Microsatellite calls; a ``Genotypes`` is written as one replicate per sample and
+        locus (:meth:`Replicates.from_genotypes`).
+    path : str or Path
+        The output file (rows of :func:`replicates_to_frame`).
+
+    Raises
+    ------
+    ValueError
+        ``data`` holds SNP alleles.
+    """
     if isinstance(data, Genotypes):
         if data.is_snp:
             raise ValueError("the long replicate table holds microsatellite sizes, not SNP alleles")

@@ -26,7 +26,24 @@ SCHEMA_PACKAGE = "leogen.schemas"
 
 @cache
 def load_schema(name: str) -> dict:
-    """A schema from workflow/schemas (installed as the ``leogen.schemas`` package data)."""
+    """A schema from workflow/schemas (installed as the ``leogen.schemas`` package data).
+
+    Parameters
+    ----------
+    name : str
+        ``samples``, ``screening``, ``camera_traps`` or ``config`` (read from
+        ``<name>.schema.yaml``), or a file name ending in ``.yaml``.
+
+    Returns
+    -------
+    dict
+        The parsed schema (cached: callers must not modify it).
+
+    Raises
+    ------
+    FileNotFoundError
+        No such schema.
+    """
     fname = name if name.endswith(".yaml") else f"{name}.schema.yaml"
     return yaml.safe_load(schema_dir().joinpath(fname).read_text(encoding="utf-8"))
 
@@ -73,7 +90,27 @@ def _is_date(value: str) -> bool:
 
 
 def check_rows(df: pd.DataFrame, schema: dict, path) -> ErrorCollector:
-    """Validate every row of a string table against a row schema; collect all problems."""
+    """Validate every row of a string table against a row schema; collect all problems.
+
+    Cells are checked as the sheet gives them: an empty cell is an error only in a required
+    column (and is otherwise skipped), ``number``/``integer`` cells must parse as finite
+    numbers before the schema's own rules (enum, pattern, range, date format) apply.
+
+    Parameters
+    ----------
+    df : DataFrame (n_rows, n_columns) of str
+        As :func:`leogen.io.tables.read_delimited` returns, with its ``_line`` column;
+        columns the schema does not describe are ignored.
+    schema : dict
+        A row schema (:func:`load_schema`): ``properties`` and ``required``.
+    path : str or Path
+        The sheet, for the messages.
+
+    Returns
+    -------
+    ErrorCollector
+        Every problem found, each naming file, line and column (not raised).
+    """
     errors = ErrorCollector()
     props = schema.get("properties", {})
     required = set(schema.get("required", []))
@@ -144,8 +181,32 @@ def _finish(df: pd.DataFrame, schema: dict) -> pd.DataFrame:
 def read_sheet(path: str | Path, schema_name: str, collector: ErrorCollector | None = None):
     """Read and check a sheet; raise (or add to ``collector``) every problem found.
 
-    Returns the typed DataFrame (numbers as float, dates as datetime64, text as str, absent
-    optional columns as ''), with ``_line`` holding each row's line number in the file.
+    Besides the schema's rules (:func:`check_rows`): sample ids of the sample sheet must be
+    unique, and every row of the screening sheet needs a ``sample_id`` or an
+    ``individual_id``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The sheet (TSV or CSV).
+    schema_name : str
+        The schema of :func:`load_schema` (``samples``, ``screening``, ``camera_traps``).
+    collector : ErrorCollector, optional
+        Collect the problems here instead of raising them (``leogen validate``).
+
+    Returns
+    -------
+    DataFrame (n_rows, n_properties + 1) or None
+        One column per schema property (``number`` columns as float with NaN for empty,
+        ``date`` columns as datetime64 with NaT for empty or bad, the others as str, absent
+        optional columns as ''), further columns of the file as str, and ``_line`` holding
+        each row's line number. With a ``collector``, a best-effort frame even when there
+        were problems, and None when the header could not be read.
+
+    Raises
+    ------
+    InputError (or InputErrors)
+        Without a ``collector``: every problem found, each with file, line and column.
     """
     schema = load_schema(schema_name)
     own = ErrorCollector()
@@ -180,18 +241,90 @@ def read_sheet(path: str | Path, schema_name: str, collector: ErrorCollector | N
 
 
 def read_samples(path: str | Path, collector: ErrorCollector | None = None) -> pd.DataFrame:
-    """The sample sheet: ``sample_id, sample_type, date, site, lat, lon`` (+ optional columns)."""
+    """The sample sheet: ``sample_id, sample_type, date, site, lat, lon`` (+ optional columns).
+
+    Parameters
+    ----------
+    path : str or Path
+        The sample sheet (schema ``workflow/schemas/samples.schema.yaml``).
+    collector : ErrorCollector, optional
+        As :func:`read_sheet`.
+
+    Returns
+    -------
+    DataFrame (n_samples, ...)
+        :func:`read_sheet`: ``lat``/``lon`` float, ``date`` datetime64, the rest str, and
+        ``_line``; sample ids unique.
+
+    Raises
+    ------
+    InputError
+        Without a ``collector``, every problem of the sheet.
+    """
     return read_sheet(path, "samples", collector)
 
 
 def read_screening(path: str | Path, collector: ErrorCollector | None = None) -> pd.DataFrame:
-    """The screening sheet: ``sample_id``/``individual_id, date, pathogen, assay, result, titer``."""
+    """The screening sheet: ``sample_id``/``individual_id, date, pathogen, assay, result``
+    (+ ``titer``, ``sensitivity``, ``specificity``, ``lab``, ``cutoff`` when given).
+
+    Parameters
+    ----------
+    path : str or Path
+        The screening sheet (schema ``workflow/schemas/screening.schema.yaml``; ``date``,
+        ``pathogen``, ``assay`` and ``result`` are required, and one of ``sample_id`` and
+        ``individual_id`` on every row).
+    collector : ErrorCollector, optional
+        As :func:`read_sheet`.
+
+    Returns
+    -------
+    DataFrame (n_tests, ...)
+        :func:`read_sheet`: ``sensitivity``/``specificity`` float, ``date`` datetime64, the
+        rest str, and ``_line``.
+
+    Raises
+    ------
+    InputError
+        Without a ``collector``, every problem of the sheet.
+    """
     return read_sheet(path, "screening", collector)
 
 
 def check_known_ids(ids, known, path, column: str, lines=None, what="sample sheet",
                     collector: ErrorCollector | None = None) -> ErrorCollector:
-    """Report ids (e.g. sample ids of a genotype file) that the sample sheet does not list."""
+    """Report ids (e.g. sample ids of a genotype file) that the sample sheet does not list.
+
+    Each unknown id is reported once (at its first occurrence); empty ids are skipped.
+
+    Parameters
+    ----------
+    ids : sequence (n,) of str
+        The ids to check.
+    known : iterable of str
+        The ids that exist (e.g. the sheet's ``sample_id`` column).
+    path : str or Path
+        The file holding ``ids``, for the messages.
+    column : str
+        Its column name (named in the messages).
+    lines : sequence (n,) of int, optional
+        Line of each id in ``path``.
+    what : str
+        What ``known`` is, for the messages (default ``"sample sheet"``).
+    collector : ErrorCollector, optional
+        Add the problems to this collector (returned) instead of a new one.
+
+    Returns
+    -------
+    ErrorCollector
+        The problems (not raised).
+
+    Examples
+    --------
+    >>> errs = check_known_ids(["s1", "s9", "s9", ""], {"s1"}, "geno.tsv", "sample_id", [2, 3, 4, 5])
+    >>> [e.format() for e in errs.errors]
+    ["geno.tsv line 3: sample_id 's9' is not in the sample sheet"]
+    """
     errors = collector if collector is not None else ErrorCollector()
     ids = np.asarray(ids, dtype=str)
     known = set(map(str, known))

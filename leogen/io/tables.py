@@ -13,9 +13,32 @@ import pandas as pd
 
 from leogen.errors import InputError
 
+# a sheet may hold long free-text cells (notes, comments): the csv module's default limit of
+# 131,072 characters per field would stop any reader of the package (tables, GenAlEx) on them
+csv.field_size_limit(2**31 - 1)
+
 
 def sniff_delimiter(path: str | Path, text: str) -> str:
-    """Tab for .tsv/.txt, comma for .csv; otherwise whichever the header line uses."""
+    """Tab for .tsv/.tab/.txt, comma for .csv; otherwise whichever the header line uses more
+    (tab on a tie).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file name (its extension decides when it is one of those).
+    text : str
+        The file's text (its first line is the header).
+
+    Returns
+    -------
+    str
+        ``"\\t"`` or ``","``.
+
+    Examples
+    --------
+    >>> sniff_delimiter("a.csv", "x\\ty"), sniff_delimiter("a.dat", "x,y,z")
+    (',', ',')
+    """
     name = str(path).lower()
     header = text.splitlines()[0] if text else ""
     if name.endswith(".csv"):
@@ -26,6 +49,22 @@ def sniff_delimiter(path: str | Path, text: str) -> str:
 
 
 def read_text(path: str | Path) -> str:
+    """The whole text of a UTF-8 file (a byte-order mark is dropped).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    InputError
+        The file does not exist, is a directory, is not UTF-8, or holds only whitespace.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path)
@@ -49,10 +88,36 @@ def read_delimited(
 ) -> pd.DataFrame:
     """Read a table as strings, checking the header.
 
-    Returns a DataFrame of str (missing cells are '') with a ``_line`` column holding each
-    row's 1-based line number in the file, for error messages. Raises InputError for an
-    empty file, a wrong delimiter, missing required columns, duplicate columns and rows
-    with the wrong number of fields.
+    The header is the first non-blank line not starting with ``#``; blank rows and rows whose
+    first cell starts with ``#`` are skipped; cells are stripped of surrounding whitespace.
+
+    Parameters
+    ----------
+    path : str or Path
+        The table file.
+    required : list of str
+        Columns the header must have.
+    optional : list of str
+        Accepted for symmetry with ``required``; not checked (every column of the file is
+        returned anyway).
+    delimiter : str, optional
+        Field separator (default :func:`sniff_delimiter`).
+    allow_empty : bool
+        Accept a header without data rows (an empty frame is returned).
+
+    Returns
+    -------
+    DataFrame (n_rows, n_columns + 1)
+        Every column of the file as str (missing cells are ''), in file order, and a
+        ``_line`` column holding each row's 1-based line number in the file, for error
+        messages.
+
+    Raises
+    ------
+    InputError
+        An empty or unreadable file (:func:`read_text`), no header line, the other
+        delimiter than expected, missing required columns, duplicate columns, rows with the
+        wrong number of fields, or no data rows (unless ``allow_empty``).
     """
     text = read_text(path)
     delim = delimiter or sniff_delimiter(path, text)
@@ -60,7 +125,12 @@ def read_delimited(
     header_line = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")), None)
     if header_line is None:
         raise InputError("file has no header line", path)
-    rows = list(csv.reader(io.StringIO("\n".join(lines[header_line:])), delimiter=delim))
+    reader = csv.reader(io.StringIO("\n".join(lines[header_line:])), delimiter=delim)
+    try:
+        rows = list(reader)
+    except csv.Error as e:
+        raise InputError(f"cannot be read as a delimited table ({e})", path,
+                         header_line + reader.line_num) from None
     header = [h.strip() for h in rows[0]]
     other = "," if delim == "\t" else "\t"
     missing_cols = [c for c in required if c not in header]
@@ -158,13 +228,41 @@ class Table:
         return [c.name for c in self.optional]
 
     def column(self, name: str) -> Column:
+        """The declaration of column ``name`` (required or optional).
+
+        Parameters
+        ----------
+        name : str
+            A declared column.
+
+        Returns
+        -------
+        Column
+
+        Raises
+        ------
+        KeyError
+            ``name`` is not declared.
+        """
         for c in (*self.columns, *self.optional):
             if c.name == name:
                 return c
         raise KeyError(name)
 
     def check_frame(self, df: pd.DataFrame) -> None:
-        """The frame about to be written has the declared columns, in order (a bug if not)."""
+        """The frame about to be written has the declared columns, in order (a bug if not).
+
+        Parameters
+        ----------
+        df : DataFrame
+            Its columns must be the required ones in declared order, then any optional ones
+            in declared order, then (only when ``extra`` is set) undeclared ones.
+
+        Raises
+        ------
+        ValueError
+            The columns differ from the declaration.
+        """
         names = list(df.columns)
         head, rest = names[: len(self.columns)], names[len(self.columns):]
         opt = [c for c in rest if c in self.optional_names]
@@ -177,7 +275,22 @@ class Table:
                              f"{' + ' + self.extra if self.extra else ''}")
 
     def write(self, df: pd.DataFrame, path: str | Path, float_format: str = "%.6g") -> None:
-        """Write ``df`` atomically as this table (columns checked against the declaration)."""
+        """Write ``df`` atomically as this table (columns checked against the declaration).
+
+        Parameters
+        ----------
+        df : DataFrame (n_rows, n_columns)
+            Columns as :meth:`check_frame` requires.
+        path : str or Path
+            The output file (tab-separated, NA for missing; :func:`leogen.io.atomic.write_table`).
+        float_format : str
+            printf format of float cells (default six significant digits).
+
+        Raises
+        ------
+        ValueError
+            The columns differ from the declaration.
+        """
         from leogen.io.atomic import write_table
 
         self.check_frame(df)
@@ -238,7 +351,42 @@ class Table:
 
 
 def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
-    """Parse one column of strings to its declared type; errors name file, line, column."""
+    """Parse one column of strings to its declared type; errors name file, line, column.
+
+    Parameters
+    ----------
+    values : Series (n,) of str
+        The raw cells; tokens of :data:`NA_TOKENS` are missing.
+    column : Column
+        The declaration (dtype and NA rule).
+    path : str or Path
+        The file, for the messages.
+    lines : Series (n,) of int
+        Line number of each cell.
+
+    Returns
+    -------
+    Series (n,)
+        ``str``: str with missing as ''; ``int``: int64, or pandas ``Int64`` when a cell is
+        missing; ``float``: float64 with NaN; ``bool``: bool, or pandas ``boolean`` when a
+        cell is missing (True/true/TRUE/1, False/false/FALSE/0); ``date``: datetime64
+        (``YYYY-MM-DD``) with NaT.
+
+    Raises
+    ------
+    InputError
+        The first cell that is empty where ``column.na`` is False, or not of its type.
+
+    Examples
+    --------
+    >>> lines = pd.Series([2, 3, 4])
+    >>> parse_column(pd.Series(["1", "NA", "3"]), Column("n", "int"), "t.tsv", lines).tolist()
+    [1, <NA>, 3]
+    >>> parse_column(pd.Series(["1", "x", "3"]), Column("n", "int"), "t.tsv", lines)
+    Traceback (most recent call last):
+    ...
+    leogen.errors.InputError: t.tsv line 3: column n: 'x' is not a whole number
+    """
     raw = values.astype(str)
     na = raw.isin(NA_TOKENS).to_numpy()
     if not column.na and na.any():

@@ -152,7 +152,31 @@ def _populations(meta: list[str], samples: np.ndarray):
 
 
 def read(path) -> Genotypes:
-    """Read a VCF, bgzipped VCF or BCF file into ``Genotypes`` (see the module docstring)."""
+    """Read a VCF, bgzipped VCF or BCF file into ``Genotypes`` (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.vcf``, ``.vcf.gz`` (gzip or BGZF) or ``.bcf``; the kind is found from the bytes.
+
+    Returns
+    -------
+    Genotypes
+        ``calls`` (n_samples, n_variants, 2), -1 missing: VCF allele indices for SNPs
+        (labels ``REF, ALT1, ...``), or indices into the sorted sizes for a microsatellite
+        file; ``loci`` the IDs (``CHROM:POS`` when missing, ``#2``, ``#3``... on repeats);
+        ``meta['chrom']`` (str) and ``meta['pos']`` (int64), (n_variants,); populations from
+        ``##SAMPLE`` lines (``NA`` for samples without one), else None. This is the
+        transpose of scikit-allel's variants x samples orientation.
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, a directory, not VCF/BCF, or malformed: a record with
+        another number of fields than the ``#CHROM`` line (with its line), a value
+        scikit-allel cannot parse, repeated or empty sample names, no GT field, POS < 1, or a
+        microsatellite record whose call uses the placeholder REF allele.
+    """
     import allel
 
     path = Path(path)
@@ -280,8 +304,36 @@ def _gt_rows(idx: np.ndarray) -> np.ndarray:
 
 
 def positions(g: Genotypes, chrom=None, pos=None) -> tuple[np.ndarray, np.ndarray]:
-    """CHROM and POS of each locus: the arguments (one per locus, or one chromosome for all),
-    else ``g.meta['chrom'|'pos']`` when it fits, else the locus name and 1."""
+    """CHROM and POS of each locus: the arguments (one per locus, or one value for all),
+    else ``g.meta['chrom'|'pos']`` when it has one per locus, else the locus name and 1.
+
+    Parameters
+    ----------
+    g : Genotypes
+        (n_samples, n_loci) genotypes.
+    chrom : str or sequence (n_loci,) of str, optional
+        Chromosome of each locus, or one for all.
+    pos : int or sequence (n_loci,) of int, optional
+        1-based position of each locus, or one for all.
+
+    Returns
+    -------
+    chrom : str array (n_loci,)
+    pos : int64 array (n_loci,)
+
+    Raises
+    ------
+    ValueError
+        ``chrom`` or ``pos`` has neither one value nor one per locus.
+    InputError
+        A position below 1 (no file named).
+
+    Examples
+    --------
+    >>> g = Genotypes(np.zeros((1, 2, 2), int), ["s1"], ["L1", "L2"], ([214], [180]))
+    >>> [x.tolist() for x in positions(g)]
+    [['L1', 'L2'], [1, 1]]
+    """
     n_l = g.n_loci
     chrom = _per_locus(chrom, n_l, "chrom")
     pos = _per_locus(pos, n_l, "pos")
@@ -301,7 +353,37 @@ def positions(g: Genotypes, chrom=None, pos=None) -> tuple[np.ndarray, np.ndarra
 
 
 def vcf_text(g: Genotypes, chrom=None, pos=None) -> bytes:
-    """The whole VCF (header and records) of ``g`` as bytes; see ``write_vcf``."""
+    """The whole VCF 4.2 text (header and records) of ``g`` as bytes; see ``write_vcf``.
+
+    Records are in locus order with ``QUAL``, ``FILTER``, ``INFO`` ``.`` and FORMAT ``GT``
+    (unphased ``a/b``, ``./.`` missing); microsatellites become symbolic ``<size>`` ALT
+    alleles with REF ``N`` (module docstring).
+
+    Parameters
+    ----------
+    g : Genotypes
+        (n_samples, n_loci, 2) calls; SNP labels (REF first) or microsatellite sizes.
+    chrom, pos : optional
+        As :func:`positions`.
+
+    Returns
+    -------
+    bytes
+        UTF-8 text, ``\\n`` line ends; the same bytes for the same input.
+
+    Raises
+    ------
+    InputError
+        A sample id, locus name or chromosome with a character VCF does not allow
+        (whitespace; ``;`` in IDs; ``,<>`` in CHROM; ``,<>="`` in sample ids written to
+        ``##SAMPLE`` lines) or empty, or a position below 1.
+
+    Examples
+    --------
+    >>> g = Genotypes(np.array([[[0, 1]], [[1, 1]]]), ["s1", "s2"], ["L1"], ([214, 216],))
+    >>> print(vcf_text(g).decode().splitlines()[-1])
+    L1  1  L1  N  <214>,<216>  .  .  .  GT  1/2  2/2
+    """
     n_l = g.n_loci
     chrom, pos = positions(g, chrom, pos)
     require_clean_names(g.samples, "sample id", " \t\n\r", None)
@@ -368,13 +450,36 @@ def _check_sorted(chrom: np.ndarray, pos: np.ndarray, path) -> None:
 
 
 def write_vcf(genotypes: Genotypes, path, chrom=None, pos=None, index: bool = True) -> Path:
-    """Write ``genotypes`` as VCF; ``.vcf.gz``/``.bgz`` is BGZF with a tabix index (``index``).
+    """Write ``genotypes`` as VCF; a name ending in ``.gz``/``.bgz`` is BGZF with a tabix
+    index (``index``), ``.bcf`` is BCF (pysam, not indexed), anything else plain text.
 
-    ``chrom``/``pos`` give each locus' chromosome and position (one value per locus, or a
-    single chromosome name); by default ``meta['chrom'|'pos']`` if present, else
-    CHROM = locus name and POS = 1 (microsatellites). Records must be sorted by position
-    within contiguous chromosomes to be indexed. Output is deterministic for the same input.
-    Returns the path written.
+    Records must be sorted by position within contiguous chromosomes to be indexed. Output
+    is deterministic for the same input; each file is written under a temporary name and
+    renamed (the index after its data). Without ``index``, a stale ``<path>.tbi`` is removed.
+
+    Parameters
+    ----------
+    genotypes : Genotypes
+        (n_samples, n_loci, 2) calls.
+    path : str or Path
+        The output file.
+    chrom, pos : optional
+        Chromosome and 1-based position of each locus (one value per locus, or one value
+        for all); by default ``meta['chrom'|'pos']`` if it has one per locus, else
+        CHROM = locus name and POS = 1 (microsatellites); see :func:`positions`.
+    index : bool
+        Write ``<path>.tbi`` next to a BGZF file.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    InputError
+        As :func:`vcf_text`; for an indexed file also records that are not sorted within
+        contiguous chromosomes (naming ``path``).
     """
     g = genotypes
     path = Path(path)
@@ -434,5 +539,20 @@ def _write_bcf(text: bytes, path: Path) -> None:
 
 
 def write(g: Genotypes, path, chrom=None, pos=None, index: bool = True):
-    """``write_vcf`` under the common writer name used by ``leogen.io.formats``."""
+    """:func:`write_vcf` under the common writer name used by ``leogen.io.formats``.
+
+    Parameters
+    ----------
+    g : Genotypes
+        (n_samples, n_loci, 2) calls.
+    path : str or Path
+        The output file (extension picks VCF, BGZF or BCF).
+    chrom, pos, index :
+        As :func:`write_vcf`.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
     return write_vcf(g, path, chrom=chrom, pos=pos, index=index)

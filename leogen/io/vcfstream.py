@@ -47,8 +47,19 @@ _TERMINATORS = (9, 10, 13, 58)  # tab, newline, CR, ':'
 
 def is_autosome(chrom: str) -> bool:
     """True unless the contig is a sex chromosome or mitochondrial (X, Y, XY, W, Z, M, MT),
-    with or without a ``chr`` prefix.
+    with or without a ``chr`` prefix (any case), as PLINK treats them.
 
+    Parameters
+    ----------
+    chrom : str
+        A contig name.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
     >>> [is_autosome(c) for c in ("chr1", "7", "chrX", "MT", "scaffold_12")]
     [True, True, False, False, True]
     """
@@ -62,6 +73,18 @@ def default_chunk_size(n_samples: int) -> int:
     """Variants per chunk: about 2 million genotypes (8 MB of VCF text), 256 to 16384
     variants (smaller chunks measured as fast, with less memory and fewer page faults).
 
+    Parameters
+    ----------
+    n_samples : int
+        Samples (genotypes per variant).
+
+    Returns
+    -------
+    int
+        ``clip(2**21 // n_samples, 256, 16384)``.
+
+    Examples
+    --------
     >>> default_chunk_size(10), default_chunk_size(500), default_chunk_size(100_000)
     (16384, 4194, 256)
     """
@@ -169,6 +192,26 @@ def read_header(vcf_path) -> VcfHeader:
 def parse_region(region: str) -> tuple[str, int | None, int | None]:
     """``chr1`` or ``chr1:1000-2000`` (1-based, inclusive) -> (contig, start, end).
 
+    Thousands separators are accepted; an open end (``chr3:5-``, or ``chr3:5`` as in
+    samtools: position 5 to the end) or start (``chr3:-9``) is None.
+
+    Parameters
+    ----------
+    region : str
+        ``contig``, ``contig:start-end``, ``contig:start-`` or ``contig:-end``.
+
+    Returns
+    -------
+    (str, int or None, int or None)
+        Contig, 1-based inclusive start and end (None when not given).
+
+    Raises
+    ------
+    InputError
+        Not of that form, or the end before the start (no file named).
+
+    Examples
+    --------
     >>> parse_region("chr1"), parse_region("chr2:1,001-2000"), parse_region("chr3:5-")
     (('chr1', None, None), ('chr2', 1001, 2000), ('chr3', 5, None))
     """

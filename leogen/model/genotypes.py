@@ -128,8 +128,41 @@ class Genotypes:
     def from_labels(cls, labels, samples, loci, populations=None, missing=(0, -1, -9)):
         """Build from allele *labels* (n_samples, n_loci, 2), e.g. sizes in bp.
 
-        Values in ``missing`` (and None/NaN/'') are missing. Each locus' labels are
-        sorted so the encoding is deterministic.
+        Each locus' labels are sorted so the encoding is deterministic: a locus whose labels
+        are all integers keeps them as int64 sizes, any other locus gets its labels as
+        sorted strings (so SNP labels are alphabetical here, not REF first, and a float
+        ``214.0`` becomes ``'214.0'``). A genotype with one missing allele is missing.
+
+        Parameters
+        ----------
+        labels : array-like (n_samples, n_loci, 2)
+            Allele labels; None, NaN, ``''`` and values equal to one of ``missing`` are
+            missing (compared by value: the string ``'0'`` is not the integer 0).
+        samples : sequence (n_samples,) of str
+            Unique sample ids.
+        loci : sequence (n_loci,) of str
+            Unique locus names.
+        populations : sequence (n_samples,) of str, optional
+            Population/site of each sample.
+        missing : tuple
+            Labels that mean "no allele" (default 0, -1, -9).
+
+        Returns
+        -------
+        Genotypes
+
+        Raises
+        ------
+        ValueError
+            ``labels`` is not (n_samples, n_loci, 2), or ids are repeated or of the wrong
+            length.
+
+        Examples
+        --------
+        >>> g = Genotypes.from_labels([[[214, 216], [0, 0]], [[216, 216], [180, 182]]],
+        ...                           ["s1", "s2"], ["L1", "L2"])
+        >>> g.calls.tolist(), [a.tolist() for a in g.alleles]
+        ([[[0, 1], [-1, -1]], [[1, 1], [0, 1]]], [[214, 216], [180, 182]])
         """
         lab = np.asarray(labels, dtype=object)
         if lab.ndim != 3 or lab.shape[2] != 2:
@@ -183,7 +216,28 @@ class Genotypes:
 
     @classmethod
     def from_allel(cls, g, samples, loci, alleles, populations=None):
-        """From a scikit-allel ``GenotypeArray`` (variants x samples x 2)."""
+        """From a scikit-allel ``GenotypeArray`` (variants x samples x 2), transposed.
+
+        Parameters
+        ----------
+        g : allel.GenotypeArray or int array (n_loci, n_samples, 2)
+            Allele indices, -1 missing (scikit-allel's orientation).
+        samples : sequence (n_samples,) of str
+        loci : sequence (n_loci,) of str
+        alleles : sequence (n_loci,) of 1-D arrays
+            Label of each allele index per locus.
+        populations : sequence (n_samples,) of str, optional
+
+        Returns
+        -------
+        Genotypes
+            ``calls`` (n_samples, n_loci, 2), a copy.
+
+        Raises
+        ------
+        ValueError
+            ``g`` is not diploid, or the labels do not fit the calls.
+        """
         arr = np.asarray(g)
         if arr.ndim != 3 or arr.shape[2] != 2:
             raise ValueError("only diploid GenotypeArrays are supported")
@@ -209,7 +263,28 @@ class Genotypes:
     def subset(self, samples=None, loci=None) -> Genotypes:
         """Genotypes for a selection (boolean mask or integer indices) of samples/loci.
 
-        Allele labels are kept as they are (alleles absent from the subset stay listed).
+        Allele labels are kept as they are (alleles absent from the subset stay listed), so
+        allele indices keep their meaning; ``meta`` is copied as is (per-locus entries such as
+        ``meta['pos']`` are not subset).
+
+        Parameters
+        ----------
+        samples : bool array (n_samples,) or int array (k,), optional
+            Samples to keep, in the order given (default all).
+        loci : bool array (n_loci,) or int array (m,), optional
+            Loci to keep (default all).
+
+        Returns
+        -------
+        Genotypes
+            (k, m) genotypes with copied calls.
+
+        Examples
+        --------
+        >>> g = Genotypes(np.array([[[0, 1]], [[1, 1]]]), ["s1", "s2"], ["L1"], ([214, 216],))
+        >>> h = g.subset(samples=[1])
+        >>> h.samples.tolist(), h.calls.tolist(), h.alleles[0].tolist()
+        (['s2'], [[[1, 1]]], [214, 216])
         """
         s = np.arange(self.n_samples) if samples is None else np.asarray(samples)
         m = np.arange(self.n_loci) if loci is None else np.asarray(loci)
@@ -228,16 +303,59 @@ class Genotypes:
         )
 
     def without_loci(self, names) -> Genotypes:
-        """These genotypes minus the named loci (e.g. the sex marker); absent names are ignored."""
+        """These genotypes minus the named loci (e.g. the sex marker); absent names are ignored.
+
+        Parameters
+        ----------
+        names : iterable of str
+            Locus names to drop.
+
+        Returns
+        -------
+        Genotypes
+            ``self`` when none of the names is a locus, else :meth:`subset` of the others.
+        """
         keep = ~np.isin(self.loci, [str(n) for n in names])
         return self if keep.all() else self.subset(loci=keep)
 
     def with_populations(self, populations) -> Genotypes:
+        """The same genotypes with other population labels.
+
+        Parameters
+        ----------
+        populations : sequence (n_samples,) of str, or None
+            Population/site of each sample (None: no populations).
+
+        Returns
+        -------
+        Genotypes
+            Sharing ``calls`` with ``self``; ``meta`` copied.
+        """
         return Genotypes(self.calls, self.samples, self.loci, self.alleles,
                          populations, dict(self.meta))
 
     def equals(self, other: Genotypes) -> bool:
-        """Same samples, loci, populations and allele labels per genotype."""
+        """Same samples, loci, populations and allele labels per genotype.
+
+        Genotypes are compared by their labels, unordered within a call, so two encodings of
+        the same data (other allele lists, ``0/1`` against ``1/0``) are equal; ``meta`` is
+        not compared.
+
+        Parameters
+        ----------
+        other : Genotypes
+            Anything else gives False.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> g = Genotypes(np.array([[[0, 1]]]), ["s1"], ["L1"], ([214, 216],))
+        >>> g.equals(Genotypes(np.array([[[0, 2]]]), ["s1"], ["L1"], ([216, 218, 214],)))
+        True
+        """
         if not isinstance(other, Genotypes):
             return False
         if (self.calls.shape != other.calls.shape
@@ -341,7 +459,19 @@ class Replicates:
 
     @classmethod
     def from_genotypes(cls, g: Genotypes) -> Replicates:
-        """One replicate per sample and locus (e.g. blood samples or consensus calls)."""
+        """One replicate per sample and locus (e.g. blood samples or consensus calls).
+
+        Parameters
+        ----------
+        g : Genotypes
+            (n_samples, n_loci, 2) calls.
+
+        Returns
+        -------
+        Replicates
+            ``calls`` (n_samples, n_loci, 1, 2), every slot ``attempted`` (a missing call is
+            a failed amplification), replicate ids ``'1'``.
+        """
         return cls(g.calls[:, :, None, :].copy(), np.ones(g.calls.shape[:2] + (1,), bool),
                    g.samples, g.loci, g.alleles)
 

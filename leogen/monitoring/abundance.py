@@ -78,7 +78,22 @@ def _counts(counts) -> np.ndarray:
 
 
 def default_max_pop(t: int) -> int:
-    """Upper end of the integer search for N: max(1000, 20 t)."""
+    """Upper end of the integer search for N: max(1000, 20 t).
+
+    Parameters
+    ----------
+    t : int
+        Distinct animals detected.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> default_max_pop(10), default_max_pop(80)
+    (1000, 1600)
+    """
     return int(max(1000, 20 * t))
 
 
@@ -172,7 +187,34 @@ def _tirm_assign(c: np.ndarray, na: int, nb: int, s: int, alpha: float) -> np.nd
 
 
 def fit_tirm(counts, max_pop: int | None = None, max_iter: int = 20) -> dict:
-    """Two-innate-rates model (Miller et al. 2005; the iteration of capwire ``fitTirm``)."""
+    """Two-innate-rates model (TIRM; Miller, Joyce & Waits 2005 Mol Ecol 14:1991; the
+    iteration of capwire ``fitTirm``, Pennell et al. 2013), described in the module docstring:
+    easy animals (class A, all assumed detected) are detected at ``alpha`` times the rate of
+    hard ones (class B, ``n_B`` found by integer search).
+
+    Parameters
+    ----------
+    counts : int array (t,)
+        Detections of each detected animal (zeros ignored).
+    max_pop : int, optional
+        Upper end of the search for N (default :func:`default_max_pop`).
+    max_iter : int
+        Most rounds of class assignment and search.
+
+    Returns
+    -------
+    dict
+        ``model`` ('TIRM'), ``n_hat`` (= na + nb), ``loglik``, ``na``, ``nb``, ``alpha``,
+        ``s``, ``t``, ``max_pop``, ``note``. When every animal has the same count, or no
+        animal falls in the easy class, the ECM fit (:func:`fit_ecm`) with ``alpha`` 1 and a
+        note saying so; ``n_hat`` NaN without detections.
+
+    Examples
+    --------
+    >>> r = fit_tirm([3, 2, 1, 1, 1])
+    >>> r["n_hat"], r["na"], r["nb"], round(r["alpha"], 4)
+    (9, 2, 7, 4.1667)
+    """
     c = np.sort(_counts(counts))
     s, t = int(c.sum()), int(c.size)
     max_pop = max_pop or default_max_pop(t)
@@ -211,7 +253,33 @@ def fit_tirm(counts, max_pop: int | None = None, max_iter: int = 20) -> dict:
 
 
 def simulate_counts(n_hat: int, s: int, n_bootstraps: int, rng, weights=None) -> np.ndarray:
-    """(n_bootstraps, N) detection counts of N animals over s detections (multinomial)."""
+    """Detection counts of N animals over s detections, multinomial (the parametric
+    bootstrap of capwire's ``bootstrapCapwire`` / ``lrtCapwire``).
+
+    Parameters
+    ----------
+    n_hat : int
+        N, the animals the detections fall on.
+    s : int
+        Detections per replicate.
+    n_bootstraps : int
+        Replicates.
+    rng : numpy.random.Generator
+        Source of randomness (the caller's seed).
+    weights : float array (N,), optional
+        Relative detection rates (TIRM: alpha for easy animals, 1 for hard); default equal.
+
+    Returns
+    -------
+    int array (n_bootstraps, N)
+        Each row sums to s.
+
+    Examples
+    --------
+    >>> c = simulate_counts(10, 6, 3, np.random.default_rng(0))
+    >>> c.shape, c.sum(axis=1).tolist()
+    ((3, 10), [6, 6, 6])
+    """
     n_hat = int(n_hat)
     p = np.full(n_hat, 1.0 / n_hat) if weights is None else np.asarray(weights) / np.sum(weights)
     return rng.multinomial(s, p, size=n_bootstraps)
@@ -219,10 +287,35 @@ def simulate_counts(n_hat: int, s: int, n_bootstraps: int, rng, weights=None) ->
 
 def capwire(counts, n_bootstraps: int = 1000, seed=1, max_pop: int | None = None,
             alpha_lrt: float = 0.05) -> list[dict]:
-    """ECM and TIRM fits, parametric-bootstrap CIs and the LRT choice between them.
+    """ECM and TIRM fits, parametric-bootstrap CIs and the LRT choice between them
+    (capwire: Miller, Joyce & Waits 2005 Mol Ecol 14:1991; Pennell et al. 2013 Mol Ecol
+    Resour 13:154; ``fitEcm``, ``fitTirm``, ``bootstrapCapwire``, ``lrtCapwire``).
 
-    Returns two dicts (ECM, TIRM) with ``n_hat, n_hat_lo, n_hat_hi, se, loglik, p_value``
-    (LRT p on the TIRM row) and ``selected``. Deterministic for a given ``seed``.
+    The LRT statistic ``l_TIRM - l_ECM`` is referred to its distribution over ``n_bootstraps``
+    data sets simulated under the fitted ECM, ``p = (1 + #{LR_b >= LR}) / (B + 1)``; the CIs
+    are the 2.5/97.5 percentiles of N-hat refitted to data simulated from each fitted model
+    (the lower limit not below t), ``se`` their SD. Deterministic for a given ``seed``.
+
+    Parameters
+    ----------
+    counts : int array (t,)
+        Detections of each detected animal in the session (zeros ignored).
+    n_bootstraps : int
+        Simulated data sets (B), for the LRT and for each model's interval.
+    seed : int or sequence of int
+        Seed of ``numpy.random.default_rng``.
+    max_pop : int, optional
+        Upper end of the search for N (default :func:`default_max_pop`).
+    alpha_lrt : float
+        TIRM is selected when the LRT p-value is below this.
+
+    Returns
+    -------
+    list of two dicts, ECM then TIRM
+        Each the fit of :func:`fit_ecm` / :func:`fit_tirm` plus ``n_hat_lo, n_hat_hi, se,
+        p_value`` (the LRT p on the TIRM row, NaN on the ECM row) and ``selected`` (exactly
+        one True). Without detections, or when every animal was detected once, the intervals
+        are NaN and neither row is selected.
     """
     rng = np.random.default_rng(seed)
     c = _counts(counts)
@@ -293,7 +386,37 @@ def history_table(histories: np.ndarray):
 
 
 def design_matrix(all_h: np.ndarray, model: str) -> tuple[np.ndarray, list[str]]:
-    """Covariates (without intercept) of each history for a log-linear model."""
+    """Covariates (without intercept) of each history for a log-linear model (Cormack 1989;
+    Rivest & Baillargeon 2007, Rcapture ``closedp``; module docstring).
+
+    Parameters
+    ----------
+    all_h : 0/1 int array (n_cells, t)
+        The observable histories (:func:`history_table`).
+    model : str
+        One of :data:`LOGLINEAR_MODELS`: ``M0`` (k, the number of occasions detected),
+        ``Mt`` (one indicator per occasion), ``Mh_chao`` (k and ``(k - j)_+`` for
+        j = 2..t-1, named ``tau_<j + 1>``), ``Mh_poisson2`` (k and ``2^k - 1``),
+        ``Mh_darroch`` (k and ``k^2 / 2``), and ``Mth_*`` (the occasion indicators plus the
+        heterogeneity column(s) of ``Mh_*``).
+
+    Returns
+    -------
+    X : float array (n_cells, n_covariates)
+    names : list of str (n_covariates,)
+
+    Raises
+    ------
+    ValueError
+        An unknown model.
+
+    Examples
+    --------
+    >>> cells, _ = history_table(np.zeros((1, 3), int))
+    >>> X, names = design_matrix(cells, "Mh_chao")
+    >>> X[:, 1].tolist(), names
+    ([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], ['k', 'tau_3'])
+    """
     t = all_h.shape[1]
     k = all_h.sum(axis=1).astype(float)
     if model.startswith("Mth_"):
@@ -400,7 +523,38 @@ def _profile_loglik(n_total, n, freq, X, start):
 
 
 def profile_interval(n, freq, X, n_hat, start, level: float = 0.95, n_max=None):
-    """Profile-likelihood limits for N (multinomial, Cormack 1992); NaN if not bracketed."""
+    """Profile-likelihood limits for N (multinomial, Cormack 1992; Rcapture ``closedpCI``):
+    the N where ``2 (max l_p - l_p(N)) = chi^2_1(level)`` (module docstring).
+
+    Parameters
+    ----------
+    n : int
+        Animals detected.
+    freq : float array (n_cells,)
+        Frequencies of the observable histories (:func:`history_table`).
+    X : float array (n_cells, 1 + n_covariates)
+        The fitted model's design matrix, intercept first.
+    n_hat : float
+        The Poisson-model estimate of N (where the search for the maximum starts).
+    start : float array (1 + n_covariates,)
+        Coefficients to start the refits from.
+    level : float
+        Coverage.
+    n_max : float, optional
+        Largest N tried for the upper limit (default ``max(100 n_hat, n + 1000)``).
+
+    Returns
+    -------
+    (lower, upper) : floats
+        ``lower`` is n when the profile is already within the bound at n; ``upper`` NaN when
+        it is not reached below ``n_max``.
+
+    Raises
+    ------
+    ValueError, RuntimeError
+        From the root finder when the profile misbehaves (the caller then falls back to
+        :func:`lognormal_interval`).
+    """
     crit = stats.chi2.ppf(level, 1) / 2
     n_max = n_max or max(100.0 * n_hat, n + 1000.0)
     lp_hat, par = _profile_loglik(n_hat, n, freq, X, start)
@@ -466,6 +620,34 @@ def model_average(rows: list[dict], n: int, level: float = 0.95) -> dict | None:
     ``V = sum w_m (v_m + (m_m - m)^2)`` with ``m = sum w_m m_m`` (Burnham & Anderson 2002,
     model-averaged estimate and its unconditional variance); ``N = n + exp(m)``, interval
     ``n + exp(m -/+ z sqrt(V))``, ``se = exp(m) sqrt(V)`` (delta method).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The model rows of :func:`loglinear`; eligible are those with finite ``n_hat``,
+        ``aic`` and ``se`` and no "not selected" in their note.
+    n : int
+        Animals detected.
+    level : float
+        Coverage of the interval.
+
+    Returns
+    -------
+    dict or None
+        One ``abundance.tsv`` row (model ``model_average``, ``ci_method``
+        ``model_average_log``, the three largest AIC weights in ``note``); None when no
+        row is eligible.
+
+    Examples
+    --------
+    Two models with the same AIC and estimate, 14 (12 to 18) with n = 10: on the log scale
+    of f0 = 4 the interval is 4 / 2 to 4 x 2, and the average gives it back:
+
+    >>> row = dict(method="loglinear", n_detected=10, n_occasions=4, n_detections=20,
+    ...            n_hat=14.0, n_hat_lo=12.0, n_hat_hi=18.0, se=1.5, aic=30.0, note="")
+    >>> avg = model_average([dict(row, model="M0"), dict(row, model="Mt")], 10)
+    >>> [round(float(avg[k]), 6) for k in ("n_hat", "n_hat_lo", "n_hat_hi")], avg["note"]
+    ([14.0, 12.0, 18.0], 'AIC weights M0 0.50, Mt 0.50')
     """
     z = stats.norm.ppf(0.5 + level / 2)
     ok = [r for r in rows if r.get("model") != "model_average" and np.isfinite(r["n_hat"])
@@ -498,12 +680,35 @@ def model_average(rows: list[dict], n: int, level: float = 0.95) -> dict | None:
 
 def loglinear(histories, models=LOGLINEAR_MODELS, ci: str = "profile",
               select: str = "average") -> list[dict]:
-    """Fit the log-linear closed-population models to a 0/1 history matrix (animals x t).
+    """Fit the log-linear closed-population models to a 0/1 history matrix (Cormack 1989
+    Biometrics 45:395; Rivest & Baillargeon 2007, Rcapture ``closedp``; Chao 1987 for the
+    Mh Chao model and the log-normal interval; module docstring).
 
-    Returns one dict per model with ``n_hat, n_hat_lo, n_hat_hi, se, aic, loglik, ci_method,
-    selected, note``, plus a ``model_average`` row when two or more models are eligible.
-    ``ci`` is ``profile`` (default) or ``lognormal``; ``select`` is ``average`` (the
-    model-averaged row is selected, default) or ``aic`` (the lowest-AIC model).
+    ``N-hat = n + exp(b0)``, ``Var = exp(b0) + exp(2 b0) Var(b0)``. A model is eligible for
+    selection when N-hat is finite, its fit is stable (se <= N-hat) and, for Poisson2 and
+    Darroch, eta >= 0.
+
+    Parameters
+    ----------
+    histories : 0/1 int array (n_animals, t)
+        One row per detected animal, one column per occasion.
+    models : sequence of str
+        Models of :data:`LOGLINEAR_MODELS` to fit (the Chao models need t >= 3).
+    ci : str
+        ``profile`` (:func:`profile_interval`, default; the log-normal interval when it
+        fails) or ``lognormal`` (:func:`lognormal_interval`).
+    select : str
+        ``average``: the :func:`model_average` row is selected (default), or the lowest-AIC
+        model when fewer than two models are eligible; ``aic``: the lowest-AIC eligible model.
+
+    Returns
+    -------
+    list of dict
+        One per model in ``models`` with ``method, n_detected, n_occasions, n_detections,
+        model, n_hat, n_hat_lo, n_hat_hi, se, aic, loglik, p_value, ci_method, selected,
+        note`` (NaN estimates and a note when a model cannot be fitted), plus a
+        ``model_average`` row when two or more models are eligible; at most one row is
+        selected. Empty when t < 2 or no animal was detected.
     """
     H = np.asarray(histories)
     n, t = H.shape
@@ -575,8 +780,29 @@ def loglinear(histories, models=LOGLINEAR_MODELS, ci: str = "profile",
 def abundance_table(histories: pd.DataFrame, n_bootstraps: int = 1000, seed=1,
                     max_pop: int | None = None, ci: str = "profile",
                     select: str = "average") -> pd.DataFrame:
-    """``abundance.tsv``: capwire and log-linear estimates per year from
-    ``leogen.monitoring.captures.detection_histories`` (columns ``ABUNDANCE_COLUMNS``)."""
+    """``abundance.tsv``: capwire and log-linear estimates per year.
+
+    Per year, capwire (:func:`capwire`, seed ``[seed, year]``) on the animals' detection
+    counts, and the log-linear models (:func:`loglinear`) on their histories when the year
+    has at least two occasions; the log-linear choice is the year's selected row when there
+    is one, else the capwire LRT choice.
+
+    Parameters
+    ----------
+    histories : DataFrame (n_animal_years, HISTORY_COLUMNS)
+        :func:`leogen.monitoring.captures.detection_histories` (uses ``year``,
+        ``n_detections`` and ``history``).
+    n_bootstraps, seed, max_pop :
+        As :func:`capwire`.
+    ci, select :
+        As :func:`loglinear`.
+
+    Returns
+    -------
+    DataFrame (n_rows, ABUNDANCE_COLUMNS)
+        Years in order, capwire rows (ECM, TIRM) then the log-linear rows of each year;
+        ``selected`` as the strings ``"true"``/``"false"``.
+    """
     rows = []
     for year, g in histories.groupby("year", sort=True):
         year = int(year)
@@ -604,7 +830,21 @@ def abundance_table(histories: pd.DataFrame, n_bootstraps: int = 1000, seed=1,
 
 
 def selected_estimates(abundance: pd.DataFrame) -> pd.DataFrame:
-    """The selected row of each year (year, model, n_detected, n_hat, n_hat_lo, n_hat_hi, se)."""
+    """The selected row of each year.
+
+    Parameters
+    ----------
+    abundance : DataFrame
+        :func:`abundance_table`, ``selected`` as the strings ``"true"``/``"false"`` (the
+        cells are compared as text: a bool column, as ``outputs.read_abundance`` returns
+        it, would select no row).
+
+    Returns
+    -------
+    DataFrame (n_years, 8)
+        ``year, method, model, n_detected, n_hat, n_hat_lo, n_hat_hi, se``, in the order of
+        ``abundance``, index reset.
+    """
     sel = abundance[abundance["selected"].astype(str) == "true"]
     return sel[["year", "method", "model", "n_detected", "n_hat", "n_hat_lo", "n_hat_hi",
                 "se"]].reset_index(drop=True)

@@ -50,7 +50,26 @@ HISTORY_COLUMNS = ["year", "individual_id", "history", "n_occasions", "n_occasio
 
 # ---------------------------------------------------------------------------- readers
 def read_aliases(path) -> dict[str, str]:
-    """Alias table ``camera_id, individual_id`` -> {camera_id: genetic individual_id}."""
+    """Alias table ``camera_id, individual_id`` -> {camera_id: genetic individual_id}.
+
+    Parameters
+    ----------
+    path : str or Path
+        TSV/CSV with columns ``camera_id, individual_id``; a camera id may be listed more
+        than once only with the same genetic id.
+
+    Returns
+    -------
+    dict of str to str
+        Camera id -> genetic individual id, in file order.
+
+    Raises
+    ------
+    InputError
+        Collected over the file, each with line and column: an empty ``camera_id``, an empty
+        (NA) ``individual_id``, a camera id linked to two different animals; and the header
+        problems of :func:`leogen.io.tables.read_delimited`.
+    """
     df = read_delimited(path, ["camera_id", "individual_id"])
     errors = ErrorCollector()
     first: dict[str, tuple[str, int]] = {}
@@ -79,7 +98,30 @@ def _parse_day(value, what: str):
 
 
 def study_period(samples: pd.DataFrame, start=None, end=None):
-    """(start, end) of the study: the sample sheet's date range unless given explicitly."""
+    """(start, end) of the study: the sample sheet's date range unless given explicitly.
+
+    Parameters
+    ----------
+    samples : DataFrame
+        The sample sheet (:func:`leogen.io.sheets.read_samples`; ``date`` datetime64).
+    start, end : str or date, optional
+        ``YYYY-MM-DD`` limits (anything ``pandas.Timestamp`` reads).
+
+    Returns
+    -------
+    (start, end) : pandas.Timestamp
+
+    Raises
+    ------
+    InputError
+        ``start`` or ``end`` is not a date (no file named).
+
+    Examples
+    --------
+    >>> sheet = pd.DataFrame({"date": pd.to_datetime(["2020-03-02", "2021-01-10"])})
+    >>> [str(d.date()) for d in study_period(sheet, end="2021-12-31")]
+    ['2020-03-02', '2021-12-31']
+    """
     s = _parse_day(start, "study start") if start is not None else samples["date"].min()
     e = _parse_day(end, "study end") if end is not None else samples["date"].max()
     return s, e
@@ -89,10 +131,33 @@ def read_camera_traps(path, known_ids, aliases: dict[str, str] | None = None,
                       period=None) -> pd.DataFrame:
     """Camera-trap detections checked and mapped to genetic ids.
 
-    Errors (all collected, each with file, line and column): an id that is neither a known
-    genetic id nor in the alias table; a date outside ``period`` (start, end); a station
-    without coordinates on any of its rows. Returns ``individual_id, camera_id, date,
-    station, lat, lon, session, _line`` with one row per animal, station and day.
+    Parameters
+    ----------
+    path : str or Path
+        The camera-trap sheet (schema ``workflow/schemas/camera_traps.schema.yaml``:
+        ``date, station, individual_id, lat, lon`` and optionally ``session``).
+    known_ids : iterable of str
+        Genetic individual ids of the identification; a camera id that is one of them
+        needs no alias.
+    aliases : dict of str to str, optional
+        :func:`read_aliases`.
+    period : (Timestamp, Timestamp), optional
+        Study start and end (:func:`study_period`); detections outside are errors.
+
+    Returns
+    -------
+    DataFrame (n_detections, 8)
+        ``individual_id`` (genetic), ``camera_id`` (as in the sheet), ``date``, ``station``,
+        ``lat``, ``lon``, ``session``, ``_line``: the first row of each animal, station and
+        day, in file order.
+
+    Raises
+    ------
+    InputError
+        All collected, each with file, line and column: the sheet's schema problems
+        (:func:`leogen.io.sheets.read_sheet`); an id that is neither a known genetic id nor
+        in the alias table, or whose alias is not a known id; a date outside ``period``; a
+        station without coordinates on any of its rows.
     """
     df = read_sheet(path, "camera_traps")
     aliases = aliases or {}
@@ -134,8 +199,30 @@ def read_camera_traps(path, known_ids, aliases: dict[str, str] | None = None,
 # ------------------------------------------------------------------------- detections
 def genetic_detections(sample_individual: pd.DataFrame, samples: pd.DataFrame,
                        path=None) -> pd.DataFrame:
-    """Join identified samples to the sample sheet: ``individual_id, sample_id, date, site,
-    session``. A sample id missing from the sheet is an InputError (file, line, column)."""
+    """Join identified samples to the sample sheet.
+
+    Parameters
+    ----------
+    sample_individual : DataFrame (n_identified, ...)
+        :func:`leogen.identify.outputs.read_sample_individual`: ``sample_id,
+        individual_id, _line`` of the samples that are detections of an animal.
+    samples : DataFrame
+        The sample sheet (:func:`leogen.io.sheets.read_samples`): ``sample_id, date, site``
+        and optionally ``session``.
+    path : str or Path, optional
+        The sample_individual file, for the messages.
+
+    Returns
+    -------
+    DataFrame (n_identified, 5)
+        ``individual_id, sample_id, date, site, session`` (``''`` without a session
+        column), in the order of ``sample_individual``.
+
+    Raises
+    ------
+    InputError
+        Every sample id missing from the sheet (file, line, column ``sample_id``).
+    """
     sheet = samples.set_index("sample_id")
     errors = ErrorCollector()
     missing = ~sample_individual["sample_id"].isin(sheet.index)
@@ -157,8 +244,35 @@ def genetic_detections(sample_individual: pd.DataFrame, samples: pd.DataFrame,
 
 def combine_detections(genetic: pd.DataFrame, camera: pd.DataFrame | None = None,
                        occasion: str = "month") -> pd.DataFrame:
-    """One table of detections of both sources with year and occasion labels:
-    ``individual_id, date, year, occasion, source (genetic|camera), place`` (site/station)."""
+    """One table of detections of both sources with year and occasion labels.
+
+    The year is the calendar year (the closed period); the occasion comes from
+    :func:`leogen.monitoring.occasions.occasion_labels`, so a December detection has the
+    next year's winter label within its own calendar year (module docstring).
+
+    Parameters
+    ----------
+    genetic : DataFrame
+        :func:`genetic_detections` (``individual_id, date, site, session``).
+    camera : DataFrame, optional
+        :func:`read_camera_traps` (``individual_id, date, station, session``).
+    occasion : str
+        One of :data:`leogen.monitoring.occasions.OCCASIONS`.
+
+    Returns
+    -------
+    DataFrame (n_detections, DETECTION_COLUMNS)
+        ``individual_id, date, year, occasion, source`` (``genetic`` or ``camera``),
+        ``place`` (site or station), sorted by year, individual, date, source and place.
+
+    Examples
+    --------
+    >>> gen = pd.DataFrame({"individual_id": ["A", "B"], "site": ["s1", "s2"],
+    ...                     "date": pd.to_datetime(["2020-12-05", "2021-01-10"]),
+    ...                     "session": ["", ""]})
+    >>> combine_detections(gen, occasion="season")[["year", "occasion"]].values.tolist()
+    [[2020, '2021-1_winter'], [2021, '2021-1_winter']]
+    """
     parts = [pd.DataFrame({"individual_id": genetic["individual_id"], "date": genetic["date"],
                            "source": "genetic", "place": genetic["site"],
                            "session": genetic["session"]})]
@@ -176,8 +290,30 @@ def combine_detections(genetic: pd.DataFrame, camera: pd.DataFrame | None = None
 
 def surveyed_occasions(samples: pd.DataFrame, camera: pd.DataFrame | None = None,
                        occasion: str = "month") -> dict[int, list[str]]:
-    """Occasions with sampling effort per year: from every sample of the sheet and every
-    camera detection (sorted labels)."""
+    """Occasions with sampling effort per calendar year: from every sample of the sheet
+    (identified or not) and every camera detection.
+
+    Parameters
+    ----------
+    samples : DataFrame
+        The sample sheet (``date``, optionally ``session``).
+    camera : DataFrame, optional
+        :func:`read_camera_traps` (``date``, ``session``).
+    occasion : str
+        One of :data:`leogen.monitoring.occasions.OCCASIONS`.
+
+    Returns
+    -------
+    dict of int to list of str
+        {year: sorted occasion labels}, years in order.
+
+    Examples
+    --------
+    >>> sheet = pd.DataFrame({"date": pd.to_datetime(["2020-12-05", "2021-01-10",
+    ...                                               "2020-03-02"])})
+    >>> surveyed_occasions(sheet, occasion="season")
+    {2020: ['2020-2_spring', '2021-1_winter'], 2021: ['2021-1_winter']}
+    """
     dates = [samples["date"]]
     sessions = [samples["session"].astype(str) if "session" in samples
                 else pd.Series([""] * len(samples))]

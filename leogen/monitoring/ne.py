@@ -53,7 +53,23 @@ NE_COLUMNS = ["group", "method", "p_crit", "n_individuals", "harmonic_s", "n_loc
 
 
 def p_crit_label(p: float) -> str:
-    """``0.05`` ... and ``0+`` for singletons-only exclusion."""
+    """Label of an allele-frequency cut-off in ``ne.tsv``: ``0.05`` ... and ``0+`` for
+    singletons-only exclusion (NeEstimator 2's notation).
+
+    Parameters
+    ----------
+    p : float
+        The cut-off ``p_crit`` (0: singletons dropped).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [p_crit_label(p) for p in P_CRITS]
+    ['0.05', '0.02', '0.01', '0+']
+    """
     return "0+" if p == 0 else f"{p:g}"
 
 
@@ -148,6 +164,21 @@ def locus_pair_r2(g: Genotypes, p_crit: float = 0.02) -> pd.DataFrame:
     -------
     DataFrame (n_pairs,): ``locus1, locus2, s`` (individuals typed at both),
     ``n_comparisons`` ((K_A - 1)(K_B - 1)), ``r2``.
+
+    Raises
+    ------
+    InputError
+        More than ``MAX_ALLELE_COLUMNS`` kept alleles (a SNP-scale panel; no file named).
+
+    Examples
+    --------
+    Two biallelic loci with the same genotypes in 4 individuals: the dosages are perfectly
+    correlated, so r^2 is Weir's factor (S/(S-1))^2 = 16/9:
+
+    >>> calls = np.array([[[0, 0]] * 2, [[0, 1]] * 2, [[1, 1]] * 2, [[0, 1]] * 2])
+    >>> g = Genotypes(calls, ["a", "b", "c", "d"], ["L1", "L2"], ([180, 182], [200, 204]))
+    >>> locus_pair_r2(g).round(4).to_dict("records")
+    [{'locus1': 'L1', 'locus2': 'L2', 's': 4, 'n_comparisons': 1, 'r2': 1.7778}]
     """
     G, typed, loc, p = _kept_dosages(g, p_crit)
     cols = ["locus1", "locus2", "s", "n_comparisons", "r2"]
@@ -218,6 +249,13 @@ def ne_parametric(r2: float, r2_expected: float, S: float, n_comparisons: float,
     Returns
     -------
     (Ne, lower, upper)
+
+    Examples
+    --------
+    ``r'^2 = 0.01`` at S = 50 gives Ne = (1/3 + sqrt(1/9 - 0.0276)) / 0.02:
+
+    >>> [round(x, 2) for x in ne_parametric(0.03, 0.02, 50, 100)]
+    [31.12, 13.89, 103.54]
     """
     ne = float(ne_from_r2_drift(r2 - r2_expected, S))
     lo, hi = _ci_from_df(r2, r2_expected, S, n_comparisons, level)
@@ -238,6 +276,11 @@ def ld_ne(g: Genotypes, p_crit: float = 0.02, level: float = 0.95, jackknife: bo
     Returns
     -------
     dict: one ``ne.tsv`` row (without group, n_hat, mean_ho, mean_he).
+
+    Raises
+    ------
+    InputError
+        Too many kept alleles for this all-pairs computation (:func:`locus_pair_r2`).
     """
     pairs = locus_pair_r2(g, p_crit)
     row = {"method": "ld", "p_crit": p_crit_label(p_crit), "n_individuals": int(g.n_samples),
@@ -296,6 +339,16 @@ def het_excess_ne(g: Genotypes) -> dict:
     Returns
     -------
     dict: one ``ne.tsv`` row (method ``het_excess``).
+
+    Examples
+    --------
+    Four heterozygotes at a biallelic locus: Ho = 1, unbiased He = 8/7 x 1/2 = 4/7, so
+    D = 3/4 and Ne = 1/(3/2) + 1/(7/2) = 20/21:
+
+    >>> g = Genotypes(np.array([[[0, 1]]] * 4), ["a", "b", "c", "d"], ["L1"], ([180, 182],))
+    >>> r = het_excess_ne(g)
+    >>> round(r["ne"], 4), r["note"]
+    (0.9524, 'D = 0.75')
     """
     n, ho, he = _ho_he(g)
     poly = he > 0
@@ -324,6 +377,7 @@ def temporal_ne(g: Genotypes, first: np.ndarray, last: np.ndarray, generations: 
     ``n' = sum (K_l - 1)`` degrees of freedom (Waples 1989, eq. 16) into the same formula;
     Ne is infinite where the drift part is <= 0. With overlapping generations (big cats) the
     estimate is biased (Jorde & Ryman 1995): read it as a rough, independent check on LDNe.
+
     Parameters
     ----------
     g : Genotypes (n_individuals, n_loci)
@@ -334,7 +388,27 @@ def temporal_ne(g: Genotypes, first: np.ndarray, last: np.ndarray, generations: 
 
     Returns
     -------
-    dict: one ``ne.tsv`` row (method ``temporal``) plus ``fc``, ``generations``.
+    dict: one ``ne.tsv`` row (method ``temporal``) plus ``fc``, ``generations`` and
+    ``sampling_plan``; NaN estimates and a note when either sample has fewer than 2
+    individuals, ``generations`` is not positive, or no locus is polymorphic and typed in
+    both samples.
+
+    Raises
+    ------
+    ValueError
+        The two samples share individuals.
+
+    Examples
+    --------
+    Allele frequencies (3/4, 1/4) then (1/4, 3/4) in two samples of 2 individuals one
+    generation apart: Fc = 0.25 / (0.5 - 0.1875) = 0.8, sampling part 1/4 + 1/4, so
+    Ne = 1 / (2 x 0.3):
+
+    >>> calls = np.array([[[0, 0]], [[0, 1]], [[1, 1]], [[0, 1]]])
+    >>> g = Genotypes(calls, ["a", "b", "c", "d"], ["L1"], ([180, 182],))
+    >>> r = temporal_ne(g, [True, True, False, False], [False, False, True, True], 1.0)
+    >>> round(float(r["fc"]), 4), round(float(r["ne"]), 4)
+    (0.8, 1.6667)
     """
     first, last = np.asarray(first, bool), np.asarray(last, bool)
     out = {"method": "temporal", "n_individuals": int(first.sum() + last.sum()),
@@ -422,8 +496,33 @@ def ne_table(groups: dict[str, Genotypes], p_crits=P_CRITS, n_hat: dict | None =
 
 def simulate_wright_fisher(n: int, n_loci: int = 20, n_alleles: int = 10, generations: int = 30,
                            seed=1) -> np.ndarray:
-    """Ideal Wright-Fisher population (monoecious, random union of gametes, unlinked loci):
-    allele indices (n, n_loci, 2) after ``generations``; Ne = n. For tests and power checks."""
+    """Ideal Wright-Fisher population (monoecious, random union of gametes, selfing allowed,
+    unlinked loci), Ne = n. For tests and power checks of the Ne estimators.
+
+    Parameters
+    ----------
+    n : int
+        Individuals per generation.
+    n_loci : int
+        Unlinked loci.
+    n_alleles : int
+        Alleles per locus; starting frequencies drawn from a flat Dirichlet per locus.
+    generations : int
+        Generations of random mating after the founders drawn in Hardy-Weinberg proportions.
+    seed : int or sequence of int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    int64 array (n, n_loci, 2)
+        Allele indices ``0 .. n_alleles - 1`` (no missing calls).
+
+    Examples
+    --------
+    >>> pop = simulate_wright_fisher(5, n_loci=3, n_alleles=4, generations=2, seed=1)
+    >>> pop.shape, bool(pop.min() >= 0 and pop.max() < 4)
+    ((5, 3, 2), True)
+    """
     rng = np.random.default_rng(seed)
     p = rng.dirichlet(np.ones(n_alleles), size=n_loci)
     cum = np.cumsum(p, axis=1)
@@ -478,9 +577,31 @@ def temporal_row(g: Genotypes, sample_individual_path, samples_path, period_year
     the two samples of :func:`temporal_ne`, ``(start_last - start_first) / generation_years``
     generations apart.
 
+    Parameters
+    ----------
+    g : Genotypes (n_animals, n_loci)
+        One genotype per animal (sample ids are individual ids).
+    sample_individual_path : str or Path
+        identify's ``sample_individual.tsv`` (:func:`leogen.identify.outputs.sample_links`).
+    samples_path : str or Path
+        The sample sheet (dates of first detection).
+    period_years : int
+        Length of a cohort block in years.
+    generation_years : float
+        Generation time in years.
+
     Returns
     -------
-    DataFrame (1, NE_COLUMNS).
+    DataFrame (1, NE_COLUMNS)
+        ``group`` ``<first period>_vs_<last period>`` (``temporal`` with NaN Ne and a note
+        when the animals fall in one period only); the extra keys of :func:`temporal_ne`
+        (``fc``, ``generations``, ``sampling_plan``) are dropped.
+
+    Raises
+    ------
+    InputError
+        ``generation_years`` is not positive (no file named), or a problem reading the two
+        files.
     """
     from leogen.errors import InputError
     from leogen.identify.outputs import sample_links

@@ -132,12 +132,41 @@ TREND_TEST = Table(
 
 # ------------------------------------------------------------------------------ writers
 def write_ne(table: pd.DataFrame, out_dir) -> None:
-    """Write ``ne.tsv`` into ``out_dir``."""
+    """Write ``ne.tsv`` into ``out_dir`` through its declaration :data:`NE`.
+
+    Parameters
+    ----------
+    table : DataFrame (n_rows, 21)
+        :func:`leogen.monitoring.ne.ne_table` (columns ``NE_COLUMNS`` in order).
+    out_dir : str or Path
+        The output folder (``results/monitoring``).
+
+    Raises
+    ------
+    ValueError
+        The columns differ from the declaration.
+    """
     NE.write(table, Path(out_dir) / "ne.tsv")
 
 
 def write_abundance(tables: dict, out_dir) -> None:
-    """Write the tables of :func:`leogen.monitoring.abundance.run` into ``out_dir``."""
+    """Write the tables of :func:`leogen.monitoring.abundance.run` into ``out_dir``:
+    ``detection_history.tsv``, ``abundance.tsv``, ``trend.tsv`` and ``trend_test.tsv``.
+
+    Parameters
+    ----------
+    tables : dict of DataFrames
+        Keys ``detection_history``, ``abundance``, ``trend``, ``trend_test``, columns as
+        declared in :data:`DETECTION_HISTORY`, :data:`ABUNDANCE`, :data:`TREND`,
+        :data:`TREND_TEST`.
+    out_dir : str or Path
+        The output folder.
+
+    Raises
+    ------
+    ValueError
+        A table's columns differ from its declaration.
+    """
     out = Path(out_dir)
     DETECTION_HISTORY.write(tables["detection_history"], out / "detection_history.tsv")
     ABUNDANCE.write(tables["abundance"], out / "abundance.tsv")
@@ -147,27 +176,122 @@ def write_abundance(tables: dict, out_dir) -> None:
 
 # ------------------------------------------------------------------------------ readers
 def read_ne(path, columns: list[str] | None = None, optional=()) -> pd.DataFrame:
-    """``ne.tsv`` read strictly (default columns: all)."""
+    """``ne.tsv`` read strictly (default columns: all).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``monitoring/ne.tsv``.
+    columns : list of str, optional
+        Declared columns needed (each must be in the file).
+    optional : sequence of str
+        Declared columns read when the file has them.
+
+    Returns
+    -------
+    DataFrame (n_rows, len(columns) + 1)
+        Typed as declared (:meth:`leogen.io.tables.Table.read`), plus ``_line``.
+
+    Raises
+    ------
+    InputError
+        A missing column or a cell not of its declared type (file, line, column).
+    """
     return NE.read(path, columns, if_present=optional)
 
 
 def read_detection_history(path) -> pd.DataFrame:
-    """``detection_history.tsv``: ``year, individual_id`` (the animals detected each year)."""
+    """``detection_history.tsv``: ``year, individual_id`` (the animals detected each year).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``monitoring/detection_history.tsv``.
+
+    Returns
+    -------
+    DataFrame (n_animal_years, 3)
+        ``year`` (int64), ``individual_id`` (str), ``_line``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_ne`.
+    """
     return DETECTION_HISTORY.read(path, ["year", "individual_id"])
 
 
 def read_abundance(path, columns: list[str] | None = None) -> pd.DataFrame:
-    """``abundance.tsv`` read strictly (default columns: all)."""
+    """``abundance.tsv`` read strictly (default columns: all).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``monitoring/abundance.tsv``.
+    columns : list of str, optional
+        Declared columns needed.
+
+    Returns
+    -------
+    DataFrame (n_rows, len(columns) + 1)
+        Typed as declared (``selected`` bool), plus ``_line``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_ne`.
+    """
     return ABUNDANCE.read(path, columns)
 
 
 def read_trend(path, columns: list[str], optional=()) -> pd.DataFrame:
-    """``trend.tsv``: ``columns`` and those of ``optional`` present, typed."""
+    """``trend.tsv``: ``columns`` and those of ``optional`` present, typed.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``monitoring/trend.tsv``.
+    columns : list of str
+        Declared columns needed.
+    optional : sequence of str
+        Declared columns read when present (e.g. :data:`TREND_NE_COLUMNS`, written only
+        with an Ne table).
+
+    Returns
+    -------
+    DataFrame (n_years, ...)
+        Typed as declared, plus ``_line``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_ne`.
+    """
     return TREND.read(path, columns, if_present=optional)
 
 
 def read_trend_test(path, columns: list[str], optional=()) -> pd.DataFrame:
-    """``trend_test.tsv``: ``columns`` and those of ``optional`` present, typed."""
+    """``trend_test.tsv``: ``columns`` and those of ``optional`` present, typed.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``monitoring/trend_test.tsv``.
+    columns : list of str
+        Declared columns needed.
+    optional : sequence of str
+        Declared columns read when present.
+
+    Returns
+    -------
+    DataFrame (1, ...)
+        Typed as declared, plus ``_line``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_ne`.
+    """
     return TREND_TEST.read(path, columns, if_present=optional)
 
 

@@ -70,7 +70,17 @@ def trend_test(years, n_hat, var_log) -> dict:
 
     Returns
     -------
-    dict: one ``trend_test.tsv`` row (TREND_COLUMNS).
+    dict: one ``trend_test.tsv`` row (TREND_COLUMNS); NaN estimates and a note with fewer
+    than 3 usable years (finite N-hat > 0 with a positive variance).
+
+    Examples
+    --------
+    The residual scale (0.37) is below 1, so the sampling variances alone set the standard
+    error (normal quantiles):
+
+    >>> r = trend_test([2018, 2019, 2020, 2021], [100, 80, 70, 50], [0.01] * 4)
+    >>> round(float(r["annual_change"]), 3), round(float(r["slope_log_se"]), 4), r["n_years"]
+    (-0.199, 0.0447, 4)
     """
     import statsmodels.api as sm
 
@@ -103,8 +113,33 @@ def trend_power(n0: float, n_years: int, decline: float = 0.05, cv: float = 0.15
                 n_sim: int = 2000, alpha: float = 0.05, seed=1) -> dict:
     """Power of ``trend_test`` to detect a yearly ``decline`` (simulation; module docstring).
 
-    ``cv`` is the sampling CV of N-hat per year (e.g. median se/N-hat of the example), and the
-    test is two-sided at ``alpha`` with the decline counted when the slope is negative.
+    Each simulated series is ``log N_t = log n0 + t log(1 - decline) + e_t`` with
+    ``e_t ~ N(0, log(1 + cv^2))`` (log-normal sampling error with the given CV), fitted by
+    the WLS of :func:`trend_test` (equal weights, residual scale not below 1) in closed form
+    for all series at once.
+
+    Parameters
+    ----------
+    n0 : float
+        N in the first year.
+    n_years : int
+        Years in the series (>= 3).
+    decline : float
+        Yearly decline (0.05 = 5% a year).
+    cv : float
+        Sampling CV of N-hat per year (e.g. median se/N-hat).
+    n_sim : int
+        Simulated series.
+    alpha : float
+        Level of the two-sided test; a decline is found when p < alpha and the slope < 0.
+    seed : int or sequence of int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    dict
+        ``n0, n_years, decline, cv, n_sim, alpha`` and ``power`` (share of the series in
+        which the decline is found).
     """
     rng = np.random.default_rng(seed)
     t = np.arange(n_years, dtype=float)
@@ -128,8 +163,26 @@ def trend_power(n0: float, n_years: int, decline: float = 0.05, cv: float = 0.15
 
 def per_year_table(selected: pd.DataFrame, ne: pd.DataFrame | None = None,
                    diversity: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per-year table: n_detected, N-hat with its interval and model, Var(log N-hat); Ne
-    (LD, p_crit 0.02 by default rows) and mean Ho/He when given (``year`` column)."""
+    """Per-year table: N-hat with its interval and model, Var(log N-hat) (:func:`log_variance`);
+    Ne and mean Ho/He of the year when given.
+
+    Parameters
+    ----------
+    selected : DataFrame (n_years, 8)
+        :func:`leogen.monitoring.abundance.selected_estimates`.
+    ne : DataFrame, optional
+        ``ne.tsv`` (``group, method, p_crit, ne, ne_jack_lo, ne_jack_hi`` and optionally
+        ``mean_ho, mean_he``): the LD rows with p_crit 0.02 of the year groups are used.
+    diversity : DataFrame, optional
+        Further per-year columns, merged on ``year``.
+
+    Returns
+    -------
+    DataFrame (n_years, ...)
+        ``year, method, n_hat_model, n_detected, n_hat, n_hat_lo, n_hat_hi, se,
+        var_log_n_hat``; with ``ne``, also ``ne``, ``ne_lo``/``ne_hi`` (the jackknife
+        interval), ``mean_ho``, ``mean_he`` when present and ``ne_n_ratio``.
+    """
     df = selected.rename(columns={"model": "n_hat_model"}).copy()
     df["var_log_n_hat"] = log_variance(df["n_hat"], df["n_hat_lo"], df["n_hat_hi"], df["se"])
     if ne is not None and len(ne):
@@ -146,7 +199,22 @@ def per_year_table(selected: pd.DataFrame, ne: pd.DataFrame | None = None,
 
 
 def trend_tables(selected: pd.DataFrame, ne=None, diversity=None):
-    """(per-year table, one-row trend test table) for ``selected`` abundance estimates."""
+    """(per-year table, one-row trend test table) for ``selected`` abundance estimates.
+
+    Parameters
+    ----------
+    selected : DataFrame (n_years, 8)
+        :func:`leogen.monitoring.abundance.selected_estimates`.
+    ne, diversity : DataFrame, optional
+        As :func:`per_year_table`.
+
+    Returns
+    -------
+    per_year : DataFrame (n_years, ...)
+        :func:`per_year_table`.
+    test : DataFrame (1, TREND_COLUMNS)
+        :func:`trend_test` of log N-hat on year.
+    """
     per_year = per_year_table(selected, ne, diversity)
     test = trend_test(per_year["year"], per_year["n_hat"], per_year["var_log_n_hat"])
     return per_year, pd.DataFrame([test], columns=TREND_COLUMNS)

@@ -32,8 +32,34 @@ EXPECTED_KINSHIP = {"PO": 0.25, "FS": 0.25, "HS": 0.125, "GP": 0.125, "AV": 0.12
 def parent_indices(ids, sires, dams, path=None) -> tuple[np.ndarray, np.ndarray]:
     """Indices of each individual's sire and dam in ``ids`` (-1 = unknown).
 
-    Parent ids absent from ``ids`` raise ``InputError`` (a pedigree must list every parent
-    as an individual, founders with unknown parents). Unknown parents: empty, NA, 0.
+    A pedigree must list every parent as an individual (founders with unknown parents).
+
+    Parameters
+    ----------
+    ids : sequence (n,) of str
+        Individual ids, unique.
+    sires, dams : sequences (n,)
+        Parent id of each individual; None, NaN or a token of :data:`UNKNOWN_PARENT`
+        (``''``, ``NA``, ``na``, ``0``, ``.``, ``-``, ``None``, ``nan``) is unknown.
+    path : str or Path, optional
+        The pedigree file, for error messages.
+
+    Returns
+    -------
+    sire_idx, dam_idx : int64 arrays (n,)
+        Position of each parent in ``ids``, -1 where unknown.
+
+    Raises
+    ------
+    InputError
+        An id listed twice, a parent that is not listed as an individual, or an individual
+        that is its own parent (column ``individual_id``, ``sire`` or ``dam``).
+
+    Examples
+    --------
+    >>> s, d = parent_indices(["A", "B", "C"], ["", "NA", "A"], ["0", "", "B"])
+    >>> s.tolist(), d.tolist()
+    ([-1, -1, 0], [-1, -1, 1])
     """
     ids = np.asarray([str(x) for x in ids], dtype=object)
     if len(set(ids)) != len(ids):
@@ -63,7 +89,30 @@ def parent_indices(ids, sires, dams, path=None) -> tuple[np.ndarray, np.ndarray]
 def topological_order(sire_idx, dam_idx) -> np.ndarray:
     """A permutation of individuals in which every parent precedes its offspring.
 
-    Stable: individuals already in a valid order keep it. Raises ValueError on a cycle.
+    Individuals are sorted (stably) by generation depth, the longest path from a founder,
+    so individuals of the same depth keep their input order.
+
+    Parameters
+    ----------
+    sire_idx, dam_idx : int arrays (n,)
+        Parent positions, -1 unknown (as :func:`parent_indices` returns).
+
+    Returns
+    -------
+    int64 array (n,)
+        ``order`` such that ``order[k]`` is the k-th individual to visit.
+
+    Raises
+    ------
+    ValueError
+        The pedigree has a cycle (an animal is its own ancestor).
+
+    Examples
+    --------
+    Individual 0 is the offspring of 2, which comes first:
+
+    >>> topological_order([2, -1, -1], [-1, -1, -1]).tolist()
+    [1, 2, 0]
     """
     sire_idx = np.asarray(sire_idx)
     dam_idx = np.asarray(dam_idx)
@@ -81,10 +130,37 @@ def topological_order(sire_idx, dam_idx) -> np.ndarray:
 
 
 def kinship_matrix(sire_idx, dam_idx) -> np.ndarray:
-    """Pedigree kinship (coancestry) matrix by the tabular method (Emik & Terrill 1949).
+    """Pedigree kinship (coancestry) matrix by the tabular method (Emik & Terrill 1949,
+    J Hered 40:51; Falconer & Mackay 1996, Introduction to Quantitative Genetics, ch. 5).
 
-    ``sire_idx``/``dam_idx`` give parent positions (-1 unknown), in any order; the matrix
-    is returned in the input order. Diagonal = (1 + F) / 2.
+    ``phi_ii = (1 + F_i) / 2`` with ``F_i = phi_{sire, dam}``, and
+    ``phi_ij = (phi_{j, sire(i)} + phi_{j, dam(i)}) / 2`` for j older than i; unknown
+    parents contribute 0 (founders unrelated and not inbred). Individuals may come in any
+    order (they are visited in :func:`topological_order`).
+
+    Parameters
+    ----------
+    sire_idx, dam_idx : int arrays (n,)
+        Parent positions, -1 unknown (:func:`parent_indices`).
+
+    Returns
+    -------
+    float array (n, n)
+        Symmetric kinship matrix in the input order; diagonal ``(1 + F) / 2``.
+
+    Raises
+    ------
+    ValueError
+        The pedigree has a cycle.
+
+    Examples
+    --------
+    Founders A, B; full sibs C, D of A x B; E = C x D (inbred): self 0.5, parent-offspring
+    0.25, full sibs 0.25, unrelated founders 0, and E's self-kinship (1 + 1/4) / 2:
+
+    >>> k = kinship_matrix([-1, -1, 0, 0, 2], [-1, -1, 1, 1, 3])
+    >>> k[[0, 0, 2, 0, 4], [0, 2, 3, 1, 4]].tolist()  # A-A, A-C, C-D, A-B, E-E
+    [0.5, 0.25, 0.25, 0.0, 0.625]
     """
     sire_idx = np.asarray(sire_idx, dtype=np.int64)
     dam_idx = np.asarray(dam_idx, dtype=np.int64)
@@ -111,7 +187,27 @@ def kinship_matrix(sire_idx, dam_idx) -> np.ndarray:
 
 
 def inbreeding_coefficients(sire_idx, dam_idx, kinship: np.ndarray | None = None) -> np.ndarray:
-    """Pedigree inbreeding F_i = kinship of i's parents (Wright 1922), 0 if a parent is unknown."""
+    """Pedigree inbreeding ``F_i`` = kinship of i's parents (Wright 1922, Am Nat 56:330),
+    0 if a parent is unknown, read off the diagonal as ``F = 2 phi_ii - 1``.
+
+    Parameters
+    ----------
+    sire_idx, dam_idx : int arrays (n,)
+        Parent positions, -1 unknown.
+    kinship : float array (n, n), optional
+        The :func:`kinship_matrix` of these parents, when already computed.
+
+    Returns
+    -------
+    float array (n,)
+
+    Examples
+    --------
+    The offspring of two full sibs has F = 1/4:
+
+    >>> inbreeding_coefficients([-1, -1, 0, 0, 2], [-1, -1, 1, 1, 3]).tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.25]
+    """
     k = kinship_matrix(sire_idx, dam_idx) if kinship is None else kinship
     return 2.0 * np.diag(k) - 1.0
 
@@ -135,6 +231,22 @@ def relationship_matrix(sire_idx, dam_idx) -> np.ndarray:
     sibs); U none of these. In inbred pedigrees a pair may fit several classes (the first is
     reported) and 'U' pairs may still have kinship > 0 (e.g. half-cousins); the kinship
     matrix is the quantitative truth.
+
+    Parameters
+    ----------
+    sire_idx, dam_idx : int arrays (n,)
+        Parent positions, -1 unknown.
+
+    Returns
+    -------
+    object array (n, n) of str
+        Symmetric; codes of :data:`RELATIONSHIPS`, ``'self'`` on the diagonal.
+
+    Examples
+    --------
+    >>> rel = relationship_matrix([-1, -1, 0, 0, 2], [-1, -1, 1, 1, 3])
+    >>> rel[0, 1], rel[0, 2], rel[2, 3], rel[0, 4], rel[4, 4]
+    ('U', 'PO', 'FS', 'GP', 'self')
     """
     p = _parent_matrix(sire_idx, dam_idx)
     n = p.shape[0]
@@ -160,7 +272,25 @@ def relationship_matrix(sire_idx, dam_idx) -> np.ndarray:
 
 
 def pedigree_frame_indices(ped: pd.DataFrame, path=None) -> tuple[np.ndarray, np.ndarray]:
-    """Parent indices of a pedigree table with columns individual_id, sire, dam."""
+    """Parent indices of a pedigree table (:func:`parent_indices` on its columns).
+
+    Parameters
+    ----------
+    ped : DataFrame (n, >= 3)
+        Columns ``individual_id, sire, dam`` (others ignored), one row per individual.
+    path : str or Path, optional
+        The pedigree file, for error messages.
+
+    Returns
+    -------
+    sire_idx, dam_idx : int64 arrays (n,)
+        Row of each parent, -1 unknown.
+
+    Raises
+    ------
+    InputError
+        A missing column, or any problem of :func:`parent_indices`.
+    """
     for col in ("individual_id", "sire", "dam"):
         if col not in ped.columns:
             raise InputError(f"missing column {col}; expected individual_id, sire, dam", path)
@@ -169,17 +299,64 @@ def pedigree_frame_indices(ped: pd.DataFrame, path=None) -> tuple[np.ndarray, np
 
 
 def pedigree_inbreeding(ped: pd.DataFrame) -> np.ndarray:
-    """F of every row of a pedigree table (individual_id, sire, dam), tabular method."""
+    """Pedigree inbreeding F of every row of a pedigree table (tabular method,
+    :func:`kinship_matrix`; Emik & Terrill 1949).
+
+    Parameters
+    ----------
+    ped : DataFrame (n, >= 3)
+        Columns ``individual_id, sire, dam``.
+
+    Returns
+    -------
+    float array (n,)
+        F in row order.
+
+    Raises
+    ------
+    InputError
+        As :func:`pedigree_frame_indices` (errors name no file).
+    ValueError
+        The pedigree has a cycle.
+
+    Examples
+    --------
+    >>> ped = pd.DataFrame({"individual_id": ["A", "B", "C", "D", "E"],
+    ...                     "sire": ["", "", "A", "A", "C"], "dam": ["", "", "B", "B", "D"]})
+    >>> pedigree_inbreeding(ped).tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.25]
+    """
     s, d = pedigree_frame_indices(ped)
     return inbreeding_coefficients(s, d)
 
 
 def kinship_pairs(ids, kinship: np.ndarray, relationship: np.ndarray,
                   subset=None) -> pd.DataFrame:
-    """Long table ``id1, id2, kinship, relatedness, relationship`` of all pairs (i < j).
+    """Long table of all pairs (i < j) with their kinship and relationship class.
 
-    ``subset``: boolean mask or indices of the individuals to include (default all);
-    pairs come in the order of ``ids``. relatedness = 2 * kinship.
+    Parameters
+    ----------
+    ids : sequence (n,) of str
+        Individual ids, in the order of the matrices.
+    kinship : float array (n, n)
+        :func:`kinship_matrix`.
+    relationship : object array (n, n)
+        :func:`relationship_matrix`.
+    subset : bool array (n,) or int array (k,), optional
+        Individuals to include (default all); pairs come in the order of ``subset``
+        (of ``ids`` for a mask), first member before second.
+
+    Returns
+    -------
+    DataFrame (k (k - 1) / 2, 5)
+        ``id1, id2, kinship, relatedness, relationship``; relatedness = 2 * kinship.
+
+    Examples
+    --------
+    >>> k = kinship_matrix([-1, -1, 0], [-1, -1, 1])
+    >>> rel = relationship_matrix([-1, -1, 0], [-1, -1, 1])
+    >>> kinship_pairs(["A", "B", "C"], k, rel, subset=[0, 2]).to_dict("records")
+    [{'id1': 'A', 'id2': 'C', 'kinship': 0.25, 'relatedness': 0.5, 'relationship': 'PO'}]
     """
     ids = np.asarray(ids, dtype=object)
     sel = np.arange(len(ids)) if subset is None else np.asarray(subset)

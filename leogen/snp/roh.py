@@ -225,6 +225,19 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
 def froh_table(vcf_path, params: RohParams = RohParams(), region: str | None = None,
                chunk_size: int | None = None, genome_length: float | None = None
                ) -> pd.DataFrame:
-    """F_ROH per sample: the ``froh`` table of :func:`call_roh` (n_samples, 5)."""
+    """F_ROH per sample (McQuillan et al. 2008): the ``froh`` table of :func:`call_roh`.
+
+    Parameters
+    ----------
+    vcf_path : str or Path
+        The VCF/BCF.
+    params, region, chunk_size, genome_length :
+        As :func:`call_roh`.
+
+    Returns
+    -------
+    DataFrame (n_samples, 5)
+        ``sample_id, n_roh, length_roh, length_covered, f_roh``.
+    """
     return call_roh(vcf_path, params, region, chunk_size, genome_length)[1]
 

@@ -18,9 +18,19 @@ def regions(vcf_path, size: int | None = 10_000_000, out=None) -> str:
     """The regions to scatter the SNP work over (:func:`leogen.io.vcfstream.list_regions`),
     one per line; written atomically to ``out`` when given.
 
+    Parameters
+    ----------
+    vcf_path : str or Path
+        The VCF/BCF (its header contigs, or its index).
+    size : int, optional
+        Length of a region in bp; None or 0 gives one region per contig.
+    out : str or Path, optional
+        File to write the list to.
+
     Returns
     -------
-    The text of the list.
+    str
+        The text of the list (``contig`` or ``contig:start-end`` per line).
     """
     text = "".join(r + "\n" for r in list_regions(vcf_path, size or None))
     if out:
@@ -32,7 +42,22 @@ def regions(vcf_path, size: int | None = 10_000_000, out=None) -> str:
 def stats(vcf_path, out, region: str | None = None, chunk_size: int | None = None,
           grm: bool = True, small_sample: bool = False, threads: int = 2) -> SnpStats:
     """Additive statistics of one VCF or region (:func:`~leogen.snp.stats.compute_stats`),
-    saved as ``out`` (.npz) for :func:`gather`."""
+    saved as ``out`` (.npz, :meth:`~leogen.snp.stats.SnpStats.save`) for :func:`gather`.
+
+    Parameters
+    ----------
+    vcf_path : str or Path
+        The VCF/BCF.
+    out : str or Path
+        The ``.npz`` to write (atomically).
+    region, chunk_size, grm, small_sample, threads :
+        As :func:`~leogen.snp.stats.compute_stats` (per-variant counts are always kept).
+
+    Returns
+    -------
+    SnpStats
+        The statistics written.
+    """
     st = compute_stats(vcf_path, region=region, chunk_size=chunk_size, grm=grm,
                        small_sample=small_sample, threads=threads)
     st.save(out)
@@ -42,9 +67,25 @@ def stats(vcf_path, out, region: str | None = None, chunk_size: int | None = Non
 def gather(parts, out_dir, tables=STATS_TABLES) -> list[Path]:
     """Sum the statistics parts (.npz of :func:`stats`) and write the tables.
 
+    Parameters
+    ----------
+    parts : iterable of str or Path
+        The ``.npz`` files of disjoint regions of one VCF (same samples and options).
+    out_dir : str or Path
+        Folder for the tables.
+    tables : sequence of str
+        Names of :data:`~leogen.snp.stats.STATS_TABLES` to write.
+
     Returns
     -------
-    The paths written.
+    list of Path
+        The paths written.
+
+    Raises
+    ------
+    InputError
+        A part is missing, is not a statistics file, or does not combine with the others
+        (other samples or options; named in the message); no parts; an unknown table name.
     """
     from leogen.snp.tables import write_outputs
 
@@ -68,9 +109,26 @@ def all_tables(vcf_path, out_dir, tables=STATS_TABLES, region: str | None = None
     """Statistics and tables in one process: only what the requested tables need is
     computed (the GRM when ``grm`` and asked for, per-variant counts for freq/hwe).
 
+    Parameters
+    ----------
+    vcf_path : str or Path
+        The VCF/BCF.
+    out_dir : str or Path
+        Folder for the tables.
+    tables : sequence of str
+        Names of :data:`~leogen.snp.stats.STATS_TABLES` to write.
+    region, chunk_size, grm, small_sample, threads :
+        As :func:`~leogen.snp.stats.compute_stats`.
+
     Returns
     -------
-    The paths written.
+    list of Path
+        The paths written.
+
+    Raises
+    ------
+    InputError
+        An unreadable VCF or region, or an unknown table name.
     """
     from leogen.snp.tables import write_outputs
 
@@ -83,12 +141,25 @@ def all_tables(vcf_path, out_dir, tables=STATS_TABLES, region: str | None = None
 
 def roh(vcf_path, out_dir, params=None, region: str | None = None,
         chunk_size: int | None = None) -> list[Path]:
-    """Runs of homozygosity and F_ROH (:func:`leogen.snp.roh.call_roh`), written as
-    ``roh_segments.tsv`` and ``froh.tsv`` in ``out_dir``.
+    """Runs of homozygosity and F_ROH (:func:`leogen.snp.roh.call_roh`; PLINK 1.9
+    ``--homozyg``, McQuillan et al. 2008), written as ``roh_segments.tsv`` and ``froh.tsv``
+    in ``out_dir``.
+
+    Parameters
+    ----------
+    vcf_path : str or Path
+        The VCF/BCF.
+    out_dir : str or Path
+        Folder for the two tables (must exist).
+    params : RohParams, optional
+        Scanning-window and run thresholds (default PLINK's defaults).
+    region, chunk_size :
+        As :func:`leogen.snp.roh.call_roh`.
 
     Returns
     -------
-    The paths written.
+    list of Path
+        The two paths written.
     """
     from leogen.snp.outputs import FROH, ROH_SEGMENTS
     from leogen.snp.roh import RohParams, call_roh

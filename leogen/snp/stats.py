@@ -127,8 +127,21 @@ class SnpStats:
               variants: bool = True) -> SnpStats:
         """Zero sums for ``samples`` (n_samples,): the start of an accumulation.
 
-        ``grm`` keeps the GRM sums, ``small_sample`` uses PLINK 1.9's n/(n-1) E(HOM),
-        ``variants`` keeps per-variant identifiers and counts (frequency and HWE tables).
+        Parameters
+        ----------
+        samples : sequence (n_samples,) of str
+            Sample names, in VCF column order.
+        grm : bool
+            Keep the GRM sums (two more (n_samples, n_samples) matrices).
+        small_sample : bool
+            E(HOM) with PLINK 1.9's ``--het small-sample`` n/(n-1) correction.
+        variants : bool
+            Keep per-variant identifiers and counts (frequency and HWE tables).
+
+        Returns
+        -------
+        SnpStats
+            Per-sample (n_samples,) and per-pair (n_samples, n_samples) sums at zero.
         """
         samples = np.asarray(samples, dtype=str)
         n = samples.size
@@ -194,8 +207,20 @@ class SnpStats:
     def add_chunk(self, ch: GenotypeChunk) -> dict | None:
         """Add one chunk's sums in place (see the module docstring for the products).
 
-        Returns the chunk's per-variant identifiers and genotype counts (None when it holds
-        no biallelic SNP); they are also kept here unless ``variants=False``."""
+        Parameters
+        ----------
+        ch : GenotypeChunk
+            ``gt`` (n_variants, n_samples) alt-allele counts, -1 missing, of the same samples
+            (:func:`leogen.io.vcfstream.parse_block`).
+
+        Returns
+        -------
+        dict or None
+            The chunk's per-variant identifiers and genotype counts (``chrom, pos, vid, ref,
+            alt, v_hom_ref, v_het, v_hom_alt, v_missing``, arrays (n_variants,), every
+            contig), None when it holds no biallelic SNP; they are also kept here unless the
+            statistics were made with ``variants=False``.
+        """
         rec = self._add_sums(ch)
         if rec is not None and self.variants is not None:
             v = self.variants
@@ -310,7 +335,13 @@ class SnpStats:
 
     # ------------------------------------------------------------------ save / load
     def save(self, path) -> None:
-        """Write as .npz (atomic): every array, plus the scalars, no pickled objects."""
+        """Write as .npz (atomic): every array, plus the scalars, no pickled objects.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to write (read back with :meth:`load`).
+        """
         arrs = {"samples": self.samples.astype(str),
                 "scalars": np.array([self.small_sample, self.n_sites, self.n_multiallelic,
                                      self.n_other, self.n_auto, self.n_poly, self.n_grm,
@@ -330,7 +361,22 @@ class SnpStats:
 
     @classmethod
     def load(cls, path) -> SnpStats:
-        """Read statistics written by :meth:`save`; InputError if ``path`` is not one."""
+        """Read statistics written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+            A ``.npz`` of :meth:`save`.
+
+        Returns
+        -------
+        SnpStats
+
+        Raises
+        ------
+        InputError
+            ``path`` is unreadable or not such a file.
+        """
         try:
             z = np.load(path, allow_pickle=False)
             sc = z["scalars"]
@@ -355,7 +401,14 @@ class SnpStats:
 @contextlib.contextmanager
 def blas_threads(n: int):
     """Limit OpenBLAS (as bundled with numpy) to ``n`` threads inside the block, via ctypes;
-    a no-op where the library or its symbols are not found (threadpoolctl does the same)."""
+    a no-op where the library or its symbols are not found (threadpoolctl does the same).
+
+    Parameters
+    ----------
+    n : int
+        Threads inside the ``with`` block (at least 1); the previous setting is restored on
+        leaving it.
+    """
     import ctypes
 
     pairs = []
@@ -586,10 +639,15 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
 
 
 def king_counts(stats: SnpStats) -> dict:
-    """KING counts of every pair from the sums (module docstring).
+    """KING counts of every pair from the sums (module docstring; Manichaikul et al. 2010).
 
     With C = 1 - H - M (homozygous calls), IBS0 = (C'C - D'D) / 2 and
     C'C = m - (h_i + miss_i) - (h_j + miss_j) + H'H + H'M + M'H + M'M.
+
+    Parameters
+    ----------
+    stats : SnpStats
+        Sums over the autosomal biallelic SNPs.
 
     Returns
     -------
@@ -608,11 +666,23 @@ def king_counts(stats: SnpStats) -> dict:
 
 
 def grm_matrix(stats: SnpStats) -> np.ndarray:
-    """Yang et al. (2011) GRM as GCTA computes it (module docstring).
+    """Yang et al. (2011, Am J Hum Genet 88:76) GRM as GCTA computes it (module docstring):
+    off-diagonal ``A_jk = sum_v z_vj z_vk / N_jk``, diagonal
+    ``A_jj = 1 + sum_v (x^2 - (1 + 2p) x + 2p^2) / (2p(1-p)) / N_j``.
+
+    Parameters
+    ----------
+    stats : SnpStats
+        Sums with the GRM (``grm=True``).
 
     Returns
     -------
     float (n_samples, n_samples) matrix; NaN where no polymorphic variant is called in both.
+
+    Raises
+    ------
+    InputError
+        The statistics were computed without the GRM.
     """
     s = stats
     if not s.has_grm:

@@ -91,10 +91,20 @@ def het_table(vcf_path=None, region: str | None = None, chunk_size: int | None =
 def freq_table(stats: SnpStats) -> pd.DataFrame:
     """ALT allele frequency per variant over called genotypes (``plink2 --freq``).
 
+    Parameters
+    ----------
+    stats : SnpStats
+        Statistics with per-variant counts (``variants=True``).
+
     Returns
     -------
     DataFrame (n_variants, 7) with ``chrom, pos, id, ref, alt, alt_freq, n_alleles``
     (allele copies called); every contig, in file order.
+
+    Raises
+    ------
+    InputError
+        The statistics have no per-variant counts.
     """
     v = stats._variant_arrays()
     an = 2 * (v["v_hom_ref"] + v["v_het"] + v["v_hom_alt"])
@@ -107,12 +117,26 @@ def freq_table(stats: SnpStats) -> pd.DataFrame:
 
 def hwe_table(stats: SnpStats) -> pd.DataFrame:
     """Genotype counts, observed and expected heterozygosity, and the exact HWE p per
-    variant (``plink2 --hardy``; p by :func:`~leogen.snp.stats.hwe_p_values`).
+    variant (``plink2 --hardy``; p by :func:`~leogen.snp.stats.hwe_p_values`, the exact
+    test of Wigginton, Cutler & Abecasis 2005 Am J Hum Genet 76:887).
+
+    ``o_het = n_het / n``, ``e_het = 2 q (1 - q)`` with q the ALT frequency, over the n
+    called genotypes (NaN when none).
+
+    Parameters
+    ----------
+    stats : SnpStats
+        Statistics with per-variant counts (``variants=True``).
 
     Returns
     -------
     DataFrame (n_variants, 12) with ``chrom, pos, id, ref, alt, n_hom_ref, n_het, n_hom_alt,
     n_missing, o_het, e_het, p_hwe``; every contig, in file order.
+
+    Raises
+    ------
+    InputError
+        The statistics have no per-variant counts.
     """
     v = stats._variant_arrays()
     p = hwe_p_values(v["v_het"], v["v_hom_ref"], v["v_hom_alt"])
@@ -128,12 +152,22 @@ def hwe_table(stats: SnpStats) -> pd.DataFrame:
 
 
 def grm_table(stats: SnpStats) -> pd.DataFrame:
-    """The GRM (:func:`~leogen.snp.stats.grm_matrix`) as a long table.
+    """The GRM (:func:`~leogen.snp.stats.grm_matrix`; Yang et al. 2011) as a long table.
+
+    Parameters
+    ----------
+    stats : SnpStats
+        Statistics with the GRM sums.
 
     Returns
     -------
     DataFrame (n_samples (n_samples + 1) / 2, 4) with ``id1, id2, n_snps, grm``: pairs with
     id1 <= id2 in sample order, each sample's diagonal first.
+
+    Raises
+    ------
+    InputError
+        The statistics were computed without the GRM.
     """
     s = stats
     a = grm_matrix(s)
@@ -145,7 +179,18 @@ def grm_table(stats: SnpStats) -> pd.DataFrame:
 
 
 def summary_table(stats: SnpStats) -> pd.DataFrame:
-    """Counts of sites read and skipped: one row, the columns of :data:`~leogen.snp.outputs.SUMMARY`."""
+    """Counts of sites read and skipped: one row, the columns of :data:`~leogen.snp.outputs.SUMMARY`.
+
+    Parameters
+    ----------
+    stats : SnpStats
+
+    Returns
+    -------
+    DataFrame (1, 7)
+        ``n_sites, n_biallelic_snps, n_multiallelic_skipped, n_other_skipped,
+        n_autosomal_snps, n_polymorphic_autosomal, n_samples``.
+    """
     s = stats
     return pd.DataFrame({"n_sites": [s.n_sites], "n_biallelic_snps": [s.n_biallelic],
                          "n_multiallelic_skipped": [s.n_multiallelic],
@@ -162,9 +207,24 @@ def write_outputs(stats: SnpStats, out_dir, tables=STATS_TABLES) -> list[Path]:
     """Write ``<table>.tsv`` into ``out_dir`` for each named table (the GRM only when the
     statistics include it), through its declaration in :mod:`leogen.snp.outputs`.
 
+    Parameters
+    ----------
+    stats : SnpStats
+        The summed statistics.
+    out_dir : str or Path
+        Folder for the tables (created if missing).
+    tables : sequence of str
+        Names of :data:`~leogen.snp.stats.STATS_TABLES` (``king, het, freq, hwe, grm,
+        summary``).
+
     Returns
     -------
     The paths written.
+
+    Raises
+    ------
+    InputError
+        An unknown table name, or freq/hwe asked of statistics without per-variant counts.
     """
     bad = [t for t in tables if t not in _MAKERS]
     if bad:
