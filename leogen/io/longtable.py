@@ -15,11 +15,11 @@ import pandas as pd
 
 from leogen.errors import ErrorCollector
 from leogen.io.atomic import atomic_open
-from leogen.io.tables import read_delimited
+from leogen.io.tables import NA_TOKENS, read_delimited
 from leogen.model.genotypes import MISSING, Genotypes, Replicates, encode_sizes
 
 COLUMNS = ["sample_id", "replicate", "locus", "allele1", "allele2"]
-MISSING_TOKENS = {"", "0", "-9", "-1", "NA", "na", "N/A", "?", "."}
+MISSING_TOKENS = NA_TOKENS | {"0", "-9", "-1", "?", "."}
 
 
 def _parse_alleles(df: pd.DataFrame, path, errors: ErrorCollector) -> np.ndarray:
@@ -85,7 +85,6 @@ def read_long(path: str | Path) -> Replicates:
         errors.add(f"sample '{s}' locus '{loc}' replicate '{r}' appears twice", path, int(line),
                    "replicate")
     errors.raise_if_any()
-    samples, s_idx = np.unique(df["sample_id"].to_numpy(dtype=str), return_inverse=True)
     # keep first-seen order of samples and loci, as the lab wrote them
     s_order = pd.unique(df["sample_id"].to_numpy(dtype=str))
     l_order = pd.unique(df["locus"].to_numpy(dtype=str))
@@ -106,7 +105,6 @@ def read_long(path: str | Path) -> Replicates:
         allele_labels.append(uniq)
     attempted[s_pos, l_pos, slot] = True
     rep_ids[s_pos, l_pos, slot] = df["replicate"].to_numpy(dtype=str)
-    del samples, s_idx
     return Replicates(calls, attempted, s_order, l_order, tuple(allele_labels), rep_ids)
 
 

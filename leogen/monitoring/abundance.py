@@ -835,9 +835,8 @@ def selected_estimates(abundance: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     abundance : DataFrame
-        :func:`abundance_table`, ``selected`` as the strings ``"true"``/``"false"`` (the
-        cells are compared as text: a bool column, as ``outputs.read_abundance`` returns
-        it, would select no row).
+        :func:`abundance_table` (``selected`` as the strings ``"true"``/``"false"``) or the
+        table read back by ``outputs.read_abundance`` (``selected`` as bool).
 
     Returns
     -------
@@ -845,7 +844,7 @@ def selected_estimates(abundance: pd.DataFrame) -> pd.DataFrame:
         ``year, method, model, n_detected, n_hat, n_hat_lo, n_hat_hi, se``, in the order of
         ``abundance``, index reset.
     """
-    sel = abundance[abundance["selected"].astype(str) == "true"]
+    sel = abundance[abundance["selected"].astype(str).str.lower() == "true"]
     return sel[["year", "method", "model", "n_detected", "n_hat", "n_hat_lo", "n_hat_hi",
                 "se"]].reset_index(drop=True)
 

@@ -318,14 +318,13 @@ def ld_ne(g: Genotypes, p_crit: float = 0.02, level: float = 0.95, jackknife: bo
 def _ho_he(g: Genotypes):
     """Per locus with >= 2 typed individuals: n typed, Ho, unbiased He (Nei 1987,
     :func:`leogen.model.frequencies.unbiased_expected_heterozygosity`)."""
-    from leogen.popgen.diversity import allele_tallies
+    from leogen.model.frequencies import allele_tallies, frequencies_from_counts
 
     K = max((len(a) for a in g.alleles), default=1)
     n_typed, counts, _, n_het = allele_tallies(g.calls, K)
     ok = n_typed >= 2
     n = n_typed[ok].astype(float)
-    p = counts[ok] / (2 * n[:, None])
-    return n, n_het[ok] / n, unbiased_expected_heterozygosity(p, n)
+    return n, n_het[ok] / n, unbiased_expected_heterozygosity(frequencies_from_counts(counts[ok]), n)
 
 
 def het_excess_ne(g: Genotypes) -> dict:
