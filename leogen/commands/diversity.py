@@ -6,6 +6,7 @@ The work is :func:`leogen.popgen.diversity.run`; its tables are declared in
 
 from __future__ import annotations
 
+from leogen.commands._args import non_negative_int, positive_int, probability
 from leogen.errors import InputError
 
 
@@ -14,8 +15,10 @@ def register(subparsers) -> None:
         "diversity",
         help="genetic diversity per locus and population (Ho, He, Ar, F_IS, F_ST, HWE, LD)",
         description="Per-locus and per-population diversity of one genotype per individual: "
-                    "Ho, He (Nei), allelic richness, private alleles, WC84 F_IS/F_ST, exact HWE "
-                    "tests, null-allele estimates and genotypic LD. Writes per_locus.tsv, "
+                    "Ho, He (Nei), allelic richness, private alleles, WC84 F_IS/F_ST/F_IT "
+                    "(hierfstat wc), Nei's Hs/Ht/G_ST and Jost's D (hierfstat basic.stats), "
+                    "exact HWE tests, null-allele estimates and genotypic LD. Writes "
+                    "per_locus.tsv, "
                     "summary.tsv, pairwise_fst.tsv, ld.tsv, allele_freqs.tsv.")
     p.add_argument("--genotypes", required=True, metavar="FILE",
                    help="genotype file (long table with one replicate per individual, "
@@ -35,23 +38,24 @@ def register(subparsers) -> None:
     p.add_argument("--sample-individual", metavar="TSV",
                    help="identify/sample_individual.tsv (for --group-by)")
     p.add_argument("--samples", metavar="TSV", help="the sample sheet (for --group-by)")
-    p.add_argument("--period-years", type=int, default=4,
+    p.add_argument("--period-years", type=positive_int, default=4,
                    help="length of the periods of --group-by period (default 4)")
     p.add_argument("--out-dir", required=True, metavar="DIR")
-    p.add_argument("--permutations", type=int, default=1000,
+    p.add_argument("--permutations", type=non_negative_int, default=1000,
                    help="permutations for pairwise F_ST and LD p-values (default 1000)")
-    p.add_argument("--bootstraps", type=int, default=1000,
-                   help="bootstrap resamplings of loci for the F_IS CI (default 1000)")
-    p.add_argument("--hwe-monte-carlo", type=int, default=10000,
+    p.add_argument("--bootstraps", type=non_negative_int, default=1000,
+                   help="bootstrap resamplings of loci for the F-statistics intervals "
+                        "(default 1000)")
+    p.add_argument("--hwe-monte-carlo", type=non_negative_int, default=10000,
                    help="Monte Carlo draws for HWE tests that cannot be enumerated (default 10000)")
-    p.add_argument("--null-threshold", type=float, default=0.05,
+    p.add_argument("--null-threshold", type=probability, default=0.05,
                    help="flag null alleles above this Brookfield estimate (default 0.05)")
     p.add_argument("--rarefaction", choices=("locus", "global"), default="locus",
                    help="allelic richness rarefied to the smallest sample per locus (FSTAT, "
                         "default) or over all loci (hierfstat allelic.richness)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=non_negative_int, default=1)
     p.add_argument("--no-ld", action="store_true", help="skip linkage disequilibrium")
-    p.add_argument("--ld-window", type=int, default=10, metavar="N",
+    p.add_argument("--ld-window", type=positive_int, default=10, metavar="N",
                    help="SNP data: r^2 between variants at most N apart (default 10)")
     p.add_argument("--plots", action="store_true", help="also write ho_he.png and allele_freqs.png")
     p.set_defaults(func=run)

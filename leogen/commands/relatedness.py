@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 
+from leogen.commands._args import non_negative_int, positive_int, probability
 from leogen.commands._popgen_args import (
     add_genotype_args,
     add_vcf_args,
@@ -35,17 +36,24 @@ def register(subparsers) -> None:
     p.add_argument("--out-dir", required=True, help="output directory")
     p.add_argument("--allele-freqs", help="reference allele frequencies TSV (locus, allele, "
                    "frequency); default: all individuals in --genotypes")
-    p.add_argument("--min-loci", type=int, default=6,
+    p.add_argument("--min-loci", type=positive_int, default=6,
                    help="minimum loci typed in both members of a pair [%(default)s]")
-    p.add_argument("--simulate-pairs", type=int, default=100,
+    p.add_argument("--simulate-pairs", type=non_negative_int, default=100,
                    help="simulated pairs per relationship class for the estimator choice "
                         "(0 = skip) [%(default)s]")
-    p.add_argument("--seed", type=int, default=1, help="random seed [%(default)s]")
-    p.add_argument("--error-rate", type=float, default=0.01,
+    p.add_argument("--seed", type=non_negative_int, default=1, help="random seed [%(default)s]")
+    p.add_argument("--error-rate", type=probability, default=0.01,
                    help="genotyping error rate per genotype for the relationship "
                         "likelihoods [%(default)s]")
     p.add_argument("--threshold", type=float, default=0.2,
                    help="network edges for r >= this [%(default)s]")
+    p.add_argument("--qg", choices=("pooled", "mean"), default="pooled",
+                   help="Queller & Goodnight: pool both directions' sums as R related and "
+                        "COANCESTRY (pooled, default) or average the two directional "
+                        "estimates (mean)")
+    p.add_argument("--wang-small-sample", action="store_true",
+                   help="Wang (2002): small-sample corrected a2..a4 (default: plain sums, "
+                        "as R related)")
     add_vcf_args(p)
     p.set_defaults(func=main)
 
@@ -70,7 +78,8 @@ def main(args) -> int:
     res = rel.run(g, args.out_dir, allele_freqs=af, min_loci=args.min_loci,
                   error_rate=args.error_rate, n_simulated_pairs=args.simulate_pairs,
                   seed=args.seed, network_threshold=args.threshold, king=king, vcf=args.vcf,
-                  sample_map=read_sample_map(args.sample_map))
+                  sample_map=read_sample_map(args.sample_map), qg=args.qg,
+                  wang_small_sample=args.wang_small_sample)
     if res.n_pairs_snp is not None:
         print(f"SNP kinship for {res.n_pairs_snp} of {len(res.pairs)} pairs"
               + ("" if res.n_pairs_snp or args.sample_map else

@@ -2,7 +2,8 @@
 
 Formats (``detect_format`` names): ``long`` (the replicate table, ``leogen.io.longtable``),
 ``genalex`` (GenAlEx CSV, Peakall & Smouse 2012), ``genepop`` (Rousset 2008),
-``structure`` (Pritchard et al. 2000) and ``vcf`` (VCF/BCF, Danecek et al. 2011).
+``structure`` (Pritchard et al. 2000), ``fstat`` (FSTAT ``.dat``, Goudet 1995; hierfstat)
+and ``vcf`` (VCF/BCF, Danecek et al. 2011).
 
 Populations travel in the file where the format has room for them: GenAlEx's Pop column,
 Genepop's ``Pop`` blocks with their names in the title line (``...; populations=siteA,siteB``,
@@ -29,9 +30,10 @@ import pandas as pd
 from leogen.errors import ErrorCollector, InputError
 from leogen.model.genotypes import MISSING, Genotypes, Replicates
 
-FORMATS = ("long", "genalex", "genepop", "structure", "vcf")
+FORMATS = ("long", "genalex", "genepop", "structure", "fstat", "vcf")
 _MODULES = {"genalex": "leogen.io.genalex", "genepop": "leogen.io.genepop",
-            "structure": "leogen.io.structure", "vcf": "leogen.io.vcf"}
+            "structure": "leogen.io.structure", "fstat": "leogen.io.fstat",
+            "vcf": "leogen.io.vcf"}
 REPLICATE_SEP = "@"
 
 
@@ -193,12 +195,14 @@ def _head(path: Path, n: int = 65536) -> bytes:
 
 
 def detect_format(path) -> str:
-    """One of ``long, genalex, genepop, structure, vcf`` from the file's extension and content.
+    """One of ``long, genalex, genepop, structure, fstat, vcf`` from the file's extension and
+    content.
 
     Unambiguous extensions (.vcf, .vcf.gz, .bcf, .gen, .genepop, .str, .structure) decide;
     for .txt/.csv/.tsv and anything else the content decides: a VCF/BCF header, a long-table
     header (sample_id ... allele2), a GenAlEx first row (three whole numbers), a Genepop
-    ``Pop`` line, else whitespace-separated STRUCTURE rows.
+    ``Pop`` line, an FSTAT header (four whole numbers separated by spaces, then the locus
+    names), else whitespace-separated STRUCTURE rows.
     """
     path = Path(path)
     if not path.exists():
@@ -227,6 +231,12 @@ def detect_format(path) -> str:
         return "genalex"
     if any(ln.strip().lower() == "pop" for ln in lines[1:]):
         return "genepop"
+    head_tok = first.split()
+    if ("," not in first and len(head_tok) == 4 and all(t.isdigit() for t in head_tok)
+            and len(lines) > 1 + int(head_tok[1])
+            and all(len(ln.split()) == int(head_tok[1]) + 1
+                    for ln in lines[1 + int(head_tok[1]):][:20])):
+        return "fstat"
     rows = [ln.split() for ln in lines[:20]]
     if len(rows) >= 1 and all(len(r) >= 2 for r in rows):
         body = rows[1:] if len(rows) > 1 and len(rows[0]) < len(rows[1]) else rows
@@ -238,10 +248,13 @@ def detect_format(path) -> str:
 
 def format_for_output(path) -> str:
     """Output format from the extension: .vcf/.vcf.gz/.bcf, .gen/.genepop, .str/.structure,
-    .csv (GenAlEx) and .tsv (long table); anything else must be given explicitly."""
+    .dat (FSTAT), .csv (GenAlEx) and .tsv (long table); anything else must be given
+    explicitly."""
     fmt = _format_from_extension(path)
     if fmt is None:
         name = str(path).lower()
+        if name.endswith(".dat"):
+            return "fstat"
         if name.endswith(".csv"):
             return "genalex"
         if name.endswith(".tsv"):
@@ -347,14 +360,48 @@ def merge_replicates(g: Genotypes) -> Replicates:
     return Replicates(calls, attempted, samples, g.loci, g.alleles, ids)
 
 
+def _without_loci(data: Genotypes | Replicates, drop: set) -> Genotypes | Replicates:
+    if isinstance(data, Genotypes):
+        return data.without_loci(drop)
+    keep = ~np.isin(data.loci.astype(str), list(drop))
+    return Replicates(data.calls[:, keep], data.attempted[:, keep], data.samples,
+                      data.loci[keep], tuple(a for a, k in zip(data.alleles, keep, strict=True)
+                                             if k), data.replicate_ids[:, keep])
+
+
+def attach_populations(g: Genotypes, table: pd.DataFrame, column: str = "population",
+                       path=None) -> Genotypes:
+    """``g`` with populations from a table mapping ``sample_id`` or ``individual_id`` to
+    ``column`` (:func:`leogen.popgen.diversity.assign_populations`); samples split into
+    replicates (``<sample_id>@<replicate>``) take their sample's population."""
+    from leogen.popgen.diversity import assign_populations
+
+    names = g.samples.astype(str)
+    base = np.array([n.rsplit(REPLICATE_SEP, 1)[0] if REPLICATE_SEP in n else n
+                     for n in names], dtype=object)
+    if not np.array_equal(base, names):
+        ids = pd.unique(base)
+        stub = Genotypes(np.full((len(ids), g.n_loci, 2), MISSING, dtype=np.int32), ids,
+                         g.loci, g.alleles)
+        mapped = assign_populations(stub, table, column, path)
+        pop = dict(zip(mapped.samples, mapped.populations, strict=True))
+        return g.with_populations([pop[b] for b in base])
+    return assign_populations(g, table, column, path)
+
+
 def convert(src, dst, format_in: str | None = None, format_out: str | None = None,
-            replicates: str = "error", **opts):
+            replicates: str = "error", populations: pd.DataFrame | None = None,
+            population_column: str = "population", exclude_loci=(), populations_path=None,
+            **opts):
     """Read ``src`` and write ``dst`` in another format (atomically; ``src`` is only read).
 
     A long table with more than one replicate per sample and locus is refused unless
     ``replicates='split'`` (each replicate becomes sample ``<sample_id>@<replicate>``).
     Writing a long table from samples that are all named ``<sample_id>@<replicate>``
-    restores the replicates. Returns the writer's return value.
+    restores the replicates. Populations are those of ``src`` (where its format holds them)
+    unless a ``populations`` table is given (``sample_id`` or ``individual_id`` and
+    ``population_column``; read from ``populations_path``, named in messages); loci in
+    ``exclude_loci`` (e.g. the sex marker) are left out. Returns the writer's return value.
     """
     if replicates not in ("error", "split"):
         raise InputError(f"replicates must be 'error' or 'split', not '{replicates}'")
@@ -363,6 +410,19 @@ def convert(src, dst, format_in: str | None = None, format_out: str | None = Non
     if Path(src).resolve() == Path(dst).resolve():
         raise InputError("output would overwrite the input; choose another output file", dst)
     data = read_genotypes(src, fin)
+    drop = {str(x) for x in exclude_loci}
+    if drop:
+        unknown = sorted(drop - set(data.loci.astype(str)))
+        if unknown:
+            raise InputError(f"locus '{unknown[0]}' to leave out is not in the file (loci: "
+                             f"{', '.join(data.loci.astype(str)[:10])})", src)
+        data = _without_loci(data, drop)
+        if data.n_loci == 0:
+            raise InputError("no loci left after leaving out " + ", ".join(sorted(drop)), src)
+    if populations is not None and isinstance(data, Replicates):
+        if fout == "long":
+            raise InputError("the long replicate table has no population column; write "
+                             "another format to keep populations", dst)
     if fout == "long":
         if isinstance(data, Genotypes) and data.n_samples and all(
                 REPLICATE_SEP in s for s in data.samples):
@@ -384,4 +444,6 @@ def convert(src, dst, format_in: str | None = None, format_out: str | None = Non
                 src)
         else:
             data = data.single()
+    if populations is not None:
+        data = attach_populations(data, populations, population_column, populations_path)
     return write_genotypes(data, dst, fout, **opts)

@@ -26,9 +26,22 @@ among the 2N gene copies, p_k = N_k / 2N.
   (2N He - Ho)``; multilocus F_IS is the ratio of sums over loci (WC84 eq. 10); its CI
   (``fis_lo/fis_hi``) is the 2.5/97.5 percentile of ``n_bootstraps`` resamplings of loci.
 * F_ST (theta): Weir & Cockerham (1984) variance components a, b, c for r populations
-  (``wc84_components``, the formulas of their eqs. 2-4 as in scikit-allel
-  ``weir_cockerham_fst``; reimplemented here only to vectorise over permutations and checked
-  against scikit-allel in the tests), multilocus ``theta = sum a / sum(a + b + c)``.
+  from the ANOVA mean squares of gene indicators as hierfstat ``wc()`` computes them
+  (``wc84_sigmas``; equal to their eqs. 2-4, ``wc84_components``, checked against
+  scikit-allel ``weir_cockerham_fst`` in the tests), multilocus
+  ``theta = sum a / sum(a + b + c)``. As in hierfstat and Genepop, a population with no typed
+  individual at a locus is left out of that locus's components (r, n_bar, n_c over the
+  populations present) and the locus is kept; a locus typed in one population only adds its
+  b and c (hierfstat's sums with ``na.rm``). Beside it on the 'all' summary row: WC84's
+  within-population ``F_IS = sum b / sum (b + c)`` (hierfstat ``wc()$FIS``; not the pooled
+  ``fis`` column, which includes the Wahlund effect) and ``F_IT = sum (a + b) / sum(a + b +
+  c)``, each with a 2.5/97.5 percentile interval from ``n_bootstraps`` resamplings of loci
+  (hierfstat ``boot.vc``); per locus on the 'all' rows of ``per_locus.tsv``.
+* Nei's gene diversities as hierfstat ``basic.stats`` (``nei_stats``): per population
+  ``Hs = n/(n-1) (1 - sum p^2 - Ho/2n)``; per locus Hs and Ht with the harmonic mean sample
+  size and the unweighted mean frequencies (Nei & Chesser 1983 corrections),
+  ``G_ST = Dst / Ht``, Jost's (2008) ``D = np/(np-1) Dst / (1 - Hs)`` (hierfstat's Dest);
+  overall G_ST and D are ratios of means over loci, as basic.stats's ``overall``.
   Pairwise p-values: individuals of the two populations are permuted between them
   ``n_permutations`` times (seeded), ``p = (1 + #{theta_perm >= theta_obs}) / (1 + n_perm)``.
 * HWE: ``leogen.popgen.hwe`` exact tests; ``hwe_method`` is ``exact_biallelic`` (Wigginton et al.
@@ -80,6 +93,10 @@ PER_LOCUS_COLUMNS = outputs.PER_LOCUS.names
 SUMMARY_COLUMNS = outputs.SUMMARY.names
 FST_COLUMNS = outputs.PAIRWISE_FST.names
 FREQ_COLUMNS = outputs.ALLELE_FREQS.names
+FSTAT_LOCUS_COLUMNS = ("fst_wc", "fis_wc", "fit_wc", "hs_nei", "ht_nei", "gst_nei", "jost_d")
+FSTAT_SUMMARY_COLUMNS = ("fst_wc_lo", "fst_wc_hi", "fis_wc", "fis_wc_lo", "fis_wc_hi", "fit_wc",
+                         "fit_wc_lo", "fit_wc_hi", "n_loci_fst", "hs_nei", "ht_nei", "gst_nei",
+                         "gst_nei_lo", "gst_nei_hi", "jost_d", "jost_d_lo", "jost_d_hi")
 
 
 # --------------------------------------------------------------------------- tallies
@@ -468,7 +485,7 @@ class DiversityResult:
 
 def per_locus_table(g: Genotypes, n_monte_carlo: int = 10000, seed: int = 1,
                     null_threshold: float = 0.05, max_tables: int = 20000,
-                    rarefaction: str = "locus"):
+                    rarefaction: str = "locus", fstats: dict | None = None):
     """The per-locus table (one row per population and locus, then the pooled 'all' rows).
 
     Parameters
@@ -477,6 +494,8 @@ def per_locus_table(g: Genotypes, n_monte_carlo: int = 10000, seed: int = 1,
     n_monte_carlo, seed, max_tables : of the HWE tests (:func:`leogen.popgen.hwe.hwe_exact`).
     null_threshold : Brookfield null-allele frequency above which a locus is flagged.
     rarefaction : ``'locus'`` or ``'global'`` (see the module docstring).
+    fstats : :func:`population_fstats` of the populations (computed when None and there are
+        2 or more populations).
 
     Returns
     -------
@@ -502,6 +521,9 @@ def per_locus_table(g: Genotypes, n_monte_carlo: int = 10000, seed: int = 1,
     elif rarefaction != "locus":
         raise ValueError(f"rarefaction must be 'locus' or 'global', not {rarefaction!r}")
     present = {name: stats[name]["counts"] > 0 for name, _ in groups}
+    if fstats is None and len(groups) >= 2:
+        fstats = population_fstats(g, groups, n_bootstraps=0)
+    nan_l = np.full(L, np.nan)
     frames = []
     for gi, (name, mask) in enumerate(all_groups):
         st = stats[name]
@@ -554,6 +576,7 @@ def per_locus_table(g: Genotypes, n_monte_carlo: int = 10000, seed: int = 1,
             "hwe_method": method,
             "null_allele_freq": brook, "null_allele_brookfield": brook,
             "null_allele_chakraborty": chak, "null_allele_flag": flag,
+            **_fstat_columns(fstats, name, gi, nan_l),
             "note": ["; ".join(x) for x in notes]}))
         st.update({"c": c, "bc": bc, "ar": ar, "n_alleles": n_alleles, "hwe_p": hwe["p"],
                    "hwe_q": bh_qvalues(hwe["p"]),
@@ -562,6 +585,19 @@ def per_locus_table(g: Genotypes, n_monte_carlo: int = 10000, seed: int = 1,
     table["private_alleles"] = table["private_alleles"].astype("Int64")
     table["rarefaction_size"] = table["rarefaction_size"].astype("Int64")
     return table, stats, groups, all_groups
+
+
+def _fstat_columns(fstats, name, gi, nan_l) -> dict:
+    """The F_ST / Nei columns of one group's per-locus rows (NaN without populations)."""
+    cols = {k: nan_l for k in FSTAT_LOCUS_COLUMNS}
+    if fstats is None:
+        return cols
+    per = fstats["per_locus"]
+    if name == ALL:
+        cols.update({k: per[k] for k in FSTAT_LOCUS_COLUMNS})
+    else:
+        cols["hs_nei"] = per["hs_pop"][gi]
+    return cols
 
 
 def _mean_se(x):
@@ -574,23 +610,96 @@ def _mean_se(x):
 
 
 # --------------------------------------------------------------------------- F_ST
-def wc_fst_multilocus(calls: np.ndarray, membership: np.ndarray, n_alleles: int,
-                      chunk_cells: int = 4_000_000):
-    """Multilocus WC84 theta for r populations, vectorised over loci (in chunks) and over
-    permutations.
+def wc84_sigmas(n, counts, hets):
+    """Weir & Cockerham (1984) variance components per allele as hierfstat ``wc()``
+    computes them, from the ANOVA mean squares of gene indicators, with populations that
+    have no typed individual at a locus left out of that locus (r, nt, n_c over the
+    populations present).
 
-    ``membership`` (..., r, n) 0/1 weights (several permutations at once on the leading
-    axes). A locus where some population has no typed individual is skipped (contributes
-    nothing). Returns ``(theta, sum_a, sum_abc, n_loci_used)``; ``n_loci_used`` counts the
-    loci usable for every membership given.
+    With r present populations, nt typed individuals, p_i, n_i, h_i (heterozygous carriers)
+    and hom_i = (2 n_i p_i - h_i) / 2 (homozygotes) per population:
+    ``MSG = sum h_i / (2 nt)``, ``MSI = sum (n_i p_i - 2 n_i p_i^2 + hom_i) / (nt - r)``,
+    ``MSP = 2 sum n_i (p_i - pbar)^2 / (r - 1)``, ``n_c = (nt - sum n_i^2 / nt) / (r - 1)``;
+    ``sigma_w = MSG`` (WC84's c), ``sigma_b = (MSI - MSG) / 2`` (b),
+    ``sigma_a = (MSP - MSI) / (2 n_c)`` (a). With every population present these equal
+    :func:`wc84_components`.
+
+    Parameters
+    ----------
+    n : array (..., r)
+        Typed individuals per population (0 = not typed at this locus: left out).
+    counts : array (..., r, n_alleles)
+        Allele copies per population.
+    hets : array (..., r, n_alleles)
+        Heterozygous individuals carrying each allele.
+
+    Returns
+    -------
+    siga, sigb, sigw : float arrays (..., n_alleles)
+        ``siga`` is NaN where fewer than 2 populations are typed (hierfstat then counts only
+        ``sigb, sigw`` of that locus); non-finite values of degenerate loci are NaN.
+    r_present : int array (...)
+        Populations typed.
+
+    Examples
+    --------
+    >>> a, b, w, r = wc84_sigmas(np.array([10, 10, 0]),
+    ...                          np.array([[15, 5], [5, 15], [0, 0]]),
+    ...                          np.array([[4, 4], [6, 6], [0, 0]]))
+    >>> round(float(a.sum() / (a + b + w).sum()), 4), int(r)  # as wc84_components, pop 3 out
+    (0.3778, 2)
+    """
+    n = np.asarray(n, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    hets = np.asarray(hets, dtype=float)
+    present = n > 0
+    rp = present.sum(axis=-1)
+    nt = n.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(present[..., None], counts / (2 * n[..., None]), 0.0)
+        pbar = counts.sum(axis=-2) / (2 * nt[..., None])
+        nc = (nt - (n ** 2).sum(axis=-1) / nt) / (rp - 1)
+        msg = hets.sum(axis=-2) / (2 * nt[..., None])
+        hom = (counts - hets) / 2
+        ssi = (n[..., None] * p - 2 * n[..., None] * p ** 2 + hom).sum(axis=-2)
+        msi = ssi / (nt - rp)[..., None]
+        ssp = 2 * (n[..., None] * (p - pbar[..., None, :]) ** 2).sum(axis=-2)
+        msp = ssp / (rp - 1)[..., None]
+        sigw = msg
+        sigb = 0.5 * (msi - msg)
+        siga = (msp - msi) / (2 * nc[..., None])
+    fin = [np.where(np.isfinite(v), v, np.nan) for v in (siga, sigb, sigw)]
+    fin[0] = np.where((rp >= 2)[..., None], fin[0], np.nan)
+    return fin[0], fin[1], fin[2], rp
+
+
+def wc84_locus_sums(calls: np.ndarray, membership: np.ndarray, n_alleles: int,
+                    chunk_cells: int = 4_000_000):
+    """Per-locus sums over alleles of the WC84 components (:func:`wc84_sigmas`), vectorised
+    over loci (in chunks) and over memberships (permutations on the leading axes).
+
+    Parameters
+    ----------
+    calls : int array (n_individuals, n_loci, 2), -1 missing.
+    membership : 0/1 array (..., r, n_individuals).
+    n_alleles : alleles per locus at most.
+
+    Returns
+    -------
+    a, b, w : float arrays (..., n_loci)
+        Sums over alleles of sigma_a (NaN where fewer than 2 populations are typed at the
+        locus), sigma_b and sigma_w (NaN where nobody is typed).
+    r_present : int array (..., n_loci)
+        Populations typed at each locus.
     """
     K = max(int(n_alleles), 1)
     M = np.asarray(membership, dtype=float)
     lead = M.shape[:-2]
-    sa = np.zeros(lead)
-    sabc = np.zeros(lead)
-    used = 0
     L = calls.shape[1]
+    a_out = np.full(lead + (L,), np.nan)
+    b_out = np.full(lead + (L,), np.nan)
+    w_out = np.full(lead + (L,), np.nan)
+    r_out = np.zeros(lead + (L,), dtype=int)
     per_locus = max(1, int(np.prod(lead, dtype=np.int64)) * M.shape[-2] * K)
     step = max(1, chunk_cells // per_locus)
     ks = np.arange(K)
@@ -602,16 +711,237 @@ def wc_fst_multilocus(calls: np.ndarray, membership: np.ndarray, n_alleles: int,
         n = np.moveaxis(M @ typed.astype(float), -2, -1)  # (..., Lc, r)
         cnt = np.moveaxis(np.einsum("...rn,nlk->...rlk", M, x), -3, -2)  # (..., Lc, r, K)
         het = np.moveaxis(np.einsum("...rn,nlk->...rlk", M, h), -3, -2)
-        ok = (n >= 1).all(axis=-1)  # (..., Lc)
-        a, b, cc = wc84_components(np.where(ok[..., None], n, 1.0), cnt, het)
-        a = np.where(ok[..., None], np.nan_to_num(a), 0.0)
-        abc = np.where(ok[..., None], np.nan_to_num(a + b + cc), 0.0)
-        sa += a.sum(axis=(-2, -1))
-        sabc += abc.sum(axis=(-2, -1))
-        used += int(ok.reshape(-1, ok.shape[-1]).all(axis=0).sum())
+        sa, sb, sw, rp = wc84_sigmas(n, cnt, het)
+        any_typed = rp >= 1
+        sl = slice(s0, s0 + c.shape[1])
+        a_out[..., sl] = np.where(rp >= 2, np.nansum(sa, axis=-1), np.nan)
+        b_out[..., sl] = np.where(any_typed, np.nansum(sb, axis=-1), np.nan)
+        w_out[..., sl] = np.where(any_typed, np.nansum(sw, axis=-1), np.nan)
+        r_out[..., sl] = rp
+    return a_out, b_out, w_out, r_out
+
+
+def wc_fst_multilocus(calls: np.ndarray, membership: np.ndarray, n_alleles: int,
+                      chunk_cells: int = 4_000_000):
+    """Multilocus WC84 theta for r populations, vectorised over loci (in chunks) and over
+    permutations, as hierfstat ``wc()``: a population without typed individuals at a locus
+    is left out of that locus's components and the locus is kept;
+    ``theta = sum a / sum (a + b + c)`` over alleles and loci, a locus typed in a single
+    population adding its b and c only (hierfstat's sums with ``na.rm``).
+
+    Parameters
+    ----------
+    calls : int array (n_individuals, n_loci, 2).
+    membership : 0/1 array (..., r, n_individuals) (several permutations at once on the
+        leading axes).
+    n_alleles : alleles per locus at most.
+
+    Returns
+    -------
+    (theta, sum_a, sum_abc, n_loci_used)
+        ``n_loci_used`` counts the loci typed in at least 2 populations for every
+        membership given.
+    """
+    a, b, w, rp = wc84_locus_sums(calls, membership, n_alleles, chunk_cells)
+    sa = np.nansum(a, axis=-1)
+    sabc = sa + np.nansum(b, axis=-1) + np.nansum(w, axis=-1)
+    used = int((rp >= 2).reshape(-1, rp.shape[-1]).all(axis=0).sum()) if rp.size else 0
     with np.errstate(invalid="ignore", divide="ignore"):
         theta = sa / sabc
     return theta, sa, sabc, used
+
+
+def wc84_fstats(a, b, w) -> dict:
+    """WC84 F-statistics from per-locus component sums (hierfstat ``wc()``, Weir &
+    Cockerham 1984 eq. 10): ``F_ST = sum a / sum (a + b + c)``, ``F_IS = sum b / sum (b + c)``
+    (the within-population f), ``F_IT = sum (a + b) / sum (a + b + c)``.
+
+    Parameters
+    ----------
+    a, b, w : float arrays (n_loci,) (or (n_loci, ...) when given per resampling), NaN
+        where undefined (left out of the sums, as hierfstat's ``na.rm``).
+
+    Returns
+    -------
+    dict with ``fst, fis, fit`` (float or arrays).
+
+    Examples
+    --------
+    >>> f = wc84_fstats(np.array([0.1, 0.0]), np.array([0.05, 0.1]), np.array([0.3, 0.4]))
+    >>> {k: round(float(v), 4) for k, v in f.items()}
+    {'fst': 0.1053, 'fis': 0.1765, 'fit': 0.2632}
+    """
+    sa, sb, sw = (np.nansum(v, axis=0) for v in (a, b, w))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tot = sa + sb + sw
+        return {"fst": sa / tot, "fis": sb / (sb + sw), "fit": (sa + sb) / tot}
+
+
+def nei_stats(n, counts, n_het) -> dict:
+    """Nei's gene diversities and differentiation per locus as hierfstat ``basic.stats``
+    computes them (Nei 1987; Nei & Chesser 1983 small-sample corrections), and Jost's (2008)
+    D, over the populations typed at each locus.
+
+    Per population i: ``Hs_i = n_i/(n_i - 1) (1 - sum p^2 - Ho_i / (2 n_i))``. Per locus,
+    over the ``np`` populations typed, with ``n~`` the harmonic mean of n_i, ``Ho`` the mean
+    Ho_i, and ``pbar`` the unweighted mean of the p_i:
+    ``Hs = n~/(n~ - 1) (1 - mean(sum p^2) - Ho / (2 n~))``,
+    ``Ht = 1 - sum pbar^2 + Hs / (n~ np) - Ho / (2 n~ np)``, ``Dst = Ht - Hs``,
+    ``Dst' = np/(np - 1) Dst``, ``Ht' = Hs + Dst'``, ``G_ST = Dst / Ht``,
+    ``G'_ST = Dst' / Ht'``, ``D = Dst' / (1 - Hs)`` (hierfstat's Dest).
+
+    Parameters
+    ----------
+    n : int array (r, n_loci)
+        Typed individuals per population and locus.
+    counts : array (r, n_loci, n_alleles)
+        Allele copies.
+    n_het : array (r, n_loci)
+        Heterozygous individuals.
+
+    Returns
+    -------
+    dict of float arrays: ``hs_pop`` (r, n_loci) and per locus (n_loci,) ``ho, hs, ht,
+    dst, dstp, htp, gst, gstp, jost_d, n_pops``; non-finite values are NaN (as hierfstat).
+
+    Examples
+    --------
+    >>> s = nei_stats(np.array([[2], [2]]), np.array([[[4, 0]], [[0, 4]]]),
+    ...               np.array([[0], [0]]))
+    >>> [round(float(s[k][0]), 4) for k in ("hs", "ht", "gst", "jost_d")]
+    [0.0, 0.5, 1.0, 1.0]
+    """
+    n = np.asarray(n, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    n_het = np.asarray(n_het, dtype=float)
+    present = n > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = counts / (2 * n[..., None])
+        sp2 = np.where(present, (p ** 2).sum(axis=-1), np.nan)
+        ho_pop = np.where(present, n_het / n, np.nan)
+        hs_pop = n / (n - 1) * (1 - sp2 - ho_pop / 2 / n)
+        n_pops = present.sum(axis=0).astype(float)
+        mn = n_pops / np.where(present, 1 / n, 0.0).sum(axis=0)
+        msp2 = np.where(present, sp2, 0.0).sum(axis=0) / n_pops
+        mp = np.where(present[..., None], p, 0.0).sum(axis=0) / n_pops[:, None]
+        mp2 = (mp ** 2).sum(axis=-1)
+        mho = np.where(present, ho_pop, 0.0).sum(axis=0) / n_pops
+        hs = mn / (mn - 1) * (1 - msp2 - mho / 2 / mn)
+        ht = 1 - mp2 + hs / mn / n_pops - mho / 2 / mn / n_pops
+        dst = ht - hs
+        dstp = n_pops / (n_pops - 1) * dst
+        htp = hs + dstp
+        out = {"hs_pop": hs_pop, "ho": mho, "hs": hs, "ht": ht, "dst": dst, "dstp": dstp,
+               "htp": htp, "gst": dst / ht, "gstp": dstp / htp, "jost_d": dstp / (1 - hs)}
+    out = {k: np.where(np.isfinite(v), v, np.nan) for k, v in out.items()}
+    out["n_pops"] = n_pops
+    return out
+
+
+def nei_overall(st: dict) -> dict:
+    """hierfstat ``basic.stats``'s ``overall``: means over loci of each per-locus column
+    (loci where it is defined), then ``G_ST = mean Dst / mean Ht``,
+    ``G'_ST = mean Dst' / mean Ht'`` and ``D = mean Dst' / (1 - mean Hs)``.
+
+    Parameters
+    ----------
+    st : :func:`nei_stats` output (arrays (n_loci,), or (n_loci, n_resamplings) weighted
+        copies); only ``hs, ht, dst, dstp, htp`` are used.
+
+    Returns
+    -------
+    dict ``hs, ht, gst, gstp, jost_d``.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = {k: np.nansum(st[k], axis=0) / np.isfinite(st[k]).sum(axis=0)
+             for k in ("hs", "ht", "dst", "dstp", "htp")}
+        return {"hs": m["hs"], "ht": m["ht"], "gst": m["dst"] / m["ht"],
+                "gstp": m["dstp"] / m["htp"], "jost_d": m["dstp"] / (1 - m["hs"])}
+
+
+def bootstrap_loci(columns: dict, statistic, n_bootstraps: int, seed, keep=None):
+    """Percentile interval (2.5, 97.5) of a multilocus statistic, resampling loci.
+
+    Parameters
+    ----------
+    columns : {name: float array (n_loci,)}, per-locus values (NaN where undefined).
+    statistic : function of {name: array (n_loci, n_bootstraps)} (each resampled locus
+        repeated as often as drawn, columns are resamplings) returning (n_bootstraps,).
+    n_bootstraps : resamplings of the loci, with replacement.
+    seed : seed of the resampling.
+    keep : bool array (n_loci,), the loci resampled (default all).
+
+    Returns
+    -------
+    (lo, hi) : floats, NaN with fewer than 2 loci kept.
+    """
+    L = len(next(iter(columns.values())))
+    keep = np.ones(L, dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
+    idx_keep = np.flatnonzero(keep)
+    if idx_keep.size < 2 or n_bootstraps < 1:
+        return np.nan, np.nan
+    rng = np.random.default_rng(seed)
+    draw = idx_keep[rng.integers(0, idx_keep.size, size=(idx_keep.size, n_bootstraps))]
+    res = {k: np.asarray(v, dtype=float)[draw] for k, v in columns.items()}
+    est = np.asarray(statistic(res), dtype=float)
+    est = est[np.isfinite(est)]
+    if est.size == 0:
+        return np.nan, np.nan
+    lo, hi = np.percentile(est, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def population_fstats(g: Genotypes, groups, n_bootstraps: int = 1000, seed=1) -> dict:
+    """WC84 F_ST, F_IS, F_IT and Nei's G_ST, Hs, Ht and Jost's D over the populations,
+    per locus and multilocus, with percentile intervals from resampling loci.
+
+    Parameters
+    ----------
+    g : Genotypes, (n_individuals, n_loci, 2).
+    groups : :func:`population_groups` (2 or more).
+    n_bootstraps : resamplings of loci.
+    seed : seed of the resampling.
+
+    Returns
+    -------
+    dict with ``per_locus`` (dict of (n_loci,) arrays ``fst_wc, fis_wc, fit_wc, hs_nei,
+    ht_nei, gst_nei, jost_d``, and ``hs_pop`` (r, n_loci)) and ``summary`` (dict of floats
+    ``fst_wc[_lo|_hi], fis_wc.., fit_wc.., n_loci_fst, hs_nei, ht_nei, gst_nei.., jost_d..``).
+    """
+    K = max((len(a) for a in g.alleles), default=1)
+    memb = np.stack([m for _, m in groups]).astype(float)
+    a, b, w, rp = wc84_locus_sums(g.calls, memb, K)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tot = np.nan_to_num(a) + b + w
+        per = {"fst_wc": np.where(rp >= 2, a / tot, np.nan), "fis_wc": b / (b + w),
+               "fit_wc": np.where(rp >= 2, (a + b) / tot, np.nan)}
+    per = {k: np.where(np.isfinite(v), v, np.nan) for k, v in per.items()}
+    tallies = [allele_tallies(g.calls[m], K) for _, m in groups]
+    nei = nei_stats(np.stack([t[0] for t in tallies]), np.stack([t[1] for t in tallies]),
+                    np.stack([t[3] for t in tallies]))
+    per.update({"hs_nei": nei["hs"], "ht_nei": nei["ht"], "gst_nei": nei["gst"],
+                "jost_d": nei["jost_d"], "hs_pop": nei["hs_pop"]})
+    f = wc84_fstats(a, b, w)
+    summ = {"fst_wc": f["fst"], "fis_wc": f["fis"], "fit_wc": f["fit"],
+            "n_loci_fst": int((rp >= 2).sum())}
+    informative = np.isfinite(tot) & (tot != 0)
+    for k, name in enumerate(("fst", "fis", "fit")):
+        lo, hi = bootstrap_loci({"a": a, "b": b, "w": w},
+                                lambda c, name=name: wc84_fstats(c["a"], c["b"], c["w"])[name],
+                                n_bootstraps, [int(seed), 101, k], informative)
+        summ[f"{name}_wc_lo"], summ[f"{name}_wc_hi"] = lo, hi
+    ov = nei_overall(nei)
+    summ.update({"hs_nei": ov["hs"], "ht_nei": ov["ht"], "gst_nei": ov["gst"],
+                 "jost_d": ov["jost_d"]})
+    cols = {k: nei[k] for k in ("hs", "ht", "dst", "dstp", "htp")}
+    for k, name in enumerate(("gst", "jost_d")):
+        lo, hi = bootstrap_loci(cols, lambda c, name=name: nei_overall(c)[name], n_bootstraps,
+                                [int(seed), 102, k], np.isfinite(nei["ht"]))
+        key = "gst_nei" if name == "gst" else name
+        summ[f"{key}_lo"], summ[f"{key}_hi"] = lo, hi
+    summ = {k: (float(v) if np.isfinite(v) else np.nan) if k != "n_loci_fst" else v
+            for k, v in summ.items()}
+    return {"per_locus": per, "summary": summ}
 
 
 def pairwise_fst(g: Genotypes, groups, n_permutations: int = 1000, seed: int = 1) -> pd.DataFrame:
@@ -671,21 +1001,27 @@ def pairwise_fst(g: Genotypes, groups, n_permutations: int = 1000, seed: int = 1
 
 
 # --------------------------------------------------------------------------- summary
-def summary_table(g, stats, groups, all_groups, n_bootstraps=1000, seed=1, alpha=0.05):
-    """Population-level means over loci (with SE), multilocus F_IS with bootstrap CI.
+def summary_table(g, stats, groups, all_groups, n_bootstraps=1000, seed=1, alpha=0.05,
+                  fstats: dict | None = None):
+    """Population-level means over loci (with SE), multilocus F_IS with bootstrap CI; on
+    the 'all' row the WC84 F_ST, F_IS, F_IT and Nei's Hs, Ht, G_ST and Jost's D over the
+    populations (:func:`population_fstats`) with bootstrap intervals over loci.
 
     Parameters
     ----------
     g, stats, groups, all_groups : as :func:`per_locus_table` returns them.
-    n_bootstraps : resamplings of loci for the F_IS interval.
+    n_bootstraps : resamplings of loci for the intervals.
     seed : random seed.
     alpha : level of the HWE deviation counts.
+    fstats : :func:`population_fstats` (computed when None and there are 2 or more
+        populations).
 
     Returns
     -------
     DataFrame, one row per population and the pooled 'all' (``summary.tsv``).
     """
-    K = max((len(a) for a in g.alleles), default=1)
+    if fstats is None and len(groups) >= 2:
+        fstats = population_fstats(g, groups, n_bootstraps, seed)
     rows = []
     for gi, (name, mask) in enumerate(all_groups):
         st = stats[name]
@@ -712,10 +1048,11 @@ def summary_table(g, stats, groups, all_groups, n_bootstraps=1000, seed=1, alpha
             notes.append("fst_wc needs 2 or more populations")
         hwe_p = st["hwe_p"]
         fst = np.nan
-        if name == ALL and len(groups) >= 2:
-            memb = np.stack([m for _, m in groups]).astype(float)
-            theta, _, _, _ = wc_fst_multilocus(g.calls, memb, K)
-            fst = float(theta) if np.isfinite(theta) else np.nan
+        extra = {k: np.nan for k in FSTAT_SUMMARY_COLUMNS}
+        extra["n_loci_fst"] = 0
+        if name == ALL and fstats is not None:
+            fst = fstats["summary"]["fst_wc"]
+            extra.update({k: fstats["summary"][k] for k in FSTAT_SUMMARY_COLUMNS})
         mn, mn_se = _mean_se(np.where(typed_loci, st["n_alleles"], np.nan))
         ar, ar_se = _mean_se(st["ar"])
         ho, ho_se = _mean_se(st["ho"])
@@ -734,7 +1071,7 @@ def summary_table(g, stats, groups, all_groups, n_bootstraps=1000, seed=1, alpha
             "n_loci_hwe_deviation": int((hwe_p < alpha).sum()),
             "n_loci_hwe_deviation_bh": int((st["hwe_q"] < alpha).sum()),
             "n_loci_null_allele_flag": int(flag.fillna(False).sum()),
-            "fst_wc": fst, "note": "; ".join(notes)})
+            "fst_wc": fst, **extra, "note": "; ".join(notes)})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -802,10 +1139,13 @@ def diversity(g: Genotypes, n_permutations: int = 1000, n_bootstraps: int = 1000
         raise InputError("no individuals in the genotypes")
     if not (g.calls[..., 0] >= 0).any():
         raise InputError("every genotype is missing: nothing to compute")
+    groups = population_groups(g)
+    fstats = (population_fstats(g, groups, n_bootstraps, seed) if len(groups) >= 2 else None)
     per_locus, stats, groups, all_groups = per_locus_table(
         g, n_monte_carlo=n_hwe_monte_carlo, seed=seed, null_threshold=null_threshold,
-        rarefaction=rarefaction)
-    summary = summary_table(g, stats, groups, all_groups, n_bootstraps=n_bootstraps, seed=seed)
+        rarefaction=rarefaction, fstats=fstats)
+    summary = summary_table(g, stats, groups, all_groups, n_bootstraps=n_bootstraps, seed=seed,
+                            fstats=fstats)
     fst = pairwise_fst(g, groups, n_permutations=n_permutations, seed=seed)
     from leogen.popgen import ld as ldmod
 

@@ -48,13 +48,25 @@ PER_LOCUS = Table(
         Column("null_allele_brookfield", "float"),
         Column("null_allele_chakraborty", "float"),
         Column("null_allele_flag", "bool"),
+        Column("fst_wc", "float", description="WC84 F_ST of the locus over the populations "
+               "typed at it (hierfstat wc per.loc; 'all' rows)"),
+        Column("fis_wc", "float", description="WC84 within-population F_IS, b/(b+c) ('all' "
+               "rows)"),
+        Column("fit_wc", "float", description="WC84 F_IT, (a+b)/(a+b+c) ('all' rows)"),
+        Column("hs_nei", "float", description="hierfstat basic.stats Hs: of the population, "
+               "or the mean over populations ('all' rows)"),
+        Column("ht_nei", "float", description="hierfstat basic.stats Ht ('all' rows)"),
+        Column("gst_nei", "float", description="Nei's G_ST = Dst/Ht, hierfstat Fst ('all' "
+               "rows)"),
+        Column("jost_d", "float", description="Jost's D, hierfstat Dest ('all' rows)"),
         Column("note", "str"),
     ),
 )
 
 SUMMARY = Table(
     "diversity/summary.tsv",
-    "population means over loci with SE; multilocus F_IS with bootstrap interval.",
+    "population means over loci with SE; multilocus F_IS with bootstrap interval; WC84 and "
+    "Nei F-statistics and Jost's D over the populations on the 'all' row.",
     (
         Column("population", "str", na=False),
         Column("n_individuals", "int", na=False),
@@ -80,6 +92,25 @@ SUMMARY = Table(
         Column("n_loci_hwe_deviation_bh", "int", na=False),
         Column("n_loci_null_allele_flag", "int", na=False),
         Column("fst_wc", "float", description="WC84 theta over all populations ('all' row)"),
+        Column("fst_wc_lo", "float", description="2.5% bootstrap over loci"),
+        Column("fst_wc_hi", "float", description="97.5% bootstrap over loci"),
+        Column("fis_wc", "float", description="WC84 within-population F_IS over all "
+               "populations, sum b / sum (b + c) (hierfstat wc FIS; 'all' row)"),
+        Column("fis_wc_lo", "float"),
+        Column("fis_wc_hi", "float"),
+        Column("fit_wc", "float", description="WC84 F_IT ('all' row)"),
+        Column("fit_wc_lo", "float"),
+        Column("fit_wc_hi", "float"),
+        Column("n_loci_fst", "int", na=False,
+               description="loci typed in 2 or more populations"),
+        Column("hs_nei", "float", description="hierfstat basic.stats overall Hs ('all' row)"),
+        Column("ht_nei", "float", description="hierfstat basic.stats overall Ht ('all' row)"),
+        Column("gst_nei", "float", description="Nei's G_ST, hierfstat overall Fst ('all' row)"),
+        Column("gst_nei_lo", "float"),
+        Column("gst_nei_hi", "float"),
+        Column("jost_d", "float", description="Jost's D, hierfstat overall Dest ('all' row)"),
+        Column("jost_d_lo", "float"),
+        Column("jost_d_hi", "float"),
         Column("note", "str"),
     ),
 )
@@ -250,8 +281,47 @@ G2 = Table(
     ),
 )
 
+# --------------------------------------------------------------------------- exports
+# ``leogen export`` (:mod:`leogen.io.exports`) writes the identified animals in the formats of
+# the field's tools (genalex.csv, genepop.gen, structure.str, fstat.dat, colony.dat,
+# secr_captures.txt, secr_traps.txt); its tables are declared here, beside the population
+# tables they extend.
+EXPORT_ANIMALS = Table(
+    "export/animals.tsv",
+    "the animals of the export files, in their row order, with their population and the "
+    "population number of the STRUCTURE and FSTAT files.",
+    (
+        Column("individual_id", "str", na=False),
+        Column("population", "str", na=False),
+        Column("population_code", "int", na=False,
+               description="STRUCTURE POPDATA / FSTAT population number"),
+        Column("sex", "str", description="from identify/individuals.tsv when given"),
+    ),
+)
+
+EXPORT_ALLELE_FREQS = Table(
+    "export/allele_freqs.tsv",
+    "allele counts and frequencies per locus and population ('all' pooled) of the exported "
+    "loci.",
+    ALLELE_FREQS.columns,
+)
+
+EXPORT_SECR_SESSIONS = Table(
+    "export/secr_sessions.tsv",
+    "the sessions (years) of secr_captures.txt with their number of occasions (give them to "
+    "secr as noccasions) and the occasion each number stands for.",
+    (
+        Column("session", "int", na=False),
+        Column("n_occasions", "int", na=False),
+        Column("occasion_labels", "str", na=False),
+        Column("n_animals", "int", na=False),
+        Column("n_detections", "int", na=False),
+    ),
+)
+
 TABLES = [PER_LOCUS, SUMMARY, PAIRWISE_FST, LD, ALLELE_FREQS, POPULATIONS,
-          PAIRS, ESTIMATOR_CHOICE, REFERENCE_FREQS, MATRIX, INDIVIDUALS, G2]
+          PAIRS, ESTIMATOR_CHOICE, REFERENCE_FREQS, MATRIX, INDIVIDUALS, G2,
+          EXPORT_ANIMALS, EXPORT_ALLELE_FREQS, EXPORT_SECR_SESSIONS]
 
 
 def file_name(table: Table) -> str:

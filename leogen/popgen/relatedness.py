@@ -3,25 +3,31 @@
 Moment estimators of the relatedness r (= 2 x kinship; 0.5 for parent-offspring and full
 sibs, 0.25 for half sibs, 0 for unrelated):
 
-- ``qg``: Queller & Goodnight (1989) Evolution 43:258, symmetrised ``(r_xy + r_yx) / 2``;
-  each direction is a ratio of sums over loci.
+- ``qg``: Queller & Goodnight (1989) Evolution 43:258 as R ``related`` and COANCESTRY
+  compute it: both directions' numerators and denominators pooled over loci,
+  ``r = (sum_l num_xy + sum_l num_yx) / (sum_l den_xy + sum_l den_yx)`` (``qg="pooled"``,
+  the default); ``qg="mean"`` gives the mean of the two directional ratios
+  ``(r_xy + r_yx) / 2`` (leogen's value before; the two agree for duplicates and differ by
+  up to ~0.01 otherwise).
 - ``lr``: Lynch & Ritland (1999) Genetics 152:1753, eq. 5 with the weights of eq. 6
   (the inverse sampling variance under unrelatedness), symmetrised ``(r_xy + r_yx) / 2``.
 - ``ritland``: Ritland (1996) Genet Res 67:175, single-locus ``(2/(n-1)) (sum_i
   x_i y_i / (4 p_i) - 1)`` with n alleles at the locus, averaged over loci as in
   COANCESTRY / R ``related``.
-- ``wang``: Wang (2002) Genetics 160:1203, eqs. 9-11, loci weighted by ``1 / (2 a2 - a3)``
-  and ``a2, a3, a4`` corrected for small samples (the unbiased estimators of the paper's
-  "sampling bias" section, as COANCESTRY and R ``related`` use them) when allele
-  frequencies come from the sample itself.
+- ``wang``: Wang (2002) Genetics 160:1203, eqs. 9-11, loci weighted by ``1 / (2 a2 - a3)``,
+  with ``a_m = sum_i p_i^m`` of the reference frequencies as R ``related`` 1.0's Fortran
+  computes them (its ``DataProcess``: plain sums, no small-sample correction), so the
+  estimates equal ``related``'s. ``wang_small_sample=True`` uses instead Wang's unbiased
+  small-sample estimators of a2, a3, a4 (the paper's "sampling bias" section) when the
+  frequencies were counted in the sample (leogen's value before; differences ~1/(2N)).
 - ``li``: Li, Weeks & Chakravarti (1993) Hum Hered 43:45: Lynch's (1988) similarity
   ``S`` (1, 3/4, 1/2, 0) against its expectation for unrelated pairs ``S0 = 2 a2 - a3``,
   ``r = sum (S - S0) / sum (1 - S0)`` (``related``'s "lynchli").
 
-QG here is the mean of the two directions, as the brief and REFERENCES ask; ``related``
-pools both directions' numerators and denominators instead (same value for duplicates).
-Checked against ``related`` 1.0's Fortran (read, not copied): the Wang closed form,
-the LR weights and the Li and Ritland estimators agree term by term.
+Checked against ``related`` 1.0's Fortran (read, not copied): the QG pooling, the Wang
+closed form, weights and a_m, the LR weights and the Li and Ritland estimators agree term by
+term. ``related`` floors reference frequencies at 0.0001; leogen does not (frequencies
+counted in a sample of ~100 animals are >= 0.005).
 - ``ml``: dyadic maximum likelihood (Milligan 2003 Genetics 163:1153) over the three
   outbred IBD coefficients ``k0, k1, k2`` (Jacquard's Delta_9, Delta_8, Delta_7), fitted by
   EM on the simplex, ``r = k1 / 2 + k2``.
@@ -185,25 +191,46 @@ def _sum(v: np.ndarray, typed: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- estimators
-def queller_goodnight(p: _Pairs) -> np.ndarray:
-    """Queller & Goodnight (1989) eq. 1, symmetrised: ``(r_xy + r_yx) / 2`` with
-    ``r_xy = sum_l [(S_ac + S_ad + S_bc + S_bd)/2 - p_a - p_b] / sum_l [1 + S_ab - p_a - p_b]``.
+QG_METHODS = ("pooled", "mean")
+
+
+def queller_goodnight(p: _Pairs, method: str = "pooled") -> np.ndarray:
+    """Queller & Goodnight (1989) eq. 1 with the directional sums
+    ``num_xy = sum_l [(S_ac + S_ad + S_bc + S_bd)/2 - p_a - p_b]``,
+    ``den_xy = sum_l [1 + S_ab - p_a - p_b]`` (and ``num_yx, den_yx`` with y's alleles).
+
+    ``method="pooled"`` (R ``related``, COANCESTRY): ``(num_xy + num_yx) / (den_xy +
+    den_yx)``; ``method="mean"``: ``(num_xy / den_xy + num_yx / den_yx) / 2``.
 
     Parameters
     ----------
     p : _Pairs
         Alleles, their reference frequencies and sharing indicators, arrays
         (n_pairs, n_loci); ``p.typed`` marks the loci used.
+    method : ``'pooled'`` or ``'mean'``.
 
     Returns
     -------
     float array (n_pairs,)
         r; NaN where a denominator is 0 (e.g. no typed locus).
+
+    Examples
+    --------
+    >>> af = AlleleFreqs(np.array([[0.5, 0.3, 0.2], [0.6, 0.4, 0.0]]), None, "example")
+    >>> p = _make_pairs(np.array([[[0, 1], [0, 0]]]), np.array([[[0, 2], [0, 1]]]), af)
+    >>> float(queller_goodnight(p).round(4)[0]), float(queller_goodnight(p, "mean").round(4)[0])
+    (-0.5385, -0.5833)
     """
+    if method not in QG_METHODS:
+        raise ValueError(f"qg method must be one of {QG_METHODS}, not {method!r}")
     share = 0.5 * (p.sac.astype(float) + p.sad + p.sbc + p.sbd)
-    r_xy = _ratio(_sum(share - p.pa - p.pb, p.typed), _sum(1.0 + p.sab - p.pa - p.pb, p.typed))
-    r_yx = _ratio(_sum(share - p.pc - p.pd, p.typed), _sum(1.0 + p.scd - p.pc - p.pd, p.typed))
-    return (r_xy + r_yx) / 2
+    num_xy = _sum(share - p.pa - p.pb, p.typed)
+    den_xy = _sum(1.0 + p.sab - p.pa - p.pb, p.typed)
+    num_yx = _sum(share - p.pc - p.pd, p.typed)
+    den_yx = _sum(1.0 + p.scd - p.pc - p.pd, p.typed)
+    if method == "pooled":
+        return _ratio(num_xy + num_yx, den_xy + den_yx)
+    return (_ratio(num_xy, den_xy) + _ratio(num_yx, den_yx)) / 2
 
 
 def _lr_direction(pa, pb, sab, s_bc, s_bd, s_ac, s_ad, typed):
@@ -359,14 +386,14 @@ def wang_solve(p1, p2, p3, b, c, d, e, f, g):
     return _ratio(phi, v), _ratio(delta, v)
 
 
-def wang(p: _Pairs, af: AlleleFreqs, small_sample: bool = True) -> np.ndarray:
+def wang(p: _Pairs, af: AlleleFreqs, small_sample: bool = False) -> np.ndarray:
     """Wang (2002): similarity classes P1 (identical genotypes), P2 (AiAi-AiAj), P3
     (AiAj-AiAk) averaged over loci with weights ``1 / u_l``, ``u_l = 2 a2 - a3``; the
     coefficients b..g averaged with the same weights; ``r = phi / 2 + Delta``.
 
     ``small_sample``: a_m from Wang's unbiased small-sample estimators when the
-    frequencies were counted in the sample (R ``related`` 1.0 uses the plain sums; the
-    closed form and weights are the same as its Fortran). When every locus of a pair is
+    frequencies were counted in the sample; by default the plain sums, as R ``related``
+    1.0 (whose closed form and weights these are). When every locus of a pair is
     biallelic, f and g are set to 1e-50 as in COANCESTRY (P3 cannot occur).
 
     Parameters
@@ -570,7 +597,8 @@ def dyadic_ml(lik: np.ndarray, typed: np.ndarray, em_iter: int = 20,
 # --------------------------------------------------------------------------- driver
 def estimate_pairs(x: np.ndarray, y: np.ndarray, af: AlleleFreqs, min_loci: int = 1,
                    error_rate: float = 0.01, estimators=ESTIMATORS,
-                   classify: bool = True) -> pd.DataFrame:
+                   classify: bool = True, qg: str = "pooled",
+                   wang_small_sample: bool = False) -> pd.DataFrame:
     """All estimators and the class likelihoods for aligned pairs of calls ``x, y``.
 
     Parameters
@@ -582,6 +610,8 @@ def estimate_pairs(x: np.ndarray, y: np.ndarray, af: AlleleFreqs, min_loci: int 
     error_rate : genotyping error of the class likelihoods (:func:`class_loglik`).
     estimators : names among :data:`ESTIMATORS`.
     classify : also the most likely class and the class log-likelihoods.
+    qg : ``'pooled'`` (``related``/COANCESTRY) or ``'mean'`` (:func:`queller_goodnight`).
+    wang_small_sample : Wang's small-sample a_m (:func:`wang`).
 
     Returns
     -------
@@ -596,14 +626,15 @@ def estimate_pairs(x: np.ndarray, y: np.ndarray, af: AlleleFreqs, min_loci: int 
     >>> y = np.array([[[0, 1], [0, 1]], [[1, 2], [2, 2]]])
     >>> estimate_pairs(x, y, af, classify=False).round(3)
        n_loci     qg     lr  ritland   wang     li     ml
-    0       2 -0.042 -0.053   -0.021  0.322  0.387  0.286
-    1       2 -0.623 -0.597   -1.000 -1.391 -1.451  0.000
+    0       2 -0.000 -0.053   -0.021  0.322  0.387  0.286
+    1       2 -0.628 -0.597   -1.000 -1.391 -1.451  0.000
     """
     p = _make_pairs(np.asarray(x), np.asarray(y), af)
     n = p.n_loci
     out = {"n_loci": n}
-    fns = {"qg": lambda: queller_goodnight(p), "lr": lambda: lynch_ritland(p),
-           "ritland": lambda: ritland(p, af), "wang": lambda: wang(p, af),
+    fns = {"qg": lambda: queller_goodnight(p, qg), "lr": lambda: lynch_ritland(p),
+           "ritland": lambda: ritland(p, af),
+           "wang": lambda: wang(p, af, small_sample=wang_small_sample),
            "li": lambda: li(p, af)}
     for name in estimators:
         if name in fns:
@@ -633,7 +664,8 @@ def estimate_pairs(x: np.ndarray, y: np.ndarray, af: AlleleFreqs, min_loci: int 
 
 
 def pairwise_relatedness(g: Genotypes, af: AlleleFreqs | None = None, min_loci: int = 6,
-                         error_rate: float = 0.01, estimators=ESTIMATORS) -> pd.DataFrame:
+                         error_rate: float = 0.01, estimators=ESTIMATORS,
+                         qg: str = "pooled", wang_small_sample: bool = False) -> pd.DataFrame:
     """Every pair of samples of ``g``: ``id1, id2, n_loci``, one column per estimator,
     ``relationship, loglik_po, loglik_fs, loglik_hs, loglik_u, lr_best_vs_next``
     (``lr_best_vs_next`` = natural-log likelihood ratio of the best class over the next).
@@ -642,7 +674,7 @@ def pairwise_relatedness(g: Genotypes, af: AlleleFreqs | None = None, min_loci: 
     ----------
     g : Genotypes, calls (n_individuals, n_loci, 2).
     af : reference frequencies (default: those of ``g``).
-    min_loci, error_rate, estimators : see :func:`estimate_pairs`.
+    min_loci, error_rate, estimators, qg, wang_small_sample : see :func:`estimate_pairs`.
 
     Returns
     -------
@@ -651,7 +683,8 @@ def pairwise_relatedness(g: Genotypes, af: AlleleFreqs | None = None, min_loci: 
     if af is None:
         af = allele_frequencies(g)
     i, j = np.triu_indices(g.n_samples, k=1)
-    df = estimate_pairs(g.calls[i], g.calls[j], af, min_loci, error_rate, estimators)
+    df = estimate_pairs(g.calls[i], g.calls[j], af, min_loci, error_rate, estimators,
+                        qg=qg, wang_small_sample=wang_small_sample)
     df.insert(0, "id2", g.samples[j])
     df.insert(0, "id1", g.samples[i])
     return df
@@ -748,7 +781,8 @@ def simulate_pairs(af: AlleleFreqs, n_pairs: int = 100, missing_rate=None,
 
 def compare_estimators(af: AlleleFreqs, n_pairs: int = 100, missing_rate=None,
                        min_loci: int = 1, error_rate: float = 0.01, seed: int = 1,
-                       estimators=ESTIMATORS) -> pd.DataFrame:
+                       estimators=ESTIMATORS, qg: str = "pooled",
+                       wang_small_sample: bool = False) -> pd.DataFrame:
     """Estimator choice by simulation (as COANCESTRY / ``related::compareestimators``).
 
     Rows: ``estimator, relationship (PO|FS|HS|U|all), expected_r, n_pairs, mean, bias,
@@ -767,13 +801,15 @@ def compare_estimators(af: AlleleFreqs, n_pairs: int = 100, missing_rate=None,
     min_loci, error_rate : see :func:`estimate_pairs`.
     seed : random seed.
     estimators : names among :data:`ESTIMATORS`.
+    qg, wang_small_sample : see :func:`estimate_pairs`.
 
     Returns
     -------
     DataFrame, 5 rows per estimator (``estimator_choice.tsv``).
     """
     x, y, rel = simulate_pairs(af, n_pairs, missing_rate, seed)
-    est = estimate_pairs(x, y, af, min_loci, error_rate, estimators, classify=True)
+    est = estimate_pairs(x, y, af, min_loci, error_rate, estimators, classify=True, qg=qg,
+                         wang_small_sample=wang_small_sample)
     truth = np.array([EXPECTED_R[c] for c in rel])
     rows = []
     corr = {}
@@ -885,7 +921,8 @@ class RelatednessResult:
 def run(g: Genotypes, out_dir, allele_freqs: AlleleFreqs | None = None, min_loci: int = 6,
         error_rate: float = 0.01, n_simulated_pairs: int = 100, seed: int = 1,
         network_threshold: float = 0.2, king: pd.DataFrame | None = None, vcf=None,
-        sample_map: dict | None = None) -> RelatednessResult:
+        sample_map: dict | None = None, qg: str = "pooled",
+        wang_small_sample: bool = False) -> RelatednessResult:
     """The relatedness stage: every pair, estimator choice, matrices and plots, written.
 
     Writes to ``out_dir`` (see :mod:`leogen.popgen.outputs`): ``pairs.tsv``,
@@ -908,6 +945,7 @@ def run(g: Genotypes, out_dir, allele_freqs: AlleleFreqs | None = None, min_loci
     king : KING kinship per pair of SNP samples (``id1, id2, n_snps, ibs0, kinship``), or
     vcf : a SNP VCF to compute it from (:func:`leogen.snp.tables.king_table`).
     sample_map : VCF sample id -> individual id.
+    qg, wang_small_sample : conventions of QG and Wang (see :func:`estimate_pairs`).
 
     Returns
     -------
@@ -918,12 +956,14 @@ def run(g: Genotypes, out_dir, allele_freqs: AlleleFreqs | None = None, min_loci
     if g.n_samples < 2:
         raise InputError(f"need at least 2 individuals for relatedness, found {g.n_samples}")
     af = allele_freqs if allele_freqs is not None else allele_frequencies(g)
-    pairs = pairwise_relatedness(g, af, min_loci, error_rate)
+    pairs = pairwise_relatedness(g, af, min_loci, error_rate, qg=qg,
+                                 wang_small_sample=wang_small_sample)
     out = Path(out_dir)
     recommended = "wang"
     if n_simulated_pairs > 0:
         choice = compare_estimators(af, n_simulated_pairs, g.missing().mean(axis=0),
-                                    min_loci, error_rate, seed)
+                                    min_loci, error_rate, seed, qg=qg,
+                                    wang_small_sample=wang_small_sample)
         rec = choice.loc[choice["recommended"], "estimator"]
         if len(rec):
             recommended = rec.iloc[0]

@@ -345,6 +345,8 @@ def test_every_format_round_trips(g):
     assert _round_trip(g, "vcf", "x.vcf.gz").equals(g)
     reps = _round_trip(g, "long", "x.tsv")
     assert reps.single().equals(g.with_populations(None))
+    back = _round_trip(g, "fstat", "x.dat")  # FSTAT: no ids, populations numbered
+    assert np.array_equal(np.sort(back.sizes(), axis=2), np.sort(g.sizes(), axis=2))
 
 
 @settings(max_examples=20, deadline=None)

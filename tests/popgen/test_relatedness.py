@@ -40,7 +40,30 @@ def test_queller_goodnight_by_hand():
     # r_yx: locus 1 (y = 0/2): .5 - .5 - .2 = -.2 ; den 1 - .7 = .3
     #       locus 2 (y = 0/1): 1 - .6 - .4 = 0 ; den 1 - 1 = 0
     r_yx = (-0.2 + 0.0) / (0.3 + 0.0)
-    assert est()["qg"] == pytest.approx((r_xy + r_yx) / 2)
+    # default: R related / COANCESTRY pool both directions' sums (this changed from the
+    # mean of the two directions, kept as qg="mean")
+    assert est()["qg"] == pytest.approx((-0.5 - 0.2) / (1.0 + 0.3))  # -0.5385
+    assert est(qg="mean")["qg"] == pytest.approx((r_xy + r_yx) / 2)  # -0.5833
+
+
+def test_queller_goodnight_pooled_as_related_fortran():
+    """related 1.0 (SUBROUTINE RITLAND): num = #matches(a|b vs c|d) - (pa + pb + pc + pd),
+    den = 2 + S_ab + S_cd - (pa + pb + pc + pd), each summed over loci, r = num / den."""
+    rng = np.random.default_rng(4)
+    f = rng.dirichlet(np.ones(4), size=6)
+    af = AlleleFreqs(f, None, "t")
+    x = rng.integers(0, 4, (30, 6, 2))
+    y = rng.integers(0, 4, (30, 6, 2))
+    loc = np.arange(6)[None, :]
+    p = [f[loc, x[..., 0]], f[loc, x[..., 1]], f[loc, y[..., 0]], f[loc, y[..., 1]]]
+    matches = sum((x[..., i] == y[..., j]).astype(float) for i in (0, 1) for j in (0, 1))
+    num = (matches - sum(p)).sum(axis=1)
+    den = (2 + (x[..., 0] == x[..., 1]) + (y[..., 0] == y[..., 1]) - sum(p)).sum(axis=1)
+    out = rel.estimate_pairs(x, y, af, classify=False, estimators=("qg",))
+    assert out["qg"].to_numpy() == pytest.approx(num / den)
+    # identical genotypes: both conventions give 1
+    dup = rel.estimate_pairs(x[:3], x[:3], af, classify=False, estimators=("qg",), qg="mean")
+    assert dup["qg"].to_numpy() == pytest.approx(1.0)
 
 
 def test_lynch_ritland_by_hand():
@@ -144,6 +167,17 @@ def test_wang_by_hand():
     avg = {k: w1 * c1[k] + w2 * c2[k] for k in "bcdefg"}
     phi, delta = rel.wang_solve(0.0, w2, w1, *(avg[k] for k in "bcdefg"))
     assert est()["wang"] == pytest.approx(phi / 2 + delta)
+
+
+def test_wang_uses_plain_sums_as_related_and_small_sample_as_option():
+    # related 1.0 (DataProcess) computes a2, a3, a4 as plain sums of the frequencies,
+    # also when they were counted in the sample; the small-sample a_m is an option
+    f = np.array([[0.5, 0.3, 0.2], [0.6, 0.4, 0.0]])
+    counted = AlleleFreqs(f, np.array([10, 10]), "counted in 5 animals")
+    plain = AlleleFreqs(f, None, "given")
+    assert est(af=counted)["wang"] == pytest.approx(est(af=plain)["wang"])
+    assert est(af=counted, wang_small_sample=True)["wang"] != pytest.approx(
+        est(af=plain)["wang"])
 
 
 def test_wang_small_sample_correction():
