@@ -63,8 +63,10 @@ def read_sample_links(path) -> pd.DataFrame:
 
 def read_individuals(path) -> pd.DataFrame:
     """``identify/individuals.tsv``: ``individual_id`` (unique), ``sex``, ``first_seen``,
-    ``last_seen`` (dates; NaT when unknown) and ``_line``."""
-    df = INDIVIDUALS.read(path, ["individual_id", "sex", "first_seen", "last_seen"])
+    ``last_seen`` (dates; NaT when unknown), ``sex_source`` and ``individual_hints`` when the
+    file has them, and ``_line``."""
+    df = INDIVIDUALS.read(path, ["individual_id", "sex", "first_seen", "last_seen"],
+                          if_present=["sex_source", "individual_hints"])
     check_unique(df, "individual_id", path)
     return df
 
@@ -91,9 +93,12 @@ def read_g2(path) -> dict[str, float]:
 
 def read_pairs(path) -> pd.DataFrame:
     """``relatedness/pairs.tsv`` (:func:`leogen.popgen.outputs.read_pairs`): ``id1, id2,
-    n_loci``, the estimators of :data:`RELATEDNESS_ESTIMATORS` (float) and ``relationship``."""
-    return popgen_outputs.read_pairs(
-        path, ["id1", "id2", "n_loci", *RELATEDNESS_ESTIMATORS, "relationship"])
+    n_loci``, the estimators of :data:`RELATEDNESS_ESTIMATORS` (float), ``relationship`` and,
+    when the file has them, the class log-likelihoods ``loglik_po, loglik_fs, loglik_hs,
+    loglik_u`` (for the relationship probabilities on the pages)."""
+    return popgen_outputs.PAIRS.read(
+        path, ["id1", "id2", "n_loci", *RELATEDNESS_ESTIMATORS, "relationship"],
+        if_present=["loglik_po", "loglik_fs", "loglik_hs", "loglik_u"])
 
 
 @dataclass

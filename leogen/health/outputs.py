@@ -125,6 +125,131 @@ WDDS = Table(
     ),
 )
 
+ALERTS = Table(
+    "health/alerts.tsv",
+    "per animal: the alerts of its page, most severe first (rank 1 urgent, 2 attention, "
+    "3 information; see docs/health.md for the scale).",
+    (
+        Column("individual_id", "str", na=False),
+        Column("rank", "int", na=False),
+        Column("level", "str", na=False, description="urgent|attention|information"),
+        Column("kind", "str", na=False, description="agent_detected|fourfold_rise|"
+               "seroconversion|seropositive|equivocal|overdue|positive_earlier|reversion|"
+               "untested|missing_cutoff|lab_disagrees|inbreeding"),
+        Column("pathogen", "str", description="empty for alerts about the animal"),
+        Column("date", "date", description="date of the event; NA when not dated"),
+        Column("text", "str", na=False),
+    ),
+)
+
+TRIAGE = Table(
+    "health/triage.tsv",
+    "per animal and pathogen: the status box of the page (current evidence, last test and "
+    "the severity level of the legend).",
+    (
+        Column("individual_id", "str", na=False),
+        Column("pathogen", "str", na=False),
+        Column("level", "str", na=False, description="urgent|attention|clear|no data"),
+        Column("evidence", "str", na=False),
+        Column("last_test", "date"),
+        Column("latest_result", "str"),
+        Column("latest_assay", "str"),
+        Column("latest_titer", "str"),
+    ),
+)
+
+RISES = Table(
+    "health/titre_rises.tsv",
+    "fourfold (or greater) titre rises between paired samples of the same animal, pathogen "
+    "and assay (censored titres count only when the rise is certain).",
+    (
+        Column("individual_id", "str", na=False),
+        Column("pathogen", "str", na=False),
+        Column("assay", "str", na=False),
+        Column("date_1", "date", na=False),
+        Column("titer_1", "str", na=False),
+        Column("date_2", "date", na=False),
+        Column("titer_2", "str", na=False),
+        Column("fold_rise", "float", na=False, description="certain lower bound of the rise"),
+        Column("days", "int", na=False),
+    ),
+)
+
+FORCE_OF_INFECTION = Table(
+    "health/force_of_infection.tsv",
+    "per pathogen: catalytic models of age-specific seroprevalence (constant force of "
+    "infection; with seroreversion) by maximum likelihood with profile-likelihood 95% "
+    "intervals (Hens et al. 2010), one antibody result per animal.",
+    (
+        Column("pathogen", "str", na=False),
+        Column("model", "str", na=False, description="constant|reversion"),
+        Column("n", "int", na=False),
+        Column("n_positive", "int", na=False),
+        Column("n_ages", "int", na=False),
+        Column("foi", "float", description="per year; NA when not fitted"),
+        Column("foi_lo", "float"),
+        Column("foi_hi", "float"),
+        Column("reversion", "float", description="per year (reversion model only)"),
+        Column("reversion_lo", "float"),
+        Column("reversion_hi", "float"),
+        Column("loglik", "float"),
+        Column("ages", "str", na=False, description="age (years) assumed per age class"),
+        Column("note", "str"),
+    ),
+)
+
+MIXTURE = Table(
+    "health/mixture.tsv",
+    "per pathogen and antibody assay: two-component normal mixture on log2 titres (EM, Wald "
+    "95% intervals), its cut-off and the configured one.",
+    (
+        Column("pathogen", "str", na=False),
+        Column("assay", "str", na=False),
+        Column("n", "int", na=False),
+        Column("pi", "float", description="share of the seropositive component"),
+        Column("pi_lo", "float"),
+        Column("pi_hi", "float"),
+        Column("mu_neg", "float", description="log2 titre"),
+        Column("mu_neg_lo", "float"),
+        Column("mu_neg_hi", "float"),
+        Column("mu_pos", "float"),
+        Column("mu_pos_lo", "float"),
+        Column("mu_pos_hi", "float"),
+        Column("sd_neg", "float"),
+        Column("sd_pos", "float"),
+        Column("cutoff_log2", "float", description="posterior 0.5"),
+        Column("cutoff_titre", "float", description="reciprocal titre"),
+        Column("configured_cutoff", "float"),
+        Column("n_disagree", "int", description="tests classified differently by the two"),
+        Column("note", "str"),
+    ),
+)
+
+SURVEY_DESIGN = Table(
+    "health/survey_design.tsv",
+    "per pathogen: animals to test to estimate the prevalence to +/- precision (Humphry et "
+    "al. 2004, as epiR epi.sssimpleestb) and to claim freedom at the design prevalence with "
+    "imperfect Se/Sp (binomial FreeCalc, Cameron & Baldock 1998).",
+    (
+        Column("pathogen", "str", na=False),
+        Column("sensitivity", "float", na=False),
+        Column("specificity", "float", na=False),
+        Column("se_sp_source", "str", na=False),
+        Column("expected_prevalence", "float", na=False),
+        Column("precision", "float", na=False),
+        Column("n_prevalence", "int"),
+        Column("design_prevalence", "float", na=False),
+        Column("n_freedom", "int"),
+        Column("cut_point", "int", description="positives at which freedom is rejected"),
+        Column("population_sensitivity", "float"),
+        Column("population_specificity", "float"),
+        Column("n_animals_known", "int", na=False),
+        Column("n_freedom_finite", "int", description="hypergeometric, N = animals known "
+               "(perfect specificity only)"),
+        Column("note", "str"),
+    ),
+)
+
 #: Columns of ``prevalence.tsv`` the yearly reader returns (besides ``year`` and ``_line``).
 YEARLY_PREVALENCE_COLUMNS = ["pathogen", "n_animals", "n_positive", "apparent", "wilson_lo",
                              "wilson_hi"]
@@ -169,4 +294,5 @@ def read_yearly_prevalence(path) -> pd.DataFrame:
     return df[["pathogen", "year", *YEARLY_PREVALENCE_COLUMNS[1:], "_line"]]
 
 
-TABLES = [HFC, PREVALENCE, STATUS, WDDS]
+TABLES = [ALERTS, FORCE_OF_INFECTION, HFC, MIXTURE, PREVALENCE, RISES, STATUS,
+          SURVEY_DESIGN, TRIAGE, WDDS]

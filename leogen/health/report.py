@@ -1,31 +1,41 @@
-"""Health outputs: per-animal status, prevalence, HFC, veterinary pages and the WDDS export.
+"""Health outputs: per-animal triage, prevalence, serology, HFC, veterinary pages, workbook.
 
 :func:`build_health` turns normalised, linked screening tests (``leogen.health.screening``)
-plus the sample sheet and the identification / inbreeding / relatedness tables into tables and page
-records; :func:`write_health` writes them (atomically):
+plus the sample sheet and the identification / inbreeding / relatedness tables into tables and
+page records; :func:`write_health` writes them (atomically):
 
 * ``status.tsv`` — one row per animal and pathogen (the test timeline);
+* ``triage.tsv`` and ``alerts.tsv`` — each animal's status box (severity level per pathogen)
+  and ranked alerts (:mod:`leogen.health.triage`), ``titre_rises.tsv`` — fourfold rises;
 * ``prevalence.tsv`` — apparent and true prevalence per pathogen and stratum, per animal;
+* ``force_of_infection.tsv``, ``mixture.tsv``, ``survey_design.tsv`` — serological
+  epidemiology (:mod:`leogen.health.epi`, :mod:`leogen.health.serology`);
 * ``hfc.tsv`` — heterozygosity-disease models (when inbreeding results are given);
-* ``animals/<id>.html`` — one page per animal for veterinarians (after Species360 ZIMS Medical
-  and WHISPers record sheets, REFERENCES.md "Per-animal sheet"), ``animals.csv`` (and
-  ``animals.xlsx`` when openpyxl is installed) with the same table;
-* ``population.html`` — prevalence table and plots, tests over time, HFC results;
+* ``animals/<id>.html`` — one triage page per animal for veterinarians (after Species360
+  ZIMS Medical and WHISPers record sheets, REFERENCES.md "Per-animal sheet"),
+  ``animals_print.html`` (every animal, one per A4 page), ``animals.csv`` and
+  ``animals.xlsx`` (:mod:`leogen.health.workbook`);
+* ``population.html`` — animals needing attention first, prevalence, statistical detail;
 * ``wdds.tsv`` — Wildlife Disease Data Standard export (negatives included).
 
 Every page is rendered by Jinja2 (:func:`leogen.report.html.environment`) with autoescaping
-on (ids are shown as text, never markup), carries no script and a Content-Security-Policy that
-forbids scripts, embeds its plots as base64 PNG (self-contained), and states the coordinate
-generalisation (Darwin Core ``dataGeneralizations``). Coordinates are generalised unless
-``exact=True``. The tables are declared in :mod:`leogen.health.outputs`; the stage's inputs
-are read by :mod:`leogen.health.inputs` and :func:`leogen.health.run.run` runs it all.
+on (ids are shown as text, never markup), embeds its plots as base64 PNG (self-contained),
+states the coordinate generalisation actually used (Darwin Core ``dataGeneralizations``) and
+carries a stamp: generation date, leogen version and a fingerprint of the input data set.
+Animal pages carry no script; the population page's one inline script (table sorting) is
+allowed by its hash in the Content-Security-Policy, so no injected script can run.
+Coordinates are generalised unless ``exact=True``; then the files that carry coordinates are
+written readable by their owner only, and the pages say so. A run removes the pages of
+animals that are no longer in the data from its output folder.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import hashlib
 import math
+import os
 import re
 from pathlib import Path
 
@@ -33,8 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from leogen.health import epi, outputs, prevalence, screening, serology, triage, workbook
 from leogen.health import hfc as hfc_mod
-from leogen.health import outputs, prevalence, screening
 from leogen.health.inputs import RELATEDNESS_ESTIMATORS
 from leogen.io import locations
 from leogen.io.atomic import atomic_open, atomic_path
@@ -64,6 +74,38 @@ WDDS_COLUMNS = [
 ]
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
              *(f"LPT{i}" for i in range(10))}
+#: Default minimum posterior probability of a relationship shown on an animal's page.
+RELATIVE_MIN_PROB = 0.9
+
+#: The population page's only script: sorts a table by the clicked column header. It is
+#: allowed by its SHA-256 in the page's Content-Security-Policy (no 'unsafe-inline').
+SORT_SCRIPT = """
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  table.querySelectorAll('th').forEach(function (th, col) {
+    th.addEventListener('click', function () {
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      var asc = th.getAttribute('aria-sort') !== 'ascending';
+      table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
+      th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+      rows.sort(function (a, b) {
+        var x = a.cells[col].getAttribute('data-sort') || a.cells[col].textContent;
+        var y = b.cells[col].getAttribute('data-sort') || b.cells[col].textContent;
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+"""
+
+
+def script_hash(script: str) -> str:
+    """The CSP source ``'sha256-...'`` that allows exactly this inline script."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -113,9 +155,48 @@ def _se_sp(tests: pd.DataFrame) -> dict:
     return out
 
 
+def data_stamp(paths, generated: str | None = None) -> dict:
+    """The stamp of every page: generation date, leogen version, data-set fingerprint.
+
+    Parameters
+    ----------
+    paths : the input files (their bytes are fingerprinted, in the order given).
+    generated : the date to print (default: ``SOURCE_DATE_EPOCH`` when set, else today),
+        ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    dict ``generated, version, dataset`` (``sha256:<12 hex>`` over the files), ``files``.
+    """
+    from leogen import __version__
+
+    h = hashlib.sha256()
+    names = []
+    for p in paths:
+        if p is None:
+            continue
+        p = Path(p)
+        h.update(p.name.encode("utf-8") + b"\0")
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        names.append(p.name)
+    if generated is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        day = (_dt.datetime.fromtimestamp(int(epoch), _dt.UTC).date() if epoch
+               else _dt.date.today())
+        generated = day.isoformat()
+    return {"generated": generated, "version": __version__,
+            "dataset": "sha256:" + h.hexdigest()[:12], "files": ", ".join(names)}
+
+
+DEFAULT_STAMP = {"generated": "", "version": "", "dataset": "", "files": ""}
+
+
 # --------------------------------------------------------------------------- build
 def _animal_attributes(tests, samples, sample_individual, individuals) -> pd.DataFrame:
-    """Per animal: sex, age_class, site (latest sample), aliases, first/last seen, n_samples."""
+    """Per animal: sex (+ how determined), age_class, site (latest sample), aliases,
+    first/last seen, n_samples."""
     si = sample_individual[["sample_id", "individual_id"]].copy()
     si = si[si["individual_id"].map(_text) != ""]
     s = samples.merge(si, on="sample_id", how="inner")
@@ -125,26 +206,39 @@ def _animal_attributes(tests, samples, sample_individual, individuals) -> pd.Dat
     rows = []
     for iid in ids:
         own = s[s["individual_id"] == iid].sort_values("date", kind="stable")
-        sex = _text(ind.at[iid, "sex"]) if iid in ind.index and "sex" in ind.columns else ""
+        known = iid in ind.index
+        sex = _text(ind.at[iid, "sex"]) if known and "sex" in ind.columns else ""
+        how = _text(ind.at[iid, "sex_source"]) if known and "sex_source" in ind.columns else ""
         if sex in ("", "U") and len(own) and "sex" in own:
-            known = [x for x in own["sex"].map(_text) if x not in ("", "U")]
-            sex = pd.Series(known).mode().iloc[0] if known else (sex or "U")
+            seen = [x for x in own["sex"].map(_text) if x not in ("", "U")]
+            if seen:
+                sex, how = pd.Series(seen).mode().iloc[0], "field record (sample sheet)"
+            else:
+                sex = sex or "U"
+        if sex in ("", "U"):
+            how = how or "not determined"
+        elif not how:
+            how = "identification table"
         ages = [x for x in own.get("age_class", pd.Series(dtype=object)).map(_text)
                 if x not in ("", "unknown")]
-        known = iid in ind.index
+        hints = {x for x in own.get("individual_hint", pd.Series(dtype=object)).map(_text)
+                 if x and x != iid}
+        if known and "individual_hints" in ind.columns:
+            hints |= {h.strip() for h in _text(ind.at[iid, "individual_hints"]).split(",")
+                      if h.strip() and h.strip() != iid}
         first = format_date(ind.at[iid, "first_seen"]) if known and "first_seen" in ind else ""
         last = format_date(ind.at[iid, "last_seen"]) if known and "last_seen" in ind else ""
         rows.append({
-            "individual_id": iid, "sex": sex or "U", "age_class": ages[-1] if ages else "",
+            "individual_id": iid, "sex": sex or "U", "sex_source": how,
+            "age_class": ages[-1] if ages else "",
             "site": _text(own["site"].iloc[-1]) if len(own) else "",
-            "aliases": ", ".join(sorted({x for x in own.get("individual_hint", pd.Series(
-                dtype=object)).map(_text) if x and x != iid})),
+            "aliases": ", ".join(sorted(hints)),
             "first_seen": first or (format_date(own["date"].min()) if len(own) else ""),
             "last_seen": last or (format_date(own["date"].max()) if len(own) else ""),
             "n_samples": len(own),
         })
-    return pd.DataFrame(rows, columns=["individual_id", "sex", "age_class", "site", "aliases",
-                                       "first_seen", "last_seen", "n_samples"])
+    return pd.DataFrame(rows, columns=["individual_id", "sex", "sex_source", "age_class", "site",
+                                       "aliases", "first_seen", "last_seen", "n_samples"])
 
 
 def prevalence_units(tests: pd.DataFrame, samples: pd.DataFrame, attrs: pd.DataFrame,
@@ -191,24 +285,32 @@ def prevalence_units(tests: pd.DataFrame, samples: pd.DataFrame, attrs: pd.DataF
     return units[["pathogen", "stratum", "level", "individual_id", "status"]]
 
 
-def _relatives(pairs: pd.DataFrame | None, iid: str, k: int = 5) -> list[dict]:
+def _relatives(pairs: pd.DataFrame | None, iid: str, min_prob: float = RELATIVE_MIN_PROB
+               ) -> tuple[list[dict], str]:
+    """Relatives of ``iid`` whose most probable relationship class (PO, FS or HS) has a
+    posterior probability of at least ``min_prob`` (:func:`leogen.health.triage.
+    relationship_posteriors`, equal priors), most probable first; and a note when the
+    pairs table gives no probabilities."""
     if pairs is None or pairs.empty:
-        return []
+        return [], "no relatedness table given"
+    mine = pairs[(pairs["id1"] == iid) | (pairs["id2"] == iid)].copy()
+    post = triage.relationship_posteriors(mine)
+    if post["p_best"].isna().all():
+        return [], "the relatedness table has no class log-likelihoods: no probabilities"
     est = next((e for e in RELATEDNESS_ESTIMATORS if e in pairs.columns
                 and pd.to_numeric(pairs[e], errors="coerce").notna().any()), None)
-    if est is None:
-        return []
-    mine = pairs[(pairs["id1"] == iid) | (pairs["id2"] == iid)].copy()
-    mine["r"] = pd.to_numeric(mine[est], errors="coerce")
-    mine = mine[mine["r"].notna()].sort_values(["r", "id1", "id2"], ascending=[False, True, True],
-                                               kind="stable").head(k)
+    mine = mine.join(post)
+    mine = mine[mine["p_best"] >= min_prob].sort_values(
+        ["p_best", "id1", "id2"], ascending=[False, True, True], kind="stable")
     out = []
+    names = {"PO": "parent-offspring", "FS": "full siblings", "HS": "half siblings"}
     for _, row in mine.iterrows():
         other = row["id2"] if row["id1"] == iid else row["id1"]
-        out.append({"id": other, "r": row["r"], "kinship": row["r"] / 2, "estimator": est,
-                    "relationship": _text(row.get("relationship", "")),
+        out.append({"id": other, "relationship": names[row["best"]], "code": row["best"],
+                    "probability": float(row["p_best"]), "p_unrelated": float(row["p_u"]),
+                    "r": float(row[est]) if est else math.nan, "estimator": est or "",
                     "n_loci": _text(row.get("n_loci", ""))})
-    return out
+    return out, ""
 
 
 def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: pd.DataFrame,
@@ -216,7 +318,9 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
                  g2: dict | None = None, pairs: pd.DataFrame | None = None,
                  grid_km: float = locations.DEFAULT_GRID_KM, exact: bool = False,
                  untested_years: float = 3, period: str = "year", seed: int = 1,
-                 power_sims: int = 400) -> dict:
+                 power_sims: int = 400, relative_min_prob: float = RELATIVE_MIN_PROB,
+                 age_years: dict | None = None, design_prevalence: float = 0.1,
+                 precision: float = 0.1, stamp: dict | None = None) -> dict:
     """Compute every health table and page record (nothing is written).
 
     Parameters
@@ -227,31 +331,42 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
     sample_individual : ``sample_id, individual_id, status`` of every sample
         (:func:`leogen.health.inputs.read_sample_links`).
     individuals : ``identify/individuals.tsv`` (``individual_id``, ``sex``, ``first_seen``,
-        ``last_seen``).
+        ``last_seen``; ``sex_source``, ``individual_hints`` when present).
     inbreeding : per-animal sMLH / F as numbers (:func:`leogen.health.inputs.read_inbreeding`);
         None: no HFC models and no genetics on the pages.
     g2 : ``{"g2", "g2_p"}`` (:func:`leogen.health.inputs.read_g2`) or None.
     pairs : relatedness pairs (:func:`leogen.health.inputs.read_pairs`) or None.
-    grid_km, exact : coordinate generalisation (:mod:`leogen.io.locations`).
-    untested_years : flag an animal not tested for a pathogen for longer than this (years).
+    grid_km, exact : coordinate generalisation (:mod:`leogen.io.locations`; a grid finer
+        than :data:`leogen.io.locations.MIN_GRID_KM` is a ValueError unless ``exact``).
+    untested_years : testing is overdue when an animal was detected more than this many
+        years after its last test of a pathogen.
     period : ``year`` or ``all``: period of the year stratum.
     seed, power_sims : seed and simulations of the HFC power estimate.
+    relative_min_prob : relatives are shown when their relationship's posterior probability
+        is at least this.
+    age_years : age class -> years for the force of infection
+        (:data:`leogen.health.epi.DEFAULT_AGE_YEARS`).
+    design_prevalence, precision : of the serosurvey sample sizes.
+    stamp : :func:`data_stamp` (date, version, data-set fingerprint) for the pages.
 
     Returns
     -------
     dict
-        ``tests, status, prevalence, hfc`` (None without inbreeding), ``units, attrs,
-        records`` (one page record per animal), ``wdds, se_sp, g2, inbreeding,
-        generalization, exact, grid_km, untested_years, period``.
+        ``tests, status, triage, alerts, rises, prevalence, foi, mixture, posteriors,
+        survey, hfc`` (None without inbreeding), ``units, attrs, records`` (one page record
+        per animal), ``wdds, se_sp, g2, inbreeding, generalization, exact, grid_km,
+        untested_years, period, relative_min_prob, stamp``.
     """
+    if not exact:
+        locations.check_grid(grid_km)
     gen_text = locations.data_generalizations(grid_km, exact)
     attrs = _animal_attributes(tests, samples, sample_individual, individuals)
     status = screening.animal_timelines(tests)
+    rises = serology.titre_rises(tests)
     units = prevalence_units(tests, samples, attrs, period)
     se_sp = _se_sp(tests)
     prev = prevalence.prevalence_table(units, se_sp)
 
-    # HFC: one status per animal over the whole study; year = year of its latest test
     hfc = None
     inb = None
     if inbreeding is not None:
@@ -265,7 +380,6 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
         model["age_class"] = model["individual_id"].map(a["age_class"])
         hfc = hfc_mod.hfc_table(model, inb, g2, power_sims=power_sims, seed=seed)
 
-    # sample locations to publish
     loc = locations.location_columns(samples["lat"].to_numpy(float),
                                      samples["lon"].to_numpy(float), grid_km, exact)
     pub = samples[["sample_id", "sample_type", "date", "site"]].copy()
@@ -275,24 +389,35 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
     for col in ("sex", "age_class", "individual_hint"):
         pub[col] = samples[col].map(_text) if col in samples.columns else ""
 
-    records = _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
-                              untested_years)
+    foi = epi.foi_table(tests, samples, age_years)
+    mixture, posteriors = epi.mixture_table(tests)
+    survey = epi.survey_table(prev, se_sp, len(attrs), precision, design_prevalence)
+    records = _animal_records(tests, pub, sample_individual, attrs, status, rises, inb, pairs,
+                              untested_years, relative_min_prob)
+    tri = pd.DataFrame([{"individual_id": r["id"], **{k: b[k] for k in (
+        "pathogen", "level", "evidence", "last_test", "latest_result", "latest_assay",
+        "latest_titer")}} for r in records for b in r["status"]],
+        columns=[c.name for c in outputs.TRIAGE.columns])
+    alerts = pd.DataFrame([{"individual_id": r["id"], **{k: a[k] for k in (
+        "rank", "level", "kind", "pathogen", "date", "text")}} for r in records
+        for a in r["alerts"]], columns=[c.name for c in outputs.ALERTS.columns])
     wdds = wdds_table(tests, pub, attrs, gen_text)
-    return {"tests": tests, "status": status, "prevalence": prev, "hfc": hfc, "units": units,
-            "attrs": attrs, "records": records, "wdds": wdds, "se_sp": se_sp, "g2": g2 or {},
-            "inbreeding": inb, "generalization": gen_text, "exact": exact, "grid_km": grid_km,
-            "untested_years": untested_years, "period": period}
+    return {"tests": tests, "status": status, "triage": tri, "alerts": alerts, "rises": rises,
+            "prevalence": prev, "foi": foi, "mixture": mixture, "posteriors": posteriors,
+            "survey": survey, "hfc": hfc, "units": units, "attrs": attrs, "records": records,
+            "wdds": wdds, "se_sp": se_sp, "g2": g2 or {}, "inbreeding": inb,
+            "generalization": gen_text, "exact": exact, "grid_km": grid_km,
+            "untested_years": untested_years, "period": period,
+            "relative_min_prob": relative_min_prob, "stamp": stamp or dict(DEFAULT_STAMP)}
 
 
-def _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
-                    untested_years) -> list[dict]:
+def _animal_records(tests, pub, sample_individual, attrs, status, rises, inb, pairs,
+                    untested_years, relative_min_prob) -> list[dict]:
     si = sample_individual[["sample_id", "individual_id"] + (
         ["status"] if "status" in sample_individual.columns else [])].copy()
     si = si.rename(columns={"status": "id_status"})
     samp = pub.merge(si, on="sample_id", how="inner")
     pathogens = sorted(set(tests["pathogen"]))
-    dates = [d for d in list(tests["date"]) + list(pub["date"]) if not pd.isna(d)]
-    ref = max(dates) if dates else None
     f_col = None
     pct = {}
     if inb is not None:
@@ -304,8 +429,8 @@ def _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
     records = []
     for a in attrs.itertuples(index=False):
         iid = a.individual_id
-        flags = []
         genetics = None
+        extra_alerts = []
         if inb_idx is not None and iid in inb_idx.index:
             row = inb_idx.loc[iid]
             g = {"n_loci": row.get("n_loci", math.nan)}
@@ -321,76 +446,107 @@ def _animal_records(tests, pub, sample_individual, attrs, status, inb, pairs,
             if inbred:
                 what = (f"{f_col} = {fmt(g['f'])} ({fmt(g['f_pct'])}th percentile)" if f_col
                         else f"sMLH = {fmt(g['smlh'])} ({fmt(g['smlh_pct'])}th percentile)")
-                flags.append(("inbreeding", f"Top-decile inbreeding in this population: {what}."))
+                extra_alerts.append({"rank": 3, "level": "information", "kind": "inbreeding",
+                                     "pathogen": "", "date": "",
+                                     "text": f"Top-decile inbreeding in this population: "
+                                             f"{what}."})
         mine = tests[tests["individual_id"] == iid].sort_values(["pathogen", "date", "line"],
                                                                 kind="stable")
-        st = status[status["individual_id"] == iid].set_index("pathogen")
+        st = status[status["individual_id"] == iid]
+        own_rises = rises[rises["individual_id"] == iid]
+        seen = [pd.Timestamp(a.last_seen)] if a.last_seen else []
+        seen += [d for d in mine["date"] if not pd.isna(d)]
+        seen += [d for d in samp.loc[samp["individual_id"] == iid, "date"] if not pd.isna(d)]
+        last_seen = max(seen) if seen else None
+        tri = triage.animal_triage(iid, mine, st, own_rises, pathogens, last_seen,
+                                   untested_years)
+        alerts = tri["alerts"] + extra_alerts
+        alerts.sort(key=lambda x: x["rank"])
         history = []
+        sti = st.set_index("pathogen")
         for pat in pathogens:
             t = mine[mine["pathogen"] == pat]
-            if pat not in st.index:
-                if ref is not None:
-                    flags.append(("untested", f"{pat}: never tested."))
+            if pat not in sti.index:
                 continue
-            srow = st.loc[pat]
-            # PCR/flotation detect the agent itself, serology the antibodies: word flags so
-            agent = bool(len(t)) and t["assay"].str.contains("pcr|flotation|culture").all()
-            if srow["latest_result"] == "positive":
-                flags.append(("seropositive" if not agent else "agent_detected",
-                              f"{pat}: positive at the latest test "
-                              f"({format_date(srow['last_test'])}, {srow['latest_assay']})."))
-            elif srow["ever_positive"]:
-                why = ("shedding is intermittent, so a negative test does not rule out infection"
-                       if agent else "antibodies wane, so this is not proof of immunity")
-                flags.append(("seropositive" if not agent else "agent_detected",
-                              f"{pat}: positive earlier, {srow['latest_result']} at the latest "
-                              f"test ({format_date(srow['last_test'])}); {why}."))
-            if srow["seroconversion"]:
-                what = ("new detection (negative then positive, same assay)" if agent else
-                        "seroconversion (negative then positive, same assay and cut-off)")
-                flags.append(("seroconversion", f"{pat}: {what} on "
-                              f"{format_date(srow['seroconversion_date'])}."))
-            if srow["reversion"]:
-                what = ("no longer detected" if agent else "reversion")
-                flags.append(("reversion", f"{pat}: {what} (positive then negative) on "
-                              f"{format_date(srow['reversion_date'])}."))
-            pcr = t[t["assay"].str.contains("pcr") & (t["result"] == "positive")]
-            if pat.upper() == "CDV" and len(pcr):
-                flags.append(("cdv_pcr", f"CDV PCR positive on {format_date(pcr['date'].iloc[0])}: "
-                              "active infection; notify the veterinary team."))
-            if srow["missing_cutoff"]:
-                flags.append(("missing_cutoff", f"{pat}: a titre without a known cut-off; the "
-                              "lab's call was kept."))
-            if srow["lab_disagrees"]:
-                flags.append(("lab_disagrees", f"{pat}: the lab's call differs from the "
-                              "configured cut-off for at least one test."))
-            if ref is not None and (ref - srow["last_test"]).days > 365.25 * untested_years:
-                flags.append(("untested", f"{pat}: not tested for more than {untested_years:g} "
-                              f"years (last test {format_date(srow['last_test'])})."))
+            rise_dates = set(own_rises.loc[own_rises["pathogen"] == pat, "date_2"])
             history.append({
-                "pathogen": pat, "summary": srow.to_dict(),
+                "pathogen": pat, "summary": sti.loc[pat].to_dict(),
+                "plot": titre_plot(t, rise_dates, pat),
                 "tests": [{
                     "date": format_date(r.date), "sample_id": r.sample_id, "assay": r.assay,
                     "lab": r.lab, "titer": r.titer, "cutoff": (
                         screening.format_titer("", r.cutoff) if not math.isnan(r.cutoff) else ""),
                     "cutoff_source": r.cutoff_source, "lab_result": r.lab_result,
                     "result": r.result, "basis": r.basis,
+                    "rise": r.date in rise_dates and not math.isnan(r.titer_value),
                 } for r in t.itertuples(index=False)],
             })
         own = samp[samp["individual_id"] == iid].sort_values(["date", "sample_id"], kind="stable")
+        relatives, rel_note = _relatives(pairs, iid, relative_min_prob)
         records.append({
-            "id": iid, "file": safe_filename(iid), "sex": a.sex, "age_class": a.age_class,
-            "aliases": a.aliases, "first_seen": a.first_seen, "last_seen": a.last_seen,
+            "id": iid, "file": safe_filename(iid), "sex": a.sex, "sex_source": a.sex_source,
+            "age_class": a.age_class, "aliases": a.aliases, "first_seen": a.first_seen,
+            "last_seen": a.last_seen, "last_detection": format_date(last_seen),
             "n_samples": a.n_samples,
             "samples": [{"sample_id": r.sample_id, "sample_type": r.sample_type,
                          "date": format_date(r.date), "site": _text(r.site),
                          "latitude": fmt(r.latitude, 8), "longitude": fmt(r.longitude, 9),
                          "id_status": _text(getattr(r, "id_status", ""))}
                         for r in own.itertuples(index=False)],
-            "genetics": genetics, "relatives": _relatives(pairs, iid),
-            "history": history, "flags": [{"kind": k, "text": v} for k, v in flags],
+            "genetics": genetics, "relatives": relatives, "relatives_note": rel_note,
+            "history": history, "status": tri["status"], "level": tri["level"],
+            "alerts": alerts,
         })
     return records
+
+
+def titre_plot(t: pd.DataFrame, rise_dates=(), title: str = "") -> str:
+    """A small time-line of one pathogen's titres (log2 scale) with the cut-off drawn.
+
+    Exact titres are filled circles, censored ones triangles pointing the way the true
+    titre lies (``<1:8`` down, ``>=1:128`` up); the second sample of a fourfold rise is
+    ringed in red. Returns base64 PNG text, '' when no test has a titre.
+    """
+    t = t[t["titer_value"].notna()]
+    if t.empty:
+        return ""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3.6, 1.5))
+    y = np.log2(t["titer_value"].to_numpy(float))
+    q = t["titer_qualifier"].to_numpy(object)
+    x = t["date"].to_numpy()
+    for mark, sel, label in (("o", q == "", "titre"),
+                             ("v", np.isin(q, ["<", "<="]), "below (censored)"),
+                             ("^", np.isin(q, [">", ">="]), "above (censored)")):
+        if sel.any():
+            ax.plot(x[sel], y[sel], mark, color="#1f4e79", ms=5, label=label, ls="none")
+    order = np.argsort(x, kind="stable")
+    ax.plot(x[order], y[order], "-", color="#1f4e79", lw=0.8, alpha=0.5)
+    rise = np.array([d in rise_dates for d in t["date"]])
+    if rise.any():
+        ax.plot(x[rise], y[rise], "o", ms=10, mfc="none", mec="#c62828", mew=1.5,
+                label="fourfold rise")
+    cut = t["cutoff"].dropna()
+    lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+    if len(cut):
+        c = float(np.log2(cut.iloc[-1]))
+        ax.axhline(c, color="#c62828", ls="--", lw=1, label=f"cut-off 1:{cut.iloc[-1]:g}")
+        lo, hi = min(lo, c), max(hi, c)
+    ticks = np.arange(math.floor(lo) - 1, math.ceil(hi) + 2)
+    step = max(1, len(ticks) // 5)
+    ax.set_yticks(ticks[::step], [f"1:{2 ** int(k):g}" for k in ticks[::step]], fontsize=6)
+    ax.set_ylim(lo - 1, hi + 1)
+    ax.tick_params(axis="x", labelsize=6)
+    ax.set_ylabel("titre", fontsize=6)
+    if title:
+        ax.set_title(title, fontsize=7)
+    ax.legend(fontsize=5, loc="best", frameon=False)
+    fig.autofmt_xdate()
+    return png(fig)
 
 
 def wdds_table(tests: pd.DataFrame, pub: pd.DataFrame, attrs: pd.DataFrame,
@@ -451,53 +607,65 @@ def wdds_table(tests: pd.DataFrame, pub: pd.DataFrame, attrs: pd.DataFrame,
 
 
 # --------------------------------------------------------------------------- tables
-def animals_table(records: list[dict]) -> pd.DataFrame:
-    """The vets' table (``animals.csv``): one row per animal and pathogen (an animal never
-    tested: one row, pathogen empty).
+def animals_table(records: list[dict], pathogens: list[str] | None = None) -> pd.DataFrame:
+    """The vets' table (``animals.csv`` and the ``animals`` sheet): one row per animal.
+
+    Columns: identity, genetics, the worst level and the top alert, then per pathogen
+    ``<pathogen>_level``, ``<pathogen>_latest`` (result) and ``<pathogen>_last_test``
+    (date). Dates are Timestamps (date cells in the workbook).
 
     Parameters
     ----------
     records : page records of :func:`build_health`.
+    pathogens : column order of the pathogens (default: as in the records).
 
     Returns
     -------
     DataFrame
     """
+    if pathogens is None:
+        pathogens = [b["pathogen"] for b in records[0]["status"]] if records else []
     rows = []
     for r in records:
         g = r["genetics"] or {}
-        base = {"individual_id": r["id"], "aliases": r["aliases"], "sex": r["sex"],
-                "age_class": r["age_class"], "first_seen": r["first_seen"],
-                "last_seen": r["last_seen"], "n_samples": r["n_samples"],
-                "smlh": g.get("smlh", math.nan), "smlh_percentile": g.get("smlh_pct", math.nan),
-                "f_measure": g.get("f_name", ""), "f": g.get("f", math.nan),
-                "f_percentile": g.get("f_pct", math.nan),
-                "flags": " | ".join(f["text"] for f in r["flags"])}
-        if not r["history"]:
-            rows.append({**base, "pathogen": ""})
-        for h in r["history"]:
-            s = h["summary"]
-            rows.append({**base, "pathogen": h["pathogen"], "n_tests": s["n_tests"],
-                         "first_test": format_date(s["first_test"]),
-                         "last_test": format_date(s["last_test"]),
-                         "ever_positive": s["ever_positive"], "latest_result": s["latest_result"],
-                         "seroconversion": s["seroconversion"], "reversion": s["reversion"]})
-    cols = ["individual_id", "aliases", "sex", "age_class", "first_seen", "last_seen",
-            "n_samples", "smlh", "smlh_percentile", "f_measure", "f", "f_percentile", "pathogen",
-            "n_tests", "first_test", "last_test", "ever_positive", "latest_result",
-            "seroconversion", "reversion", "flags"]
-    return pd.DataFrame(rows, columns=cols)
+        top = r["alerts"][0] if r["alerts"] else None
+        row = {"individual_id": r["id"], "aliases": r["aliases"], "sex": r["sex"],
+               "sex_source": r["sex_source"], "age_class": r["age_class"],
+               "first_seen": _ts(r["first_seen"]), "last_seen": _ts(r["last_seen"]),
+               "n_samples": r["n_samples"], "smlh": g.get("smlh", math.nan),
+               "smlh_percentile": g.get("smlh_pct", math.nan), "f_measure": g.get("f_name", ""),
+               "f": g.get("f", math.nan), "f_percentile": g.get("f_pct", math.nan),
+               "level": r["level"], "n_urgent": sum(a["rank"] == 1 for a in r["alerts"]),
+               "n_attention": sum(a["rank"] == 2 for a in r["alerts"]),
+               "top_alert": top["text"] if top and top["rank"] < 3 else ""}
+        boxes = {b["pathogen"]: b for b in r["status"]}
+        for p in pathogens:
+            b = boxes.get(p, {})
+            row[f"{p}_level"] = b.get("level", "")
+            row[f"{p}_latest"] = b.get("latest_result", "")
+            row[f"{p}_last_test"] = _ts(b.get("last_test", ""))
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def _defuse_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells starting with = + - @ so a spreadsheet shows them as text (CSV
-    formula injection: an id like ``=HYPERLINK(...)`` must not become a formula)."""
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in "=+-@\t\r"
-                                else v)
-    return out
+def _ts(v):
+    return pd.Timestamp(v) if v not in (None, "") and not pd.isna(v) else pd.NaT
+
+
+def tests_sheet(tests: pd.DataFrame) -> pd.DataFrame:
+    """One row per test for the workbook: real dates, the titre as text and as its
+    reciprocal number (with the qualifier of a censored titre)."""
+    t = tests.sort_values(["individual_id", "pathogen", "date", "line"], kind="stable")
+    return pd.DataFrame({
+        "individual_id": t["individual_id"].to_numpy(), "sample_id": t["sample_id"].to_numpy(),
+        "date": t["date"].to_numpy(), "pathogen": t["pathogen"].to_numpy(),
+        "assay": t["assay"].to_numpy(), "lab": t["lab"].to_numpy(),
+        "titre": t["titer"].to_numpy(), "titre_qualifier": t["titer_qualifier"].to_numpy(),
+        "titre_reciprocal": t["titer_value"].to_numpy(float),
+        "cutoff_reciprocal": t["cutoff"].to_numpy(float),
+        "cutoff_source": t["cutoff_source"].to_numpy(), "lab_result": t["lab_result"].to_numpy(),
+        "result": t["result"].to_numpy(), "basis": t["basis"].to_numpy(),
+        "screening_line": t["line"].to_numpy()})
 
 
 def _dates_to_text(df: pd.DataFrame) -> pd.DataFrame:
@@ -537,19 +705,22 @@ def _plots(res: dict) -> dict[str, str]:
         ax.invert_yaxis()
         plots["prevalence"] = png(fig)
     yr = prev[prev["stratum"] == "year"]
-    if len(yr):
-        fig, ax = plt.subplots(figsize=(6, 3.2))
-        for k, (pat, g) in enumerate(yr.groupby("pathogen", sort=True)):
-            x = g["level"].astype(int).to_numpy() + (k - 2) * 0.08
-            ap = g["apparent"].to_numpy(float)
-            ax.errorbar(x, ap, yerr=[_err(ap - g["wilson_lo"].to_numpy(float)),
-                                     _err(g["wilson_hi"].to_numpy(float) - ap)],
-                        fmt="o-", capsize=2, alpha=0.8, lw=1, label=pat)
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("apparent prevalence")
-        ax.set_xlabel("year")
-        ax.legend(fontsize=7)
-        plots["prevalence_year"] = png(fig)
+    plots["prevalence_year"] = {}
+    for pat, g in yr.groupby("pathogen", sort=True):
+        fig, ax = plt.subplots(figsize=(3.2, 2.0))
+        x = g["level"].astype(int).to_numpy()
+        ap = g["apparent"].to_numpy(float)
+        ax.errorbar(x, ap, yerr=[_err(ap - g["wilson_lo"].to_numpy(float)),
+                                 _err(g["wilson_hi"].to_numpy(float) - ap)],
+                    fmt="o", capsize=2, color="#1f4e79", lw=1)
+        for xi, n in zip(x, g["n_animals"], strict=True):
+            ax.annotate(f"n={n}", (xi, 1.02), ha="center", fontsize=5, color="#555")
+        ax.set_ylim(0, 1.1)
+        ax.set_title(pat, fontsize=8)
+        ax.set_ylabel("apparent prevalence", fontsize=6)
+        ax.tick_params(labelsize=6)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        plots["prevalence_year"][pat] = png(fig)
     t = res["tests"]
     if len(t):
         counts = t.assign(year=t["date"].dt.year).groupby(["year", "pathogen"]).size().unstack(
@@ -601,20 +772,34 @@ def tests_over_time(tests: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- render / write
+def _page_context(res: dict) -> dict:
+    return {"generalization": res["generalization"], "exact": res["exact"],
+            "grid_km": res["grid_km"], "stamp": res["stamp"], "levels": triage.LEVELS,
+            "untested_years": res["untested_years"],
+            "relative_min_prob": res["relative_min_prob"]}
+
+
 def render_animal(record: dict, res: dict) -> str:
-    """HTML of one animal's health summary (``animal.html.j2``, :mod:`leogen.report.html`).
+    """HTML of one animal's triage page (``animal.html.j2``, :mod:`leogen.report.html`).
 
     Parameters
     ----------
     record : one page record of :func:`build_health` (``res["records"]``).
-    res : the result of :func:`build_health` (for the generalisation text and settings).
+    res : the result of :func:`build_health` (generalisation, stamp and settings).
 
     Returns
     -------
     str
     """
     return environment().get_template("animal.html.j2").render(
-        a=record, generalization=res["generalization"], untested_years=res["untested_years"])
+        a=record, root="../", **_page_context(res))
+
+
+def render_print(res: dict) -> str:
+    """HTML of every animal's page in one document, one animal per A4 page
+    (``animals_print.html``)."""
+    return environment().get_template("animals_print.html.j2").render(
+        animals=res["records"], root="", **_page_context(res))
 
 
 def render_population(res: dict, plots: dict | None = None) -> str:
@@ -630,64 +815,71 @@ def render_population(res: dict, plots: dict | None = None) -> str:
     str
     """
     hfc = res["hfc"]
-    plots = {"prevalence": "", "prevalence_year": "", "tests": "", "smlh": "",
+    plots = {"prevalence": "", "prevalence_year": {}, "tests": "", "smlh": "",
              **(plots if plots is not None else _plots(res))}
+    order = {k: v[0] for k, v in triage.LEVELS.items()}
+    animals = sorted(res["records"], key=lambda r: (
+        order[r["level"]], -sum(a["rank"] == 1 for a in r["alerts"]), r["id"]))
     return environment().get_template("population.html.j2").render(
         prevalence=res["prevalence"].to_dict("records"),
         hfc=[] if hfc is None else hfc.to_dict("records"),
         over_time=tests_over_time(res["tests"]).to_dict("records"),
-        se_sp=res["se_sp"], plots=plots,
-        animals=[{"id": r["id"], "file": r["file"], "n_flags": len(r["flags"])}
-                 for r in res["records"]],
+        foi=_records(res["foi"]), mixture=_records(res["mixture"]),
+        survey=_records(res["survey"]),
+        se_sp=res["se_sp"], plots=plots, animals=animals, level_order=order,
+        pathogens=sorted(set(res["tests"]["pathogen"])),
         mixed={p: ", ".join(sorted(set(g["assay"])))
                for p, g in res["tests"].groupby("pathogen", sort=True) if g["assay"].nunique() > 1},
-        generalization=res["generalization"], g2=res["g2"], period=res["period"],
+        g2=res["g2"], period=res["period"], sort_script=SORT_SCRIPT,
+        script_hash=script_hash(SORT_SCRIPT),
         n_unlinked=int((res["tests"]["individual_id"] == "").sum()),
-        n_tests=len(res["tests"]))
+        n_tests=len(res["tests"]), **_page_context(res))
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts for a template, pandas NA (nullable integers) as None."""
+    return [{k: (None if v is pd.NA else v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
 def write_xlsx(table: pd.DataFrame, path) -> None:
-    """The table as an Excel workbook with fixed timestamps, so reruns give the same bytes.
+    """One table as a formatted one-sheet workbook (``animals``), fixed timestamps."""
+    workbook.write_workbook({"animals": table}, path)
 
-    openpyxl stamps the workbook's creation time into docProps/core.xml and every zip entry;
-    both are set to a constant here.
+
+def _write_table(spec, df: pd.DataFrame, path: Path, private: bool) -> None:
+    """``spec.write`` and, for a file that may carry exact coordinates, owner-only access.
+
+    Note: the declared-table writer takes no permissions yet, so the private mode is set
+    right after the atomic rename (a short window at the umask's mode); pages and the
+    workbook are written private from the start through ``atomic_open(permissions=)``.
     """
-    import re
-    import zipfile
+    spec.write(df, path)
+    if private:
+        os.chmod(path, 0o600)
 
-    import openpyxl
 
-    fixed = _dt.datetime(2000, 1, 1)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "animals"
-    ws.append([str(c) for c in table.columns])
-    for row in table.itertuples(index=False):
-        ws.append([None if (isinstance(v, float) and np.isnan(v)) else
-                   (v.item() if hasattr(v, "item") else v) for v in row])
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    raw = Path(str(path) + ".raw")
-    wb.save(raw)
-    try:
-        with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in sorted(src.infolist(), key=lambda i: i.filename):
-                data = src.read(info.filename)
-                if info.filename == "docProps/core.xml":
-                    data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<",
-                                  rb"<dcterms:\1\2>2000-01-01T00:00:00Z<", data)
-                dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)),
-                             data, compress_type=zipfile.ZIP_DEFLATED)
-    finally:
-        raw.unlink(missing_ok=True)
+def _private_kwargs(private: bool) -> dict:
+    if not private:
+        return {}
+    from leogen.io import atomic
+
+    return {"permissions": atomic.PRIVATE} if hasattr(atomic, "PRIVATE") else {}
+
+
+def _ensure_private(path: Path, private: bool) -> None:
+    if private and (path.stat().st_mode & 0o077):
+        os.chmod(path, 0o600)
 
 
 def write_health(res: dict, out_dir: str | Path) -> list[str]:
     """Write every output of :func:`build_health` under ``out_dir`` (atomically).
 
     The tables go through their declarations (:mod:`leogen.health.outputs`); then the
-    animal pages, ``animals.csv`` / ``animals.xlsx`` (spreadsheet formulas defused) and
-    ``population.html``.
+    animal pages (pages of animals no longer in the data are removed from ``animals/``),
+    ``animals_print.html``, ``animals.csv`` / ``animals.xlsx`` (spreadsheet formulas
+    defused) and ``population.html``. With exact coordinates, the files that carry them
+    (``wdds.tsv``, the animal pages, ``animals_print.html``) are readable by their owner
+    only.
 
     Parameters
     ----------
@@ -700,22 +892,53 @@ def write_health(res: dict, out_dir: str | Path) -> list[str]:
     """
     out = Path(out_dir)
     notes = []
-    status = _dates_to_text(res["status"])
-    outputs.STATUS.write(status, out / "status.tsv")
+    private = bool(res["exact"])
+    outputs.STATUS.write(_dates_to_text(res["status"]), out / "status.tsv")
+    outputs.TRIAGE.write(_dates_to_text(res["triage"]), out / "triage.tsv")
+    outputs.ALERTS.write(res["alerts"].assign(date=res["alerts"]["date"].replace("", np.nan)),
+                         out / "alerts.tsv")
+    outputs.RISES.write(_dates_to_text(res["rises"]), out / "titre_rises.tsv")
     outputs.PREVALENCE.write(res["prevalence"], out / "prevalence.tsv")
+    outputs.FORCE_OF_INFECTION.write(res["foi"], out / "force_of_infection.tsv")
+    outputs.MIXTURE.write(res["mixture"], out / "mixture.tsv")
+    outputs.SURVEY_DESIGN.write(res["survey"], out / "survey_design.tsv")
     if res["hfc"] is not None:
         outputs.HFC.write(res["hfc"], out / "hfc.tsv")
-    outputs.WDDS.write(res["wdds"], out / "wdds.tsv")
+    _write_table(outputs.WDDS, res["wdds"], out / "wdds.tsv", private)
     adir = out / "animals"
     adir.mkdir(parents=True, exist_ok=True)
+    kw = _private_kwargs(private)
+    current = set()
     for rec in res["records"]:
-        with atomic_open(adir / rec["file"], "w", encoding="utf-8") as fh:
+        current.add(rec["file"])
+        with atomic_open(adir / rec["file"], "w", encoding="utf-8", **kw) as fh:
             fh.write(render_animal(rec, res))
-    table = _defuse_spreadsheet(animals_table(res["records"]))
+        _ensure_private(adir / rec["file"], private)
+    stale = sorted(p for p in adir.glob("*.html") if p.name not in current)
+    for p in stale:
+        p.unlink()
+    if stale:
+        notes.append(f"removed {len(stale)} page(s) of animals no longer in the data from "
+                     f"{adir}")
+    with atomic_open(out / "animals_print.html", "w", encoding="utf-8", **kw) as fh:
+        fh.write(render_print(res))
+    _ensure_private(out / "animals_print.html", private)
+    pathogens = sorted(set(res["tests"]["pathogen"]))
+    table = animals_table(res["records"], pathogens)
+    csv = workbook.defuse_frame(_dates_to_text(table))
     with atomic_open(out / "animals.csv", "w", encoding="utf-8") as fh:
-        table.to_csv(fh, index=False, float_format="%.6g", lineterminator="\n", na_rep="NA")
+        csv.to_csv(fh, index=False, float_format="%.6g", lineterminator="\n", na_rep="")
+    prev_cols = ["pathogen", "stratum", "level", "n_animals", "n_positive", "n_equivocal",
+                 "apparent", "wilson_lo", "wilson_hi", "true_prev", "true_prev_lo",
+                 "true_prev_hi", "se_sp_source"]
+    alerts = res["alerts"].assign(date=pd.to_datetime(res["alerts"]["date"].replace(
+        "", np.nan)))
+    sheets = {"animals": table, "tests": tests_sheet(res["tests"]),
+              "prevalence": res["prevalence"][prev_cols], "alerts": alerts}
+    dates = {"animals": ["first_seen", "last_seen", *(f"{p}_last_test" for p in pathogens)],
+             "tests": ["date"], "alerts": ["date"]}
     with atomic_path(out / "animals.xlsx") as tmp:
-        write_xlsx(table, tmp)
+        workbook.write_workbook(sheets, tmp, dates)
     with atomic_open(out / "population.html", "w", encoding="utf-8") as fh:
         fh.write(render_population(res))
     return notes

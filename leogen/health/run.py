@@ -20,23 +20,36 @@ def run(screening_path: str | Path, samples_path: str | Path,
         g2_path: str | Path | None = None, pairs_path: str | Path | None = None,
         cutoffs_path: str | Path | None = None, grid_km: float = locations.DEFAULT_GRID_KM,
         exact: bool = False, untested_years: float = 3.0, period: str = "year",
-        seed: int = 1, power_sims: int = 400) -> dict:
+        seed: int = 1, power_sims: int = 400,
+        relative_min_prob: float = report.RELATIVE_MIN_PROB, age_years: dict | None = None,
+        design_prevalence: float = 0.1, precision: float = 0.1,
+        generated: str | None = None) -> dict:
     """Run the health stage and write its outputs under ``out_dir``.
 
-    Writes ``status.tsv``, ``prevalence.tsv``, ``hfc.tsv`` (when ``inbreeding_path`` is given),
-    ``wdds.tsv`` (tables declared in :mod:`leogen.health.outputs`), ``animals/<id>.html``,
-    ``animals.csv``, ``animals.xlsx`` and ``population.html``.
+    Writes the tables declared in :mod:`leogen.health.outputs` (``status.tsv``,
+    ``triage.tsv``, ``alerts.tsv``, ``titre_rises.tsv``, ``prevalence.tsv``,
+    ``force_of_infection.tsv``, ``mixture.tsv``, ``survey_design.tsv``, ``hfc.tsv`` when
+    ``inbreeding_path`` is given, ``wdds.tsv``), ``animals/<id>.html``,
+    ``animals_print.html``, ``animals.csv``, ``animals.xlsx`` and ``population.html``.
 
     Parameters
     ----------
     screening_path, samples_path, sample_individual_path, individuals_path, inbreeding_path,
     g2_path, pairs_path, cutoffs_path : the inputs (:func:`leogen.health.inputs.read_inputs`).
     out_dir : output folder.
-    grid_km : side of the grid cell coordinates are generalised to (km).
-    exact : publish exact coordinates (only for authorised, non-shared outputs).
-    untested_years : flag an animal not tested for a pathogen for longer than this (years).
+    grid_km : side of the grid cell coordinates are generalised to (km; at least
+        :data:`leogen.io.locations.MIN_GRID_KM`).
+    exact : publish exact coordinates (only for authorised, non-shared outputs; the files
+        holding them are then readable by their owner only).
+    untested_years : testing is overdue when the animal was detected more than this many
+        years after its last test of a pathogen.
     period : ``year`` or ``all``: period of the per-animal status of the year stratum.
     seed, power_sims : seed and number of simulations of the HFC power estimate.
+    relative_min_prob : smallest relationship probability shown on a page.
+    age_years : age class -> years for the force of infection (default
+        :data:`leogen.health.epi.DEFAULT_AGE_YEARS`).
+    design_prevalence, precision : of the serosurvey sample sizes.
+    generated : the date stamped on the pages (default: ``SOURCE_DATE_EPOCH`` or today).
 
     Returns
     -------
@@ -49,7 +62,12 @@ def run(screening_path: str | Path, samples_path: str | Path,
     res = report.build_health(
         inputs.tests, inputs.samples, inputs.sample_individual, inputs.individuals,
         inputs.inbreeding, inputs.g2, inputs.pairs, grid_km=grid_km, exact=exact,
-        untested_years=untested_years, period=period, seed=seed, power_sims=power_sims)
+        untested_years=untested_years, period=period, seed=seed, power_sims=power_sims,
+        relative_min_prob=relative_min_prob, age_years=age_years,
+        design_prevalence=design_prevalence, precision=precision,
+        stamp=report.data_stamp([screening_path, samples_path, sample_individual_path,
+                                 individuals_path, inbreeding_path, pairs_path, cutoffs_path],
+                                generated))
     res["notes"] = report.write_health(res, out_dir)
     res["log"] = log_lines(res, out_dir)
     return res
@@ -74,6 +92,13 @@ def log_lines(res: dict, out_dir: str | Path) -> list[str]:
                      "kept (give cut-offs in a cut-off file)")
     lines.append(f"  locations: {res['generalization']}")
     lines.extend(f"  note: {note}" for note in res.get("notes", []))
-    lines.append(f"  wrote {out_dir}/status.tsv, prevalence.tsv, wdds.tsv, population.html, "
-                 f"animals/*.html, animals.csv" + (", hfc.tsv" if res["hfc"] is not None else ""))
+    n_urgent = sum(r["level"] == "urgent" for r in res["records"])
+    n_att = sum(r["level"] == "attention" for r in res["records"])
+    lines.append(f"  triage: {n_urgent} animal(s) urgent, {n_att} need attention; "
+                 f"{len(res['rises'])} fourfold titre rise(s)")
+    lines.append(f"  data set {res['stamp']['dataset']}")
+    lines.append(f"  wrote {out_dir}/status.tsv, triage.tsv, alerts.tsv, titre_rises.tsv, "
+                 "prevalence.tsv, force_of_infection.tsv, mixture.tsv, survey_design.tsv, "
+                 "wdds.tsv, population.html, animals/*.html, animals_print.html, animals.csv, "
+                 "animals.xlsx" + (", hfc.tsv" if res["hfc"] is not None else ""))
     return lines

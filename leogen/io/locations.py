@@ -12,6 +12,12 @@ longitude cells ``km / (111.32 cos(band centre latitude))`` degrees wide, so cel
 fewest decimals that keep the rounding under a tenth of a cell (:func:`decimals_for`: 2 for the
 default 10 km grid), so a published coordinate never carries the exact one's finer digits; the
 same point always maps to the same centre (deterministic).
+
+The grid has a floor, :data:`MIN_GRID_KM` (1 km): a finer grid would publish coordinates
+that locate a den or a kill site to a few hundred metres, i.e. exact ones behind a
+"generalised" label. Below the floor :func:`check_grid` refuses; only an explicit request for
+exact locations (authorised outputs, which then say so and are not world-readable) goes
+below it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,44 @@ import numpy as np
 
 KM_PER_DEGREE = 111.32
 DEFAULT_GRID_KM = 10.0
+#: The finest grid (km) coordinates may be generalised to (see the module text).
+MIN_GRID_KM = 1.0
+
+
+def check_grid(grid_km: float) -> float:
+    """The grid side if it may be used for shareable outputs, else ValueError.
+
+    Parameters
+    ----------
+    grid_km : side of the generalisation grid in km.
+
+    Returns
+    -------
+    float : ``grid_km``.
+
+    Raises
+    ------
+    ValueError when ``grid_km`` is not a finite number >= :data:`MIN_GRID_KM`.
+
+    Examples
+    --------
+    >>> check_grid(10)
+    10
+    >>> check_grid(0.001)
+    Traceback (most recent call last):
+    ...
+    ValueError: grid_km 0.001 is finer than the 1 km floor for a poaching-sensitive species; use exact locations (authorised outputs only) to show exact coordinates
+    """
+    try:
+        ok = math.isfinite(float(grid_km)) and float(grid_km) >= MIN_GRID_KM
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"grid_km {grid_km:g} is finer than the {MIN_GRID_KM:g} km floor for "
+                         "a poaching-sensitive species; use exact locations (authorised "
+                         "outputs only) to show exact coordinates" if isinstance(
+                             grid_km, (int, float)) else f"grid_km {grid_km!r} is not a number")
+    return grid_km
 
 
 def decimals_for(grid_km: float) -> int:
@@ -32,9 +76,12 @@ def decimals_for(grid_km: float) -> int:
 
 
 def generalise(lat, lon, grid_km: float = DEFAULT_GRID_KM) -> tuple[np.ndarray, np.ndarray]:
-    """Snap coordinates to the centre of their ``grid_km`` x ``grid_km`` cell (NaN stays NaN)."""
+    """Snap coordinates to the centre of their ``grid_km`` x ``grid_km`` cell (NaN stays NaN).
+
+    ``grid_km`` must be at least :data:`MIN_GRID_KM` (:func:`check_grid`)."""
     if not (grid_km > 0):
         raise ValueError("grid_km must be > 0")
+    check_grid(grid_km)
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
     dlat = grid_km / KM_PER_DEGREE
@@ -56,10 +103,14 @@ def uncertainty_m(grid_km: float = DEFAULT_GRID_KM) -> int:
 
 
 def data_generalizations(grid_km: float | None = DEFAULT_GRID_KM, exact: bool = False) -> str:
-    """Darwin Core ``dataGeneralizations`` wording for every shareable output."""
+    """Darwin Core ``dataGeneralizations`` wording for every shareable output: the grid
+    actually used, or that exact coordinates are shown."""
     if exact:
-        return ("Exact coordinates shown (exact_locations: true). This species is "
-                "poaching-sensitive: do not share this output beyond authorised staff.")
+        return ("Exact coordinates shown (exact_locations: true): no generalisation grid. "
+                "This species is poaching-sensitive: do not share this output beyond "
+                "authorised staff (files holding coordinates are readable by their owner "
+                "only).")
+    check_grid(grid_km)
     return (f"Coordinates generalised to the centre of a {grid_km:g} km x {grid_km:g} km grid "
             f"cell (coordinateUncertaintyInMeters {uncertainty_m(grid_km)}); exact locations "
             "withheld because the species is poaching-sensitive (GBIF best practice: "
@@ -81,6 +132,7 @@ def location_columns(lat, lon, grid_km: float = DEFAULT_GRID_KM,
     if exact:
         return {"latitude": lat, "longitude": lon,
                 "coordinate_uncertainty_m": np.full(lat.shape, np.nan)}
+    check_grid(grid_km)
     glat, glon = generalise(lat, lon, grid_km)
     unc = np.where(np.isnan(glat), np.nan, float(uncertainty_m(grid_km)))
     return {"latitude": glat, "longitude": glon, "coordinate_uncertainty_m": unc}

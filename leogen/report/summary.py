@@ -78,7 +78,7 @@ def read_ne(path) -> pd.DataFrame:
     from leogen.monitoring.outputs import read_ne as read
 
     df = read(path, ["group", "method", "p_crit", "ne"],
-              optional=["ne_lo", "ne_hi", "ne_jack_lo", "ne_jack_hi"])
+              optional=["ne_lo", "ne_hi", "ne_jack_lo", "ne_jack_hi", "n_individuals", "note"])
     if not ({"ne_jack_lo", "ne_jack_hi"} <= set(df) or {"ne_lo", "ne_hi"} <= set(df)):
         raise InputError("missing column(s) ne_jack_lo, ne_jack_hi (or ne_lo, ne_hi): the "
                          "95% interval of Ne", path, 1)
@@ -220,14 +220,72 @@ def trend_line(trend: pd.DataFrame, slope_log: float) -> tuple[float, float] | N
     return a, float(slope_log)
 
 
+def estimate_warnings(value, lo, hi, n=None, note: str = "", small: int = 30) -> list[str]:
+    """The warnings a quoted estimate must carry: a small sample, an open-ended (infinite) or
+    missing limit, and the note of the table it comes from.
+
+    Parameters
+    ----------
+    value, lo, hi : the estimate and its 95% limits.
+    n : sample size behind it (animals), or None.
+    note : the source table's note for the row.
+    small : samples below this are "small" (Waples & Do 2010: LD Ne with S < 30 animals is
+        imprecise and biased).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> estimate_warnings(2.46, 1.24, 11.1, n=15)
+    ['small sample: 15 animals']
+    >>> estimate_warnings(21.4, 5.9, float("inf"), n=21, note="S < 30: small-sample E(r^2)")
+    ['small sample: 21 animals', 'upper limit infinite: the data are consistent with a very \
+large value', 'S < 30: small-sample E(r^2)']
+    """
+    out = []
+    nf = _num(n)
+    if math.isfinite(nf) and nf < small:
+        out.append(f"small sample: {int(nf)} animals")
+    v, lo_, hi_ = _num(value), _num(lo), _num(hi)
+    if math.isinf(v):
+        out.append("estimate infinite: no signal of drift in these data")
+    if math.isinf(hi_):
+        out.append("upper limit infinite: the data are consistent with a very large value")
+    elif math.isnan(hi_) or math.isnan(lo_):
+        out.append("interval not available")
+    if note and str(note).strip():
+        out.append(str(note).strip())
+    return out
+
+
+def _num(v) -> float:
+    try:
+        return math.nan if v is None or v is pd.NA else float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def overall_ne(ne: pd.DataFrame) -> dict | None:
-    """The overall LD Ne (group ``all``, p_crit 0.02) with its interval."""
+    """The overall LD Ne (group ``all``, p_crit 0.02) with its interval and warnings."""
     r = ne[(ne["group"].astype(str) == "all") & (ne["method"] == "ld")
            & (ne["p_crit"].astype(str) == NE_P_CRIT)]
     if not len(r):
         return None
     r = r.iloc[0]
-    return {"ne": r["ne"], "ne_lo": r["ci_lo"], "ne_hi": r["ci_hi"]}
+    return {"ne": r["ne"], "ne_lo": r["ci_lo"], "ne_hi": r["ci_hi"],
+            "warnings": estimate_warnings(r["ne"], r["ci_lo"], r["ci_hi"],
+                                          r.get("n_individuals"), r.get("note", ""))}
+
+
+def ne_year_warnings(ne: pd.DataFrame) -> dict[int, list[str]]:
+    """Year -> warnings of that year's LD Ne (p_crit 0.02) row of ``ne.tsv``."""
+    ld = ne[(ne["method"] == "ld") & (ne["p_crit"].astype(str) == NE_P_CRIT)
+            & ne["group"].astype(str).str.fullmatch(r"\d{4}")]
+    return {int(r["group"]): estimate_warnings(r["ne"], r["ci_lo"], r["ci_hi"],
+                                               r.get("n_individuals"), r.get("note", ""))
+            for _, r in ld.iterrows()}
 
 
 # ------------------------------------------------------------------------------- output
@@ -240,6 +298,39 @@ def _png(fig) -> str:
 def _errs(v, lo, hi):
     v, lo, hi = (np.asarray(a, float) for a in (v, lo, hi))
     return np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)])
+
+
+def ne_plot(year, ne, lo, hi) -> str:
+    """Ne per year on a log axis; an interval whose upper limit is infinite or beyond the
+    plotted range runs to the top edge and ends in an open arrow labelled with its limit, so
+    one open-ended interval no longer flattens every estimate. Returns base64 PNG text."""
+    import matplotlib.pyplot as plt
+
+    year, ne, lo, hi = (np.asarray(a, float) for a in (year, ne, lo, hi))
+    top = 4.0 * float(np.nanmax(ne))
+    fin_hi = hi[np.isfinite(hi)]
+    if fin_hi.size:
+        top = max(top, min(float(np.nanmax(fin_hi)), 10.0 * float(np.nanmax(ne))))
+    bottom = max(0.5, 0.5 * float(np.nanmin(np.where(lo > 0, lo, ne))))
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    capped = ~np.isfinite(hi) | (hi > top)
+    shown_hi = np.where(capped, top, hi)
+    shown_lo = np.where(np.isfinite(lo) & (lo > 0), lo, bottom)
+    ax.vlines(year, shown_lo, shown_hi, color="C2", lw=1.5)
+    ax.plot(year, ne, "o", color="C2", label="Ne (LD, 95% CI)")
+    if capped.any():
+        ax.plot(year[capped], np.full(capped.sum(), top), "^", mfc="white", color="C2",
+                ms=8, label="upper limit beyond the axis")
+        for x, h in zip(year[capped], hi[capped], strict=True):
+            ax.annotate("inf" if not np.isfinite(h) else f"{h:.0f}", (x, top),
+                        textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7,
+                        color="C2")
+    ax.set_yscale("log")
+    ax.set_ylim(bottom, top * 1.6)
+    ax.set_xlabel("year")
+    ax.set_ylabel("Ne (log scale)")
+    ax.legend(fontsize=8, loc="lower left")
+    return _png(fig)
 
 
 def plots(table: pd.DataFrame, line: tuple[float, float] | None,
@@ -271,24 +362,11 @@ def plots(table: pd.DataFrame, line: tuple[float, float] | None,
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=8)
         out["n_hat"] = _png(fig)
-    ok = table["ne"].notna().to_numpy()
+    ok = (table["ne"].notna() & np.isfinite(table["ne"].astype(float))).to_numpy()
     if ok.any():
-        fig, ax = plt.subplots(figsize=(6, 3.2))
-        t = table[ok]
-        finite_hi = t["ne_hi"].where(np.isfinite(t["ne_hi"]))
-        top = np.nanmax([finite_hi.max(), t["ne"].max()]) * 1.3
-        hi = np.where(np.isfinite(t["ne_hi"]), t["ne_hi"], top)
-        ax.errorbar(yr[ok], t["ne"], yerr=_errs(t["ne"], t["ne_lo"], hi), fmt="o",
-                    capsize=3, color="C2", label="Ne (LD, 95% CI)")
-        inf = ~np.isfinite(t["ne_hi"].to_numpy(float))
-        if inf.any():
-            ax.plot(yr[ok][inf], np.full(inf.sum(), top), "^", color="C2",
-                    label="upper limit infinite")
-        ax.set_ylim(0, top * 1.05)
-        ax.set_xlabel("year")
-        ax.set_ylabel("Ne")
-        ax.legend(fontsize=8)
-        out["ne"] = _png(fig)
+        out["ne"] = ne_plot(yr[ok], table.loc[ok, "ne"].to_numpy(float),
+                            table.loc[ok, "ne_lo"].to_numpy(float),
+                            table.loc[ok, "ne_hi"].to_numpy(float))
     if pathogens:
         fig, ax = plt.subplots(figsize=(6, 3.2))
         k = len(pathogens)
@@ -311,12 +389,18 @@ def plots(table: pd.DataFrame, line: tuple[float, float] | None,
 
 
 def render(table: pd.DataFrame, test: dict, ne_all: dict | None,
-           diversity: pd.DataFrame | None, pathogens: list[str], images: dict) -> str:
+           diversity: pd.DataFrame | None, pathogens: list[str], images: dict,
+           ne_warnings: dict | None = None) -> str:
     """HTML of the summary page (template ``summary.html.j2``, autoescaped)."""
     from leogen.report.html import environment
 
     latest = table[table["n_hat"].notna()].tail(1).to_dict("records")
     latest_ne = table[table["ne"].notna()].tail(1).to_dict("records")
+    for rec in latest:
+        rec["warnings"] = estimate_warnings(rec["n_hat"], rec["n_hat_lo"], rec["n_hat_hi"])
+    for rec in latest_ne:
+        rec["warnings"] = (ne_warnings or {}).get(int(rec["year"]), estimate_warnings(
+            rec["ne"], rec["ne_lo"], rec["ne_hi"]))
     return environment().get_template("summary.html.j2").render(
         rows=table.to_dict("records"), test=test, ne_all=ne_all,
         latest=latest[0] if latest else None, latest_ne=latest_ne[0] if latest_ne else None,
@@ -354,7 +438,8 @@ def state_of_population(abundance, ne, trend, trend_test, diversity=None, preval
     pathogens = sorted(set(prev["pathogen"])) if prev is not None else []
     smlh_all = float(inb["smlh"].mean()) if inb is not None and len(inb) else math.nan
     return {"table": table, "test": {**test, "mean_smlh_all": smlh_all},
-            "ne_all": overall_ne(nd), "diversity": div, "pathogens": pathogens,
+            "ne_all": overall_ne(nd), "ne_warnings": ne_year_warnings(nd),
+            "diversity": div, "pathogens": pathogens,
             "line": trend_line(tr, float(test["slope_log"]))}
 
 
@@ -366,7 +451,7 @@ def write_summary(res: dict, out_dir) -> list[Path]:
     STATE_OF_POPULATION.write(res["table"], tsv)
     images = plots(res["table"], res["line"], res["pathogens"])
     text = render(res["table"], res["test"], res["ne_all"], res["diversity"], res["pathogens"],
-                  images)
+                  images, res.get("ne_warnings"))
     with atomic_open(html, "w", encoding="utf-8") as fh:
         fh.write(text)
     return [tsv, html]

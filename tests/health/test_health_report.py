@@ -66,12 +66,14 @@ def write_fixture(d: Path, n_animals: int = 12, evil: bool = True):
         inb.append(f"{iid}\t14\t{0.6 + 0.07 * k:.4f}\t{0.2 - 0.02 * k:.4f}\t0.4\t"
                    f"{0.25 - 0.02 * k:.4f}")
     # ml is NA throughout: the page falls back to the next estimator (wang)
-    pairs = ["id1\tid2\tn_loci\tqg\tlr\tritland\twang\tli\tml\trelationship"]
+    pairs = ["id1\tid2\tn_loci\tqg\tlr\tritland\twang\tli\tml\trelationship\tloglik_po\t"
+             "loglik_fs\tloglik_hs\tloglik_u"]
     for a in range(len(ids)):
         for b in range(a + 1, len(ids)):
             r = 0.5 if b == a + 1 else 0.01 * ((a + b) % 5)
             rel = "FS" if r == 0.5 else "U"
-            pairs.append(f"{ids[a]}\t{ids[b]}\t14\t{r}\t{r}\t{r}\t{r}\t{r}\tNA\t{rel}")
+            ll = "-30\t-20\t-25\t-28" if r == 0.5 else "-40\t-35\t-31\t-30"
+            pairs.append(f"{ids[a]}\t{ids[b]}\t14\t{r}\t{r}\t{r}\t{r}\t{r}\tNA\t{rel}\t{ll}")
     files = {"samples.tsv": samples, "sample_individual.tsv": si, "individuals.tsv": ind,
              "screening.tsv": scr, "inbreeding.tsv": inb, "pairs.tsv": pairs,
              "g2.tsv": ["g2\tg2_se\tg2_lo\tg2_hi\tp_value\tn_individuals\tn_loci\t"
@@ -179,9 +181,9 @@ def test_wdds_export(run):
 def test_animals_csv_and_xlsx(run, tmp_path):
     _, out, ids, _ = run
     t = pd.read_csv(out / "animals.csv", keep_default_na=False)
-    assert set(t["individual_id"]) == set(ids)
-    assert "pathogen" in t.columns and "flags" in t.columns
-    x = pd.read_excel(out / "animals.xlsx", keep_default_na=False)
+    assert set(t["individual_id"]) == set(ids) and len(t) == len(ids)   # one row per animal
+    assert {"level", "top_alert", "CDV_level", "CDV_last_test", "FPV_latest"} <= set(t.columns)
+    x = pd.read_excel(out / "animals.xlsx", sheet_name="animals", keep_default_na=False)
     assert list(x.columns) == list(t.columns)
     assert x["individual_id"].astype(str).tolist() == t["individual_id"].astype(str).tolist()
     # fixed timestamps: writing the same table twice gives the same bytes
@@ -191,9 +193,11 @@ def test_animals_csv_and_xlsx(run, tmp_path):
 
 
 def test_spreadsheet_formula_injection_is_defused():
-    df = pd.DataFrame({"individual_id": ["=HYPERLINK(1)", "A1", "+1", "@x"]})
-    got = hr._defuse_spreadsheet(df)["individual_id"].tolist()
-    assert got == ["'=HYPERLINK(1)", "A1", "'+1", "'@x"]
+    from leogen.health import workbook
+
+    df = pd.DataFrame({"individual_id": ["=HYPERLINK(1)", "A1", "+1", "@x", "", "-2"]})
+    got = workbook.defuse_frame(df)["individual_id"].tolist()
+    assert got == ["'=HYPERLINK(1)", "A1", "'+1", "'@x", "", "'-2"]   # empty stays empty
 
 
 def test_stdout_names_se_sp_and_generalisation(tmp_path, capsys):
@@ -221,17 +225,20 @@ def test_deterministic(tmp_path):
 def test_animal_page_content(run):
     _, out, _, _ = run
     html = _animal_page(out, "A02").read_text()
-    assert "seroconversion (negative then positive, same assay and cut-off) on 2022-02-12" in html
+    assert "positive after a negative result (same assay and cut-off) on 2022-02-12" in html
     assert 'id="identity"' in html and "collar1" in html
     assert "1:16" in html and "config: test SOP" in html      # cut-off and its source
-    assert "Closest relatives" in html and "A01" in html and "A03" in html
-    assert "FPV: not tested for more than 3 years" in html
+    assert "full siblings" in html and ">A01<" in html and ">A03<" in html   # relatives
+    assert 'data-kind="overdue"' not in html      # detected < 3 years after its last test
     a03 = _animal_page(out, "A03").read_text()
-    assert "CDV PCR positive on 2020-05-05" in a03
+    assert "CDV: agent detected by pcr on 2020-05-05; active infection: notify" in a03
     pop = (out / "population.html").read_text()
     assert pop.count("data:image/png;base64,") >= 3
     assert 'id="prevalence"' in pop and 'id="hfc"' in pop and 'id="tests-over-time"' in pop
     assert "Se = 0.9, Sp = 0.95" in pop
+    # the animals first, the statistical detail below a fold
+    assert pop.index('id="animals"') < pop.index('id="prevalence-overall"') < pop.index(
+        "<details") < pop.index('id="prevalence"')
     assert "Statuses combine several assays for:\nCDV (pcr, vnt)." in pop
 
 
@@ -279,9 +286,13 @@ def test_exact_locations_flag_does_show_them(tmp_path):
 
 def test_ids_are_escaped(run):
     _, out, _, _ = run
-    for page in [out / "population.html", *(out / "animals").iterdir()]:
+    for page in [*(out / "animals").iterdir(), out / "animals_print.html"]:
         text = page.read_text()
         assert "<script" not in text.lower(), page
+    pop = (out / "population.html").read_text()
+    assert pop.lower().count("<script") == 1         # only the sorting script, allowed by hash
+    assert hr.script_hash(hr.SORT_SCRIPT) in pop and "script-src 'unsafe-inline'" not in pop
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in pop
     evil = _animal_page(out, EVIL).read_text()
     assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in evil
 
@@ -305,11 +316,15 @@ def test_safe_filenames_stay_unique():
 def test_templates_autoescape_on():
     env = hr.environment()
     assert env.autoescape is True
-    html = hr.render_animal({"id": "<b>x</b>", "file": "x.html", "sex": "M", "age_class": "",
-                             "aliases": "<i>", "first_seen": "", "last_seen": "", "n_samples": 0,
-                             "samples": [], "genetics": None, "relatives": [], "history": [],
-                             "flags": [{"kind": "k", "text": "<img src=x onerror=alert(1)>"}]},
-                            {"generalization": "g", "untested_years": 3})
+    html = hr.render_animal(
+        {"id": "<b>x</b>", "file": "x.html", "sex": "M", "sex_source": "genetic",
+         "age_class": "", "aliases": "<i>", "first_seen": "", "last_seen": "",
+         "last_detection": "", "n_samples": 0, "samples": [], "genetics": None,
+         "relatives": [], "relatives_note": "", "history": [], "status": [], "level": "clear",
+         "alerts": [{"rank": 1, "level": "urgent", "kind": "k", "pathogen": "", "date": "",
+                     "text": "<img src=x onerror=alert(1)>"}]},
+        {"generalization": "g", "untested_years": 3, "exact": False, "grid_km": 10,
+         "stamp": hr.DEFAULT_STAMP, "relative_min_prob": 0.9})
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert "<img src=x" not in html
 
@@ -461,7 +476,7 @@ def test_pcr_history_is_not_called_seroconversion(tmp_path):
     page = _animal_page(out, "A03").read_text()
     assert "T_gondii: new detection (negative then positive, same assay)" in page
     assert "T_gondii: seroconversion" not in page
-    assert "CDV: seroconversion" in _animal_page(out, "A02").read_text()
+    assert "CDV: positive after a negative result" in _animal_page(out, "A02").read_text()
 
 
 # ------------------------------------------------------------------ declared tables and readers

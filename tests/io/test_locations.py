@@ -71,3 +71,23 @@ def test_location_columns():
     assert out["latitude"][0] != 43.123456 and out["coordinate_uncertainty_m"][0] > 7000
     exact = loc.location_columns([43.123456], [131.654321], 10, exact=True)
     assert exact["latitude"][0] == 43.123456
+
+
+def test_grid_has_a_floor():
+    assert loc.MIN_GRID_KM == 1.0 and loc.check_grid(1.0) == 1.0
+    for bad in (0.999, 0.000001, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            loc.location_columns([43.35993], [131.46824], bad)
+    with pytest.raises(ValueError, match="floor"):
+        loc.generalise([43.35993], [131.46824], 0.5)
+    with pytest.raises(ValueError, match="floor"):
+        loc.data_generalizations(0.000001)
+    # exact locations bypass the grid and say so
+    out = loc.location_columns([43.35993], [131.46824], 0.000001, exact=True)
+    assert out["latitude"][0] == 43.35993
+    assert "no generalisation grid" in loc.data_generalizations(0.000001, exact=True)
+
+
+def test_wording_states_the_grid_actually_used():
+    assert "25 km x 25 km" in loc.data_generalizations(25)
+    assert "1 km x 1 km" in loc.data_generalizations(1)

@@ -210,3 +210,42 @@ D|1|FCA1|100|104
     argv = [a for a in _argv(f, out, optional=False)] + ["--genotypes", str(geno)]
     assert main(argv) == 2
     assert "needs the detection history" in capsys.readouterr().err
+
+
+def test_headline_carries_the_warnings_of_the_tables_it_quotes(inputs):
+    tmp, f = inputs
+    out = tmp / "out_warn"
+    assert main(_argv(f, out)) == 0
+    html = (out / "state_of_population.html").read_text()
+    headline = html[html.index('id="headline"'):html.index("</div>")]
+    # the latest year's Ne (2021: 12 animals, jackknife upper limit inf) is quoted with both
+    assert "2021: 8 (4 &ndash; inf)" in headline
+    assert "small sample: 12 animals" in headline and "upper limit infinite" in headline
+    assert "ne.tsv" in headline                                  # traceable to its table
+
+
+def test_infinite_ne_estimate_is_drawn_and_does_not_crash(inputs):
+    tmp, f = inputs
+    text = f["ne"].read_text().replace("2021\tld\t0.02\t12\t8\t5\t15\t4\tinf",
+                                       "2021\tld\t0.02\t12\tinf\t40\tinf\t30\tinf")
+    f["ne"].write_text(text)
+    out = tmp / "out_inf"
+    assert main(_argv(f, out)) == 0
+    html = (out / "state_of_population.html").read_text()
+    assert "estimate infinite" in html
+
+
+def test_ne_plot_keeps_finite_estimates_readable():
+    import base64
+    import io
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    from leogen.report.summary import estimate_warnings, ne_plot
+
+    img = ne_plot([2017, 2018, 2019], [11, 2.5, 21], [2.4, 1.2, 5.9], [1353, 11, np.inf])
+    arr = mpimg.imread(io.BytesIO(base64.b64decode(img)), format="png")
+    assert arr.shape[0] > 100
+    assert estimate_warnings(2.46, 1.24, 11.1, n=15) == ["small sample: 15 animals"]
+    assert estimate_warnings(15, 7, 34, n=49) == []

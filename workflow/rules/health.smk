@@ -18,7 +18,7 @@ rule health_cutoffs:
 rule health:
     input:
         cutoffs=res("health/cutoffs.yaml"),
-        screening=config.get("screening", ""),
+        screening=config.get("screening") or [],
         samples=SAMPLES_SHEET,
         sample_individual=res("identify/sample_individual.tsv"),
         individuals=res("identify/individuals.tsv"),
@@ -35,6 +35,13 @@ rule health:
         wdds=res("health/wdds.tsv"),
         table=res("health/animals.csv"),
         xlsx=res("health/animals.xlsx"),
+        triage=res("health/triage.tsv"),
+        alerts=res("health/alerts.tsv"),
+        rises=res("health/titre_rises.tsv"),
+        foi=res("health/force_of_infection.tsv"),
+        mixture=res("health/mixture.tsv"),
+        survey=res("health/survey_design.tsv"),
+        printable=res("health/animals_print.html"),
         hfc=report(
             res("health/hfc.tsv"), caption="../report/hfc.rst", category="6. Health"
         ),
@@ -61,12 +68,26 @@ rule health:
         runtime=runtime_for(10, 2),
     params:
         outdir=out_dir,
-        grid=config["health"]["grid_km"],
-        exact="--exact-locations" if config["health"]["exact_locations"] else "",
+        locations=(
+            ["--exact-locations"]
+            if config["health"]["exact_locations"]
+            else ["--grid-km", str(config["health"]["grid_km"])]
+        ),
         untested=config["health"]["untested_years"],
+        relatives=config["health"].get("relative_min_prob", 0.9),
+        ages=",".join(
+            f"{k}={v}"
+            for k, v in config["health"]
+            .get("age_class_years", {"cub": 0.5, "juvenile": 1.5, "subadult": 2.5})
+            .items()
+        ),
+        design=config["health"].get("design_prevalence", 0.1),
+        precision=config["health"].get("precision", 0.1),
     shell:
-        "leogen health --screening {input.screening} --samples {input.samples}"
-        " --sample-individual {input.sample_individual} --individuals {input.individuals}"
-        " --inbreeding {input.inbreeding} --g2 {input.g2} --pairs {input.pairs}"
-        " --cutoffs {input.cutoffs} --grid-km {params.grid} {params.exact} --untested-years {params.untested}"
-        " --out-dir {params.outdir} > {log} 2>&1"
+        "leogen health --screening {input.screening:q} --samples {input.samples:q}"
+        " --sample-individual {input.sample_individual:q} --individuals {input.individuals:q}"
+        " --inbreeding {input.inbreeding:q} --g2 {input.g2:q} --pairs {input.pairs:q}"
+        " --cutoffs {input.cutoffs:q} {params.locations:q} --untested-years {params.untested:q}"
+        " --relative-min-prob {params.relatives:q} --age-years {params.ages:q}"
+        " --design-prevalence {params.design:q} --precision {params.precision:q}"
+        " --out-dir {params.outdir:q} > {log:q} 2>&1"
