@@ -198,9 +198,23 @@ class _Locus:
     obs: np.ndarray  # (n, R) observed genotype index, -1 = not amplified / not run
     cells: np.ndarray  # (n,) bool: at least one amplified replicate
     n_alleles: int
+    ref: np.ndarray | None = None  # (n,) genotype index of a known (reference) genotype, -1
+    ref_error: float = 0.01
 
 
-def _locus_data(reps: Replicates, j: int) -> _Locus:
+def _reference_index(reference, j: int, k: int) -> np.ndarray | None:
+    """(n,) genotype index of the reference genotype at locus j (-1 none), or None."""
+    if reference is None:
+        return None
+    r = np.asarray(reference)[:, j]
+    ok = (r[:, 0] >= 0) & (r[:, 1] >= 0) & (r[:, 0] < k) & (r[:, 1] < k)
+    if not ok.any():
+        return None
+    pidx = _pair_index(k)
+    return np.where(ok, pidx[np.clip(r[:, 0], 0, k - 1), np.clip(r[:, 1], 0, k - 1)], -1)
+
+
+def _locus_data(reps: Replicates, j: int, reference=None, ref_error: float = 0.01) -> _Locus:
     k = len(reps.alleles[j])
     c = reps.calls[:, j]  # (n, R, 2)
     amp = reps.attempted[:, j] & (c[..., 0] >= 0) & (c[..., 1] >= 0)
@@ -210,7 +224,8 @@ def _locus_data(reps: Replicates, j: int) -> _Locus:
         pidx = _pair_index(k)
         obs = np.where(amp, pidx[np.clip(c[..., 0], 0, k - 1), np.clip(c[..., 1], 0, k - 1)],
                        -1)
-    return _Locus(obs, (obs >= 0).any(axis=1), k)
+    ref = _reference_index(reference, j, k) if k else None
+    return _Locus(obs, (obs >= 0).any(axis=1), k, ref, ref_error)
 
 
 def _hwe_logprior(p: np.ndarray) -> np.ndarray:
@@ -240,7 +255,15 @@ def _estep(loc: _Locus, cls: np.ndarray, a: np.ndarray, e: np.ndarray, p: np.nda
     lt = np.log(np.maximum(tj, _TINY))
     lrep = lt[inv[:, None], :, o]  # (m, R, G)
     lrep = np.where(valid[..., None], lrep, 0.0)
-    lpost = lrep.sum(axis=1) + _hwe_logprior(p)[None, :]
+    lprior = _hwe_logprior(p)[None, :]
+    if loc.ref is not None and (loc.ref[sel] >= 0).any():
+        # a known (reference) genotype: prior (1 - w) on it + w x HWE (w = ref_error)
+        r = loc.ref[sel]
+        point = (np.arange(n_g)[None, :] == r[:, None]).astype(float)
+        mix = np.log(np.maximum((1 - loc.ref_error) * point
+                                + loc.ref_error * np.exp(lprior), _TINY))
+        lprior = np.where((r >= 0)[:, None], mix, lprior)
+    lpost = lrep.sum(axis=1) + lprior
     ll = logsumexp(lpost, axis=1)
     post = np.exp(lpost - ll[:, None])
     if not want_counts:
@@ -392,7 +415,8 @@ def _lr_upper(data, cls, a, e, p, s, junk, n_c, l0, which, n_iter=40):
 def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
                     loci=None, junk: float = 1e-6, spectrum: str = "estimated",
                     pseudo_count: float = 0.5, max_iter: int = 1000, tol: float = 1e-7,
-                    intervals: bool = True) -> ErrorModel:
+                    intervals: bool = True, reference=None,
+                    reference_error: float = 0.01) -> ErrorModel:
     """Maximum-likelihood dropout and false-allele rates without reference samples.
 
     EM over the unknown true genotypes of every sample and locus with Hardy-Weinberg priors
@@ -418,23 +442,39 @@ def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
     pseudo_count : per-allele pseudo-count of the estimated spectrum.
     max_iter, tol : EM stops when the log-likelihood gains less than ``tol`` (absolute).
     intervals : compute the 95% intervals (module docstring).
+    reference : int array (n_samples, n_loci, 2), optional
+        Known true genotype of some samples (allele indices of ``replicates.alleles``, -1
+        where unknown): the blood/tissue genotype of the same animal. The prior of such a
+        cell is ``1 - reference_error`` on the reference genotype plus ``reference_error``
+        times the HWE prior (a wrong reference or a wrong link stays possible). Used in the
+        fit only; ``genotype_posteriors`` does not take it.
+    reference_error : the weight w above.
 
     Returns
     -------
     ErrorModel
         with ``table``, one row per class: ``group``, ``locus`` ('all' where shared),
         ``basis`` ('likelihood'), ``n_samples`` (samples with an amplified replicate),
-        ``n_replicates`` (amplified replicates), ``n_het_amplifications`` (expected),
+        ``n_replicates`` (amplified replicates), ``n_het_amplifications``,
+        ``n_dropouts``, ``n_false_alleles`` (expected numbers at the estimates),
         ``ado_rate``, ``ado_rate_lo``, ``ado_rate_hi``, ``ado_allele_rate`` (+ _lo, _hi),
         ``fa_rate``, ``fa_rate_lo``, ``fa_rate_hi``, ``loglik`` (the class' marginal
         log-likelihood), ``n_iter``, ``converged``.
     """
     reps = replicates
+    if reference is not None:
+        reference = np.asarray(reference)
+        if reference.shape != (reps.n_samples, reps.n_loci, 2):
+            raise ValueError("reference must be (n_samples, n_loci, 2) allele indices")
+    if not 0 < reference_error <= 1:
+        raise ValueError("reference_error must be in (0, 1]")
     if loci is not None:
         want = [str(x) for x in loci]
         pos = pd.Index(list(reps.loci)).get_indexer(want)
         if (pos < 0).any():
             raise ValueError(f"unknown locus: {want[int(np.argmax(pos < 0))]}")
+        if reference is not None:
+            reference = reference[:, pos]
         reps = Replicates(reps.calls[:, pos], reps.attempted[:, pos], reps.samples,
                           reps.loci[pos], tuple(reps.alleles[k] for k in pos))
     if spectrum not in ("estimated", "frequencies"):
@@ -455,7 +495,7 @@ def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
     n_g = len(glab)
     cls, n_c = _classes(by, g_idx, n_g, n_l)
     cls = np.ascontiguousarray(cls)
-    data = [_locus_data(reps, j) for j in range(n_l)]
+    data = [_locus_data(reps, j, reference, reference_error) for j in range(n_l)]
     # starting values
     p, s = [], []
     for loc in data:
@@ -528,6 +568,8 @@ def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
         "group": grp, "locus": lcol, "basis": "likelihood",
         "n_samples": n_samp, "n_replicates": n_rep,
         "n_het_amplifications": np.round(cnt_all["n_het_amp"], 2),
+        "n_dropouts": np.round(cnt_all["drop"], 2),
+        "n_false_alleles": np.round(cnt_all["false"], 2),
         "ado_rate": a_fit, "ado_rate_lo": lo_a, "ado_rate_hi": hi_a,
         "ado_allele_rate": per_allele(a_fit), "ado_allele_rate_lo": per_allele(lo_a),
         "ado_allele_rate_hi": per_allele(hi_a),

@@ -44,14 +44,20 @@ LONG_COLUMNS = (
 
 CONSENSUS = Table(
     "consensus/consensus.tsv",
-    "multiple-tubes consensus genotypes (long format, replicate = consensus).",
-    LONG_COLUMNS,
+    "called genotypes (long format, replicate = consensus): by default the most probable "
+    "genotype under the maximum-likelihood error model, left missing when its posterior is "
+    "below consensus.min_posterior; with method consensus the multiple-tubes consensus. "
+    "posterior = the posterior probability of the written genotype under the fitted model "
+    "(Miller et al. 2002), empty where no genotype is written.",
+    (*LONG_COLUMNS, Column("posterior", "float")),
 )
 
 QUALITY = Table(
     "consensus/quality.tsv",
-    "per sample: status, loci typed, quality index (Miquel et al. 2006), ADO/FA against the "
-    "consensus and against a blood/tissue reference, sex.",
+    "per sample: status, loci typed, quality index (Miquel et al. 2006), amplification "
+    "failure rate over identity loci and the DNA-quality class it gives (good / medium / "
+    "poor: tertiles per sample type, all for small types, empty for blood/tissue), ADO/FA "
+    "against the consensus and against a blood/tissue reference, sex.",
     (
         Column("sample_id", "str", na=False),
         Column("sample_type", "str"),
@@ -60,6 +66,8 @@ QUALITY = Table(
         Column("n_loci_typed", "int"),
         Column("max_replicates", "int"),
         Column("quality_index", "float"),
+        Column("amplification_failure", "float"),
+        Column("dna_quality", "str"),
         Column("ado_rate", "float"),
         Column("fa_rate", "float"),
         Column("n_het_amplifications", "int"),
@@ -102,8 +110,11 @@ def _error_tables(folder: str, after_identify: bool) -> tuple[Table, Table, Tabl
     locus = Table(
         f"{folder}/error_rates_locus.tsv",
         says("ADO and FA per locus with binomial intervals (Broquet & Petit 2004); basis = what "
-             "the replicates were compared with") if not after_identify else
-        says("ADO and FA per locus"),
+             "the replicates were compared with (consensus, reference), or likelihood: maximum-"
+             "likelihood rates with the true genotypes unknown (Johnson & Haydon 2007; expected "
+             "counts rounded, 95% Wald/likelihood-ratio intervals)") if not after_identify else
+        says("ADO and FA per locus", "; likelihood: maximum-likelihood rates (expected counts "
+             "rounded)"),
         (Column("locus", "str", na=False), Column("basis", "str", na=False),
          Column("n_samples", "int", na=False), *_rates(),
          Column("quality_index", "float"), Column("median_replicates", "float")),
@@ -116,9 +127,12 @@ def _error_tables(folder: str, after_identify: bool) -> tuple[Table, Table, Tabl
     )
     by_type = Table(
         f"{folder}/error_rates_type.tsv",
-        says("ADO and FA per sample type", ", and individual_extrapolated (unlinked samples' "
-             "expected counts added from the failure-rate regression)"),
-        (Column("sample_type", "str", na=False), Column("basis", "str", na=False),
+        says("ADO and FA per sample type and (basis likelihood) per DNA-quality class "
+             "(dna_quality good/medium/poor by amplification-failure tertile; all = the whole "
+             "type)", ", individual_extrapolated (unlinked samples' expected counts added from "
+             "the failure-rate regression) and likelihood (maximum-likelihood rates)"),
+        (Column("sample_type", "str", na=False), Column("dna_quality", "str", na=False),
+         Column("basis", "str", na=False),
          Column("n_samples", "int", na=False),
          # individual_extrapolated counts are expected counts (not whole numbers)
          *_rates("float" if after_identify else "int")),
@@ -154,7 +168,13 @@ def write_consensus(tables: dict, out_dir, linked: bool = False) -> None:
     from leogen.io.longtable import replicates_to_frame
 
     out = Path(out_dir)
-    CONSENSUS.write(replicates_to_frame(tables["consensus"]), out / "consensus.tsv")
+    frame = replicates_to_frame(tables["consensus"])
+    # one row per sample and locus, in (sample, locus) order
+    post = tables["posterior"]
+    if len(frame) != post.size:
+        raise ValueError("posterior does not match the consensus genotypes")
+    frame["posterior"] = post.ravel()
+    CONSENSUS.write(frame, out / "consensus.tsv")
     for name, spec in (LINKED_TABLES if linked else CONSENSUS_TABLES).items():
         spec.write(tables[name], out / f"{name}.tsv")
 

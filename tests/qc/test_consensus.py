@@ -160,8 +160,9 @@ def _pipeline_inputs(tmp_path):
 def test_cli_outputs_and_reference_rates(tmp_path):
     g, sh, sp = _pipeline_inputs(tmp_path)
     out = tmp_path / "out"
+    # hand-computed multiple-tubes calls (two samples are too few to fit the error model)
     assert main(["consensus", "--genotypes", str(g), "--samples", str(sh), "--species", str(sp),
-                 "--out-dir", str(out)]) == 0
+                 "--out-dir", str(out), "--method", "consensus"]) == 0
     cons = pd.read_csv(out / "consensus.tsv", sep="\t", keep_default_na=False)
     assert set(cons["replicate"]) == {"consensus"}
     assert set(cons["sample_id"]) == {"S1", "B1"}  # X1 excluded by species
@@ -246,3 +247,17 @@ def test_reference_genotypes_file(tmp_path, capsys):
                  str(out), "--links", str(links)]) == 2
     err = capsys.readouterr().err
     assert "sample_id 'QQ' is not in the sample sheet" in err and "links.tsv line 3" in err
+
+
+def test_likelihood_method_on_a_tiny_set(tmp_path):
+    """The default method on two samples: every written call carries its posterior, none
+    below min_posterior (1 is allowed: only calls the model is certain of)."""
+    g, sh, sp = _pipeline_inputs(tmp_path)
+    for mp in ("0.95", "1"):
+        out = tmp_path / f"out{mp}"
+        assert main(["consensus", "--genotypes", str(g), "--samples", str(sh), "--species",
+                     str(sp), "--out-dir", str(out), "--min-posterior", mp]) == 0
+        cons = pd.read_csv(out / "consensus.tsv", sep="\t")
+        typed = cons["allele1"].notna()
+        assert (cons.loc[typed, "posterior"] >= float(mp)).all()
+        assert cons.loc[~typed, "posterior"].isna().all()

@@ -216,3 +216,22 @@ def test_interval_coverage(ado, fa):
     assert (np.mean(pooled, axis=0) >= 0.85).all()
     assert (np.mean(per_locus, axis=0) >= 0.90).all()
     assert (np.abs(rel) < 0.15).all()
+
+
+def test_reference_genotypes_as_known_genotypes():
+    """With the true genotype of every sample given as a reference, the fit is close to the
+    rates counted against the truth, and its expected counts match them."""
+    reps, true, realised = simulate_replicates(21, n=150, ado=0.25, fa=0.04)
+    free = fit_error_model(reps, groups=np.repeat("x", 150), by="group").table.iloc[0]
+    known = fit_error_model(reps, groups=np.repeat("x", 150), by="group", reference=true,
+                            reference_error=1e-6).table.iloc[0]
+    for t in (free, known):
+        assert abs(t["ado_rate"] / realised["ado"] - 1) < 0.1
+        assert abs(t["fa_rate"] / realised["fa"] - 1) < 0.15
+    # known genotypes: intervals narrower than without them
+    assert known["ado_rate_hi"] - known["ado_rate_lo"] < free["ado_rate_hi"] - free["ado_rate_lo"]
+    # expected counts in the table: dropouts / het amplifications ~ the realised ADO
+    assert known["n_dropouts"] / known["n_het_amplifications"] == pytest.approx(
+        realised["ado"], rel=0.05)
+    with pytest.raises(ValueError, match="reference must be"):
+        fit_error_model(reps, reference=true[:, :2])
