@@ -6,7 +6,11 @@ from snakemake.utils import min_version
 min_version("8.20")
 
 
-configfile: "config/config.yaml"
+# The bundled example's config is the default only for a run that names no config of its
+# own: a config given with --configfile is complete on its own (not merged with this one).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
@@ -24,6 +28,7 @@ include: "workflow/rules/ne.smk"
 include: "workflow/rules/abundance.smk"
 include: "workflow/rules/health.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:

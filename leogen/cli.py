@@ -11,6 +11,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import traceback
 
 import leogen.commands
 from leogen import __version__
@@ -52,9 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as e:
         print(f"leogen {args.command}: error: {e.format()}", file=sys.stderr)
         return 2
+    except OSError as e:
+        # paths and permissions (a folder where a file is expected, a full disk, ...)
+        from leogen.io.atomic import describe_os_error
+
+        where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+        print(f"leogen {args.command}: error: {where + ': ' if where else ''}"
+              f"{describe_os_error(e)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"leogen {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception:
+        traceback.print_exc()
+        print(f"leogen {args.command}: internal error in leogen {__version__}; this is a bug: "
+              "please report it with the command line and the traceback above", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -64,31 +64,40 @@ def load_config(path: str | Path, collector: ErrorCollector | None = None) -> di
         elif config is None and not own:
             own.add("config file is empty", path)
     if config is not None:
-        schema = load_schema("config")
-        version = config.get("config_version", CONFIG_VERSION)
-        if version != CONFIG_VERSION:
-            own.add(f"config_version {version} is not supported; this leogen reads version "
-                    f"{CONFIG_VERSION} (compare with config/config.yaml of this release)",
-                    path, column="config_version")
-        validator = jsonschema.validators.validator_for(schema)(schema)
-        for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.path))):
-            key = ".".join(str(p) for p in err.path) or "(top level)"
-            if err.validator == "required":
-                own.add(f"required key missing: {err.message.split()[0]}", path)
-            elif err.validator == "enum" and key == "config_version":
-                continue
-            else:
-                own.add(f"{key}: {err.message}", path, column=key)
-        for key in unknown_keys(config, schema):
-            warnings.warn(f"{path}: unknown key '{key}' (ignored; check its spelling)",
-                          stacklevel=2)
-        config = _fill_defaults(config, schema)
+        config = check_config(config, path, own)
     if collector is not None:
         # keep going with a config that has problems, so its inputs get checked too
         collector.extend(own.errors)
         return config
     own.raise_if_any()
     return config
+
+
+def check_config(config: dict, path, collector: ErrorCollector) -> dict:
+    """Check a config mapping against the schema; problems go to ``collector``, unknown keys
+    are warned about. Returns the config with defaults filled in.
+
+    ``path`` names the config's source in the messages (its file, or files).
+    """
+    schema = load_schema("config")
+    version = config.get("config_version", CONFIG_VERSION)
+    if version != CONFIG_VERSION:
+        collector.add(f"config_version {version} is not supported; this leogen reads version "
+                      f"{CONFIG_VERSION} (compare with config/config.yaml of this release)",
+                      path, column="config_version")
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.path))):
+        key = ".".join(str(p) for p in err.path) or "(top level)"
+        if err.validator == "required":
+            collector.add(f"required key missing: {err.message.split()[0]}", path)
+        elif err.validator == "enum" and key == "config_version":
+            continue
+        else:
+            collector.add(f"{key}: {err.message}", path, column=key)
+    for key in unknown_keys(config, schema):
+        warnings.warn(f"{path}: unknown key '{key}' (ignored; check its spelling)",
+                      stacklevel=3)
+    return _fill_defaults(config, schema)
 
 
 def genotype_files(config: dict) -> list[str]:
@@ -102,13 +111,38 @@ def _read_any_genotypes(path: str, fmt: str):
     return formats.read_genotypes(path, None if fmt == "auto" else fmt)
 
 
-def _check_fasta(path, known, errors: ErrorCollector, reference: bool) -> None:
-    """Read a barcode FASTA (or the reference panel) with the species stage's reader."""
+def _check_cutoffs(config: dict, errors: ErrorCollector) -> dict | None:
+    """The config's assay cut-offs (``health.cutoffs``) read as the health stage reads them
+    (the workflow writes them to a YAML file for it); None when they have problems."""
+    import tempfile
+
+    from leogen.health.screening import load_cutoffs
+
+    cutoffs = (config.get("health") or {}).get("cutoffs") or {}
+    if not cutoffs:
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cutoffs.yaml"
+        path.write_text(yaml.safe_dump({"cutoffs": cutoffs}), encoding="utf-8")
+        try:
+            return load_cutoffs(path)
+        except InputError as e:
+            errors.add(e.message, "config", column="health.cutoffs")
+            return None
+
+
+def _check_fasta(path, known, errors: ErrorCollector, reference: bool,
+                 target: str | None = None) -> None:
+    """Read a barcode FASTA (or the reference panel) with the species stage's reader; the
+    target species must have a haplotype in the panel."""
     from leogen.io.fasta import read_fasta, read_reference
 
     try:
         if reference:
-            read_reference(path)
+            ref = read_reference(path)
+            if target is not None and target not in set(ref["species"]):
+                errors.add(f"the target species '{target}' (config target_species) has no "
+                           "haplotype in the reference panel", path)
             return
         records = read_fasta(path)
     except InputError as e:
@@ -121,19 +155,23 @@ def _check_fasta(path, known, errors: ErrorCollector, reference: bool) -> None:
 
 def _check_vcf(path, known, errors: ErrorCollector) -> None:
     """Read a VCF/BCF header with the SNP stage's reader; a bgzipped VCF needs its index."""
+    from leogen.io.vcfindex import check_indexed_vcf
     from leogen.io.vcfstream import read_header
 
     p = Path(path)
     if not p.exists():
         errors.add("file not found", path)
         return
-    if str(p).endswith(".gz") and not (Path(f"{p}.tbi").exists() or Path(f"{p}.csi").exists()):
-        errors.add("has no tabix index (.tbi or .csi): index it with tabix -p vcf", path)
+    if p.is_dir():
+        errors.add("is a directory, expected a VCF/BCF file", path)
+        return
     try:
         header = read_header(p)
     except InputError as e:
         errors.extend([e])
         return
+    # the workflow reads the VCF region by region, through its index
+    errors.extend(check_indexed_vcf(p, header.kind, [c for c, _ in header.contigs]))
     if known is not None:
         check_known_ids(list(header.samples), known, path, "sample", collector=errors)
 
@@ -168,19 +206,35 @@ def validate_inputs(config: dict, collector: ErrorCollector | None = None) -> Er
                 only_b = sorted(set(loci_seen[other]) - set(ref))
                 errors.add(f"loci differ from {paths[0]}: missing here {only_a or 'none'}, "
                            f"extra here {only_b or 'none'}", other, column="locus")
+    cutoffs = _check_cutoffs(config, errors)
     if config.get("screening"):
+        n_before = len(errors.errors)
         screening = read_screening(config["screening"], errors)
         if screening is not None and known is not None:
             has_sample = screening["sample_id"].to_numpy(dtype=str) != ""
             check_known_ids(screening["sample_id"][has_sample], known, config["screening"],
                             "sample_id", lines=screening["_line"].to_numpy()[has_sample],
                             collector=errors)
+        if screening is not None and len(errors.errors) == n_before and cutoffs is not None:
+            # titres, results and cut-offs, interpreted as the health stage does
+            from leogen.health.screening import normalise_screening
+
+            try:
+                normalise_screening(screening, cutoffs, config["screening"])
+            except InputError as e:
+                errors.extend([e])
     if config.get("mtdna"):
         if not config.get("mtdna_reference"):
             errors.add("mtdna is given but mtdna_reference is not", "config", column="mtdna_reference")
         _check_fasta(config["mtdna"], known, errors, reference=False)
     if config.get("mtdna_reference"):
-        _check_fasta(config["mtdna_reference"], None, errors, reference=True)
+        _check_fasta(config["mtdna_reference"], None, errors, reference=True,
+                     target=config.get("target_species") if config.get("mtdna") else None)
+    if bool(config.get("camera_traps")) != bool(config.get("camera_aliases")):
+        given, missing = (("camera_traps", "camera_aliases") if config.get("camera_traps")
+                          else ("camera_aliases", "camera_traps"))
+        errors.add(f"{given} is given but {missing} is not (the two go together)", "config",
+                   column=missing)
     if config.get("snps"):
         _check_vcf(config["snps"], known, errors)
     return errors

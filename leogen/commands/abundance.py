@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from leogen.commands._args import non_negative_int, positive_int, probability
 from leogen.monitoring.occasions import OCCASIONS
 
 
@@ -28,10 +29,10 @@ def register(subparsers) -> None:
                    help="start of the study (default: first date of the sample sheet)")
     p.add_argument("--study-end", default=None, metavar="YYYY-MM-DD",
                    help="end of the study (default: last date of the sample sheet)")
-    p.add_argument("--bootstraps", type=int, default=1000,
+    p.add_argument("--bootstraps", type=non_negative_int, default=1000,
                    help="parametric bootstraps for capwire CIs and the LRT (default 1000)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--max-pop", type=int, default=None,
+    p.add_argument("--seed", type=non_negative_int, default=1)
+    p.add_argument("--max-pop", type=positive_int, default=None,
                    help="upper end of the capwire search for N (default max(1000, 20 n))")
     p.add_argument("--ci", choices=("profile", "lognormal"), default="profile",
                    help="log-linear interval: multinomial profile likelihood (default) or "
@@ -41,7 +42,7 @@ def register(subparsers) -> None:
                         "(default) or the lowest-AIC model")
     p.add_argument("--ne", default=None, metavar="TSV",
                    help="ne.tsv of 'leogen ne --by-year' to put Ne beside N-hat in trend.tsv")
-    p.add_argument("--power-decline", type=float, default=0.05,
+    p.add_argument("--power-decline", type=probability, default=0.05,
                    help="yearly decline for the power of the trend test (default 0.05)")
     p.add_argument("--out-dir", required=True, metavar="DIR")
     p.set_defaults(func=run)

@@ -1,14 +1,21 @@
-"""``leogen consensus``: multiple-tubes consensus genotypes, quality index, ADO/FA, sex."""
+"""``leogen consensus``: genotype calls (maximum-likelihood error model or multiple-tubes
+consensus), quality index, ADO/FA, sex."""
 
 from __future__ import annotations
+
+from leogen.commands._args import probability
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "consensus", help="consensus genotypes from PCR replicates, quality index, ADO/FA",
-        description="Multiple-tubes consensus (Taberlet et al. 1996), quality index (Miquel "
+        description="Genotype calls from PCR replicates: by default the most probable "
+                    "genotype under a maximum-likelihood error model fitted to all replicates "
+                    "(Johnson & Haydon 2007; posteriors as Miller et al. 2002), or the "
+                    "multiple-tubes consensus (Taberlet et al. 1996); quality index (Miquel "
                     "et al. 2006), allelic dropout and false-allele rates (Broquet & Petit "
-                    "2004) per locus and per sample, and sex from the sex marker.")
+                    "2004; and by maximum likelihood) per locus, sample type and DNA-quality "
+                    "class, and sex from the sex marker.")
     p.add_argument("--genotypes", required=True, help="replicate long table (genotypes.tsv)")
     p.add_argument("--samples", required=True, help="sample sheet (samples.tsv)")
     p.add_argument("--species", help="species.tsv of `leogen species`: 'target' samples get "
@@ -23,6 +30,13 @@ def register(subparsers) -> None:
     p.add_argument("--min-hom-reps", type=int, default=3,
                    help="identical homozygous replicates needed for a homozygote "
                         "[%(default)s]")
+    p.add_argument("--method", default="likelihood",
+                   help="genotype call: likelihood (most probable genotype under the fitted "
+                        "error model) or consensus (multiple-tubes rule of --min-het-reps / "
+                        "--min-hom-reps) [%(default)s]")
+    p.add_argument("--min-posterior", type=probability, default=0.95,
+                   help="likelihood calls with a lower posterior probability are left "
+                        "missing (0 < x <= 1) [%(default)s]")
     p.add_argument("--sex-locus", default="AMEL", help="sex marker locus [%(default)s]")
     p.add_argument("--x-allele", type=int, default=214, help="X allele size [%(default)s]")
     p.add_argument("--y-allele", type=int, default=194, help="Y allele size [%(default)s]")
@@ -41,5 +55,6 @@ def main(args) -> int:
 
     run(args.genotypes, args.samples, args.species, args.min_het_reps, args.min_hom_reps,
         args.sex_locus, args.x_allele, args.y_allele, args.reference_genotypes, args.links,
-        genotype_no_sequence=not args.exclude_no_sequence, out_dir=args.out_dir)
+        genotype_no_sequence=not args.exclude_no_sequence, out_dir=args.out_dir,
+        method=args.method, min_posterior=args.min_posterior)
     return 0

@@ -41,7 +41,7 @@ def register(subparsers) -> None:
     p.add_argument("--period-years", type=positive_int, default=4,
                    help="length of the periods of --group-by period (default 4)")
     p.add_argument("--out-dir", required=True, metavar="DIR")
-    p.add_argument("--permutations", type=non_negative_int, default=1000,
+    p.add_argument("--permutations", type=int, default=1000,
                    help="permutations for pairwise F_ST and LD p-values (default 1000)")
     p.add_argument("--bootstraps", type=non_negative_int, default=1000,
                    help="bootstrap resamplings of loci for the F-statistics intervals "
@@ -55,7 +55,7 @@ def register(subparsers) -> None:
                         "default) or over all loci (hierfstat allelic.richness)")
     p.add_argument("--seed", type=non_negative_int, default=1)
     p.add_argument("--no-ld", action="store_true", help="skip linkage disequilibrium")
-    p.add_argument("--ld-window", type=positive_int, default=10, metavar="N",
+    p.add_argument("--ld-window", type=int, default=10, metavar="N",
                    help="SNP data: r^2 between variants at most N apart (default 10)")
     p.add_argument("--plots", action="store_true", help="also write ho_he.png and allele_freqs.png")
     p.set_defaults(func=run)

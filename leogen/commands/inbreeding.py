@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+from leogen.commands._args import non_negative_int
 from leogen.commands._popgen_args import (
     add_genotype_args,
     add_vcf_args,
@@ -33,9 +34,9 @@ def register(subparsers) -> None:
     p.add_argument("--out-dir", required=True, help="output directory")
     p.add_argument("--bootstraps", type=int, default=1000,
                    help="bootstrap resamples of individuals for g2 [%(default)s]")
-    p.add_argument("--permutations", type=int, default=1000,
+    p.add_argument("--permutations", type=non_negative_int, default=1000,
                    help="permutations for the g2 p-value [%(default)s]")
-    p.add_argument("--seed", type=int, default=1, help="random seed [%(default)s]")
+    p.add_argument("--seed", type=non_negative_int, default=1, help="random seed [%(default)s]")
     add_vcf_args(p)
     p.set_defaults(func=main)
 

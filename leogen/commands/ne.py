@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from leogen.commands._args import positive_int
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -29,7 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--temporal", action="store_true",
                    help="also the temporal method between animals first detected in the first "
                    "and in the last period (needs --sample-individual and --samples)")
-    p.add_argument("--period-years", type=int, default=4, metavar="N",
+    p.add_argument("--period-years", type=positive_int, default=4, metavar="N",
                    help="length of the first-detection periods of --temporal [%(default)s]")
     p.add_argument("--generation-years", type=float, default=5.0, metavar="Y",
                    help="generation time in years, to turn years into generations "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from leogen.commands._args import non_negative_int, positive_int, probability
+from leogen.commands._args import non_negative_int, probability
 from leogen.commands._popgen_args import (
     add_genotype_args,
     add_vcf_args,
@@ -36,7 +36,7 @@ def register(subparsers) -> None:
     p.add_argument("--out-dir", required=True, help="output directory")
     p.add_argument("--allele-freqs", help="reference allele frequencies TSV (locus, allele, "
                    "frequency); default: all individuals in --genotypes")
-    p.add_argument("--min-loci", type=positive_int, default=6,
+    p.add_argument("--min-loci", type=int, default=6,
                    help="minimum loci typed in both members of a pair [%(default)s]")
     p.add_argument("--simulate-pairs", type=non_negative_int, default=100,
                    help="simulated pairs per relationship class for the estimator choice "

@@ -12,15 +12,22 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from leogen.commands._args import (
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    probability,
+)
 from leogen.errors import InputError
 from leogen.snp.stats import STATS_TABLES as TABLES
 
 
 def _add_common(p):
-    p.add_argument("--threads", type=int, default=2,
+    p.add_argument("--threads", type=positive_int, default=2,
                    help="worker threads that parse blocks of the VCF and add up their "
                         "statistics, while one more decompresses (default 2)")
-    p.add_argument("--chunk-size", type=int, default=None,
+    p.add_argument("--chunk-size", type=positive_int, default=None,
                    help="variants per chunk (default: about 2 million genotypes per chunk)")
     p.add_argument("--no-grm", action="store_true", help="skip the GRM (faster)")
     p.add_argument("--small-sample", action="store_true",
@@ -36,7 +43,7 @@ def register(subparsers) -> None:
 
     r = sub.add_parser("regions", help="list regions (contigs or fixed windows) for scattering")
     r.add_argument("--vcf", required=True)
-    r.add_argument("--size", type=int, default=10_000_000,
+    r.add_argument("--size", type=non_negative_int, default=10_000_000,
                    help="window size in bp (0: whole contigs)")
     r.add_argument("--out", default=None, help="write the list here instead of stdout")
     r.set_defaults(func=_regions)
@@ -68,15 +75,15 @@ def register(subparsers) -> None:
     h.add_argument("--vcf", required=True)
     h.add_argument("--out-dir", required=True)
     h.add_argument("--region", default=None)
-    h.add_argument("--window-snps", type=int, default=50)
-    h.add_argument("--window-het", type=int, default=1)
-    h.add_argument("--window-missing", type=int, default=5)
-    h.add_argument("--window-threshold", type=float, default=0.05)
-    h.add_argument("--min-snps", type=int, default=100)
-    h.add_argument("--min-kb", type=float, default=1000.0)
-    h.add_argument("--density-kb", type=float, default=50.0)
-    h.add_argument("--gap-kb", type=float, default=1000.0)
-    h.add_argument("--chunk-size", type=int, default=None)
+    h.add_argument("--window-snps", type=positive_int, default=50)
+    h.add_argument("--window-het", type=non_negative_int, default=1)
+    h.add_argument("--window-missing", type=non_negative_int, default=5)
+    h.add_argument("--window-threshold", type=probability, default=0.05)
+    h.add_argument("--min-snps", type=positive_int, default=100)
+    h.add_argument("--min-kb", type=non_negative_float, default=1000.0)
+    h.add_argument("--density-kb", type=positive_float, default=50.0)
+    h.add_argument("--gap-kb", type=positive_float, default=1000.0)
+    h.add_argument("--chunk-size", type=positive_int, default=None)
     h.set_defaults(func=_roh)
 
 

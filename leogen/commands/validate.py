@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 
+from leogen.commands._args import positive_int
 from leogen.config import load_config, summarise_ok, validate_inputs
 from leogen.errors import ErrorCollector, InputErrors
 
@@ -36,5 +37,6 @@ def register(subparsers) -> None:
         "Exit code 2 when there is any.",
     )
     p.add_argument("--config", default="config/config.yaml", help="workflow config (YAML)")
-    p.add_argument("--max-errors", type=int, default=200, help="stop listing after this many")
+    p.add_argument("--max-errors", type=positive_int, default=200,
+                   help="stop listing after this many (>= 1) [%(default)s]")
     p.set_defaults(func=run)

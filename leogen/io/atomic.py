@@ -1,29 +1,160 @@
 """Atomic output: write to a temporary file beside the target, then rename over it.
 
 A crash or kill mid-write never leaves a half-written output, and an existing output is
-replaced only once the new one is complete.
+replaced only once the new one is complete. Outputs get the permissions a new file gets
+under the process's umask (``0o644`` under the usual ``022``, ``0o600`` under ``077``), or
+``permissions=PRIVATE`` (``0o600``, never wider than the umask allows) for files that may
+hold exact coordinates of animals.
+
+The temporary file is ``.NAME.HOST-PID.XXXXXXXX.tmp`` (host as a short hash). A writer
+killed with SIGKILL cannot remove it; the next write of the same target does, once its
+writer is gone: same host and the process no longer runs, or older than a day.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
+import re
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
+from leogen.errors import InputError
+
+#: permissions of outputs that may carry exact coordinates (owner read/write only)
+PRIVATE = 0o600
+
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+#: age after which a temporary file of another host (or of the older naming) is stale
+STALE_SECONDS = 24 * 3600
+
+
+def describe_os_error(e: OSError) -> str:
+    """A short reason for a failed file operation, in the user's terms.
+
+    >>> describe_os_error(FileExistsError(17, "File exists"))
+    'a file of that name is in the way of a folder'
+    """
+    reasons = {
+        errno.EEXIST: "a file of that name is in the way of a folder",
+        errno.ENOTDIR: "a file of that name is in the way of a folder",
+        errno.EISDIR: "is a folder, expected a file",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "read-only file system",
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.ENOENT: "not found",
+        errno.ENAMETOOLONG: "file name too long",
+    }
+    return reasons.get(e.errno, e.strerror or str(e))
+
+
+def current_umask() -> int:
+    """The process's umask (read without changing it where /proc allows)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def output_mode(permissions: int | None = None) -> int:
+    """File mode for an output: ``permissions`` (default ``0o666``) less the umask.
+
+    >>> old = os.umask(0o027)
+    >>> oct(output_mode()), oct(output_mode(PRIVATE))
+    ('0o640', '0o600')
+    >>> _ = os.umask(old)
+    """
+    return (0o666 if permissions is None else permissions) & ~current_umask() & 0o7777
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: str | Path) -> list[Path]:
+    """Remove the temporary files that killed writers of ``path`` left beside it.
+
+    Returns the files removed. A temporary of a writer that may still run (a live process of
+    this host, or another host's) is kept while younger than :data:`STALE_SECONDS`.
+    """
+    path = Path(path)
+    name = re.escape(path.name)
+    ours = re.compile(rf"^\.{name}\.([0-9a-f]{{6}})-(\d+)\.[a-z0-9_]{{8}}\.tmp$")
+    legacy = re.compile(rf"^\.{name}\.[a-z0-9_]{{8}}\.tmp$")
+    removed = []
+    try:
+        candidates = [e for e in os.scandir(path.parent)
+                      if e.name.startswith(f".{path.name}.") and e.name.endswith(".tmp")]
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in candidates:
+        m = ours.match(entry.name)
+        if m is None and not legacy.match(entry.name):
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if m is not None and m.group(1) == _HOST:
+            pid = int(m.group(2))  # a day-old one of a live pid: the pid was reused
+            stale = pid != os.getpid() and (not _alive(pid) or age > STALE_SECONDS)
+        else:
+            stale = age > STALE_SECONDS
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path):
-    """Yield a temporary path in the target's directory; rename it to ``path`` on success."""
+def atomic_path(path: str | Path, permissions: int | None = None):
+    """Yield a temporary path in the target's directory; rename it to ``path`` on success.
+
+    Parameters
+    ----------
+    path : the output file.
+    permissions : file mode before the umask: None for an ordinary output (``0o666`` less
+        the umask), :data:`PRIVATE` for one that may hold exact coordinates.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise InputError("is a folder; expected the name of a file to write", path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create the output folder ({describe_os_error(e)})",
+                         path.parent) from None
+    remove_stale_temporaries(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}.",
+                                   suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise InputError(f"cannot write in the output folder ({describe_os_error(e)})",
+                         path.parent) from None
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, output_mode(permissions))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -32,16 +163,20 @@ def atomic_path(path: str | Path):
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | Path, mode: str = "w", **kwargs):
-    """Open a temporary file for writing; it replaces ``path`` when the block succeeds."""
-    with atomic_path(path) as tmp:
+def atomic_open(path: str | Path, mode: str = "w", permissions: int | None = None, **kwargs):
+    """Open a temporary file for writing; it replaces ``path`` when the block succeeds.
+
+    ``mode`` is the open mode; ``permissions`` as in :func:`atomic_path`.
+    """
+    with atomic_path(path, permissions) as tmp:
         if "b" not in mode:
             kwargs.setdefault("newline", "")
         with open(tmp, mode, **kwargs) as fh:
             yield fh
 
 
-def write_table(df, path: str | Path, float_format: str = "%.6g") -> None:
+def write_table(df, path: str | Path, float_format: str = "%.6g",
+                permissions: int | None = None) -> None:
     """Write a DataFrame as a tab-separated table, atomically, with stable formatting.
 
     Parameters
@@ -49,6 +184,7 @@ def write_table(df, path: str | Path, float_format: str = "%.6g") -> None:
     df : DataFrame, (n_rows, n_columns); written without its index.
     path : the file to write (replaced only once complete).
     float_format : ``%``-format of float cells; missing values are written ``NA``.
+    permissions : None (follow the umask) or :data:`PRIVATE`, as in :func:`atomic_path`.
 
     Frames of plain columns (numpy numbers and booleans, text without tabs, quotes or line
     breaks) are formatted column by column in slices of rows, several times faster than
@@ -56,7 +192,7 @@ def write_table(df, path: str | Path, float_format: str = "%.6g") -> None:
     any other frame is written by ``DataFrame.to_csv``.
     """
     formatters = _plain_formatters(df, float_format)
-    with atomic_open(path, "w", encoding="utf-8") as fh:
+    with atomic_open(path, "w", permissions, encoding="utf-8") as fh:
         if formatters is None:
             df.to_csv(fh, sep="\t", index=False, float_format=float_format,
                       lineterminator="\n", na_rep="NA")

@@ -170,3 +170,137 @@ def test_vcf_checked_with_the_snp_stage_reader(tmp_path, capsys, text, message):
     rc, _, err = run(cfg, capsys)
     assert rc == 2
     assert message in err.replace(str(tmp_path) + "/", ""), err
+
+
+# ---- validate checks what the stages check (issue 23): a config it passes does not fail later
+
+
+def test_max_errors_must_be_at_least_one(tmp_path, capsys):
+    cfg = make_project(tmp_path, files={"genotypes.tsv": GENOTYPES + "SC8\t1\tFCA1\t214\t2x\n"
+                                        "SC9\t1\tFCA1\t214\t216\n"})
+    with pytest.raises(SystemExit) as e:
+        main(["validate", "--config", str(cfg), "--max-errors", "0"])
+    assert e.value.code == 2
+    assert "--max-errors: 0 is not allowed; expected a whole number >= 1" in capsys.readouterr().err
+    rc = main(["validate", "--config", str(cfg), "--max-errors", "1"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "1 problem(s) found (first 1 shown)" in err
+
+
+@pytest.mark.parametrize("cutoff_cell", ["abc", "1:x"])
+def test_screening_cutoff_cell_read_as_the_health_stage_reads_it(tmp_path, capsys, cutoff_cell):
+    sheet = ("sample_id\tdate\tpathogen\tassay\tresult\ttiter\tcutoff\n"
+             f"BL1\t2020-11-01\tCDV\tvnt\tpositive\t1:64\t{cutoff_cell}\n")
+    cfg = make_project(tmp_path, files={"screening.tsv": sheet})
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert "screening.tsv line 2" in err and cutoff_cell in err, err
+
+
+def test_config_cutoff_read_as_the_health_stage_reads_it(tmp_path, capsys):
+    cfg = make_project(tmp_path)
+    cfg.write_text(cfg.read_text() + "health:\n  cutoffs: {CDV: {vnt: abc}}\n")
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert "config: column health.cutoffs: CDV/vnt: cut-off 'abc' is not a titre" in err, err
+    cfg.write_text(cfg.read_text().replace("abc", "'1:16'"))
+    rc, _, err = run(cfg, capsys)
+    assert rc == 0, err
+
+
+def test_target_species_must_be_in_the_reference_panel(tmp_path, capsys):
+    cfg = make_project(tmp_path, target_species="'Panthera_pardus; touch PWNED'")
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert ("ref.fasta: the target species 'Panthera_pardus; touch PWNED' (config "
+            "target_species) has no haplotype in the reference panel") in err, err
+
+
+def test_camera_traps_need_their_aliases(tmp_path, capsys):
+    cfg = make_project(tmp_path, camera_traps=str(tmp_path / "cams.tsv"))
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2 and "camera_traps is given but camera_aliases is not" in err
+
+
+def test_hash_inside_a_field_is_data_not_a_comment(tmp_path, capsys):
+    """A '#' inside a cell is kept (only a line starting with '#' is a comment)."""
+    from leogen.io.sheets import read_samples
+
+    samples = SAMPLES.replace("\tA\t43.1\t131.2\n", "\tA#2\t43.1\t131.2\n", 1)
+    cfg = make_project(tmp_path, files={"samples.tsv": "# exported 2021\n" + samples})
+    rc, out, err = run(cfg, capsys)
+    assert rc == 0, err
+    assert read_samples(tmp_path / "samples.tsv")["site"].tolist() == ["A#2", "A", "B"]
+
+
+def test_field_longer_than_the_csv_default_limit(tmp_path, capsys):
+    notes = "x" * 200_000
+    samples = SAMPLES.splitlines()
+    samples = [samples[0] + "\tnotes"] + [ln + f"\t{notes}" for ln in samples[1:]]
+    cfg = make_project(tmp_path, files={"samples.tsv": "\n".join(samples) + "\n"})
+    rc, _, err = run(cfg, capsys)
+    assert rc == 0, err
+
+
+VCF_TEXT = (
+    "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=100000>\n##contig=<ID=chr2,length=100000>\n"
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSC1\tSC2\tBL1\n"
+)
+
+
+def _indexed_vcf(path, step, n=400):
+    """A bgzipped, tabix-indexed VCF of two contigs (``step`` apart: different offsets)."""
+    import pysam
+
+    rows = [f"chr{c}\t{1 + step * k}\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0\n"
+            for c in (1, 2) for k in range(n)]
+    plain = path.with_suffix("")
+    plain.write_text(VCF_TEXT + "".join(rows))
+    pysam.tabix_compress(str(plain), str(path), force=True)
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    plain.unlink()
+    return path
+
+
+def test_indexed_vcf_passes(tmp_path, capsys):
+    vcf = _indexed_vcf(tmp_path / "snps.vcf.gz", 7)
+    rc, _, err = run(make_project(tmp_path, snps=str(vcf)), capsys)
+    assert rc == 0, err
+
+
+def test_stale_index(tmp_path, capsys):
+    vcf = _indexed_vcf(tmp_path / "snps.vcf.gz", 7)
+    later = os.stat(vcf).st_mtime + 60
+    os.utime(vcf, (later, later))  # the VCF was rewritten after indexing
+    rc, _, err = run(make_project(tmp_path, snps=str(vcf)), capsys)
+    assert rc == 2
+    assert "snps.vcf.gz: its index snps.vcf.gz.tbi is older than the file" in err, err
+
+
+def test_index_of_another_file(tmp_path, capsys):
+    vcf = _indexed_vcf(tmp_path / "snps.vcf.gz", 7, n=3000)
+    other = _indexed_vcf(tmp_path / "other.vcf.gz", 3, n=200)
+    os.replace(f"{other}.tbi", f"{vcf}.tbi")  # the index of another file, newer than the VCF
+    rc, _, err = run(make_project(tmp_path, snps=str(vcf)), capsys)
+    assert rc == 2
+    assert "snps.vcf.gz: its index snps.vcf.gz.tbi does not belong to it" in err, err
+    assert "Traceback" not in err
+
+
+def test_plain_gzip_vcf(tmp_path, capsys):
+    import gzip
+
+    vcf = tmp_path / "snps.vcf.gz"
+    vcf.write_bytes(gzip.compress((VCF_TEXT + "chr1\t5\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0\n")
+                                  .encode()))
+    rc, _, err = run(make_project(tmp_path, snps=str(vcf)), capsys)
+    assert rc == 2
+    assert "snps.vcf.gz: is compressed with plain gzip, not bgzip" in err, err
+
+
+def test_vcf_without_index(tmp_path, capsys):
+    vcf = _indexed_vcf(tmp_path / "snps.vcf.gz", 7)
+    os.unlink(f"{vcf}.tbi")
+    rc, _, err = run(make_project(tmp_path, snps=str(vcf)), capsys)
+    assert rc == 2 and "snps.vcf.gz: has no index (.tbi or .csi)" in err

@@ -38,15 +38,17 @@ rule abundance:
         outdir=out_dir,
         occasion=config["monitoring"]["occasion"],
         camera=lambda wc, input: (
-            f"--camera-traps {input.camera[0]} --aliases {input.camera[1]}"
+            opt("--camera-traps", input.camera[0])
+            + " "
+            + opt("--aliases", input.camera[1])
             if input.camera
             else ""
         ),
         bootstraps=config["monitoring"]["bootstraps"],
         seed=SEED,
     shell:
-        "leogen abundance --sample-individual {input.sample_individual}"
-        " --samples {input.samples} --ne {input.ne} --occasion {params.occasion}"
+        "leogen abundance --sample-individual {input.sample_individual:q}"
+        " --samples {input.samples:q} --ne {input.ne:q} --occasion {params.occasion:q}"
         " {params.camera}"
-        " --bootstraps {params.bootstraps} --seed {params.seed}"
-        " --out-dir {params.outdir} > {log} 2>&1"
+        " --bootstraps {params.bootstraps:q} --seed {params.seed:q}"
+        " --out-dir {params.outdir:q} > {log:q} 2>&1"

@@ -1,31 +1,43 @@
 # Configuration and sheet validation, paths, and helpers shared by the rule files.
 import os
+import shlex
+import warnings
 from pathlib import Path
 
-import pandas as pd
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
-from leogen.config import genotype_files, validate_inputs
+from leogen.config import check_config, genotype_files, unknown_keys, validate_inputs
 from leogen.errors import ErrorCollector
-
-validate(config, schema="../schemas/config.schema.yaml", set_default=True)
-if config.get("config_version", 1) != 1:
-    raise WorkflowError(
-        f"config_version {config['config_version']} is not supported by this workflow; "
-        "compare your config with config/config.yaml of this release"
-    )
+from leogen.io.sheets import load_schema
 
 
-def _raw_sheet(path):
-    """A sheet as pandas reads it, for snakemake.utils.validate (empty cells dropped)."""
-    sep = "," if str(path).lower().endswith(".csv") else "\t"
-    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, comment="#")
+def _check_config():
+    # the config checks of `leogen validate` (one line per problem), then snakemake's
+    # validator fills the schema's defaults in
+    errors = ErrorCollector()
+    source = ", ".join(map(str, workflow.configfiles)) or "config"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unknown keys are logged below
+        check_config(config, source, errors)
+    for key in unknown_keys(config, load_schema("config")):
+        logger.warning(
+            f"leogen: {source}: unknown key '{key}' (ignored; check its spelling)"
+        )
+    if errors:
+        raise WorkflowError(
+            "config problems:\n" + "\n".join(e.format() for e in errors.errors)
+        )
+    validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+
+
+_check_config()
 
 
 def _check_inputs():
-    # leogen's own reader gives every problem with file, line and column; then the sheets
-    # are also validated with snakemake's validator against the same schemas.
+    # the check behind `leogen validate`: every input read by the readers the stages use
+    # (the sheets against workflow/schemas/), every problem with file, line and column
     errors = ErrorCollector()
     validate_inputs(config, errors)
     if errors:
@@ -33,14 +45,6 @@ def _check_inputs():
             "input problems (run `leogen validate --config ...` for the same list):\n"
             + "\n".join(e.format() for e in errors.errors)
         )
-    for key, schema in (("samples", "samples"), ("screening", "screening")):
-        if config.get(key):
-            sheet = _raw_sheet(config[key])
-            for col in ("lat", "lon", "sensitivity", "specificity"):
-                if col in sheet:
-                    sheet[col] = pd.to_numeric(sheet[col].replace("", None))
-            sheet = sheet.replace("", None)
-            validate(sheet, schema=f"../schemas/{schema}.schema.yaml")
 
 
 _check_inputs()
@@ -52,6 +56,29 @@ HAS_MTDNA = bool(config.get("mtdna"))
 HAS_SNPS = bool(config.get("snps"))
 HAS_SCREENING = bool(config.get("screening"))
 SEED = config["seed"]
+
+# optional stages run only when the config names their input (the bundled example's config
+# is never merged into a user's): say which ones this run skips
+_SKIPPED = [
+    f"{stage} (no '{key}' in the config)"
+    for stage, key in (
+        ("species check", "mtdna"),
+        ("SNP statistics", "snps"),
+        ("health", "screening"),
+        ("camera traps in abundance", "camera_traps"),
+    )
+    if not config.get(key)
+]
+logger.info(
+    "leogen: config "
+    + (
+        ", ".join(map(str, workflow.overwrite_configfiles))
+        if workflow.overwrite_configfiles
+        else "config/config.yaml (the bundled example; no --configfile given)"
+    )
+)
+if _SKIPPED:
+    logger.info("leogen: skipping " + "; ".join(_SKIPPED))
 
 
 def res(path):
@@ -70,6 +97,16 @@ def bench(name):
 def out_dir(wildcards, output):
     """The directory of a rule's first output (where the CLI writes all its tables)."""
     return os.path.dirname(output[0])
+
+
+def opt(flag, *values):
+    """``flag`` followed by its values, each quoted for the shell; "" when no value is given.
+
+    For params that add an optional option to a ``shell:`` command (used there unquoted);
+    every other config value or path is quoted in the command itself with ``{...:q}``.
+    """
+    values = [str(v) for v in values if v not in (None, "")]
+    return " ".join([flag, *map(shlex.quote, values)]) if values else ""
 
 
 def size_mb(paths):

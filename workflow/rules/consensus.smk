@@ -33,16 +33,19 @@ rule consensus:
         runtime=runtime_for(5, 2),
     params:
         outdir=out_dir,
-        species=lambda wc, input: f"--species {input.species}" if input.species else "",
+        species=lambda wc, input: opt("--species", input.species),
         min_het=config["consensus"]["min_het_replicates"],
         min_hom=config["consensus"]["min_hom_replicates"],
+        method=config["consensus"]["method"],
+        min_posterior=config["consensus"]["min_posterior"],
         sex=config["sex_marker"],
     shell:
-        "leogen consensus --genotypes {input.genotypes} --samples {input.samples}"
-        " {params.species} --out-dir {params.outdir}"
-        " --min-het-reps {params.min_het} --min-hom-reps {params.min_hom}"
-        " --sex-locus {params.sex[locus]} --x-allele {params.sex[x_allele]}"
-        " --y-allele {params.sex[y_allele]} > {log} 2>&1"
+        "leogen consensus --genotypes {input.genotypes:q} --samples {input.samples:q}"
+        " {params.species} --out-dir {params.outdir:q}"
+        " --min-het-reps {params.min_het:q} --min-hom-reps {params.min_hom:q}"
+        " --method {params.method:q} --min-posterior {params.min_posterior:q}"
+        " --sex-locus {params.sex[locus]:q} --x-allele {params.sex[x_allele]:q}"
+        " --y-allele {params.sex[y_allele]:q} > {log:q} 2>&1"
 
 
 rule error_rates:
@@ -80,13 +83,16 @@ rule error_rates:
         runtime=runtime_for(5, 2),
     params:
         outdir=out_dir,
-        species=lambda wc, input: f"--species {input.species}" if input.species else "",
+        species=lambda wc, input: opt("--species", input.species),
         min_het=config["consensus"]["min_het_replicates"],
         min_hom=config["consensus"]["min_hom_replicates"],
+        method=config["consensus"]["method"],
+        min_posterior=config["consensus"]["min_posterior"],
         sex=config["sex_marker"],
     shell:
-        "leogen consensus --genotypes {input.genotypes} --samples {input.samples}"
-        " {params.species} --links {input.links} --out-dir {params.outdir}"
-        " --min-het-reps {params.min_het} --min-hom-reps {params.min_hom}"
-        " --sex-locus {params.sex[locus]} --x-allele {params.sex[x_allele]}"
-        " --y-allele {params.sex[y_allele]} > {log} 2>&1"
+        "leogen consensus --genotypes {input.genotypes:q} --samples {input.samples:q}"
+        " {params.species} --links {input.links:q} --out-dir {params.outdir:q}"
+        " --min-het-reps {params.min_het:q} --min-hom-reps {params.min_hom:q}"
+        " --method {params.method:q} --min-posterior {params.min_posterior:q}"
+        " --sex-locus {params.sex[locus]:q} --x-allele {params.sex[x_allele]:q}"
+        " --y-allele {params.sex[y_allele]:q} > {log:q} 2>&1"

@@ -41,11 +41,11 @@ rule diversity:
         seed=SEED,
         group_by=config["diversity"]["group_by"],
         period_years=config["diversity"]["period_years"],
-        sex_locus=config["sex_marker"]["locus"],
+        sex_locus=lambda wc: config["sex_marker"]["locus"],
     shell:
-        "leogen diversity --genotypes {input.genotypes} --out-dir {params.outdir}"
-        " --permutations {params.permutations} --bootstraps {params.bootstraps}"
-        " --seed {params.seed} --plots --exclude-loci {params.sex_locus}"
-        " --group-by {params.group_by} --period-years {params.period_years}"
-        " --sample-individual {input.sample_individual} --samples {input.samples}"
-        " > {log} 2>&1"
+        "leogen diversity --genotypes {input.genotypes:q} --out-dir {params.outdir:q}"
+        " --permutations {params.permutations:q} --bootstraps {params.bootstraps:q}"
+        " --seed {params.seed:q} --plots --exclude-loci {params.sex_locus:q}"
+        " --group-by {params.group_by:q} --period-years {params.period_years:q}"
+        " --sample-individual {input.sample_individual:q} --samples {input.samples:q}"
+        " > {log:q} 2>&1"

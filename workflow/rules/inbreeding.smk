@@ -36,14 +36,16 @@ rule inbreeding:
         bootstraps=config["inbreeding"]["bootstraps"],
         permutations=config["inbreeding"]["permutations"],
         seed=SEED,
-        sex_locus=config["sex_marker"]["locus"],
+        sex_locus=lambda wc: config["sex_marker"]["locus"],
         snp=lambda wc, input: (
-            f"--snp-dir {os.path.dirname(input.snp[0])} --sample-map {input.sample_map}"
+            opt("--snp-dir", os.path.dirname(input.snp[0]))
+            + " "
+            + opt("--sample-map", input.sample_map)
             if input.snp
             else ""
         ),
     shell:
-        "leogen inbreeding --genotypes {input.genotypes} --out-dir {params.outdir}"
-        " --exclude-loci {params.sex_locus} {params.snp}"
-        " --bootstraps {params.bootstraps} --permutations {params.permutations}"
-        " --seed {params.seed} > {log} 2>&1"
+        "leogen inbreeding --genotypes {input.genotypes:q} --out-dir {params.outdir:q}"
+        " --exclude-loci {params.sex_locus:q} {params.snp}"
+        " --bootstraps {params.bootstraps:q} --permutations {params.permutations:q}"
+        " --seed {params.seed:q} > {log:q} 2>&1"

@@ -24,10 +24,10 @@ rule ne:
         runtime=runtime_for(10, 5),
     params:
         outdir=out_dir,
-        sex_locus=config["sex_marker"]["locus"],
+        sex_locus=lambda wc: config["sex_marker"]["locus"],
         generation_years=config["monitoring"]["generation_years"],
     shell:
-        "leogen ne --genotypes {input.genotypes} --by-year"
-        " --sample-individual {input.sample_individual} --samples {input.samples}"
-        " --sex-locus {params.sex_locus} --temporal"
-        " --generation-years {params.generation_years} --out-dir {params.outdir} > {log} 2>&1"
+        "leogen ne --genotypes {input.genotypes:q} --by-year"
+        " --sample-individual {input.sample_individual:q} --samples {input.samples:q}"
+        " --sex-locus {params.sex_locus:q} --temporal"
+        " --generation-years {params.generation_years:q} --out-dir {params.outdir:q} > {log:q} 2>&1"

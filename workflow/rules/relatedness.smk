@@ -42,14 +42,16 @@ rule relatedness:
         pairs=config["relatedness"]["simulate_pairs"],
         error_rate=config["relatedness"]["error_rate"],
         seed=SEED,
-        sex_locus=config["sex_marker"]["locus"],
+        sex_locus=lambda wc: config["sex_marker"]["locus"],
         snp=lambda wc, input: (
-            f"--snp-dir {os.path.dirname(input.snp[0])} --sample-map {input.sample_map}"
+            opt("--snp-dir", os.path.dirname(input.snp[0]))
+            + " "
+            + opt("--sample-map", input.sample_map)
             if input.snp
             else ""
         ),
     shell:
-        "leogen relatedness --genotypes {input.genotypes} --out-dir {params.outdir}"
-        " --exclude-loci {params.sex_locus} {params.snp}"
-        " --min-loci {params.min_loci} --simulate-pairs {params.pairs}"
-        " --error-rate {params.error_rate} --seed {params.seed} > {log} 2>&1"
+        "leogen relatedness --genotypes {input.genotypes:q} --out-dir {params.outdir:q}"
+        " --exclude-loci {params.sex_locus:q} {params.snp}"
+        " --min-loci {params.min_loci:q} --simulate-pairs {params.pairs:q}"
+        " --error-rate {params.error_rate:q} --seed {params.seed:q} > {log:q} 2>&1"

@@ -4,7 +4,7 @@
 
 rule snp_region:
     input:
-        vcf=config.get("snps", ""),
+        vcf=config.get("snps") or [],
     output:
         temp(res("snp/regions/{region}.npz")),
     log:
@@ -21,8 +21,8 @@ rule snp_region:
         region=lambda wc: REGIONS[wc.region],
         chunk=config["snp"]["chunk_size"],
     shell:
-        "leogen snp stats --vcf {input.vcf} --region '{params.region}'"
-        " --chunk-size {params.chunk} --threads {threads} --out {output} > {log} 2>&1"
+        "leogen snp stats --vcf {input.vcf:q} --region {params.region:q}"
+        " --chunk-size {params.chunk:q} --threads {threads:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule snp_gather:
@@ -52,12 +52,12 @@ rule snp_gather:
     params:
         outdir=out_dir,
     shell:
-        "leogen snp gather {input} --out-dir {params.outdir} > {log} 2>&1"
+        "leogen snp gather {input:q} --out-dir {params.outdir:q} > {log:q} 2>&1"
 
 
 rule snp_roh:
     input:
-        vcf=config.get("snps", ""),
+        vcf=config.get("snps") or [],
     output:
         froh=report(
             res("snp/froh.tsv"), caption="../report/froh.rst", category="5. SNPs"
@@ -75,4 +75,4 @@ rule snp_roh:
     params:
         outdir=out_dir,
     shell:
-        "leogen snp roh --vcf {input.vcf} --out-dir {params.outdir} > {log} 2>&1"
+        "leogen snp roh --vcf {input.vcf:q} --out-dir {params.outdir:q} > {log:q} 2>&1"

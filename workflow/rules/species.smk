@@ -3,8 +3,8 @@
 
 rule species:
     input:
-        fasta=config.get("mtdna", ""),
-        reference=config.get("mtdna_reference", ""),
+        fasta=config.get("mtdna") or [],
+        reference=config.get("mtdna_reference") or [],
         samples=SAMPLES_SHEET,
     output:
         report(
@@ -23,11 +23,11 @@ rule species:
         mem_mb=mem_for(500, 20),
         runtime=runtime_for(5, 1),
     params:
-        target=config["target_species"],
+        target=lambda wc: config["target_species"],  # a function: no {wildcard} expansion
         min_identity=config["species"]["min_identity"],
         min_margin=config["species"]["min_margin"],
     shell:
-        "leogen species --fasta {input.fasta} --reference {input.reference}"
-        " --samples {input.samples} --target {params.target}"
-        " --min-identity {params.min_identity} --min-margin {params.min_margin}"
-        " --out {output} > {log} 2>&1"
+        "leogen species --fasta {input.fasta:q} --reference {input.reference:q}"
+        " --samples {input.samples:q} --target {params.target:q}"
+        " --min-identity {params.min_identity:q} --min-margin {params.min_margin:q}"
+        " --out {output:q} > {log:q} 2>&1"

@@ -35,13 +35,11 @@ rule summary:
         runtime=runtime_for(5, 1),
     params:
         outdir=out_dir,
-        prevalence=lambda wc, input: (
-            f"--prevalence {input.prevalence}" if input.prevalence else ""
-        ),
+        prevalence=lambda wc, input: opt("--prevalence", input.prevalence),
     shell:
-        "leogen summary --abundance {input.abundance} --ne {input.ne}"
-        " --trend {input.trend} --trend-test {input.trend_test}"
-        " --detection-history {input.history} --diversity-summary {input.diversity}"
-        " --genotypes {input.genotypes}"
-        " --inbreeding {input.inbreeding} {params.prevalence}"
-        " --out-dir {params.outdir} > {log} 2>&1"
+        "leogen summary --abundance {input.abundance:q} --ne {input.ne:q}"
+        " --trend {input.trend:q} --trend-test {input.trend_test:q}"
+        " --detection-history {input.history:q} --diversity-summary {input.diversity:q}"
+        " --genotypes {input.genotypes:q}"
+        " --inbreeding {input.inbreeding:q} {params.prevalence}"
+        " --out-dir {params.outdir:q} > {log:q} 2>&1"
