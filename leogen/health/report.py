@@ -847,23 +847,16 @@ def write_xlsx(table: pd.DataFrame, path) -> None:
 
 
 def _write_table(spec, df: pd.DataFrame, path: Path, private: bool) -> None:
-    """``spec.write`` and, for a file that may carry exact coordinates, owner-only access.
+    """``spec.write``, owner-only (0600) for a file that may carry exact coordinates."""
+    from leogen.io.atomic import PRIVATE
 
-    Note: the declared-table writer takes no permissions yet, so the private mode is set
-    right after the atomic rename (a short window at the umask's mode); pages and the
-    workbook are written private from the start through ``atomic_open(permissions=)``.
-    """
-    spec.write(df, path)
-    if private:
-        os.chmod(path, 0o600)
+    spec.write(df, path, permissions=PRIVATE if private else None)
 
 
 def _private_kwargs(private: bool) -> dict:
-    if not private:
-        return {}
-    from leogen.io import atomic
+    from leogen.io.atomic import PRIVATE
 
-    return {"permissions": atomic.PRIVATE} if hasattr(atomic, "PRIVATE") else {}
+    return {"permissions": PRIVATE} if private else {}
 
 
 def _ensure_private(path: Path, private: bool) -> None:

@@ -274,7 +274,8 @@ class Table:
                              f"{self.names} + optional {self.optional_names}"
                              f"{' + ' + self.extra if self.extra else ''}")
 
-    def write(self, df: pd.DataFrame, path: str | Path, float_format: str = "%.6g") -> None:
+    def write(self, df: pd.DataFrame, path: str | Path, float_format: str = "%.6g",
+              permissions: int | None = None) -> None:
         """Write ``df`` atomically as this table (columns checked against the declaration).
 
         Parameters
@@ -285,6 +286,9 @@ class Table:
             The output file (tab-separated, NA for missing; :func:`leogen.io.atomic.write_table`).
         float_format : str
             printf format of float cells (default six significant digits).
+        permissions : int, optional
+            As in :func:`leogen.io.atomic.write_table` (``PRIVATE`` for a table that may
+            carry exact coordinates).
 
         Raises
         ------
@@ -294,7 +298,7 @@ class Table:
         from leogen.io.atomic import write_table
 
         self.check_frame(df)
-        write_table(df, path, float_format=float_format)
+        write_table(df, path, float_format=float_format, permissions=permissions)
 
     def read(self, path: str | Path, columns: list[str] | None = None,
              if_present: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:

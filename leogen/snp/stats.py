@@ -54,6 +54,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -392,7 +393,7 @@ class SnpStats:
             s.n_rare = int(sc[10])
             s.variants = {f: z["v_" + f if not f.startswith("v_") else f]
                           for f in _VARIANT_FIELDS} if sc[9] else None
-        except (OSError, KeyError, IndexError, ValueError) as e:
+        except (OSError, KeyError, IndexError, ValueError, EOFError, zipfile.BadZipFile) as e:
             raise InputError(f"not a leogen SNP statistics file (the .npz of a statistics job):"
                              f" {e}", path) from None
         return s

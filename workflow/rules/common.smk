@@ -162,4 +162,6 @@ def final_outputs():
         out += [res("snp/king.tsv"), res("snp/froh.tsv")]
     if HAS_SCREENING:
         out += [res("health/prevalence.tsv"), res("health/population.html")]
+    # EXPORT_FILES: the files for the field's other tools, named in export.smk
+    out += [res(f"export/{name}") for name in EXPORT_FILES]
     return out

@@ -58,11 +58,3 @@ rule export:
         " --sample-individual {input.sample_individual:q} --samples {input.samples:q}"
         " --individuals {input.individuals:q} --occasion {params.occasion:q}"
         " {params.camera} --seed {params.seed:q} > {log:q} 2>&1"
-
-
-# The export files are targets of `rule all`: final_outputs() of common.smk, extended here
-# so that this rule file stays the one place that names them.
-_final_outputs_without_export = final_outputs
-final_outputs = lambda: _final_outputs_without_export() + [
-    res(f"export/{name}") for name in EXPORT_FILES
-]
