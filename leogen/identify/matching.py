@@ -1,5 +1,12 @@
 """Individual identification: match consensus genotypes of samples into animals.
 
+Two methods. ``likelihood`` (the default of ``leogen identify``): likelihood ratios one
+animal vs unrelated vs full siblings from each sample's replicates and the ML error model,
+a threshold from a simulated false-match rate of full siblings, agglomeration on pooled
+likelihoods and an assignment probability per sample (:mod:`leogen.identify.likelihood`;
+status ``insufficient_information`` for samples that could not reach the threshold even
+against a perfect reference). ``mismatch``: the mismatch-count rules below.
+
 **Pairwise comparison** (vectorised over all pairs by matrix products over chunks of
 samples; no Python loop per pair). At each identity locus (every locus but the sex marker)
 a pair is *compared* when both samples are typed; a *mismatch* is a compared locus where the
@@ -48,9 +55,11 @@ pairs of samples, and k is the smallest value with P(mismatches > k) <= alpha (0
 The per-sample ADO estimated against the consensus is biased low for poor samples, so k
 errs on the small side: samples of one animal may be split (never merged) more often.
 
-Individual ids (``LEO001``...) are numbered by each group's first sampling date, then its
-smallest sample id. ``sample_individual.tsv`` reports, for each grouped sample, the
-comparison with its closest other sample in the group (fewest mismatches, most loci).
+Individual ids (``LEO001``...) are kept from a previous registry, and new ones numbered by
+each group's first sampling date, then its smallest sample id on that date
+(:func:`leogen.identify.registry.assign_ids`). ``sample_individual.tsv`` reports, for each
+grouped sample, the comparison with its closest other sample in the group (fewest
+mismatches, most loci).
 """
 
 from __future__ import annotations
@@ -61,6 +70,8 @@ import pandas as pd
 from leogen.model.genotypes import MISSING, Genotypes
 
 ANCHOR_TYPES = ("blood", "tissue")
+#: Grouping methods: genotype likelihoods (:mod:`leogen.identify.likelihood`) or mismatches.
+METHODS = ("likelihood", "mismatch")
 #: Occasions of the capture histories (labels: :mod:`leogen.monitoring.occasions`).
 OCCASIONS = ("year", "season", "month")
 
@@ -409,68 +420,118 @@ def auto_max_mismatches(sample_rates: pd.DataFrame, he: np.ndarray, min_het=2, m
 
 
 # ------------------------------------------------------------------------ the step
-def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: int = 8,
+def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int | None = None,
+             min_loci: int | None = None,
              sex_locus: str = "AMEL", x_allele: int = 214, y_allele: int = 194,
              occasion: str = "year", id_prefix: str = "LEO",
              anchor_types=ANCHOR_TYPES, max_pid_sib: float = 0.01,
-             unverified_species=()) -> dict:
+             unverified_species=(), registry=None, method: str | None = None,
+             evidence=None, false_match_rate: float = 1e-3, seed: int = 1,
+             relative_prior: float = 0.05, ambiguity: float = 0.05, min_lr: float = 100.0,
+             n_simulated_pairs=None, consensus_error: float = 0.01) -> dict:
     """Match samples into individuals; returns the output tables (see module docstring).
 
     Parameters
     ----------
     g : Genotypes (n_samples, n_loci), consensus genotypes (one per sample).
     sheet : the sample sheet (:func:`leogen.io.sheets.read_samples`).
-    max_mismatches, min_loci, max_pid_sib : the match rules (module docstring).
+    max_mismatches, min_loci, max_pid_sib : the match rules of the mismatch method (module
+        docstring); with the likelihood method ``min_loci`` is an optional floor on the
+        identity loci with an amplified replicate (default 1 there, 8 for mismatch).
     sex_locus, x_allele, y_allele : the sex marker (not matched on) and its alleles.
     occasion : occasion of the capture histories (:data:`OCCASIONS`).
     id_prefix : prefix of the individual ids.
     anchor_types : sample types visited first.
     unverified_species : ids of samples whose species is not confirmed (no barcode); they
         are visited last and can only join an animal they match strongly.
+    registry : the previous registry (:func:`leogen.identify.registry.read_registry`) whose
+        ids are kept, or None (ids numbered by first detection date, then sample id).
+    method : 'likelihood' (:mod:`leogen.identify.likelihood`) or 'mismatch'; default
+        'mismatch' when ``max_mismatches`` is given, else 'likelihood'.
+    evidence : :class:`leogen.identify.likelihood.Evidence` of the samples of ``g`` (same
+        order) from their replicates; default: each consensus call taken as one replicate
+        with dropout and false-allele rate ``consensus_error``.
+    false_match_rate, seed, relative_prior, ambiguity, min_lr, n_simulated_pairs : the
+        likelihood method's threshold (simulated false-match rate per pair of full sibs),
+        seed of its simulation, prior of a relative, level of another group's posterior
+        that makes a sample ambiguous, minimum LR same vs sib, simulated pairs per
+        relationship (:func:`leogen.identify.likelihood.group_by_likelihood`).
 
     Returns
     -------
     dict: ``sample_individual``, ``individuals``, ``captures``, ``pid``, ``pid_summary``
     (DataFrames of :mod:`leogen.identify.outputs`), ``individual_genotypes`` (Genotypes
-    (n_animals, n_loci)) and ``pairs`` (the matching pairs).
+    (n_animals, n_loci)), ``pairs`` (the matching pairs), ``registry`` and
+    ``registry_changes`` (:mod:`leogen.identify.registry`); with the likelihood method
+    also ``match_threshold`` (:func:`leogen.identify.likelihood.match_threshold`), else None.
     """
     from leogen.identify.power import pid_per_locus, pid_summary, pid_table
     from leogen.monitoring.captures import capture_histories
     from leogen.qc.consensus import combine_genotypes, sex_from_genotype
 
     info = sheet.set_index("sample_id")
+    if method is None:
+        method = "likelihood" if max_mismatches is None else "mismatch"
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    if min_loci is None:
+        min_loci = 8 if method == "mismatch" else 1
     id_loci = g.loci != sex_locus
     codes = genotype_codes(g, id_loci)
     n_typed = (codes >= 0).sum(axis=1)
-    eligible = n_typed >= min_loci
     stype = info["sample_type"].reindex(g.samples).to_numpy(dtype=str)
     date = pd.to_datetime(info["date"].reindex(g.samples)).to_numpy()
-    anchor = np.isin(stype, list(anchor_types))
     unverified = np.isin(g.samples, list(unverified_species))
-    order_df = pd.DataFrame({"k": np.arange(g.n_samples), "unverified": unverified,
-                             "anchor": ~anchor, "nt": -n_typed, "date": date, "id": g.samples})
-    order = order_df[eligible].sort_values(["unverified", "anchor", "nt", "date", "id"],
-                                           na_position="last", kind="stable")["k"].to_numpy()
-    pairs = match_pairs(codes, max_mismatches, min_loci)
+    lk = None
+    if method == "likelihood":
+        from leogen.identify import likelihood as lh
+
+        ev = evidence if evidence is not None else lh.evidence_from_genotypes(
+            g, g.loci[id_loci], consensus_error)
+        if list(ev.samples) != list(g.samples):
+            raise ValueError("evidence must hold the samples of the genotypes, in order")
+        eligible = (ev.n_amplified > 0).sum(axis=1) >= min_loci
+        lk = lh.group_by_likelihood(ev, eligible & ~unverified, eligible, unverified,
+                                    false_match_rate, seed, n_simulated_pairs, min_lr,
+                                    relative_prior, ambiguity)
+        group, status, cands = lk["group"], lk["status"], lk["candidates"]
+        pairs = lk["pairs"]
+        pi, pj = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+        # comparisons of the consensus genotypes, for the report columns
+        pairs["n_compared"], pairs["n_mismatches"] = compare(codes[pi], codes[pj])
+        # the registry's genotype match (assign_ids) still counts mismatches
+        if max_mismatches is None:
+            max_mismatches, min_loci = 1, min(8, int(id_loci.sum()))
+    else:
+        eligible = n_typed >= min_loci
+        anchor = np.isin(stype, list(anchor_types))
+        order_df = pd.DataFrame({"k": np.arange(g.n_samples), "unverified": unverified,
+                                 "anchor": ~anchor, "nt": -n_typed, "date": date,
+                                 "id": g.samples})
+        order = order_df[eligible].sort_values(["unverified", "anchor", "nt", "date", "id"],
+                                               na_position="last", kind="stable")["k"]
+        order = order.to_numpy()
+        pairs = match_pairs(codes, max_mismatches, min_loci)
+        pi, pj = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     # evidence of a match: PIDsib over the loci at which the two samples agree
     _, sib = pid_per_locus(_allele_freq_list(g.subset(samples=eligible, loci=id_loci)))
     log_sib = np.log(np.nan_to_num(sib, nan=1.0))
-    pi, pj = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     agree = (codes[pi] >= 0) & (codes[pi] == codes[pj])
     pairs["pid_sib_matched"] = np.exp((agree * log_sib).sum(axis=1))
-    strong = (pairs["pid_sib_matched"] <= max_pid_sib) & (
-        pairs["n_compared"] - pairs["n_mismatches"] >= min_loci)
-    pairs["strong"] = strong.to_numpy()
-    group, status, cands = group_samples(codes, pairs, order, max_mismatches, min_loci,
-                                         unverified)
-    # individual ids: by first date, then smallest sample id
+    if lk is None:
+        strong = (pairs["pid_sib_matched"] <= max_pid_sib) & (
+            pairs["n_compared"] - pairs["n_mismatches"] >= min_loci)
+        pairs["strong"] = strong.to_numpy()
+        group, status, cands = group_samples(codes, pairs, order, max_mismatches, min_loci,
+                                             unverified)
+    # individual ids: the registry's kept, new ones by first date then smallest sample id
+    from leogen.identify.registry import assign_ids, registry_table
+
     gs = np.flatnonzero(group >= 0)
-    gdf = pd.DataFrame({"group": group[gs], "date": date[gs], "id": g.samples[gs]})
-    first = gdf.groupby("group").agg(date=("date", "min"), id=("id", "min")).reset_index()
-    first = first.sort_values(["date", "id"], na_position="last", kind="stable")
-    width = max(3, len(str(len(first))))
-    gid = dict(zip(first["group"], [f"{id_prefix}{k + 1:0{width}d}" for k in range(len(first))],
-                   strict=True))
+    assigned = assign_ids(group, g.samples, date, registry, g.labels().astype(np.int64),
+                          id_loci, id_prefix, max_mismatches, min_loci)
+    first = pd.DataFrame({"group": assigned.order})  # groups in id order
+    gid = assigned.ids
     ind = np.array([gid.get(x, "") for x in group], dtype=object)
     # closest other member of the same group / best candidate of an ambiguous sample
     both = pd.DataFrame({"a": np.concatenate([pairs["i"], pairs["j"]]),
@@ -494,7 +555,8 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: i
     pid_sib_best = best["pid_sib"].reindex(np.arange(g.n_samples)).to_numpy(dtype=float)
     size = np.bincount(group[gs], minlength=max(len(first), 1)) if len(gs) else np.zeros(1, int)
     st = np.where(~eligible, "insufficient_loci",
-                  np.where(np.isin(status, ["ambiguous", "weak_match", "unverified_no_match"]),
+                  np.where(np.isin(status, ["ambiguous", "weak_match", "unverified_no_match",
+                                            "insufficient_information"]),
                            status,
                            np.where(group >= 0, np.where(size[np.maximum(group, 0)] > 1,
                                                          "matched", "unique"), "")))
@@ -511,6 +573,10 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: i
         "closest_sample": [g.samples[int(c)] if np.isfinite(c) else "" for c in closest],
         "candidate_individuals": cand_ids,
         "sample_type": stype,
+        "assignment_probability": lk["probability"] if lk else np.full(g.n_samples, np.nan),
+        "log10_lr_same_vs_sib": lk["log10_lr_sib"] if lk else np.full(g.n_samples, np.nan),
+        "log10_information": (lk["log10_information"] if lk
+                              else np.full(g.n_samples, np.nan)),
     })
     # samples of the sheet that have no consensus keep a row
     rest = sheet.loc[~sheet["sample_id"].isin(g.samples), ["sample_id", "sample_type"]]
@@ -568,15 +634,19 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int, min_loci: i
     # capture histories over the occasions in which the sheet records any sampling
     captures = capture_histories(ind[gs], date[gs], sheet["date"], order_ids, occasion)
     pid = pid_table(ig.subset(loci=id_loci))
+    reg, reg_changes = registry_table(assigned, inds, ig, g.samples, sizes, ind, id_loci)
     return {"sample_individual": si, "individuals": inds, "individual_genotypes": ig,
             "captures": captures, "pid": pid, "pid_summary": pid_summary(pid),
-            "pairs": pairs}
+            "pairs": pairs, "registry": reg, "registry_changes": reg_changes,
+            "match_threshold": lk["threshold_table"] if lk else None}
 
 
-def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasion="year",
+def run(consensus_path, samples_path, max_mismatches="auto", min_loci=None, occasion="year",
         sex_locus="AMEL", x_allele=214, y_allele=194, error_rates=None, min_het=2,
         min_hom=3, alpha=0.01, id_prefix="LEO", seed=1, max_pid_sib=0.01,
-        quality=None, out_dir=None) -> dict:
+        quality=None, out_dir=None, registry=None, method="likelihood", genotypes=None,
+        false_match_rate=1e-3, relative_prior=0.05, ambiguity=0.05, min_lr=100.0,
+        quality_classes=3, consensus_error=0.01, n_simulated_pairs=None) -> dict:
     """The ``leogen identify`` step: read consensus and sheet, choose k, match, tabulate.
 
     Parameters
@@ -585,7 +655,9 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
     samples_path : the sample sheet.
     max_mismatches : mismatching loci allowed within an animal, or ``'auto'``
         (:func:`auto_max_mismatches`, from ``error_rates``).
-    min_loci : identity loci a sample needs typed, and a pair compared, to match.
+    min_loci : identity loci a sample needs typed, and a pair compared, to match (mismatch
+        method, default 8); with the likelihood method an optional floor on the loci with
+        an amplified replicate (default 1: the information decides).
     occasion : occasion of the capture histories, one of :data:`OCCASIONS`.
     sex_locus, x_allele, y_allele : the sex marker (left out of matching) and its alleles.
     error_rates : ``error_rates_sample.tsv`` for k = auto (default: beside the consensus).
@@ -599,6 +671,20 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
         animal they match strongly.
     out_dir : when given, the tables are also written there
         (:func:`leogen.identify.outputs.write_identify`).
+    registry : a previous run's ``registry.tsv`` (copied out of the results): its ids are
+        kept and the changes reported (:mod:`leogen.identify.registry`); None: ids numbered
+        by first detection date, then sample id.
+    method : 'likelihood' (default; :mod:`leogen.identify.likelihood`) or 'mismatch' (the
+        threshold method of the module docstring; ``max_mismatches``, ``error_rates``,
+        ``min_het``, ``min_hom``, ``alpha``, ``max_pid_sib`` apply to it only).
+    genotypes : the replicate genotypes (``genotypes.tsv``) behind the consensus: the
+        likelihood method fits the error model to them (error classes: sample type x
+        ``quality_classes`` DNA-quality classes) and integrates over each sample's genotype
+        uncertainty; without them each consensus call counts as one replicate with dropout
+        and false-allele rate ``consensus_error``.
+    false_match_rate : simulated false-match rate allowed per pair of full siblings.
+    relative_prior, ambiguity, min_lr, n_simulated_pairs : see
+        :func:`leogen.identify.likelihood.group_by_likelihood`.
 
     Returns
     -------
@@ -608,20 +694,36 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
     from pathlib import Path
 
     from leogen.errors import InputError
+    from leogen.identify import likelihood as lh
     from leogen.io.longtable import read_long
     from leogen.io.sheets import read_samples
     from leogen.model.frequencies import expected_heterozygosity
     from leogen.qc.consensus import check_samples_known
     from leogen.qc.outputs import read_quality_status, read_sample_error_rates
 
+    if method not in METHODS:
+        raise InputError(f"method '{method}' is not one of {', '.join(METHODS)}")
+    if min_loci is None:
+        min_loci = 8 if method == "mismatch" else 1
     if not (isinstance(min_loci, (int, np.integer)) and min_loci >= 1):
         raise InputError(f"min_loci {min_loci} is out of range (expected a whole number >= 1)")
+    for name, v, hi in (("false_match_rate", false_match_rate, 0.5),
+                        ("relative_prior", relative_prior, 0.25), ("ambiguity", ambiguity, 0.5),
+                        ("consensus_error", consensus_error, 0.5)):
+        if not (isinstance(v, (int, float)) and 0 < v <= hi):
+            raise InputError(f"{name} {v} is out of range (expected above 0, at most {hi})")
+    if not (isinstance(min_lr, (int, float)) and min_lr >= 1):
+        raise InputError(f"min_lr {min_lr} is out of range (expected a number >= 1)")
+    if not (isinstance(quality_classes, (int, np.integer)) and 1 <= quality_classes <= 10):
+        raise InputError(f"quality_classes {quality_classes} is out of range (expected a "
+                         "whole number 1 to 10)")
     if occasion not in OCCASIONS:
         raise InputError(f"occasion '{occasion}' is not one of {', '.join(OCCASIONS)}")
     if not 0 < alpha < 1:
         raise InputError(f"alpha {alpha} is out of range (expected 0 to 1, exclusive)")
-    k_auto = str(max_mismatches) == "auto"
-    if not k_auto:
+    k_auto = method == "mismatch" and str(max_mismatches) == "auto"
+    k = None
+    if method == "mismatch" and not k_auto:
         try:
             k = int(str(max_mismatches))
         except ValueError:
@@ -663,8 +765,38 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=8, occasio
         unverified = tuple(qt.loc[qt["status"] == "no_sequence", "sample_id"])
     elif quality:
         raise InputError("file not found", q_path)
+    reg = None
+    if registry is not None:
+        from leogen.identify.registry import read_registry, same_file
+
+        if out_dir is not None and same_file(registry, Path(out_dir) / "registry.tsv"):
+            raise InputError("is the registry this run writes; give a copy kept outside the "
+                             "results (docs/identify.md)", registry)
+        reg = read_registry(registry, g, sheet, samples_path, id_prefix)
+    evidence = None
+    if method == "likelihood" and genotypes is not None:
+        allr = read_long(genotypes)
+        check_samples_known(allr.samples, sheet, genotypes, samples_path)
+        pos = pd.Index(list(allr.samples)).get_indexer(list(g.samples))
+        if (pos < 0).any():
+            raise InputError(f"sample_id '{g.samples[int(np.argmax(pos < 0))]}' of "
+                             f"{consensus_path} has no replicate genotypes", genotypes)
+        id_names = [x for x in g.loci if x != sex_locus]
+        absent = [x for x in id_names if x not in set(allr.loci)]
+        if absent:
+            raise InputError(f"locus '{absent[0]}' of {consensus_path} is not in the replicate "
+                             "genotypes", genotypes)
+        sub = type(allr)(allr.calls[pos], allr.attempted[pos], allr.samples[pos], allr.loci,
+                         allr.alleles)
+        stype = sheet.set_index("sample_id")["sample_type"].reindex(g.samples)
+        evidence = lh.evidence_from_replicates(sub, id_names, stype.to_numpy(dtype=str),
+                                               quality_classes)
     out = identify(g, sheet, k, min_loci, sex_locus, x_allele, y_allele, occasion, id_prefix,
-                   max_pid_sib=max_pid_sib, unverified_species=unverified)
+                   max_pid_sib=max_pid_sib, unverified_species=unverified, registry=reg,
+                   method=method, evidence=evidence, false_match_rate=false_match_rate,
+                   seed=seed, relative_prior=relative_prior, ambiguity=ambiguity,
+                   min_lr=min_lr, n_simulated_pairs=n_simulated_pairs,
+                   consensus_error=consensus_error)
     out["max_mismatches"] = k
     out["auto_table"] = auto_table
     if out_dir is not None:

@@ -16,12 +16,13 @@ from leogen.io.tables import Column, Table
 from leogen.qc.outputs import LONG_COLUMNS
 
 #: Statuses of samples that are not a detection of a known animal.
-NOT_IDENTIFIED = frozenset({"ambiguous", "insufficient_loci", "no_consensus"})
+NOT_IDENTIFIED = frozenset({"ambiguous", "insufficient_loci", "insufficient_information",
+                            "no_consensus"})
 
 SAMPLE_INDIVIDUAL = Table(
     "identify/sample_individual.tsv",
     "the animal of each sample; status matched|unique|ambiguous|weak_match|"
-    "unverified_no_match|insufficient_loci|no_consensus.",
+    "unverified_no_match|insufficient_information|insufficient_loci|no_consensus.",
     (
         Column("sample_id", "str", na=False),
         Column("individual_id", "str", description="NA when the sample is not assigned"),
@@ -34,6 +35,15 @@ SAMPLE_INDIVIDUAL = Table(
         Column("closest_sample", "str"),
         Column("candidate_individuals", "str"),
         Column("sample_type", "str"),
+        Column("assignment_probability", "float",
+               description="posterior probability that the sample is individual_id's animal "
+                           "(likelihood method; NA otherwise or when not assigned)"),
+        Column("log10_lr_same_vs_sib", "float",
+               description="log10 LR one animal vs full siblings against its animal's other "
+                           "samples (or its best candidate)"),
+        Column("log10_information", "float",
+               description="log10 LR one animal vs full siblings the sample could reach "
+                           "against an error-free reference of its own genotype"),
     ),
 )
 
@@ -149,6 +159,66 @@ MISMATCH_BINS = Table(
     ),
 )
 
+MATCH_THRESHOLD = Table(
+    "identify/match_threshold.tsv",
+    "likelihood method: the threshold on the LR one animal vs full siblings, chosen so that "
+    "the simulated false-match rate per pair of full siblings is at most the target, and the "
+    "rate at that threshold for simulated full-sib, unrelated and same-animal pairs.",
+    (
+        Column("relationship", "str", na=False),
+        Column("n_pairs", "int", na=False),
+        Column("log10_lr_threshold", "float", na=False),
+        Column("p_at_or_above", "float", na=False),
+        Column("target", "float"),
+        Column("chosen_by", "str", na=False),
+    ),
+)
+
+#: Registry columns a user may edit; leogen carries them over unchanged from run to run.
+REGISTRY_USER_COLUMNS = ("name", "camera_trap_id", "notes")
+
+REGISTRY = Table(
+    "identify/registry.tsv",
+    "every known animal, carried from run to run (give it back with the identify registry "
+    "setting; docs/identify.md): status seen|new|not_seen|would_merge, the samples that define "
+    "it, its reference genotype (one column per locus, `allele1/allele2`, NA untyped) with its "
+    "quality reference_sample|replicated|single_sample; name, camera_trap_id and notes are the "
+    "user's and are kept unchanged.",
+    (
+        Column("individual_id", "str", na=False),
+        Column("status", "str", na=False),
+        Column("name", "str"),
+        Column("camera_trap_id", "str"),
+        Column("notes", "str"),
+        Column("sex", "str"),
+        Column("first_seen", "date"),
+        Column("last_seen", "date"),
+        Column("n_samples", "int", na=False),
+        Column("samples", "str", na=False,
+               description="comma-separated sample ids that define the animal"),
+        Column("n_loci_typed", "int", na=False),
+        Column("genotype_quality", "str"),
+        Column("min_locus_support", "int",
+               description="fewest samples agreeing with the reference call at a typed locus"),
+    ),
+    extra="<one column per locus: allele1/allele2>",
+)
+
+REGISTRY_CHANGES = Table(
+    "identify/registry_changes.tsv",
+    "what this run changed against the previous registry: new|matched_by_genotype|"
+    "would_merge|sample_moved|sample_unassigned|genotype_changed|not_seen (ids are never "
+    "renamed or merged silently).",
+    (
+        Column("change", "str", na=False),
+        Column("individual_id", "str", na=False),
+        Column("other_individual_id", "str"),
+        Column("n_samples", "int", na=False),
+        Column("sample_ids", "str"),
+        Column("detail", "str"),
+    ),
+)
+
 
 def individual_replicates(genotypes):
     """The individual genotypes as a long table's ``Replicates`` (replicate id
@@ -178,10 +248,15 @@ def write_identify(tables: dict, out_dir) -> None:
         out / "individual_genotypes.tsv")
     with atomic_open(out / "captures.inp", "w", encoding="utf-8") as fh:
         fh.write(mark_inp(tables["captures"]))
+    if tables.get("registry") is not None:
+        REGISTRY.write(tables["registry"], out / "registry.tsv")
+        REGISTRY_CHANGES.write(tables["registry_changes"], out / "registry_changes.tsv")
+    if tables.get("match_threshold") is not None:
+        MATCH_THRESHOLD.write(tables["match_threshold"], out / "match_threshold.tsv")
     if tables.get("auto_table") is not None:
         MISMATCH_THRESHOLD.write(tables["auto_table"]["tail"], out / "mismatch_threshold.tsv")
         MISMATCH_BINS.write(tables["auto_table"]["bins"], out / "mismatch_bins.tsv")
 
 
 TABLES = [SAMPLE_INDIVIDUAL, INDIVIDUALS, INDIVIDUAL_GENOTYPES, CAPTURES, PID, PID_SUMMARY,
-          MISMATCH_THRESHOLD, MISMATCH_BINS]
+          MISMATCH_THRESHOLD, MISMATCH_BINS, MATCH_THRESHOLD, REGISTRY, REGISTRY_CHANGES]

@@ -241,7 +241,7 @@ def test_cli_end_to_end(tmp_path):
     cons, sh = _write_cli(tmp_path, samples, rows + [("NOGT", "scat", "2021-01-01")])
     out = tmp_path / "id"
     assert main(["identify", "--consensus", str(cons), "--samples", str(sh), "--out-dir",
-                 str(out), "--max-mismatches", "1"]) == 0
+                 str(out), "--max-mismatches", "1", "--method", "mismatch"]) == 0
     si = pd.read_csv(out / "sample_individual.tsv", sep="\t")
     assert list(si.columns[:5]) == ["sample_id", "individual_id", "n_loci_compared",
                                     "n_mismatches", "status"]
@@ -260,8 +260,8 @@ def test_cli_end_to_end(tmp_path):
 
     for table in TABLES:
         path = out / Path(table.path).name
-        if table.path.startswith("identify/mismatch"):
-            assert not path.exists()  # written only with k = auto
+        if table.path.startswith(("identify/mismatch", "identify/match_threshold")):
+            assert not path.exists()  # written only with k = auto / the likelihood method
             continue
         assert len(table.read(path)) > 0
 
@@ -271,7 +271,7 @@ def test_cli_bad_inputs(tmp_path, capsys):
     samples, rows = _planted(rng)
     cons, sh = _write_cli(tmp_path, samples, rows[1:])  # A0_0 missing from the sheet
     base = ["identify", "--consensus", str(cons), "--samples", str(sh), "--out-dir",
-            str(tmp_path / "o")]
+            str(tmp_path / "o"), "--method", "mismatch"]
     assert main(base + ["--max-mismatches", "1"]) == 2
     err = capsys.readouterr().err
     assert "sample_id 'A0_0' is not in the sample sheet" in err and "line 2" in err
@@ -305,6 +305,7 @@ def _run_pipeline(tmp_path, params, seed):
                  str(d / "samples.tsv"), "--species", str(r / "species.tsv"),
                  "--out-dir", str(r / "consensus")]) == 0
     assert main(["identify", "--consensus", str(r / "consensus" / "consensus.tsv"),
+                 "--genotypes", str(d / "genotypes.tsv"),
                  "--samples", str(d / "samples.tsv"), "--out-dir", str(r / "identify")]) == 0
     # second pass: error rates against each animal's pooled replicates
     assert main(["consensus", "--genotypes", str(d / "genotypes.tsv"), "--samples",

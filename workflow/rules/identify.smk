@@ -6,6 +6,14 @@ rule identify:
         consensus=res("consensus/consensus.tsv"),
         quality=res("consensus/quality.tsv"),
         samples=SAMPLES_SHEET,
+        # the replicates behind the consensus: the likelihood method's error model
+        genotypes=GENOTYPES,
+        # last run's registry (a copy kept outside the results): its ids are kept
+        registry=(
+            [config["identify"]["registry"]]
+            if config["identify"].get("registry")
+            else []
+        ),
     output:
         sample_individual=report(
             res("identify/sample_individual.tsv"),
@@ -24,6 +32,8 @@ rule identify:
             caption="../report/pid.rst",
             category="2. Individuals",
         ),
+        registry=res("identify/registry.tsv"),
+        registry_changes=res("identify/registry_changes.tsv"),
     log:
         log("identify"),
     benchmark:
@@ -37,10 +47,16 @@ rule identify:
     params:
         outdir=out_dir,
         max_mismatches=config["identify"]["max_mismatches"],
-        min_loci=config["identify"]["min_loci"],
+        min_loci=opt("--min-loci", config["identify"].get("min_loci")),
         occasion=config["identify"]["occasion"],
+        method=config["identify"]["method"],
+        false_match_rate=config["identify"]["false_match_rate"],
+        registry=lambda wc, input: opt("--registry", *input.registry),
     shell:
-        "leogen identify --consensus {input.consensus} --quality {input.quality}"
-        " --samples {input.samples}"
-        " --out-dir {params.outdir} --max-mismatches {params.max_mismatches}"
-        " --min-loci {params.min_loci} --occasion {params.occasion} > {log} 2>&1"
+        "leogen identify --consensus {input.consensus:q} --quality {input.quality:q}"
+        " --samples {input.samples:q}"
+        " --out-dir {params.outdir:q} --max-mismatches {params.max_mismatches:q}"
+        " --method {params.method:q} --genotypes {input.genotypes:q}"
+        " --false-match-rate {params.false_match_rate:q}"
+        " {params.min_loci} --occasion {params.occasion:q} {params.registry}"
+        " > {log:q} 2>&1"

