@@ -3,7 +3,7 @@
 Writes to ``--out-dir`` ``genalex.csv``, ``genepop.gen``, ``structure.str``, ``fstat.dat``,
 ``colony.dat``, ``allele_freqs.tsv``, ``animals.tsv`` and, with ``--sample-individual`` and
 ``--samples``, ``secr_captures.txt``, ``secr_traps.txt`` (not world-readable) and
-``secr_sessions.tsv``. The work is :func:`leogen.io.exports.run`.
+``secr_sessions.tsv``. The work is :func:`leogen.export.run.run`.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from leogen.io import exports
+    from leogen.export import run as exports
     from leogen.io.formats import read_individual_genotypes
     from leogen.io.tables import read_delimited
 

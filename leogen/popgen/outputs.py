@@ -281,47 +281,8 @@ G2 = Table(
     ),
 )
 
-# --------------------------------------------------------------------------- exports
-# ``leogen export`` (:mod:`leogen.io.exports`) writes the identified animals in the formats of
-# the field's tools (genalex.csv, genepop.gen, structure.str, fstat.dat, colony.dat,
-# secr_captures.txt, secr_traps.txt); its tables are declared here, beside the population
-# tables they extend.
-EXPORT_ANIMALS = Table(
-    "export/animals.tsv",
-    "the animals of the export files, in their row order, with their population and the "
-    "population number of the STRUCTURE and FSTAT files.",
-    (
-        Column("individual_id", "str", na=False),
-        Column("population", "str", na=False),
-        Column("population_code", "int", na=False,
-               description="STRUCTURE POPDATA / FSTAT population number"),
-        Column("sex", "str", description="from identify/individuals.tsv when given"),
-    ),
-)
-
-EXPORT_ALLELE_FREQS = Table(
-    "export/allele_freqs.tsv",
-    "allele counts and frequencies per locus and population ('all' pooled) of the exported "
-    "loci.",
-    ALLELE_FREQS.columns,
-)
-
-EXPORT_SECR_SESSIONS = Table(
-    "export/secr_sessions.tsv",
-    "the sessions (years) of secr_captures.txt with their number of occasions (give them to "
-    "secr as noccasions) and the occasion each number stands for.",
-    (
-        Column("session", "int", na=False),
-        Column("n_occasions", "int", na=False),
-        Column("occasion_labels", "str", na=False),
-        Column("n_animals", "int", na=False),
-        Column("n_detections", "int", na=False),
-    ),
-)
-
 TABLES = [PER_LOCUS, SUMMARY, PAIRWISE_FST, LD, ALLELE_FREQS, POPULATIONS,
-          PAIRS, ESTIMATOR_CHOICE, REFERENCE_FREQS, MATRIX, INDIVIDUALS, G2,
-          EXPORT_ANIMALS, EXPORT_ALLELE_FREQS, EXPORT_SECR_SESSIONS]
+          PAIRS, ESTIMATOR_CHOICE, REFERENCE_FREQS, MATRIX, INDIVIDUALS, G2]
 
 
 def file_name(table: Table) -> str:

@@ -54,8 +54,6 @@ def results(tmp_path_factory) -> Path:
 
 def test_every_output_reads_back_with_its_declaration(results):
     for table in outputs.TABLES:
-        if table.path.startswith("export/"):
-            continue  # written by `leogen export`, read back in tests/io/test_exports.py
         if table is outputs.MATRIX:
             paths = sorted((results / "relatedness").glob("matrix_*.tsv"))
             assert len(paths) == 6  # five moment estimators and ML

@@ -35,10 +35,11 @@ import numpy as np
 import pandas as pd
 
 from leogen.errors import InputError
+from leogen.export import outputs
 from leogen.io.atomic import PRIVATE, atomic_open
 from leogen.model.frequencies import allele_tallies
 from leogen.model.genotypes import Genotypes
-from leogen.popgen import outputs
+from leogen.popgen.outputs import file_name
 
 NO_GROUPING = "all_animals"
 EARTH_RADIUS_M = 6_371_008.8
@@ -154,7 +155,7 @@ def secr_files(detections: pd.DataFrame, occasions: dict, samples: pd.DataFrame,
     Returns
     -------
     (captures, traps, sessions) : DataFrames ``Session ID Occasion Detector``,
-    ``Detector x y`` (metres) and the :data:`leogen.popgen.outputs.EXPORT_SECR_SESSIONS`
+    ``Detector x y`` (metres) and the :data:`leogen.export.outputs.EXPORT_SECR_SESSIONS`
     rows.
     """
     sites = samples.dropna(subset=["lat", "lon"]).groupby("site", sort=True)[["lat", "lon"]]
@@ -272,7 +273,7 @@ def run(g: Genotypes, out_dir, populations: pd.DataFrame | None = None,
                             "population": np.asarray(g.populations, dtype=str),
                             "population_code": [codes[str(p)] for p in g.populations],
                             "sex": sex})
-    outputs.EXPORT_ANIMALS.write(animals, out / outputs.file_name(outputs.EXPORT_ANIMALS))
+    outputs.EXPORT_ANIMALS.write(animals, out / file_name(outputs.EXPORT_ANIMALS))
     for fmt in ("genalex", "genepop", "structure"):
         res.files[fmt] = out / GENOTYPE_FILES[fmt]
         write_genotypes(g, res.files[fmt], fmt)
@@ -282,7 +283,7 @@ def run(g: Genotypes, out_dir, populations: pd.DataFrame | None = None,
     res.files["colony"] = out / GENOTYPE_FILES["colony"]
     colony.write(g, res.files["colony"], ado, err, seed=max(int(seed), 1))
     outputs.EXPORT_ALLELE_FREQS.write(allele_frequency_table(g),
-                                      out / outputs.file_name(outputs.EXPORT_ALLELE_FREQS))
+                                      out / file_name(outputs.EXPORT_ALLELE_FREQS))
     if detections is not None:
         det, occ, samples, camera = detections
         caps, traps, sessions = secr_files(det, occ, samples, camera)
@@ -296,6 +297,6 @@ def run(g: Genotypes, out_dir, populations: pd.DataFrame | None = None,
                     "# leogen export: secr trap file, x y in metres (local projection); "
                     "exact detector positions: do not share", permissions=PRIVATE)
         outputs.EXPORT_SECR_SESSIONS.write(sessions,
-                                           out / outputs.file_name(outputs.EXPORT_SECR_SESSIONS))
+                                           out / file_name(outputs.EXPORT_SECR_SESSIONS))
     res.animals, res.codes = animals, codes
     return res

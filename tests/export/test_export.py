@@ -14,10 +14,11 @@ from helpers import FORMATS_DATA, fixture_genotypes
 
 from leogen.cli import main
 from leogen.errors import InputError
-from leogen.io import colony, exports, fstat
+from leogen.export import outputs
+from leogen.export import run as exports
+from leogen.io import colony, fstat
 from leogen.io.formats import convert, grouped, read_genotypes
 from leogen.model.genotypes import Genotypes
-from leogen.popgen import outputs
 
 G = fixture_genotypes()
 
