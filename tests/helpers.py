@@ -117,3 +117,25 @@ def meiosis(rng, parent):
 def offspring(rng, sire, dam):
     """(n, n_loci, 2) offspring of sire x dam, pairwise."""
     return np.stack([meiosis(rng, sire), meiosis(rng, dam)], axis=2)
+
+
+# ------------------------------------------------------------ simulated identification run
+def simulate_and_identify(tmp_path, params, seed):
+    """Simulate a population (``leogen simulate`` with ``params``) and run species, consensus
+    and identify on it through the CLI; returns (simulation folder, results folder)."""
+    from leogen.cli import main
+    from leogen.simulate import simulate
+
+    d = tmp_path / f"sim{seed}"
+    simulate(params, seed, d)
+    r = d / "results"
+    assert main(["species", "--fasta", str(d / "mtdna.fasta"), "--reference",
+                 str(d / "mtdna_reference.fasta"), "--samples", str(d / "samples.tsv"),
+                 "--out", str(r / "species.tsv")]) == 0
+    assert main(["consensus", "--genotypes", str(d / "genotypes.tsv"), "--samples",
+                 str(d / "samples.tsv"), "--species", str(r / "species.tsv"),
+                 "--out-dir", str(r / "consensus")]) == 0
+    assert main(["identify", "--consensus", str(r / "consensus" / "consensus.tsv"),
+                 "--genotypes", str(d / "genotypes.tsv"), "--samples", str(d / "samples.tsv"),
+                 "--out-dir", str(r / "identify")]) == 0
+    return d, r

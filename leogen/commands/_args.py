@@ -60,3 +60,23 @@ def probability(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{value:g} is not a probability in [0, 1]")
     return value
+
+
+def read_grouping(args):
+    """``(sample links, sample sheet)`` for ``--group-by site|period``, or ``(None, None)``
+    for ``--group-by none``: the inputs of :func:`leogen.popgen.diversity.assign_populations`
+    shared by the diversity and export commands."""
+    from leogen.errors import InputError
+
+    if args.group_by == "none":
+        return None, None
+    from leogen.identify.outputs import read_sample_individual
+    from leogen.io.sheets import read_samples
+
+    if args.populations:
+        raise InputError("give populations either with --populations or --group-by")
+    if not (args.sample_individual and args.samples):
+        raise InputError("--group-by needs --sample-individual and --samples")
+    links = read_sample_individual(args.sample_individual, identified_only=False,
+                                   columns=["sample_id", "individual_id"])
+    return links, read_samples(args.samples)

@@ -6,7 +6,7 @@ The work is :func:`leogen.popgen.diversity.run`; its tables are declared in
 
 from __future__ import annotations
 
-from leogen.commands._args import non_negative_int, positive_int, probability
+from leogen.commands._args import non_negative_int, positive_int, probability, read_grouping
 from leogen.errors import InputError
 
 
@@ -75,19 +75,10 @@ def run(args) -> int:
     g = g.without_loci(drop)
     if g.n_loci == 0:
         raise InputError("no loci left after --exclude-loci", args.genotypes)
-    populations = links = samples = None
+    populations = None
     source = args.populations
-    if args.group_by != "none":
-        from leogen.identify.outputs import read_sample_individual
-        from leogen.io.sheets import read_samples
-
-        if args.populations:
-            raise InputError("give populations either with --populations or --group-by")
-        if not (args.sample_individual and args.samples):
-            raise InputError("--group-by needs --sample-individual and --samples")
-        links = read_sample_individual(args.sample_individual, identified_only=False,
-                                       columns=["sample_id", "individual_id"])
-        samples = read_samples(args.samples)
+    links, samples = read_grouping(args)
+    if links is not None:
         source = args.sample_individual
     elif args.populations:
         from leogen.io.tables import read_delimited

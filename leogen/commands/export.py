@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from leogen.commands._args import non_negative_int, positive_int
+from leogen.commands._args import non_negative_int, positive_int, read_grouping
 from leogen.errors import InputError
 
 
@@ -89,18 +89,7 @@ def run(args) -> int:
 
         rates = LINKED_ERROR_RATES_LOCUS.read(args.error_rates,
                                               ["locus", "basis", "ado_rate", "fa_rate"])
-    links = samples = None
-    if args.group_by != "none":
-        from leogen.identify.outputs import read_sample_individual
-        from leogen.io.sheets import read_samples
-
-        if args.populations:
-            raise InputError("give populations either with --populations or --group-by")
-        if not (args.sample_individual and args.samples):
-            raise InputError("--group-by needs --sample-individual and --samples")
-        links = read_sample_individual(args.sample_individual, identified_only=False,
-                                       columns=["sample_id", "individual_id"])
-        samples = read_samples(args.samples)
+    links, samples = read_grouping(args)
     detections = None
     if args.sample_individual:
         from leogen.io.sheets import read_samples

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import simulate_and_identify
 
 from leogen.cli import main
 from leogen.identify.matching import (
@@ -294,19 +295,7 @@ def test_cli_bad_inputs(tmp_path, capsys):
 
 # ------------------------------------------------------------------ truth recovery
 def _run_pipeline(tmp_path, params, seed):
-    sim = pytest.importorskip("leogen.simulate")
-    d = tmp_path / f"sim{seed}"
-    sim.simulate(params, seed, d)
-    r = d / "results"
-    assert main(["species", "--fasta", str(d / "mtdna.fasta"), "--reference",
-                 str(d / "mtdna_reference.fasta"), "--samples", str(d / "samples.tsv"),
-                 "--out", str(r / "species.tsv")]) == 0
-    assert main(["consensus", "--genotypes", str(d / "genotypes.tsv"), "--samples",
-                 str(d / "samples.tsv"), "--species", str(r / "species.tsv"),
-                 "--out-dir", str(r / "consensus")]) == 0
-    assert main(["identify", "--consensus", str(r / "consensus" / "consensus.tsv"),
-                 "--genotypes", str(d / "genotypes.tsv"),
-                 "--samples", str(d / "samples.tsv"), "--out-dir", str(r / "identify")]) == 0
+    d, r = simulate_and_identify(tmp_path, params, seed)
     # second pass: error rates against each animal's pooled replicates
     assert main(["consensus", "--genotypes", str(d / "genotypes.tsv"), "--samples",
                  str(d / "samples.tsv"), "--species", str(r / "species.tsv"),
