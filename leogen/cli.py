@@ -26,7 +26,17 @@ def command_names() -> list[str]:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser with every subcommand, or just ``only`` (imports only that module, so a
-    command does not pay for loading the libraries of all the others)."""
+    command does not pay for loading the libraries of all the others).
+
+    Parameters
+    ----------
+    only : str or None
+        A subcommand name; None builds all.
+
+    Returns
+    -------
+    ArgumentParser
+    """
     parser = argparse.ArgumentParser(
         prog="leogen",
         description="Conservation genetics and wildlife health for small carnivore populations.",
@@ -41,6 +51,18 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``leogen`` command line; input and file errors are reported, not raised.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Arguments; None uses ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status (2 for no command or an error).
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(first if first in command_names() else None)

@@ -33,7 +33,22 @@ def _fill_defaults(config: dict, schema: dict) -> dict:
 
 
 def unknown_keys(config: dict, schema: dict, prefix: str = "") -> list[str]:
-    """Config keys the schema does not know (reported as warnings: likely typos)."""
+    """Config keys the schema does not know (reported as warnings: likely typos).
+
+    Parameters
+    ----------
+    config : dict
+        The config mapping.
+    schema : dict
+        Its JSON schema.
+    prefix : str
+        Dotted path of ``config`` within the whole config.
+
+    Returns
+    -------
+    list of str
+        Dotted names of the unknown keys.
+    """
     props = schema.get("properties", {})
     found = []
     for key, value in config.items():
@@ -45,7 +60,25 @@ def unknown_keys(config: dict, schema: dict, prefix: str = "") -> list[str]:
 
 
 def load_config(path: str | Path, collector: ErrorCollector | None = None) -> dict | None:
-    """Read and check a config file; defaults filled in. Problems raise (or go to ``collector``)."""
+    """Read and check a config file; defaults filled in. Problems raise (or go to ``collector``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML config file.
+    collector : ErrorCollector or None
+        Collects the problems instead of raising.
+
+    Returns
+    -------
+    dict or None
+        The config, None when it could not be read.
+
+    Raises
+    ------
+    InputError
+        Without ``collector``, when the file is missing, not valid YAML or fails the schema.
+    """
     own = ErrorCollector()
     path = Path(path)
     config = None
@@ -78,6 +111,20 @@ def check_config(config: dict, path, collector: ErrorCollector) -> dict:
     are warned about. Returns the config with defaults filled in.
 
     ``path`` names the config's source in the messages (its file, or files).
+
+    Parameters
+    ----------
+    config : dict
+        The config mapping.
+    path : str or Path
+        Its source, for messages.
+    collector : ErrorCollector
+        Collects the problems.
+
+    Returns
+    -------
+    dict
+        The config with defaults filled in.
     """
     schema = load_schema("config")
     version = config.get("config_version", CONFIG_VERSION)
@@ -101,6 +148,18 @@ def check_config(config: dict, path, collector: ErrorCollector) -> dict:
 
 
 def genotype_files(config: dict) -> list[str]:
+    """The genotype files named in ``config`` (one name or a list).
+
+    Parameters
+    ----------
+    config : dict
+        The config mapping.
+
+    Returns
+    -------
+    list of str
+        The file names (empty when none).
+    """
     files = config.get("genotypes", [])
     return [files] if isinstance(files, str) else list(files)
 
@@ -177,7 +236,20 @@ def _check_vcf(path, known, errors: ErrorCollector) -> None:
 
 
 def validate_inputs(config: dict, collector: ErrorCollector | None = None) -> ErrorCollector:
-    """Read every input named in ``config``; collect every problem (does not raise)."""
+    """Read every input named in ``config``; collect every problem (does not raise).
+
+    Parameters
+    ----------
+    config : dict
+        The checked config.
+    collector : ErrorCollector or None
+        Collects the problems; None starts a new one.
+
+    Returns
+    -------
+    ErrorCollector
+        The problems found.
+    """
     errors = collector if collector is not None else ErrorCollector()
     if not isinstance(config.get("samples"), str) or not config.get("genotypes"):
         return errors  # reported by load_config
@@ -241,6 +313,18 @@ def validate_inputs(config: dict, collector: ErrorCollector | None = None) -> Er
 
 
 def summarise_ok(config: dict) -> str:
+    """The one-line report of a config whose inputs all passed.
+
+    Parameters
+    ----------
+    config : dict
+        The checked config.
+
+    Returns
+    -------
+    str
+        ``OK: <n> input files checked (<files>)``.
+    """
     files = [config["samples"], *genotype_files(config)]
     files += [config[k] for k in ("screening", "mtdna", "mtdna_reference", "snps") if config.get(k)]
     return f"OK: {len(files)} input files checked ({', '.join(files)})"

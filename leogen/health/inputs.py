@@ -64,7 +64,22 @@ def read_sample_links(path) -> pd.DataFrame:
 def read_individuals(path) -> pd.DataFrame:
     """``identify/individuals.tsv``: ``individual_id`` (unique), ``sex``, ``first_seen``,
     ``last_seen`` (dates; NaT when unknown), ``sex_source`` and ``individual_hints`` when the
-    file has them, and ``_line``."""
+    file has them, and ``_line``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``individuals.tsv``.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    InputError
+        When the table is invalid or an individual_id is repeated.
+    """
     df = INDIVIDUALS.read(path, ["individual_id", "sex", "first_seen", "last_seen"],
                           if_present=["sex_source", "individual_hints"])
     check_unique(df, "individual_id", path)
@@ -74,7 +89,22 @@ def read_individuals(path) -> pd.DataFrame:
 def read_inbreeding(path) -> pd.DataFrame:
     """``inbreeding/individuals.tsv`` (:func:`leogen.popgen.outputs.read_individual_inbreeding`):
     one row per animal (a repeated individual_id is an InputError) with sMLH, IR, HL,
-    F_Ritland and, with SNP data, F_MoM and F_ROH, every measure as float (NA as NaN)."""
+    F_Ritland and, with SNP data, F_MoM and F_ROH, every measure as float (NA as NaN).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``inbreeding/individuals.tsv``.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    InputError
+        When the table is invalid or an individual_id is repeated.
+    """
     df = popgen_outputs.read_individual_inbreeding(path)
     check_unique(df, "individual_id", path)
     # float throughout (counts too): a nullable Int64 column would turn an animal's row into
@@ -86,7 +116,22 @@ def read_inbreeding(path) -> pd.DataFrame:
 
 def read_g2(path) -> dict[str, float]:
     """``inbreeding/g2.tsv`` (:func:`leogen.popgen.outputs.read_g2`) as
-    ``{"g2": value, "g2_p": permutation p-value}``."""
+    ``{"g2": value, "g2_p": permutation p-value}``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``g2.tsv``.
+
+    Returns
+    -------
+    dict of str to float
+
+    Raises
+    ------
+    InputError
+        When the table is invalid or does not have exactly one row.
+    """
     g2 = popgen_outputs.read_g2(path)
     return {"g2": float(g2["g2"]), "g2_p": float(g2["p_value"])}
 
@@ -95,7 +140,23 @@ def read_pairs(path) -> pd.DataFrame:
     """``relatedness/pairs.tsv`` (:func:`leogen.popgen.outputs.read_pairs`): ``id1, id2,
     n_loci``, the estimators of :data:`RELATEDNESS_ESTIMATORS` (float), ``relationship`` and,
     when the file has them, the class log-likelihoods ``loglik_po, loglik_fs, loglik_hs,
-    loglik_u`` (for the relationship probabilities on the pages)."""
+    loglik_u`` (for the relationship probabilities on the pages).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``pairs.tsv``.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair.
+
+    Raises
+    ------
+    InputError
+        When a column is missing or a cell is malformed.
+    """
     return popgen_outputs.PAIRS.read(
         path, ["id1", "id2", "n_loci", *RELATEDNESS_ESTIMATORS, "relationship"],
         if_present=["loglik_po", "loglik_fs", "loglik_hs", "loglik_u"])

@@ -103,7 +103,18 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 
 
 def script_hash(script: str) -> str:
-    """The CSP source ``'sha256-...'`` that allows exactly this inline script."""
+    """The CSP source ``'sha256-...'`` that allows exactly this inline script.
+
+    Parameters
+    ----------
+    script : str
+        The script text, exactly as inlined.
+
+    Returns
+    -------
+    str
+        The quoted CSP source.
+    """
     digest = hashlib.sha256(script.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
@@ -113,6 +124,18 @@ def safe_filename(identifier: str, suffix: str = ".html") -> str:
     """A file name safe on any file system for any id: unsafe characters become ``_`` and,
     when anything changed (or the name is reserved on Windows), a short SHA-1 of the original
     id keeps names unique.
+
+    Parameters
+    ----------
+    identifier : str
+        The id (e.g. an individual id).
+    suffix : str
+        Extension appended.
+
+    Returns
+    -------
+    str
+        The file name.
 
     Examples
     --------
@@ -506,6 +529,20 @@ def titre_plot(t: pd.DataFrame, rise_dates=(), title: str = "") -> str:
     Exact titres are filled circles, censored ones triangles pointing the way the true
     titre lies (``<1:8`` down, ``>=1:128`` up); the second sample of a fourfold rise is
     ringed in red. Returns base64 PNG text, '' when no test has a titre.
+
+    Parameters
+    ----------
+    t : DataFrame
+        Tests of one animal and pathogen (``date``, ``titer_value``, ``titer_qualifier``...).
+    rise_dates : iterable
+        Dates of the second samples of fourfold rises.
+    title : str
+        Plot title.
+
+    Returns
+    -------
+    str
+        Base64 PNG text, or ``''``.
     """
     t = t[t["titer_value"].notna()]
     if t.empty:
@@ -654,7 +691,18 @@ def _ts(v):
 
 def tests_sheet(tests: pd.DataFrame) -> pd.DataFrame:
     """One row per test for the workbook: real dates, the titre as text and as its
-    reciprocal number (with the qualifier of a censored titre)."""
+    reciprocal number (with the qualifier of a censored titre).
+
+    Parameters
+    ----------
+    tests : DataFrame
+        The interpreted tests.
+
+    Returns
+    -------
+    DataFrame
+        One row per test, sorted by animal, pathogen and date.
+    """
     t = tests.sort_values(["individual_id", "pathogen", "date", "line"], kind="stable")
     return pd.DataFrame({
         "individual_id": t["individual_id"].to_numpy(), "sample_id": t["sample_id"].to_numpy(),
@@ -797,7 +845,18 @@ def render_animal(record: dict, res: dict) -> str:
 
 def render_print(res: dict) -> str:
     """HTML of every animal's page in one document, one animal per A4 page
-    (``animals_print.html``)."""
+    (``animals_print.html``).
+
+    Parameters
+    ----------
+    res : dict
+        The health report (``records`` and the page context).
+
+    Returns
+    -------
+    str
+        The HTML text.
+    """
     return environment().get_template("animals_print.html.j2").render(
         animals=res["records"], root="", **_page_context(res))
 
@@ -842,7 +901,19 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def write_xlsx(table: pd.DataFrame, path) -> None:
-    """One table as a formatted one-sheet workbook (``animals``), fixed timestamps."""
+    """One table as a formatted one-sheet workbook (``animals``), fixed timestamps.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table.
+    path : str or Path
+        The ``.xlsx`` file.
+
+    Returns
+    -------
+    None
+    """
     workbook.write_workbook({"animals": table}, path)
 
 

@@ -74,7 +74,20 @@ def run(screening_path: str | Path, samples_path: str | Path,
 
 
 def log_lines(res: dict, out_dir: str | Path) -> list[str]:
-    """What a run did, for the log: counts, Se/Sp per pathogen, cut-offs, locations, files."""
+    """What a run did, for the log: counts, Se/Sp per pathogen, cut-offs, locations, files.
+
+    Parameters
+    ----------
+    res : dict
+        The health run's result.
+    out_dir : str or Path
+        Where its outputs were written.
+
+    Returns
+    -------
+    list of str
+        The log lines.
+    """
     tests = res["tests"]
     n_unlinked = int((tests["individual_id"] == "").sum())
     lines = [f"leogen health: {len(tests)} tests ({n_unlinked} not linked to an animal), "

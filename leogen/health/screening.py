@@ -133,6 +133,18 @@ def parse_titer(text) -> tuple[str, float]:
 def format_titer(qualifier: str, value: float) -> str:
     """Format a parsed titre back as ``<1:8`` (empty for a missing titre).
 
+    Parameters
+    ----------
+    qualifier : str
+        ``<``, ``>=``... or empty for an exact titre.
+    value : float
+        Reciprocal titre; None or NaN for missing.
+
+    Returns
+    -------
+    str
+        The titre text.
+
     Examples
     --------
     >>> format_titer("<", 8.0), format_titer("", 12.5), format_titer("", float("nan"))
@@ -257,6 +269,21 @@ def load_cutoffs(path: str | Path | None) -> dict[tuple[str, str], dict]:
           CDV:
             vnt: {cutoff: "1:16", sensitivity: 0.9, specificity: 0.95, source: "lab SOP 2021"}
             elisa: 1:100          # shorthand: the cut-off only
+
+    Parameters
+    ----------
+    path : str or Path or None
+        The YAML file; None gives no cut-offs.
+
+    Returns
+    -------
+    dict
+        (pathogen, assay) -> cut-off entry.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, not valid YAML or not of this form.
     """
     if path is None:
         return {}
@@ -529,6 +556,16 @@ def link_tests(tests: pd.DataFrame, sample_individual: pd.DataFrame | None,
 def combine_status(results) -> str:
     """One status from several results: positive if any positive, else negative if any
     negative, else equivocal (only equivocal results).
+
+    Parameters
+    ----------
+    results : iterable of str
+        ``positive``, ``negative`` or ``equivocal`` results.
+
+    Returns
+    -------
+    str
+        The combined status.
 
     Examples
     --------

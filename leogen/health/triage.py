@@ -42,6 +42,15 @@ def is_agent_assay(assay: str) -> bool:
     """Whether an assay detects the agent itself (PCR, culture, antigen) rather than
     antibodies.
 
+    Parameters
+    ----------
+    assay : str
+        Assay name.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> is_agent_assay("pcr"), is_agent_assay("elisa_ag"), is_agent_assay("vnt")

@@ -31,6 +31,16 @@ def defuse(value):
     """A cell value safe for a spreadsheet: text starting like a formula gets a leading
     apostrophe; anything else (including empty text) is returned unchanged.
 
+    Parameters
+    ----------
+    value : object
+        A cell value.
+
+    Returns
+    -------
+    object
+        The value, text prefixed with ``'`` when it starts like a formula.
+
     Examples
     --------
     >>> defuse("=HYPERLINK(1)"), defuse("A1"), defuse(""), defuse("-3 dB"), defuse(3)
@@ -42,7 +52,17 @@ def defuse(value):
 
 
 def defuse_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """:func:`defuse` on every text cell of a table (a copy)."""
+    """:func:`defuse` on every text cell of a table (a copy).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+
+    Returns
+    -------
+    DataFrame
+    """
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):

@@ -84,6 +84,16 @@ def pair_index(n_alleles: int) -> np.ndarray:
     """(K, K) int: index of the unordered genotype (a, b) in
     :func:`leogen.qc.error_model.genotype_pairs` order.
 
+    Parameters
+    ----------
+    n_alleles : int
+        Number of alleles K at the locus.
+
+    Returns
+    -------
+    int64 array (K, K)
+        Genotype index of each ordered allele pair (symmetric).
+
     Examples
     --------
     >>> pair_index(2).tolist()
@@ -101,6 +111,16 @@ def pair_index(n_alleles: int) -> np.ndarray:
 def hwe_prior(p: np.ndarray) -> np.ndarray:
     """Hardy-Weinberg genotype probabilities (G,) of allele frequencies ``p`` (K,), in
     :func:`leogen.qc.error_model.genotype_pairs` order.
+
+    Parameters
+    ----------
+    p : float array (K,)
+        Allele frequencies at the locus.
+
+    Returns
+    -------
+    float array (G,)
+        ``p_a^2`` for homozygotes, ``2 p_a p_b`` for heterozygotes, G = K (K + 1) / 2.
 
     Examples
     --------
@@ -220,7 +240,18 @@ class Evidence:
 
     def posterior(self, loglik: np.ndarray | None = None) -> np.ndarray:
         """Posteriors (m, sum G) of log-likelihood rows (default: all samples), computed in
-        blocks of rows to bound the temporaries."""
+        blocks of rows to bound the temporaries.
+
+        Parameters
+        ----------
+        loglik : float array (m, sum G) or None
+            Log-likelihood rows; None uses ``self.loglik``.
+
+        Returns
+        -------
+        float array (m, sum G)
+            Posteriors, normalised within each locus block.
+        """
         ll = self.loglik if loglik is None else loglik
         out = np.empty(ll.shape)
         for a in range(0, ll.shape[0], 4096):  # row blocks
@@ -229,7 +260,17 @@ class Evidence:
         return out
 
     def q(self, post: np.ndarray) -> np.ndarray:
-        """``post @ K1`` per locus block (m, sum G)."""
+        """``post @ K1`` per locus block (m, sum G).
+
+        Parameters
+        ----------
+        post : float array (m, sum G)
+            Genotype posteriors.
+
+        Returns
+        -------
+        float array (m, sum G)
+        """
         out = np.empty_like(post)
         for j, k1 in enumerate(self.k1):  # per locus, vectorised over rows
             a, b = self.offsets[j], self.offsets[j + 1]
@@ -343,7 +384,18 @@ def _logsumexp_rows(x: np.ndarray) -> np.ndarray:
 
 def compact_alleles(reps):
     """The replicates with, per locus, only the alleles seen in an amplified replicate
-    (indices remapped; fewer candidate genotypes)."""
+    (indices remapped; fewer candidate genotypes).
+
+    Parameters
+    ----------
+    reps : Replicates
+        The replicate genotypes.
+
+    Returns
+    -------
+    Replicates
+        Same samples, loci and replicates, alleles reduced to those seen.
+    """
     from leogen.model.genotypes import Replicates
 
     calls = reps.calls.copy()
@@ -526,7 +578,22 @@ def _with_labels(ev: Evidence, labels) -> Evidence:
 
 def map_codes(ev: Evidence, post: np.ndarray, min_prob: float = 0.5) -> np.ndarray:
     """Most probable genotype index per sample and locus (n, L); -1 where the sample has
-    no amplified replicate or the posterior of that genotype is below ``min_prob``."""
+    no amplified replicate or the posterior of that genotype is below ``min_prob``.
+
+    Parameters
+    ----------
+    ev : Evidence
+        The evidence (blocks, amplification counts).
+    post : float array (n, sum G)
+        Genotype posteriors (:meth:`Evidence.posterior`).
+    min_prob : float
+        Smallest posterior of a genotype that is called.
+
+    Returns
+    -------
+    int64 array (n, L)
+        Genotype index within each locus' block, -1 for no call.
+    """
     out = np.full((ev.n, len(ev.sizes)), -1, dtype=np.int64)
     for j in range(len(ev.sizes)):  # per locus
         blk = post[:, ev.offsets[j]:ev.offsets[j + 1]]
@@ -538,7 +605,22 @@ def map_codes(ev: Evidence, post: np.ndarray, min_prob: float = 0.5) -> np.ndarr
 
 def information(ev: Evidence, post: np.ndarray, q: np.ndarray) -> np.ndarray:
     """log LR same vs full sib of each sample against an error-free reference of its most
-    probable genotype (module docstring), (n,)."""
+    probable genotype (module docstring), (n,).
+
+    Parameters
+    ----------
+    ev : Evidence
+        The evidence (priors, blocks, amplification counts).
+    post : float array (n, sum G)
+        Genotype posteriors.
+    q : float array (n, sum G)
+        ``ev.q(post)``.
+
+    Returns
+    -------
+    float array (n,)
+        Natural-log LR per sample; loci without an amplified replicate add 0.
+    """
     info = np.zeros(ev.n)
     for j in range(len(ev.sizes)):  # per locus
         a, b = ev.offsets[j], ev.offsets[j + 1]
@@ -594,7 +676,24 @@ def candidate_pairs(codes: np.ndarray, base: float = 2.0, slope: float = 0.35,
 
 def pairwise(ev: Evidence, post: np.ndarray, q: np.ndarray, i: np.ndarray, j: np.ndarray,
              chunk: int = 4000) -> dict:
-    """:func:`pair_log_lrs` of sample pairs (i, j), in chunks; dict of (n_pairs,) arrays."""
+    """:func:`pair_log_lrs` of sample pairs (i, j), in chunks; dict of (n_pairs,) arrays.
+
+    Parameters
+    ----------
+    ev : Evidence
+        The evidence.
+    post, q : float array (n, sum G)
+        Genotype posteriors and ``ev.q(post)``.
+    i, j : int array (n_pairs,)
+        Sample indices of the pairs.
+    chunk : int
+        Pairs per chunk.
+
+    Returns
+    -------
+    dict of float array (n_pairs,)
+        ``same_unrel``, ``sib_unrel``, ``po_unrel``, ``same_sib``.
+    """
     out = {k: np.zeros(len(i)) for k in ("same_unrel", "sib_unrel", "po_unrel", "same_sib")}
     for a in range(0, len(i), chunk):  # chunks of pairs
         s = slice(a, a + chunk)
@@ -670,6 +769,21 @@ def match_threshold(ev: Evidence, templates: np.ndarray, alpha: float = 1e-3,
 
     ``n_pairs`` (default max(20000, 20 / alpha)) pairs of full sibs are simulated, a quarter
     as many unrelated and same-animal pairs (for the table only).
+
+    Parameters
+    ----------
+    ev : Evidence
+        Evidence of the data (frequencies, error tables, amplification patterns).
+    templates : int array
+        The samples whose patterns and error classes are copied.
+    alpha : float
+        Target false-match rate per pair of full siblings.
+    n_pairs : int or None
+        Pairs of full sibs to simulate.
+    seed : int
+        Seed of the simulation.
+    min_lr : float
+        Smallest LR (not log) the threshold may take.
 
     Returns
     -------

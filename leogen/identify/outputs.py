@@ -74,7 +74,23 @@ def read_sample_individual(path, identified_only: bool = True,
 
 
 def sample_links(path) -> pd.Series:
-    """sample_id -> individual_id of every sample assigned to an animal (any status)."""
+    """sample_id -> individual_id of every sample assigned to an animal (any status).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``sample_individual.tsv``.
+
+    Returns
+    -------
+    Series
+        Individual id per sample id.
+
+    Raises
+    ------
+    InputError
+        When a column is missing or a cell is malformed.
+    """
     df = read_sample_individual(path, identified_only=False,
                                 columns=["sample_id", "individual_id"])
     df = df[df["individual_id"] != ""]
@@ -222,7 +238,18 @@ REGISTRY_CHANGES = Table(
 
 def individual_replicates(genotypes):
     """The individual genotypes as a long table's ``Replicates`` (replicate id
-    ``individual``), for :data:`INDIVIDUAL_GENOTYPES`."""
+    ``individual``), for :data:`INDIVIDUAL_GENOTYPES`.
+
+    Parameters
+    ----------
+    genotypes : Genotypes
+        One genotype per individual.
+
+    Returns
+    -------
+    Replicates
+        One replicate per individual and locus.
+    """
     from leogen.model.genotypes import Replicates
 
     shape = (genotypes.n_samples, genotypes.n_loci, 1)
@@ -234,7 +261,19 @@ def individual_replicates(genotypes):
 def write_identify(tables: dict, out_dir) -> None:
     """Write the tables of :func:`leogen.identify.matching.run` into ``out_dir``: the
     declared TSVs, ``individual_genotypes.tsv`` and the MARK ``captures.inp``; the automatic-k
-    tables only when k was chosen automatically."""
+    tables only when k was chosen automatically.
+
+    Parameters
+    ----------
+    tables : dict
+        Table name -> table, from :func:`leogen.identify.matching.run`.
+    out_dir : str or Path
+        Output directory.
+
+    Returns
+    -------
+    None
+    """
     from leogen.io.atomic import atomic_open
     from leogen.io.longtable import replicates_to_frame
     from leogen.monitoring.captures import mark_inp

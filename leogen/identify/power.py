@@ -94,7 +94,22 @@ def pid_table(g: Genotypes) -> pd.DataFrame:
 
 def loci_needed(table: pd.DataFrame, thresholds=THRESHOLDS, column="cum_pid_sib") -> dict:
     """Smallest number of (ranked) loci whose cumulative value falls below each threshold;
-    None when all loci together do not reach it."""
+    None when all loci together do not reach it.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Ranked loci (``rank`` and ``column``).
+    thresholds : iterable of float
+        The thresholds.
+    column : str
+        The cumulative column.
+
+    Returns
+    -------
+    dict of float to int or None
+        Threshold -> loci needed.
+    """
     cum = table[column].to_numpy(dtype=float)
     out = {}
     for t in thresholds:
@@ -105,7 +120,17 @@ def loci_needed(table: pd.DataFrame, thresholds=THRESHOLDS, column="cum_pid_sib"
 
 def pid_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Two-column table (statistic, value): loci used, multilocus PID and PIDsib, and the
-    number of loci needed for PIDsib < 0.01 and < 0.001 (NA when not reached)."""
+    number of loci needed for PIDsib < 0.01 and < 0.001 (NA when not reached).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Per-locus PID table (``pid``, ``pid_sib``, ``cum_pid``, ``cum_pid_sib``, ``rank``).
+
+    Returns
+    -------
+    DataFrame
+    """
     ok = table["pid"].notna()
     need = loci_needed(table)
     need_pid = loci_needed(table, column="cum_pid")

@@ -348,7 +348,19 @@ def _change(kind, individual_id, other="", sample_ids=(), detail=""):
 
 def changes_frame(rows: list, numbers: dict) -> pd.DataFrame:
     """The change rows as :data:`REGISTRY_CHANGES`, in a fixed order (kind, id number,
-    other id, samples)."""
+    other id, samples).
+
+    Parameters
+    ----------
+    rows : list of tuple
+        Change rows, fields in :data:`REGISTRY_CHANGES` order.
+    numbers : dict
+        individual_id -> its id number, for the order.
+
+    Returns
+    -------
+    DataFrame
+    """
     df = pd.DataFrame(rows, columns=REGISTRY_CHANGES.names)
     if not len(df):
         return df.astype({"n_samples": np.int64})
@@ -690,7 +702,18 @@ def _max_date(a, b):
 
 
 def same_file(a, b) -> bool:
-    """Whether two paths name the same file (the registry given is this run's output)."""
+    """Whether two paths name the same file (the registry given is this run's output).
+
+    Parameters
+    ----------
+    a, b : str or Path
+        The paths.
+
+    Returns
+    -------
+    bool
+        False when either does not exist.
+    """
     pa, pb = Path(a), Path(b)
     try:
         return pa.exists() and pb.exists() and pa.samefile(pb)

@@ -38,6 +38,16 @@ STALE_SECONDS = 24 * 3600
 def describe_os_error(e: OSError) -> str:
     """A short reason for a failed file operation, in the user's terms.
 
+    Parameters
+    ----------
+    e : OSError
+        The error raised.
+
+    Returns
+    -------
+    str
+        The reason.
+
     >>> describe_os_error(FileExistsError(17, "File exists"))
     'a file of that name is in the way of a folder'
     """
@@ -71,6 +81,16 @@ def current_umask() -> int:
 def output_mode(permissions: int | None = None) -> int:
     """File mode for an output: ``permissions`` (default ``0o666``) less the umask.
 
+    Parameters
+    ----------
+    permissions : int or None
+        Requested mode bits; None for ``0o666``.
+
+    Returns
+    -------
+    int
+        The mode.
+
     >>> old = os.umask(0o027)
     >>> oct(output_mode()), oct(output_mode(PRIVATE))
     ('0o640', '0o600')
@@ -94,6 +114,16 @@ def remove_stale_temporaries(path: str | Path) -> list[Path]:
 
     Returns the files removed. A temporary of a writer that may still run (a live process of
     this host, or another host's) is kept while younger than :data:`STALE_SECONDS`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output whose temporaries are removed.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
     """
     path = Path(path)
     name = re.escape(path.name)
@@ -167,6 +197,22 @@ def atomic_open(path: str | Path, mode: str = "w", permissions: int | None = Non
     """Open a temporary file for writing; it replaces ``path`` when the block succeeds.
 
     ``mode`` is the open mode; ``permissions`` as in :func:`atomic_path`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output file.
+    mode : str
+        Open mode (text modes default to ``newline=""``).
+    permissions : int or None
+        Mode bits of the output, as in :func:`atomic_path`.
+    **kwargs
+        Further arguments of :func:`open`.
+
+    Returns
+    -------
+    file object
+        The open temporary file (a context manager).
     """
     with atomic_path(path, permissions) as tmp:
         if "b" not in mode:

@@ -123,7 +123,22 @@ def write(g: Genotypes, path, dropout=None, other_error=None, name: str = "leoge
 
 
 def read(path) -> Genotypes:
-    """The offspring genotypes of a COLONY 2 input file (as :func:`write` lays it out)."""
+    """The offspring genotypes of a COLONY 2 input file (as :func:`write` lays it out).
+
+    Parameters
+    ----------
+    path : str or Path
+        The COLONY input file.
+
+    Returns
+    -------
+    Genotypes
+
+    Raises
+    ------
+    InputError
+        When the file is too short or its counts, marker ids or offspring rows are wrong.
+    """
     text = read_text(path)
     values = []  # (line number, text before the comment)
     for k, ln in enumerate(text.splitlines(), start=1):

@@ -19,6 +19,21 @@ def read_fasta(path: str | Path) -> list[tuple[str, str, int]]:
 
     Raises InputError for text before the first ``>``, empty ids, duplicate ids, empty
     sequences and characters that are not IUPAC nucleotide codes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The FASTA file.
+
+    Returns
+    -------
+    list of (str, str, int)
+        Id, sequence and header line of each record.
+
+    Raises
+    ------
+    InputError
+        For the problems above (all of them at once).
     """
     text = read_text(path)
     errors = ErrorCollector()
@@ -59,7 +74,23 @@ def read_fasta(path: str | Path) -> list[tuple[str, str, int]]:
 
 
 def read_reference(path: str | Path) -> pd.DataFrame:
-    """Reference panel as a table ``species, haplotype, sequence`` (ids ``Genus_species|hap``)."""
+    """Reference panel as a table ``species, haplotype, sequence`` (ids ``Genus_species|hap``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The reference FASTA file.
+
+    Returns
+    -------
+    DataFrame
+        One row per haplotype.
+
+    Raises
+    ------
+    InputError
+        When the FASTA is invalid or an id is not ``<Genus_species>|<haplotype>``.
+    """
     rows = []
     errors = ErrorCollector()
     for rid, seq, k in read_fasta(path):

@@ -46,6 +46,26 @@ def parse_allele_tokens(tokens: np.ndarray, lines: np.ndarray, locus_of_col: np.
     ``lines`` gives each row's line number and ``locus_of_col`` each column's locus name, so a
     bad token is reported as ``x.gen line 7: allele '21a' at locus L3 is not a number``.
     Vectorised over all cells (one ``pandas.to_numeric`` call).
+
+    Parameters
+    ----------
+    tokens : array (n_rows, n_columns)
+        Text tokens, one per allele cell.
+    lines : int array (n_rows,)
+        Line number of each row, for messages.
+    locus_of_col : array (n_columns,)
+        Locus name of each column, for messages.
+    path : str or Path
+        The file read, for messages.
+    errors : ErrorCollector
+        Collects one error per bad token.
+    missing : sequence of str
+        Tokens meaning a missing allele.
+
+    Returns
+    -------
+    int64 array (n_rows, n_columns)
+        Allele sizes, -1 for missing (and for bad tokens, which are reported in ``errors``).
     """
     tok = np.asarray(tokens, dtype=object)
     out = np.full(tok.shape, MISSING, dtype=np.int64)
@@ -77,7 +97,26 @@ def parse_allele_tokens(tokens: np.ndarray, lines: np.ndarray, locus_of_col: np.
 
 
 def check_unique_samples(samples: np.ndarray, lines: np.ndarray, path) -> None:
-    """InputError naming the lines of the first repeated sample ids."""
+    """InputError naming the lines of the first repeated sample ids.
+
+    Parameters
+    ----------
+    samples : array (n_samples,)
+        Sample ids.
+    lines : int array (n_samples,)
+        Line number of each sample.
+    path : str or Path
+        The file read, for messages.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        When a sample id is repeated or empty.
+    """
     samples = np.asarray(samples, dtype=str)
     s = pd.Series(samples)
     dup = s.duplicated(keep=False).to_numpy()
@@ -95,7 +134,30 @@ def check_unique_samples(samples: np.ndarray, lines: np.ndarray, path) -> None:
 
 
 def genotypes_from_sizes(sizes: np.ndarray, samples, loci, populations, path) -> Genotypes:
-    """``Genotypes.from_labels`` over whole-number sizes (-1 missing), errors as InputError."""
+    """``Genotypes.from_labels`` over whole-number sizes (-1 missing), errors as InputError.
+
+    Parameters
+    ----------
+    sizes : int array (n_samples, n_loci, 2)
+        Allele sizes; 0, -1 and -9 are missing.
+    samples : array (n_samples,)
+        Sample ids.
+    loci : array (n_loci,)
+        Locus names.
+    populations : array (n_samples,) or None
+        Population of each sample.
+    path : str or Path
+        The file read, for messages.
+
+    Returns
+    -------
+    Genotypes
+
+    Raises
+    ------
+    InputError
+        When the genotypes cannot be built.
+    """
     try:
         return Genotypes.from_labels(np.asarray(sizes, dtype=np.int64), samples, loci,
                                      populations, missing=(0, -1, -9))
@@ -108,6 +170,20 @@ def population_blocks(g: Genotypes) -> tuple[np.ndarray, list[str], np.ndarray]:
 
     Returns (order, population names, sizes). Formats with population blocks (GenAlEx,
     Genepop) write samples in this order; ``populations=None`` is one block.
+
+    Parameters
+    ----------
+    g : Genotypes
+        The samples.
+
+    Returns
+    -------
+    order : int array (n_samples,)
+        Sample indices, grouped by population.
+    names : list of str
+        Population names, in first-seen order (``["pop1"]`` without populations).
+    sizes : int array (n_populations,)
+        Samples per population.
     """
     if g.populations is None:
         return np.arange(g.n_samples), ["pop1"], np.array([g.n_samples])
@@ -118,7 +194,18 @@ def population_blocks(g: Genotypes) -> tuple[np.ndarray, list[str], np.ndarray]:
 
 
 def grouped(g: Genotypes) -> Genotypes:
-    """``g`` with samples grouped by population, as GenAlEx and Genepop files hold them."""
+    """``g`` with samples grouped by population, as GenAlEx and Genepop files hold them.
+
+    Parameters
+    ----------
+    g : Genotypes
+        The samples.
+
+    Returns
+    -------
+    Genotypes
+        ``g`` itself when already grouped, else a reordered subset.
+    """
     order, _, _ = population_blocks(g)
     return g if np.array_equal(order, np.arange(g.n_samples)) else g.subset(samples=order)
 
@@ -127,13 +214,39 @@ _ESC = {"%": "%25", ",": "%2C", ";": "%3B", "=": "%3D", "\n": "%0A", "\r": "%0D"
 
 
 def escape_name(name: str) -> str:
-    """Percent-encode the characters that separate title segments (``% , ; =`` and newlines)."""
+    """Percent-encode the characters that separate title segments (``% , ; =`` and newlines).
+
+    Parameters
+    ----------
+    name : str
+        A population name.
+
+    Returns
+    -------
+    str
+        The encoded name.
+    """
     return "".join(_ESC.get(ch, ch) for ch in str(name))
 
 
 def title_with_populations(title: str, populations: list[str] | None,
                            extra: Sequence[str] = ()) -> str:
-    """``<title>; populations=a,b`` (or ``; no populations``) plus extra segments."""
+    """``<title>; populations=a,b`` (or ``; no populations``) plus extra segments.
+
+    Parameters
+    ----------
+    title : str
+        The free title (newlines and ``;`` are replaced).
+    populations : list of str or None
+        Population names, or None for none.
+    extra : sequence of str
+        Further segments appended.
+
+    Returns
+    -------
+    str
+        The title line.
+    """
     parts = [title.replace("\n", " ").replace("\r", " ").replace(";", ",")]
     if populations is None:
         parts.append("no populations")
@@ -148,7 +261,18 @@ NOT_RECORDED = object()  # the title follows no population convention
 
 def populations_from_title(title: str):
     """Population names recorded in a title line: a list, ``None`` ('no populations'),
-    or ``NOT_RECORDED`` when the title follows no such convention."""
+    or ``NOT_RECORDED`` when the title follows no such convention.
+
+    Parameters
+    ----------
+    title : str
+        The title line of a file.
+
+    Returns
+    -------
+    list of str, None or NOT_RECORDED
+        The recorded populations.
+    """
     for seg in (s.strip() for s in title.split(";")):
         if seg.lower() == "no populations":
             return None
@@ -159,7 +283,28 @@ def populations_from_title(title: str):
 
 
 def require_clean_names(names, what: str, forbidden: str, path) -> None:
-    """InputError (naming the first offender) for names containing forbidden characters."""
+    """InputError (naming the first offender) for names containing forbidden characters.
+
+    Parameters
+    ----------
+    names : array-like of str
+        Names to check.
+    what : str
+        What the names are (``sample``, ``locus``...), for messages.
+    forbidden : str
+        Characters the format does not allow.
+    path : str or Path
+        The file to be written, for messages.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        When a name is empty or contains a forbidden character.
+    """
     for n in np.asarray(names, dtype=str):
         bad = [c for c in forbidden if c in n]
         if bad or n == "":
@@ -203,6 +348,21 @@ def detect_format(path) -> str:
     header (sample_id ... allele2), a GenAlEx first row (three whole numbers), a Genepop
     ``Pop`` line, an FSTAT header (four whole numbers separated by spaces, then the locus
     names), else whitespace-separated STRUCTURE rows.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to inspect.
+
+    Returns
+    -------
+    str
+        The format name.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, a directory, empty or of no recognised format.
     """
     path = Path(path)
     if not path.exists():
@@ -249,7 +409,23 @@ def detect_format(path) -> str:
 def format_for_output(path) -> str:
     """Output format from the extension: .vcf/.vcf.gz/.bcf, .gen/.genepop, .str/.structure,
     .dat (FSTAT), .csv (GenAlEx) and .tsv (long table); anything else must be given
-    explicitly."""
+    explicitly.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to be written.
+
+    Returns
+    -------
+    str
+        The format name.
+
+    Raises
+    ------
+    InputError
+        When the extension names no format.
+    """
     fmt = _format_from_extension(path)
     if fmt is None:
         name = str(path).lower()
@@ -272,7 +448,24 @@ def _check_format(fmt: str) -> str:
 
 
 def read_genotypes(path, format: str | None = None) -> Genotypes | Replicates:
-    """Read any supported file: a long table gives ``Replicates``, the others ``Genotypes``."""
+    """Read any supported file: a long table gives ``Replicates``, the others ``Genotypes``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+    format : str or None
+        One of :data:`FORMATS`; None detects it (:func:`detect_format`).
+
+    Returns
+    -------
+    Genotypes or Replicates
+
+    Raises
+    ------
+    InputError
+        When the format is unknown or the file is invalid.
+    """
     fmt = _check_format(format) if format else detect_format(path)
     if fmt == "long":
         from leogen.io.longtable import read_long
@@ -283,7 +476,24 @@ def read_genotypes(path, format: str | None = None) -> Genotypes | Replicates:
 
 def read_individual_genotypes(path, format: str | None = None) -> Genotypes:
     """One genotype per sample or individual from any format; a long table must hold one
-    replicate per sample and locus (e.g. identify/individual_genotypes.tsv)."""
+    replicate per sample and locus (e.g. identify/individual_genotypes.tsv).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+    format : str or None
+        One of :data:`FORMATS`; None, ``""`` or ``"auto"`` detects it.
+
+    Returns
+    -------
+    Genotypes
+
+    Raises
+    ------
+    InputError
+        When the file is missing or invalid, or holds several replicates per sample and locus.
+    """
     if not Path(path).exists():
         raise InputError("file not found", path)
     data = read_genotypes(path, None if format in (None, "", "auto") else format)
@@ -303,6 +513,27 @@ def write_genotypes(data: Genotypes | Replicates, path, format: str | None = Non
     Options go to the format's writer: ``digits`` and ``title`` (genepop), ``layout`` and
     ``header`` (structure), ``title`` (genalex), ``chrom``, ``pos``, ``index`` (vcf).
     Returns what the writer returns (STRUCTURE: the population-code mapping).
+
+    Parameters
+    ----------
+    data : Genotypes or Replicates
+        What to write (replicates are reduced to one genotype except in a long table).
+    path : str or Path
+        The output file.
+    format : str or None
+        One of :data:`FORMATS`; None takes it from the extension.
+    **opts
+        Options of the format's writer.
+
+    Returns
+    -------
+    object
+        The writer's return value.
+
+    Raises
+    ------
+    InputError
+        When the format is unknown or cannot be told from the extension.
     """
     fmt = _check_format(format) if format else format_for_output(path)
     if fmt == "long":
@@ -320,6 +551,21 @@ def split_replicates(reps: Replicates) -> Genotypes:
 
     Every (sample, replicate id) that was run at any locus becomes a row; loci where that
     replicate was not run (or failed) are missing. ``merge_replicates`` undoes it.
+
+    Parameters
+    ----------
+    reps : Replicates
+        The replicate genotypes.
+
+    Returns
+    -------
+    Genotypes
+        One sample per (sample, replicate id).
+
+    Raises
+    ------
+    InputError
+        When a replicate id contains the separator ``@``.
     """
     s, loc, r = np.nonzero(reps.attempted)
     rid = reps.replicate_ids[s, loc, r].astype(str)
@@ -337,7 +583,22 @@ def split_replicates(reps: Replicates) -> Genotypes:
 
 
 def merge_replicates(g: Genotypes) -> Replicates:
-    """Undo ``split_replicates``: samples ``<sample_id>@<replicate>`` become replicates."""
+    """Undo ``split_replicates``: samples ``<sample_id>@<replicate>`` become replicates.
+
+    Parameters
+    ----------
+    g : Genotypes
+        Microsatellite samples named ``<sample_id>@<replicate>``.
+
+    Returns
+    -------
+    Replicates
+
+    Raises
+    ------
+    InputError
+        When ``g`` holds SNPs or a sample name is not of that form.
+    """
     names = g.samples.astype(str)
     if g.is_snp:
         raise InputError("replicates hold microsatellite sizes, not SNP alleles")
@@ -373,7 +634,29 @@ def attach_populations(g: Genotypes, table: pd.DataFrame, column: str = "populat
                        path=None) -> Genotypes:
     """``g`` with populations from a table mapping ``sample_id`` or ``individual_id`` to
     ``column`` (:func:`leogen.popgen.diversity.assign_populations`); samples split into
-    replicates (``<sample_id>@<replicate>``) take their sample's population."""
+    replicates (``<sample_id>@<replicate>``) take their sample's population.
+
+    Parameters
+    ----------
+    g : Genotypes
+        The samples.
+    table : DataFrame
+        Maps ``sample_id`` or ``individual_id`` to ``column``.
+    column : str
+        The population column of ``table``.
+    path : str or Path, optional
+        The file ``table`` was read from, for messages.
+
+    Returns
+    -------
+    Genotypes
+        ``g`` with populations set.
+
+    Raises
+    ------
+    InputError
+        When the table does not assign the samples (see ``assign_populations``).
+    """
     from leogen.popgen.diversity import assign_populations
 
     names = g.samples.astype(str)
@@ -402,6 +685,37 @@ def convert(src, dst, format_in: str | None = None, format_out: str | None = Non
     unless a ``populations`` table is given (``sample_id`` or ``individual_id`` and
     ``population_column``; read from ``populations_path``, named in messages); loci in
     ``exclude_loci`` (e.g. the sex marker) are left out. Returns the writer's return value.
+
+    Parameters
+    ----------
+    src, dst : str or Path
+        Input and output files.
+    format_in, format_out : str or None
+        Formats; None detects the input's and takes the output's from its extension.
+    replicates : {'error', 'split'}
+        What to do with several replicates per sample and locus.
+    populations : DataFrame or None
+        Population table replacing those of ``src``.
+    population_column : str
+        The population column of ``populations``.
+    exclude_loci : iterable of str
+        Loci left out.
+    populations_path : str or Path, optional
+        The file ``populations`` was read from, for messages.
+    **opts
+        Options of the output format's writer.
+
+    Returns
+    -------
+    object
+        The writer's return value.
+
+    Raises
+    ------
+    InputError
+        On a bad ``replicates`` value, ``dst`` equal to ``src``, an unknown locus to leave
+        out, no loci left, populations or replicates the conversion cannot carry, or an
+        invalid input.
     """
     if replicates not in ("error", "split"):
         raise InputError(f"replicates must be 'error' or 'split', not '{replicates}'")

@@ -29,7 +29,22 @@ from leogen.model.genotypes import Genotypes
 
 
 def read(path) -> Genotypes:
-    """Read an FSTAT ``.dat`` file into ``Genotypes`` (individuals ``ind1..indN``)."""
+    """Read an FSTAT ``.dat`` file into ``Genotypes`` (individuals ``ind1..indN``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The FSTAT file.
+
+    Returns
+    -------
+    Genotypes
+
+    Raises
+    ------
+    InputError
+        When the file is empty or malformed (header, fields, populations, genotypes).
+    """
     text = read_text(path)
     lines = [(k + 1, ln.split()) for k, ln in enumerate(text.splitlines())]
     lines = [(k, t) for k, t in lines if t]
@@ -81,6 +96,25 @@ def write(g: Genotypes, path, digits: int | None = None) -> dict[str, int]:
     """Write an FSTAT ``.dat`` file; returns the population codes ``{name: code}``.
 
     ``digits`` per allele: 3 by default (sizes up to 999), or 2 (sizes up to 99).
+
+    Parameters
+    ----------
+    g : Genotypes
+        Microsatellite genotypes.
+    path : str or Path
+        The output file.
+    digits : int or None
+        Digits per allele (2 or 3); None for 3.
+
+    Returns
+    -------
+    dict of str to int
+        Population name -> code.
+
+    Raises
+    ------
+    InputError
+        For SNP data, bad ``digits`` or an allele size that does not fit.
     """
     from leogen.io.structure import population_codes
 

@@ -53,7 +53,22 @@ def _trim(row: list[str]) -> list[str]:
 
 
 def read(path) -> Genotypes:
-    """Read a GenAlEx CSV file into ``Genotypes`` (populations from the Pop column)."""
+    """Read a GenAlEx CSV file into ``Genotypes`` (populations from the Pop column).
+
+    Parameters
+    ----------
+    path : str or Path
+        The GenAlEx CSV file.
+
+    Returns
+    -------
+    Genotypes
+
+    Raises
+    ------
+    InputError
+        When the file is malformed (separator, header rows, counts, allele columns...).
+    """
     text = read_text(path)
     lines = text.splitlines()
     first = lines[0]
@@ -146,7 +161,26 @@ def read(path) -> Genotypes:
 
 
 def write(g: Genotypes, path, title: str = TITLE) -> None:
-    """Write GenAlEx CSV, samples grouped by population; missing alleles as 0."""
+    """Write GenAlEx CSV, samples grouped by population; missing alleles as 0.
+
+    Parameters
+    ----------
+    g : Genotypes
+        Microsatellite genotypes.
+    path : str or Path
+        The output file.
+    title : str
+        The title cell.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        For SNP data.
+    """
     if g.is_snp:
         raise InputError("GenAlEx codes alleles as numbers; SNP letters would need recoding "
                          "(write VCF instead)", path)

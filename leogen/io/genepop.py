@@ -39,7 +39,22 @@ INDEX_CODES_NOTE = "alleles recoded 01..99 by rank of size per locus"
 
 
 def read(path) -> Genotypes:
-    """Read a Genepop file into ``Genotypes`` (2- or 3-digit allele codes, detected)."""
+    """Read a Genepop file into ``Genotypes`` (2- or 3-digit allele codes, detected).
+
+    Parameters
+    ----------
+    path : str or Path
+        The Genepop file.
+
+    Returns
+    -------
+    Genotypes
+
+    Raises
+    ------
+    InputError
+        When the file is malformed (no ``Pop`` line, no loci, bad genotypes...).
+    """
     text = read_text(path)
     lines = [(k + 1, ln.strip()) for k, ln in enumerate(text.splitlines())]
     lines = [(k, ln) for k, ln in lines if ln]
@@ -116,6 +131,26 @@ def write(g: Genotypes, path, digits: int = 3, title: str = TITLE) -> None:
 
     ``digits=3`` (default) writes sizes as 3-digit codes and fails for sizes >= 1000;
     ``digits=2`` writes each locus' alleles as their rank 01..99 (noted in the title line).
+
+    Parameters
+    ----------
+    g : Genotypes
+        Microsatellite genotypes.
+    path : str or Path
+        The output file.
+    digits : {2, 3}
+        Digits per allele code.
+    title : str
+        The title line.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        On bad ``digits``, SNP data, names or alleles the format cannot hold.
     """
     path = Path(path)
     if digits not in (2, 3):

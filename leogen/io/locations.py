@@ -70,7 +70,18 @@ def check_grid(grid_km: float) -> float:
 
 def decimals_for(grid_km: float) -> int:
     """Decimals of a published cell centre: the fewest whose rounding (half a unit of the last
-    digit) stays under a tenth of the cell height: 2 for 10 km, 3 for 1 km."""
+    digit) stays under a tenth of the cell height: 2 for 10 km, 3 for 1 km.
+
+    Parameters
+    ----------
+    grid_km : float
+        Side of the generalisation grid in km.
+
+    Returns
+    -------
+    int
+        Number of decimals.
+    """
     dlat = grid_km / KM_PER_DEGREE
     return max(0, math.ceil(-math.log10(dlat / 5)))
 
@@ -78,7 +89,25 @@ def decimals_for(grid_km: float) -> int:
 def generalise(lat, lon, grid_km: float = DEFAULT_GRID_KM) -> tuple[np.ndarray, np.ndarray]:
     """Snap coordinates to the centre of their ``grid_km`` x ``grid_km`` cell (NaN stays NaN).
 
-    ``grid_km`` must be at least :data:`MIN_GRID_KM` (:func:`check_grid`)."""
+    ``grid_km`` must be at least :data:`MIN_GRID_KM` (:func:`check_grid`).
+
+    Parameters
+    ----------
+    lat, lon : float array-like (n,)
+        Coordinates in decimal degrees.
+    grid_km : float
+        Side of the grid cell in km.
+
+    Returns
+    -------
+    lat, lon : float array (n,)
+        Cell centres.
+
+    Raises
+    ------
+    ValueError
+        When ``grid_km`` is not positive or finer than :data:`MIN_GRID_KM`.
+    """
     if not (grid_km > 0):
         raise ValueError("grid_km must be > 0")
     check_grid(grid_km)
@@ -97,14 +126,43 @@ def generalise(lat, lon, grid_km: float = DEFAULT_GRID_KM) -> tuple[np.ndarray, 
 
 def uncertainty_m(grid_km: float = DEFAULT_GRID_KM) -> int:
     """Darwin Core ``coordinateUncertaintyInMeters`` of a published cell centre: the half
-    diagonal plus the rounding of the centre, rounded up to the metre."""
+    diagonal plus the rounding of the centre, rounded up to the metre.
+
+    Parameters
+    ----------
+    grid_km : float
+        Side of the grid cell in km.
+
+    Returns
+    -------
+    int
+        Uncertainty in metres.
+    """
     rounding = 0.5 * 10 ** -decimals_for(grid_km) * KM_PER_DEGREE * 1000 * math.sqrt(2)
     return int(math.ceil(grid_km * 1000 * math.sqrt(2) / 2 + rounding))
 
 
 def data_generalizations(grid_km: float | None = DEFAULT_GRID_KM, exact: bool = False) -> str:
     """Darwin Core ``dataGeneralizations`` wording for every shareable output: the grid
-    actually used, or that exact coordinates are shown."""
+    actually used, or that exact coordinates are shown.
+
+    Parameters
+    ----------
+    grid_km : float or None
+        Side of the grid cell in km (unused when ``exact``).
+    exact : bool
+        Exact coordinates are shown.
+
+    Returns
+    -------
+    str
+        The wording.
+
+    Raises
+    ------
+    ValueError
+        When not ``exact`` and ``grid_km`` is not allowed (:func:`check_grid`).
+    """
     if exact:
         return ("Exact coordinates shown (exact_locations: true): no generalisation grid. "
                 "This species is poaching-sensitive: do not share this output beyond "
@@ -118,7 +176,18 @@ def data_generalizations(grid_km: float | None = DEFAULT_GRID_KM, exact: bool = 
 
 
 def information_withheld(exact: bool = False) -> str:
-    """Darwin Core ``informationWithheld`` wording."""
+    """Darwin Core ``informationWithheld`` wording.
+
+    Parameters
+    ----------
+    exact : bool
+        Exact coordinates are shown.
+
+    Returns
+    -------
+    str
+        The wording; empty when ``exact``.
+    """
     if exact:
         return ""
     return "Exact coordinates withheld; available from the data custodian on justified request."
@@ -126,7 +195,27 @@ def information_withheld(exact: bool = False) -> str:
 
 def location_columns(lat, lon, grid_km: float = DEFAULT_GRID_KM,
                      exact: bool = False) -> dict[str, np.ndarray]:
-    """``latitude, longitude, coordinate_uncertainty_m`` to publish: generalised unless exact."""
+    """``latitude, longitude, coordinate_uncertainty_m`` to publish: generalised unless exact.
+
+    Parameters
+    ----------
+    lat, lon : float array-like (n,)
+        Coordinates in decimal degrees.
+    grid_km : float
+        Side of the grid cell in km.
+    exact : bool
+        Publish exact coordinates (uncertainty NaN).
+
+    Returns
+    -------
+    dict of str to float array (n,)
+        The three columns.
+
+    Raises
+    ------
+    ValueError
+        When not ``exact`` and ``grid_km`` is not allowed (:func:`check_grid`).
+    """
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
     if exact:

@@ -56,6 +56,22 @@ def read(path, pop_column: bool | None = None) -> Genotypes:
     """Read a STRUCTURE file (one- or two-row layout, detected) into ``Genotypes``.
 
     ``pop_column`` forces (True) or rules out (False) a population column after the id.
+
+    Parameters
+    ----------
+    path : str or Path
+        The STRUCTURE file.
+    pop_column : bool or None
+        None detects it.
+
+    Returns
+    -------
+    Genotypes
+
+    Raises
+    ------
+    InputError
+        When the file is malformed (no rows, ragged rows, repeated ids, bad columns...).
     """
     text = read_text(path)
     rows = [(k + 1, ln.split()) for k, ln in enumerate(text.splitlines())]
@@ -139,7 +155,18 @@ def read(path, pop_column: bool | None = None) -> Genotypes:
 
 def population_codes(populations) -> dict[str, int]:
     """STRUCTURE population codes: names that are positive whole numbers keep their value,
-    otherwise 1..k in sorted name order."""
+    otherwise 1..k in sorted name order.
+
+    Parameters
+    ----------
+    populations : iterable
+        Population of each sample.
+
+    Returns
+    -------
+    dict of str to int
+        Name -> code.
+    """
     names = sorted({str(p) for p in populations})
     if all(re.fullmatch(r"[1-9]\d*", n) for n in names):
         return {n: int(n) for n in names}
@@ -151,6 +178,27 @@ def write(g: Genotypes, path, layout: str = "onerow", header: bool = True) -> di
 
     ``layout`` is ``onerow`` (ONEROWPERIND=1) or ``tworow``; ``header`` writes the locus-name
     row (MARKERNAMES=1). A population column (POPDATA=1) is written when ``g`` has populations.
+
+    Parameters
+    ----------
+    g : Genotypes
+        Microsatellite genotypes.
+    path : str or Path
+        The output file.
+    layout : {'onerow', 'tworow'}
+        Rows per individual.
+    header : bool
+        Write the locus-name row.
+
+    Returns
+    -------
+    dict or None
+        Population name -> code, None without populations.
+
+    Raises
+    ------
+    InputError
+        On an unknown layout, SNP data or names the format cannot hold.
     """
     path = Path(path)
     if layout not in LAYOUTS:

@@ -23,6 +23,15 @@ def is_bgzf(path: str | Path) -> bool:
     """Whether a gzip file is BGZF (blocked gzip, as written by bgzip): its first member has
     the ``BC`` extra subfield (SAM/BAM specification, section 4.1).
 
+    Parameters
+    ----------
+    path : str or Path
+        The gzip file.
+
+    Returns
+    -------
+    bool
+
     >>> import gzip, tempfile, os
     >>> with tempfile.NamedTemporaryFile(suffix=".gz", delete=False) as fh:
     ...     _ = fh.write(gzip.compress(b"x"))
@@ -36,7 +45,17 @@ def is_bgzf(path: str | Path) -> bool:
 
 
 def index_of(path: str | Path) -> Path | None:
-    """The ``.tbi`` or ``.csi`` index beside a VCF/BCF, or None."""
+    """The ``.tbi`` or ``.csi`` index beside a VCF/BCF, or None.
+
+    Parameters
+    ----------
+    path : str or Path
+        The VCF/BCF file.
+
+    Returns
+    -------
+    Path or None
+    """
     for suffix in (".tbi", ".csi"):
         idx = Path(f"{path}{suffix}")
         if idx.exists():

@@ -277,7 +277,19 @@ def snp_individuals(het: pd.DataFrame, froh: pd.DataFrame, sample_map: dict) -> 
 def add_snp_columns(table: pd.DataFrame, snp: pd.DataFrame) -> pd.DataFrame:
     """The individual table with the SNP columns of :func:`snp_individuals` appended, in the
     declared order (:data:`leogen.popgen.outputs.INDIVIDUAL_SNP_COLUMNS`); NA where an animal
-    has no SNP data; animals with SNP data only are not added."""
+    has no SNP data; animals with SNP data only are not added.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The individual inbreeding table (``individual_id``).
+    snp : DataFrame
+        From :func:`snp_individuals`.
+
+    Returns
+    -------
+    DataFrame
+    """
     table = table.merge(snp, on="individual_id", how="left")
     order = [c.name for c in outputs.INDIVIDUAL_SNP_COLUMNS]
     table = table[[c for c in table.columns if c not in order]

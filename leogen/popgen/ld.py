@@ -147,6 +147,24 @@ def ld_table(calls: np.ndarray, loci, groups, n_permutations: int = 1000,
     ``calls`` (n, L, 2); ``groups``: list of ``(name, boolean mask over individuals)``.
     The permutation stream of pair (i, j) in group g is seeded with ``(seed, g, i, j)``,
     so results do not depend on which other pairs or groups are run.
+
+    Parameters
+    ----------
+    calls : int array (n, L, 2)
+        Allele indices, -1 missing.
+    loci : array (L,)
+        Locus names.
+    groups : list of (str, bool array (n,))
+        Group name and the individuals in it.
+    n_permutations : int
+        Permutations per test.
+    seed : int
+        Base seed.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and pair of loci.
     """
     loci = np.asarray(loci)
     codes = genotype_codes(calls)
@@ -174,6 +192,22 @@ def snp_ld_windows(calls: np.ndarray, loci, groups, window: int = 50) -> pd.Data
 
     ``calls`` (n, L, 2) biallelic allele indices. Pairs are computed block by block with
     ``allel.rogers_huff_r_between`` (vectorised; no loop per variant).
+
+    Parameters
+    ----------
+    calls : int array (n, L, 2)
+        Biallelic allele indices, -1 missing.
+    loci : array (L,)
+        SNP names, in genome order.
+    groups : list of (str, bool array (n,))
+        Group name and the individuals in it.
+    window : int
+        Largest distance, in variants, of a pair.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and pair of SNPs.
     """
     import allel
 

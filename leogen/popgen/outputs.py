@@ -286,12 +286,35 @@ TABLES = [PER_LOCUS, SUMMARY, PAIRWISE_FST, LD, ALLELE_FREQS, POPULATIONS,
 
 
 def file_name(table: Table) -> str:
-    """The file name of a declared table inside its stage folder (``summary.tsv``)."""
+    """The file name of a declared table inside its stage folder (``summary.tsv``).
+
+    Parameters
+    ----------
+    table : Table
+        The declared table.
+
+    Returns
+    -------
+    str
+        The file name.
+    """
     return Path(table.path).name
 
 
 def matrix_path(out_dir, estimator: str) -> Path:
-    """Path of the square matrix of ``estimator`` in the relatedness folder ``out_dir``."""
+    """Path of the square matrix of ``estimator`` in the relatedness folder ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The relatedness folder.
+    estimator : str
+        Relatedness estimator name.
+
+    Returns
+    -------
+    Path
+    """
     return Path(out_dir) / file_name(MATRIX).replace("<estimator>", estimator)
 
 
@@ -312,7 +335,22 @@ def read_diversity_summary(path, columns: list[str] | None = None) -> pd.DataFra
 
 
 def read_populations(path) -> pd.DataFrame:
-    """Read ``diversity/populations.tsv``: ``individual_id, population`` (+ ``_line``)."""
+    """Read ``diversity/populations.tsv``: ``individual_id, population`` (+ ``_line``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``populations.tsv``.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    InputError
+        When a column is missing or a cell is malformed.
+    """
     return POPULATIONS.read(path)
 
 
@@ -334,7 +372,23 @@ def read_individual_inbreeding(path, columns: list[str] | None = None) -> pd.Dat
 
 
 def read_g2(path) -> dict:
-    """Read ``inbreeding/g2.tsv`` (one row) as ``{column: value}`` (see :data:`G2`)."""
+    """Read ``inbreeding/g2.tsv`` (one row) as ``{column: value}`` (see :data:`G2`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``g2.tsv``.
+
+    Returns
+    -------
+    dict
+        Column name -> value.
+
+    Raises
+    ------
+    InputError
+        When the table is invalid or does not have exactly one row.
+    """
     df = G2.read(path)
     if len(df) != 1:
         raise InputError(f"expected one row of g2, found {len(df)}", path)

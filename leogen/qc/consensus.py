@@ -389,7 +389,28 @@ def _first_lines(path, ids) -> dict:
 
 
 def check_samples_known(ids, sheet: pd.DataFrame, path, samples_path) -> None:
-    """InputError naming file and line for ids that the sample sheet does not list."""
+    """InputError naming file and line for ids that the sample sheet does not list.
+
+    Parameters
+    ----------
+    ids : array-like (n,) of str
+        Sample ids of the genotype file.
+    sheet : DataFrame
+        The sample sheet (column ``sample_id``).
+    path : str or Path
+        The genotype file, for messages (lines are looked up in it).
+    samples_path : str or Path
+        The sample sheet, for messages.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        When an id is not in the sheet.
+    """
     from leogen.io.sheets import check_known_ids
 
     ids = np.asarray(ids, dtype=str)
@@ -403,7 +424,27 @@ def check_samples_known(ids, sheet: pd.DataFrame, path, samples_path) -> None:
 
 
 def read_species_status(path, sheet: pd.DataFrame, samples_path) -> pd.Series:
-    """species.tsv status per sample_id (index sample_id); ids must be in the sheet."""
+    """species.tsv status per sample_id (index sample_id); ids must be in the sheet.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``species.tsv`` of the species check.
+    sheet : DataFrame
+        The sample sheet (column ``sample_id``).
+    samples_path : str or Path
+        The sample sheet, for messages.
+
+    Returns
+    -------
+    Series
+        Status per sample id (first row of a repeated id).
+
+    Raises
+    ------
+    InputError
+        When the table is invalid or an id is not in the sheet.
+    """
     from leogen.io.sheets import check_known_ids
     from leogen.qc.outputs import read_species_status as read_status
 
@@ -419,6 +460,25 @@ def read_links(path, sheet: pd.DataFrame | None = None, samples_path=None) -> pd
 
     The rule for "no animal" is identify's (:func:`leogen.identify.outputs.sample_links`);
     with ``sheet``, every sample id of the table must be in the sample sheet.
+
+    Parameters
+    ----------
+    path : str or Path
+        The sample-individual table written by identify.
+    sheet : DataFrame or None
+        The sample sheet, to check the ids against.
+    samples_path : str or Path, optional
+        The sample sheet, for messages.
+
+    Returns
+    -------
+    Series
+        Individual id per sample id.
+
+    Raises
+    ------
+    InputError
+        When the table is invalid or an id is not in the sheet.
     """
     from leogen.identify.outputs import read_sample_individual, sample_links
     from leogen.io.sheets import check_known_ids
@@ -490,7 +550,22 @@ def dna_quality_classes(fail: np.ndarray, sample_type: np.ndarray, non_invasive:
 
 def apply_quality_classes(fail, sample_type, cuts: dict) -> np.ndarray:
     """Classes of further samples (e.g. scats without a barcode) by the cut points
-    :func:`dna_quality_classes` found; a type it did not see is ``all``."""
+    :func:`dna_quality_classes` found; a type it did not see is ``all``.
+
+    Parameters
+    ----------
+    fail : float array (n,)
+        Amplification-failure rate of each sample.
+    sample_type : array (n,) of str
+        Sample type of each sample.
+    cuts : dict
+        Sample type -> (good/medium cut, medium/poor cut) of failure rate.
+
+    Returns
+    -------
+    array (n,) of str
+        ``good``, ``medium``, ``poor`` or ``all``.
+    """
     fail = np.asarray(fail, dtype=float)
     out = np.full(len(fail), "all", dtype=object)
     for i, t in enumerate(np.asarray(sample_type, dtype=str)):
@@ -502,7 +577,20 @@ def apply_quality_classes(fail, sample_type, cuts: dict) -> np.ndarray:
 
 def sizes_to_index(sizes: np.ndarray, alleles) -> np.ndarray:
     """Allele sizes (n, n_loci, 2) to indices of the loci's allele labels; a size not among
-    a locus' labels, or missing, is -1 at both alleles."""
+    a locus' labels, or missing, is -1 at both alleles.
+
+    Parameters
+    ----------
+    sizes : int array (n, n_loci, 2)
+        Allele sizes, negative for missing.
+    alleles : sequence (n_loci,) of int arrays
+        Sorted allele labels of each locus.
+
+    Returns
+    -------
+    int64 array (n, n_loci, 2)
+        Allele indices, -1 for missing or unknown.
+    """
     out = np.full(sizes.shape, MISSING, dtype=np.int64)
     for j, lab in enumerate(alleles):
         lab = np.asarray(lab, dtype=np.int64)
@@ -550,6 +638,21 @@ def likelihood_error_rates(sub: Replicates, stype: np.ndarray, non_invasive: np.
     and the model of the genotype posteriors, rates per ``groups`` shared across all loci,
     without intervals. ``reference`` (allele indices, -1 none) enters every fit as known
     genotypes.
+
+    Parameters
+    ----------
+    sub : Replicates
+        The replicates of the samples fitted.
+    stype : array (n,) of str
+        Sample type of each sample.
+    non_invasive : bool array (n,)
+        Non-invasive samples.
+    id_loci : bool array (n_loci,)
+        Identity loci (the sex marker excluded).
+    groups : array (n,)
+        Error class of each sample, for the model of the posteriors.
+    reference : int array (n, n_loci, 2)
+        Known genotypes (allele indices, -1 none).
 
     Returns
     -------
@@ -625,7 +728,20 @@ def _map_groups(groups: np.ndarray, known) -> np.ndarray:
 def posterior_of_calls(post, calls: np.ndarray) -> np.ndarray:
     """Posterior probability (n, n_loci) of given calls (allele indices, -1 missing) under
     a model's genotype posteriors (:class:`leogen.qc.error_model.GenotypePosteriors`);
-    NaN where the call is missing."""
+    NaN where the call is missing.
+
+    Parameters
+    ----------
+    post : GenotypePosteriors
+        The model's genotype posteriors.
+    calls : int array (n, n_loci, 2)
+        Calls as allele indices, -1 missing.
+
+    Returns
+    -------
+    float array (n, n_loci)
+        Posterior probability of each call.
+    """
     from leogen.qc.error_model import _pair_index
 
     n, n_l = calls.shape[:2]

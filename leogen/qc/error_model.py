@@ -83,6 +83,16 @@ def genotype_pairs(n_alleles: int) -> np.ndarray:
 
     Returns int array (G, 2), G = K (K + 1) / 2, rows (i, j) with i <= j, ordered
     (0,0), (0,1), ..., (0,K-1), (1,1), ... (numpy ``triu_indices``).
+
+    Parameters
+    ----------
+    n_alleles : int
+        Number of alleles K.
+
+    Returns
+    -------
+    int64 array (G, 2)
+        Allele indices of each genotype.
     """
     i, j = np.triu_indices(int(n_alleles))
     return np.stack([i, j], axis=1).astype(np.int64)

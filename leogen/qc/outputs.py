@@ -155,7 +155,19 @@ LINKED_TABLES = {"quality": QUALITY, "error_rates_locus": LINKED_ERROR_RATES_LOC
 
 # ------------------------------------------------------------------------------ writers
 def write_species(table: pd.DataFrame, path) -> None:
-    """Write ``species.tsv`` (checked against :data:`SPECIES`)."""
+    """Write ``species.tsv`` (checked against :data:`SPECIES`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The species table.
+    path : str or Path
+        The output file.
+
+    Returns
+    -------
+    None
+    """
     SPECIES.write(table, path)
 
 
@@ -164,6 +176,24 @@ def write_consensus(tables: dict, out_dir, linked: bool = False) -> None:
 
     ``linked``: the run had samples linked to animals (the ``error_rates/`` declarations,
     whose type table holds expected counts).
+
+    Parameters
+    ----------
+    tables : dict
+        Table name -> table, from :func:`leogen.qc.consensus.run`.
+    out_dir : str or Path
+        Output directory.
+    linked : bool
+        The run had samples linked to animals.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        When the posteriors do not match the consensus genotypes.
     """
     from leogen.io.longtable import replicates_to_frame
 
@@ -182,12 +212,42 @@ def write_consensus(tables: dict, out_dir, linked: bool = False) -> None:
 # ------------------------------------------------------------------------------ readers
 def read_species_status(path) -> pd.DataFrame:
     """``species.tsv``: ``sample_id, status`` and ``_line`` (the species check of each
-    sample, read strictly)."""
+    sample, read strictly).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``species.tsv``.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    InputError
+        When a column is missing or a cell is malformed.
+    """
     return SPECIES.read(path, ["sample_id", "status"])
 
 
 def read_quality_status(path) -> pd.DataFrame:
-    """``quality.tsv``: ``sample_id, status`` and ``_line``."""
+    """``quality.tsv``: ``sample_id, status`` and ``_line``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``quality.tsv``.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    InputError
+        When a column is missing or a cell is malformed.
+    """
     return QUALITY.read(path, ["sample_id", "status"])
 
 
@@ -198,7 +258,23 @@ SAMPLE_RATE_COLUMNS = ["sample_id", "sample_type", "basis", "n_het_amplification
 
 def read_sample_error_rates(path) -> pd.DataFrame:
     """Per-sample error counts of ``error_rates_sample.tsv`` (:data:`SAMPLE_RATE_COLUMNS`)
-    against each sample's own consensus (basis ``consensus``)."""
+    against each sample's own consensus (basis ``consensus``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``error_rates_sample.tsv``.
+
+    Returns
+    -------
+    DataFrame
+        The ``consensus`` rows.
+
+    Raises
+    ------
+    InputError
+        When a column is missing or a cell is malformed.
+    """
     df = ERROR_RATES_SAMPLE.read(path, SAMPLE_RATE_COLUMNS)
     return df[df["basis"] == "consensus"].reset_index(drop=True)
 

@@ -57,7 +57,20 @@ def make_aligner() -> PairwiseAligner:
 
 
 def identity(alignment) -> tuple[float, int]:
-    """(identity, n aligned columns) of an alignment, as defined in the module docstring."""
+    """(identity, n aligned columns) of an alignment, as defined in the module docstring.
+
+    Parameters
+    ----------
+    alignment : Alignment
+        A Biopython pairwise alignment of a haplotype and a barcode.
+
+    Returns
+    -------
+    identity : float
+        NaN when nothing is aligned.
+    n_aligned : int
+        Aligned columns.
+    """
     t, q = alignment.sequences
     coords = alignment.aligned  # blocks of aligned (gap-free) columns
     tb, qb = coords
@@ -95,6 +108,22 @@ def best_per_species(barcode: str, reference: pd.DataFrame, aligner=None,
     aligned once and its identity computed (the others are far below and not reported).
     When ``reference`` has a ``_kmers`` column (``assign_species`` adds it), only the
     ``n_align`` species sharing most 8-mers with the barcode are scored at all.
+
+    Parameters
+    ----------
+    barcode : str
+        The sample's barcode sequence.
+    reference : DataFrame
+        Reference haplotypes (species, haplotype, sequence).
+    aligner : PairwiseAligner or None
+        None uses :func:`make_aligner`.
+    n_align : int
+        Species aligned.
+
+    Returns
+    -------
+    DataFrame
+        One row per species aligned.
     """
     aligner = aligner or make_aligner()
     ref = reference
@@ -128,6 +157,33 @@ def assign_species(barcodes: dict[str, str], reference: pd.DataFrame, samples: p
     too low), ``no_sequence`` (no barcode, or only ambiguous bases). Samples whose type is in
     ``assumed_types`` (blood, tissue: taken from a handled animal) are ``target`` without a
     barcode. The margin is NA when the panel holds one species (then it is not tested).
+
+    Parameters
+    ----------
+    barcodes : dict of str to str
+        sample_id -> barcode sequence.
+    reference : DataFrame
+        Reference haplotypes.
+    samples : DataFrame
+        The sample sheet.
+    target : str
+        The target species.
+    min_identity : float
+        Smallest identity of a ``target`` or ``other_species`` call (0 to 1).
+    min_margin : float
+        Smallest identity margin over the second species (0 to 1).
+    assumed_types : iterable of str
+        Sample types assumed to be the target.
+
+    Returns
+    -------
+    DataFrame
+        One row per sample.
+
+    Raises
+    ------
+    InputError
+        When ``min_identity`` or ``min_margin`` is out of range.
     """
     if not 0 <= min_identity <= 1:
         raise InputError(f"min_identity {min_identity} is out of range (expected 0 to 1)")

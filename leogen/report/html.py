@@ -82,6 +82,16 @@ def png(fig) -> str:
 
     The PNG carries no ``Software`` metadata, so the bytes do not change with the matplotlib
     version string; the figure is closed.
+
+    Parameters
+    ----------
+    fig : Figure
+        The matplotlib figure.
+
+    Returns
+    -------
+    str
+        Base64 PNG text.
     """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})

@@ -53,7 +53,23 @@ def _as_float(df: pd.DataFrame, cols) -> pd.DataFrame:
 
 def read_trend(path) -> pd.DataFrame:
     """``trend.tsv``: year, n_hat, n_hat_lo, n_hat_hi (+ var_log_n_hat, n_detected, mean_ho,
-    mean_he when present)."""
+    mean_he when present).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``trend.tsv`` written by the monitoring stage.
+
+    Returns
+    -------
+    DataFrame
+        One row per year, numbers as float, with the ``_line`` column of the source line.
+
+    Raises
+    ------
+    InputError
+        When a year appears twice, or a column is missing or a cell is malformed.
+    """
     from leogen.monitoring.outputs import read_trend as read
 
     df = read(path, ["year", "n_hat", "n_hat_lo", "n_hat_hi"],
@@ -66,7 +82,18 @@ def read_trend(path) -> pd.DataFrame:
 
 
 def read_abundance(path) -> pd.DataFrame:
-    """``abundance.tsv``: year, method, model, n_detected (one or more rows per year)."""
+    """``abundance.tsv``: year, method, model, n_detected (one or more rows per year).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``abundance.tsv`` written by the monitoring stage.
+
+    Returns
+    -------
+    DataFrame
+        The rows, ``n_detected`` as float.
+    """
     from leogen.monitoring.outputs import read_abundance as read
 
     return _as_float(read(path, ["year", "method", "model", "n_detected"]), ["n_detected"])
@@ -74,7 +101,23 @@ def read_abundance(path) -> pd.DataFrame:
 
 def read_ne(path) -> pd.DataFrame:
     """``ne.tsv``: group, method, p_crit, ne and an interval (ne_jack_lo/hi or ne_lo/hi), as
-    ``ci_lo, ci_hi``."""
+    ``ci_lo, ci_hi``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``ne.tsv`` written by the monitoring stage.
+
+    Returns
+    -------
+    DataFrame
+        The rows, with the interval copied to ``ci_lo`` and ``ci_hi``.
+
+    Raises
+    ------
+    InputError
+        When neither pair of interval columns is present.
+    """
     from leogen.monitoring.outputs import read_ne as read
 
     df = read(path, ["group", "method", "p_crit", "ne"],
@@ -90,7 +133,23 @@ def read_ne(path) -> pd.DataFrame:
 
 def read_trend_test(path) -> dict:
     """``trend_test.tsv``: the one-row trend test (slope_log, annual_change with CI, p, and
-    the power of the design when present), numbers as float."""
+    the power of the design when present), numbers as float.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``trend_test.tsv`` written by the monitoring stage.
+
+    Returns
+    -------
+    dict
+        Column name -> value of the single row.
+
+    Raises
+    ------
+    InputError
+        When the table does not have exactly one row.
+    """
     from leogen.monitoring.outputs import read_trend_test as read
 
     cols = ["n_years", "first_year", "last_year", "slope_log", "annual_change",
@@ -105,28 +164,72 @@ def read_trend_test(path) -> dict:
 
 def read_prevalence(path) -> pd.DataFrame:
     """``prevalence.tsv`` rows of stratum ``year``: pathogen, year, n_animals, n_positive,
-    apparent, wilson_lo, wilson_hi."""
+    apparent, wilson_lo, wilson_hi.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``prevalence.tsv`` written by the health stage.
+
+    Returns
+    -------
+    DataFrame
+        The per-year prevalence rows.
+    """
     from leogen.health.outputs import read_yearly_prevalence
 
     return read_yearly_prevalence(path)
 
 
 def read_inbreeding(path) -> pd.DataFrame:
-    """``inbreeding/individuals.tsv``: individual_id, smlh."""
+    """``inbreeding/individuals.tsv``: individual_id, smlh.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``individuals.tsv`` written by the inbreeding stage.
+
+    Returns
+    -------
+    DataFrame
+        One row per individual.
+    """
     from leogen.popgen.outputs import read_individual_inbreeding
 
     return read_individual_inbreeding(path, ["individual_id", "smlh"])
 
 
 def read_detection_history(path) -> pd.DataFrame:
-    """``detection_history.tsv``: year, individual_id (the animals detected per year)."""
+    """``detection_history.tsv``: year, individual_id (the animals detected per year).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``detection_history.tsv`` written by the monitoring stage.
+
+    Returns
+    -------
+    DataFrame
+        One row per detection.
+    """
     from leogen.monitoring.outputs import read_detection_history as read
 
     return read(path)
 
 
 def read_diversity(path) -> pd.DataFrame:
-    """``diversity/summary.tsv``: population, n_individuals, mean_ho, mean_he (+ mean_ar)."""
+    """``diversity/summary.tsv``: population, n_individuals, mean_ho, mean_he (+ mean_ar).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``summary.tsv`` written by the diversity stage.
+
+    Returns
+    -------
+    DataFrame
+        One row per population, numbers as float.
+    """
     from leogen.popgen.outputs import SUMMARY
 
     df = SUMMARY.read(path, ["population", "n_individuals", "mean_ho", "mean_he"],
@@ -137,7 +240,18 @@ def read_diversity(path) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- computing
 def pathogen_column(pathogen: str) -> str:
-    """``seroprev_<pathogen>`` in lower_snake_case (``T_gondii`` -> ``seroprev_t_gondii``)."""
+    """``seroprev_<pathogen>`` in lower_snake_case (``T_gondii`` -> ``seroprev_t_gondii``).
+
+    Parameters
+    ----------
+    pathogen : str
+        Pathogen name as in ``prevalence.tsv``.
+
+    Returns
+    -------
+    str
+        The column name.
+    """
     return "seroprev_" + re.sub(r"[^a-z0-9]+", "_", str(pathogen).lower()).strip("_")
 
 
@@ -148,7 +262,31 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
                    yearly: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per year: year, n_detected, n_hat (+ lo/hi), ne (+ lo/hi), mean_smlh,
     mean_ho, mean_he (from trend.tsv when present) and per pathogen ``seroprev_<p>``,
-    ``seroprev_<p>_lo``, ``seroprev_<p>_hi``, ``n_tested_<p>``."""
+    ``seroprev_<p>_lo``, ``seroprev_<p>_hi``, ``n_tested_<p>``.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        From :func:`read_trend`.
+    abundance : DataFrame
+        From :func:`read_abundance`.
+    ne : DataFrame
+        From :func:`read_ne`.
+    prevalence : DataFrame or None
+        From :func:`read_prevalence`.
+    inbreeding : DataFrame or None
+        From :func:`read_inbreeding`; used with ``detections`` for ``mean_smlh``.
+    detections : DataFrame or None
+        From :func:`read_detection_history`.
+    yearly : DataFrame or None
+        Diversity of each year's animals (``leogen.popgen.diversity.yearly_diversity``);
+        overrides ``mean_ho``/``mean_he`` and adds standard errors and ``mean_ar``.
+
+    Returns
+    -------
+    DataFrame
+        One row per year, sorted by year.
+    """
     years = set(trend["year"]) | set(abundance["year"])
     ld = ne[(ne["method"] == "ld") & (ne["p_crit"].astype(str) == NE_P_CRIT)]
     ld = ld[ld["group"].astype(str).str.fullmatch(r"\d{4}")]
@@ -203,7 +341,20 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
 
 def trend_line(trend: pd.DataFrame, slope_log: float) -> tuple[float, float] | None:
     """(intercept, slope) of log N-hat on year of the WLS trend: the intercept makes the line
-    pass through the weighted means (weights 1 / Var(log N-hat), equal when not given)."""
+    pass through the weighted means (weights 1 / Var(log N-hat), equal when not given).
+
+    Parameters
+    ----------
+    trend : DataFrame
+        From :func:`read_trend`.
+    slope_log : float
+        Slope of log N-hat on year, from the trend test.
+
+    Returns
+    -------
+    tuple of (float, float) or None
+        Intercept and slope; None when no N-hat is positive or the slope is not finite.
+    """
     ok = trend["n_hat"].gt(0) & np.isfinite(trend["n_hat"])
     if not ok.any() or not math.isfinite(slope_log):
         return None
@@ -268,7 +419,18 @@ def _num(v) -> float:
 
 
 def overall_ne(ne: pd.DataFrame) -> dict | None:
-    """The overall LD Ne (group ``all``, p_crit 0.02) with its interval and warnings."""
+    """The overall LD Ne (group ``all``, p_crit 0.02) with its interval and warnings.
+
+    Parameters
+    ----------
+    ne : DataFrame
+        From :func:`read_ne`.
+
+    Returns
+    -------
+    dict or None
+        Keys ``ne``, ``ne_lo``, ``ne_hi``, ``warnings``; None when there is no such row.
+    """
     r = ne[(ne["group"].astype(str) == "all") & (ne["method"] == "ld")
            & (ne["p_crit"].astype(str) == NE_P_CRIT)]
     if not len(r):
@@ -280,7 +442,18 @@ def overall_ne(ne: pd.DataFrame) -> dict | None:
 
 
 def ne_year_warnings(ne: pd.DataFrame) -> dict[int, list[str]]:
-    """Year -> warnings of that year's LD Ne (p_crit 0.02) row of ``ne.tsv``."""
+    """Year -> warnings of that year's LD Ne (p_crit 0.02) row of ``ne.tsv``.
+
+    Parameters
+    ----------
+    ne : DataFrame
+        From :func:`read_ne`.
+
+    Returns
+    -------
+    dict of int to list of str
+        The warnings of each year with an LD Ne row.
+    """
     ld = ne[(ne["method"] == "ld") & (ne["p_crit"].astype(str) == NE_P_CRIT)
             & ne["group"].astype(str).str.fullmatch(r"\d{4}")]
     return {int(r["group"]): estimate_warnings(r["ne"], r["ci_lo"], r["ci_hi"],
@@ -303,7 +476,22 @@ def _errs(v, lo, hi):
 def ne_plot(year, ne, lo, hi) -> str:
     """Ne per year on a log axis; an interval whose upper limit is infinite or beyond the
     plotted range runs to the top edge and ends in an open arrow labelled with its limit, so
-    one open-ended interval no longer flattens every estimate. Returns base64 PNG text."""
+    one open-ended interval no longer flattens every estimate. Returns base64 PNG text.
+
+    Parameters
+    ----------
+    year : array (n_years,)
+        Years plotted.
+    ne : array (n_years,)
+        Ne estimate per year.
+    lo, hi : array (n_years,)
+        Lower and upper 95% limits (``hi`` may be infinite).
+
+    Returns
+    -------
+    str
+        Base64 PNG text.
+    """
     import matplotlib.pyplot as plt
 
     year, ne, lo, hi = (np.asarray(a, float) for a in (year, ne, lo, hi))
@@ -336,7 +524,22 @@ def ne_plot(year, ne, lo, hi) -> str:
 def plots(table: pd.DataFrame, line: tuple[float, float] | None,
           pathogens: list[str]) -> dict[str, str]:
     """Base64 PNGs: N-hat with 95% intervals and the trend line; Ne with intervals;
-    seroprevalence per pathogen and year with Wilson intervals."""
+    seroprevalence per pathogen and year with Wilson intervals.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`per_year_table`.
+    line : tuple of (float, float) or None
+        Trend line from :func:`trend_line`, or None for none.
+    pathogens : list of str
+        Pathogens with a seroprevalence column in ``table``.
+
+    Returns
+    -------
+    dict of str to str
+        Keys ``n_hat``, ``ne``, ``seroprevalence``; an empty string for a plot not drawn.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -391,7 +594,30 @@ def plots(table: pd.DataFrame, line: tuple[float, float] | None,
 def render(table: pd.DataFrame, test: dict, ne_all: dict | None,
            diversity: pd.DataFrame | None, pathogens: list[str], images: dict,
            ne_warnings: dict | None = None) -> str:
-    """HTML of the summary page (template ``summary.html.j2``, autoescaped)."""
+    """HTML of the summary page (template ``summary.html.j2``, autoescaped).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`per_year_table`.
+    test : dict
+        The trend test (:func:`read_trend_test`, plus ``mean_smlh_all``).
+    ne_all : dict or None
+        From :func:`overall_ne`.
+    diversity : DataFrame or None
+        From :func:`read_diversity`.
+    pathogens : list of str
+        Pathogens shown.
+    images : dict of str to str
+        From :func:`plots`.
+    ne_warnings : dict or None
+        From :func:`ne_year_warnings`.
+
+    Returns
+    -------
+    str
+        The HTML text.
+    """
     from leogen.report.html import environment
 
     latest = table[table["n_hat"].notna()].tail(1).to_dict("records")
@@ -416,7 +642,27 @@ def render(table: pd.DataFrame, test: dict, ne_all: dict | None,
 def state_of_population(abundance, ne, trend, trend_test, diversity=None, prevalence=None,
                         inbreeding=None, detection_history=None, genotypes=None) -> dict:
     """Read the stage outputs (paths) and build the summary: ``table`` (per year),
-    ``test`` (trend test), ``ne_all``, ``diversity``, ``pathogens``, ``line``."""
+    ``test`` (trend test), ``ne_all``, ``diversity``, ``pathogens``, ``line``.
+
+    Parameters
+    ----------
+    abundance, ne, trend, trend_test : str or Path
+        Paths of ``abundance.tsv``, ``ne.tsv``, ``trend.tsv`` and ``trend_test.tsv``.
+    diversity, prevalence, inbreeding, detection_history : str or Path, optional
+        Paths of the optional stage outputs.
+    genotypes : str or Path, optional
+        Individual genotypes, for the diversity of each year's animals.
+
+    Returns
+    -------
+    dict
+        The summary, as consumed by :func:`write_summary`.
+
+    Raises
+    ------
+    InputError
+        When ``genotypes`` is given without ``detection_history``, or a table is invalid.
+    """
     tr = read_trend(trend)
     ab = read_abundance(abundance)
     nd = read_ne(ne)
@@ -444,7 +690,20 @@ def state_of_population(abundance, ne, trend, trend_test, diversity=None, preval
 
 
 def write_summary(res: dict, out_dir) -> list[Path]:
-    """Write ``state_of_population.tsv`` and ``state_of_population.html`` to ``out_dir``."""
+    """Write ``state_of_population.tsv`` and ``state_of_population.html`` to ``out_dir``.
+
+    Parameters
+    ----------
+    res : dict
+        From :func:`state_of_population`.
+    out_dir : str or Path
+        Output directory (created when missing).
+
+    Returns
+    -------
+    list of Path
+        The two files written.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tsv, html = out / "state_of_population.tsv", out / "state_of_population.html"

@@ -208,7 +208,22 @@ class SimParams:
         return dataclasses.asdict(self)
 
     def validate(self, path=None) -> None:
-        """Raise InputError for impossible values (negative rates, n_loci < 1, ...)."""
+        """Raise InputError for impossible values (negative rates, n_loci < 1, ...).
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            The parameter file, for messages.
+
+        Returns
+        -------
+        None
+
+        Raises
+        ------
+        InputError
+            On the first impossible value.
+        """
         def bad(key, why):
             raise InputError(f"parameter {key} = {getattr(self, key)!r}: {why}", path, column=key)
 
@@ -302,7 +317,22 @@ class SimParams:
 
 
 def as_params(params: SimParams | dict | None) -> SimParams:
-    """Validated ``SimParams`` from an instance, a mapping (``from_dict``) or None (defaults)."""
+    """Validated ``SimParams`` from an instance, a mapping (``from_dict``) or None (defaults).
+
+    Parameters
+    ----------
+    params : SimParams or dict or None
+        The parameters.
+
+    Returns
+    -------
+    SimParams
+
+    Raises
+    ------
+    InputError
+        When a value is impossible (:meth:`SimParams.validate`).
+    """
     if isinstance(params, SimParams):
         params.validate()
         return params
