@@ -162,61 +162,6 @@ def read_trend_test(path) -> dict:
     return {k: v for k, v in df.drop(columns="_line").iloc[0].items()}
 
 
-def read_prevalence(path) -> pd.DataFrame:
-    """``prevalence.tsv`` rows of stratum ``year``: pathogen, year, n_animals, n_positive,
-    apparent, wilson_lo, wilson_hi.
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``prevalence.tsv`` written by the health stage.
-
-    Returns
-    -------
-    DataFrame
-        The per-year prevalence rows.
-    """
-    from leogen.health.outputs import read_yearly_prevalence
-
-    return read_yearly_prevalence(path)
-
-
-def read_inbreeding(path) -> pd.DataFrame:
-    """``inbreeding/individuals.tsv``: individual_id, smlh.
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``individuals.tsv`` written by the inbreeding stage.
-
-    Returns
-    -------
-    DataFrame
-        One row per individual.
-    """
-    from leogen.popgen.outputs import read_individual_inbreeding
-
-    return read_individual_inbreeding(path, ["individual_id", "smlh"])
-
-
-def read_detection_history(path) -> pd.DataFrame:
-    """``detection_history.tsv``: year, individual_id (the animals detected per year).
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``detection_history.tsv`` written by the monitoring stage.
-
-    Returns
-    -------
-    DataFrame
-        One row per detection.
-    """
-    from leogen.monitoring.outputs import read_detection_history as read
-
-    return read(path)
-
-
 def read_diversity(path) -> pd.DataFrame:
     """``diversity/summary.tsv``: population, n_individuals, mean_ho, mean_he (+ mean_ar).
 
@@ -273,11 +218,11 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
     ne : DataFrame
         From :func:`read_ne`.
     prevalence : DataFrame or None
-        From :func:`read_prevalence`.
+        From :func:`leogen.health.outputs.read_yearly_prevalence`.
     inbreeding : DataFrame or None
-        From :func:`read_inbreeding`; used with ``detections`` for ``mean_smlh``.
+        From :func:`leogen.popgen.outputs.read_individual_inbreeding`; used with ``detections`` for ``mean_smlh``.
     detections : DataFrame or None
-        From :func:`read_detection_history`.
+        From :func:`leogen.monitoring.outputs.read_detection_history`.
     yearly : DataFrame or None
         Diversity of each year's animals (``leogen.popgen.diversity.yearly_diversity``);
         overrides ``mean_ho``/``mean_he`` and adds standard errors and ``mean_ar``.
@@ -667,8 +612,13 @@ def state_of_population(abundance, ne, trend, trend_test, diversity=None, preval
     ab = read_abundance(abundance)
     nd = read_ne(ne)
     test = read_trend_test(trend_test)
-    prev = read_prevalence(prevalence) if prevalence else None
-    inb = read_inbreeding(inbreeding) if inbreeding else None
+    from leogen.health.outputs import read_yearly_prevalence
+    from leogen.monitoring.outputs import read_detection_history
+    from leogen.popgen.outputs import read_individual_inbreeding
+
+    prev = read_yearly_prevalence(prevalence) if prevalence else None
+    inb = (read_individual_inbreeding(inbreeding, ["individual_id", "smlh"])
+           if inbreeding else None)
     det = read_detection_history(detection_history) if detection_history else None
     div = read_diversity(diversity) if diversity else None
     yearly = None
