@@ -10,7 +10,7 @@ between genotype files, a missing sex marker, a VCF without index.
 from __future__ import annotations
 
 import copy
-import warnings
+import difflib
 from pathlib import Path
 
 import jsonschema
@@ -33,7 +33,7 @@ def _fill_defaults(config: dict, schema: dict) -> dict:
 
 
 def unknown_keys(config: dict, schema: dict, prefix: str = "") -> list[str]:
-    """Config keys the schema does not know (reported as warnings: likely typos).
+    """Config keys the schema does not know (likely typos; :func:`check_config` rejects them).
 
     Parameters
     ----------
@@ -48,6 +48,12 @@ def unknown_keys(config: dict, schema: dict, prefix: str = "") -> list[str]:
     -------
     list of str
         Dotted names of the unknown keys.
+
+    Examples
+    --------
+    >>> schema = {"properties": {"seed": {}, "health": {"properties": {"grid_km": {}}}}}
+    >>> unknown_keys({"seed": 1, "helth": {}, "health": {"grid": 5}}, schema)
+    ['helth', 'health.grid']
     """
     props = schema.get("properties", {})
     found = []
@@ -57,6 +63,37 @@ def unknown_keys(config: dict, schema: dict, prefix: str = "") -> list[str]:
         elif isinstance(value, dict) and props[key].get("properties"):
             found.extend(unknown_keys(value, props[key], f"{prefix}{key}."))
     return found
+
+
+def closest_key(dotted: str, schema: dict) -> str | None:
+    """The known key nearest in spelling to an unknown one (``difflib``), or None.
+
+    Parameters
+    ----------
+    dotted : str
+        Dotted name of the unknown key (``identfy`` or ``health.gird_km``).
+    schema : dict
+        The config's JSON schema.
+
+    Returns
+    -------
+    str or None
+        Dotted name of the suggestion.
+
+    Examples
+    --------
+    >>> schema = {"properties": {"identify": {"properties": {"min_loci": {}}}, "seed": {}}}
+    >>> closest_key("identfy", schema), closest_key("identify.min_locus", schema)
+    ('identify', 'identify.min_loci')
+    >>> closest_key("zzz", schema) is None
+    True
+    """
+    *parents, key = dotted.split(".")
+    node = schema
+    for part in parents:
+        node = node.get("properties", {}).get(part, {})
+    match = difflib.get_close_matches(key, list(node.get("properties", {})), n=1, cutoff=0.6)
+    return ".".join([*parents, match[0]]) if match else None
 
 
 def load_config(path: str | Path, collector: ErrorCollector | None = None) -> dict | None:
@@ -107,8 +144,8 @@ def load_config(path: str | Path, collector: ErrorCollector | None = None) -> di
 
 
 def check_config(config: dict, path, collector: ErrorCollector) -> dict:
-    """Check a config mapping against the schema; problems go to ``collector``, unknown keys
-    are warned about. Returns the config with defaults filled in.
+    """Check a config mapping against the schema; problems (unknown keys too, with the
+    closest known key suggested) go to ``collector``. Returns the config with defaults filled in.
 
     ``path`` names the config's source in the messages (its file, or files).
 
@@ -142,8 +179,9 @@ def check_config(config: dict, path, collector: ErrorCollector) -> dict:
         else:
             collector.add(f"{key}: {err.message}", path, column=key)
     for key in unknown_keys(config, schema):
-        warnings.warn(f"{path}: unknown key '{key}' (ignored; check its spelling)",
-                      stacklevel=3)
+        near = closest_key(key, schema)
+        hint = f"; did you mean '{near}'?" if near else " (see workflow/schemas/config.schema.yaml)"
+        collector.add(f"unknown key '{key}'{hint}", path, column=key)
     return _fill_defaults(config, schema)
 
 

@@ -123,7 +123,14 @@ def test_config_problems(tmp_path, capsys):
     assert "required key missing: 'samples'" in err
     assert "seed: 'x' is not of type 'integer'" in err
     assert "consensus.min_het_replicates: 0 is less than the minimum of 1" in err
-    assert "warning:" in err and "unknown key 'speling'" in err
+    assert "unknown key 'speling'" in err
+
+
+def test_unknown_key_is_an_error_with_a_suggestion(tmp_path, capsys):
+    cfg = make_project(tmp_path, identfy={"method": "likelihood"})
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2
+    assert "unknown key 'identfy'; did you mean 'identify'?" in err
 
 
 def test_config_version_and_yaml(tmp_path, capsys):

@@ -156,3 +156,13 @@ def test_config_problems_are_one_line_each(tmp_path):
     assert proc.returncode != 0
     assert "my.yaml: health.grid_km: 'abc' is not of type 'number'" in text
     assert "unknown key 'speling'" in text
+
+
+def test_config_typo_fails_fast_with_a_suggestion(tmp_path):
+    work = copy_project(tmp_path / "typo")
+    cfg = user_config(work, identfy={"method": "likelihood"})
+    proc = snakemake(work, "-n", "--cores", "1", "--configfile", cfg, check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "unknown key 'identfy'; did you mean 'identify'?" in text
+    assert "rule " not in text  # refused before any job is planned

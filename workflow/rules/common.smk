@@ -1,30 +1,23 @@
 # Configuration and sheet validation, paths, and helpers shared by the rule files.
 import os
 import shlex
-import warnings
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-from leogen.config import check_config, genotype_files, unknown_keys, validate_inputs
+from leogen.config import check_config, genotype_files, validate_inputs
 from leogen.errors import ErrorCollector
-from leogen.io.sheets import load_schema
 
 
 def _check_config():
     # the config checks of `leogen validate` (one line per problem), then snakemake's
     # validator fills the schema's defaults in
+    # (unknown keys are errors there, with the closest known key suggested)
     errors = ErrorCollector()
     source = ", ".join(map(str, workflow.configfiles)) or "config"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # unknown keys are logged below
-        check_config(config, source, errors)
-    for key in unknown_keys(config, load_schema("config")):
-        logger.warning(
-            f"leogen: {source}: unknown key '{key}' (ignored; check its spelling)"
-        )
+    check_config(config, source, errors)
     if errors:
         raise WorkflowError(
             "config problems:\n" + "\n".join(e.format() for e in errors.errors)
