@@ -16,6 +16,13 @@ if not workflow.overwrite_configfiles:
 report: "workflow/report/workflow.rst"
 
 
+# rules that only write a small file or collect targets run on the submitting host, never
+# as cluster jobs
+localrules:
+    all,
+    health_cutoffs,
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/species.smk"
 include: "workflow/rules/consensus.smk"

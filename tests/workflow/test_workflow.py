@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -154,6 +155,47 @@ def test_failing_job_keeps_and_names_its_log(tmp_path):
     assert "Traceback" not in log
 
 
+def readme_slurm_command() -> list[str]:
+    """The command of the README's "Running on a SLURM cluster" section, word by word."""
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## Running on a SLURM cluster"):]
+    block = section[section.index("```bash") + 7:]
+    return shlex.split(block[:block.index("```")].strip())
+
+
+def configure_slurm_profile(work: Path, account: str = "root", partition: str = "main") -> None:
+    """Edit the copied profile as the README tells a user to (account, partition, no
+    accounting), plus the CI cluster's short status-check delay."""
+    prof = work / "workflow/profiles/slurm/config.yaml"
+    text = prof.read_text()
+    for commented, line in (('  # slurm_account: "\'ACCOUNT\'"', f'  slurm_account: "{account}"'),
+                            ('  # slurm_partition: "\'PARTITION\'"', f'  slurm_partition: "{partition}"'),
+                            ("# slurm-no-account: true", "slurm-no-account: true"),
+                            ("# slurm-status-command: squeue", "slurm-status-command: squeue")):
+        assert commented in text, f"the profile no longer has the README's line {commented!r}"
+        text = text.replace(commented, line)
+    prof.write_text(text + "slurm-init-seconds-before-status-checks: 1\nlatency-wait: 10\n")
+
+
+def test_readme_slurm_command_dry_run_shows_every_rules_resources(tmp_path):
+    cmd = readme_slurm_command()
+    assert cmd[0] == "snakemake" and "--default-resources" not in cmd
+    work = copy_project(tmp_path / "slurm_dry")
+    configure_slurm_profile(work)
+    text = snakemake(work, *cmd[1:], "-n").stdout
+    blocks = [b for b in text.split("\nrule ")[1:]]
+    rules = {b.split(":", 1)[0] for b in blocks}
+    assert {"identify", "snp_region", "relatedness", "health"} <= rules
+    local = (REPO / "Snakefile").read_text().split("localrules:")[1].split("\n\n")[0]
+    assert "all," in local and "health_cutoffs," in local
+    for b in blocks:
+        name = b.split(":", 1)[0]
+        res_line = next(line for line in b.splitlines() if "resources:" in line)
+        for key in ("mem_mb=", "runtime=", "slurm_account=root", "slurm_partition=main"):
+            assert key in res_line, (name, res_line)
+        assert "disk_mb=50000" not in res_line
+
+
 def test_slurm_run_equals_local_run(local_run, tmp_path):
     require_tool("sbatch")
     sinfo = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
@@ -163,7 +205,9 @@ def test_slurm_run_equals_local_run(local_run, tmp_path):
             pytest.fail(msg)
         pytest.skip(msg)
     work = copy_project(tmp_path / "slurm")
-    snakemake(work, "--workflow-profile", "workflow/profiles/slurm", "--slurm-no-account",
-              "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
-              "--latency-wait", "10", timeout=1800)
+    configure_slurm_profile(work)
+    # the README's command exactly as written
+    snakemake(work, *readme_slurm_command()[1:], timeout=1800)
     assert digests(work / "results") == digests(local_run / "results")
+
+

@@ -9,6 +9,12 @@ rule health_cutoffs:
         log("health_cutoffs"),
     conda:
         "../envs/leogen.yaml"
+    threads: 1
+    resources:
+        # no input: Snakemake's default disk request for such a rule is 50 GB
+        mem_mb=200,
+        runtime=2,
+        disk_mb=10,
     params:
         cutoffs=config["health"]["cutoffs"],
     script:
