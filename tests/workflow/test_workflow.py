@@ -61,7 +61,7 @@ def test_lint_and_format_clean():
     assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
     fmt = shutil.which("snakefmt")
     assert fmt, "snakefmt is a test dependency"
-    proc = subprocess.run([fmt, "--check", "Snakefile", "workflow/rules"], cwd=REPO,
+    proc = subprocess.run([fmt, "--check", "Snakefile", "workflow/Snakefile", "workflow/rules"], cwd=REPO,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
@@ -186,7 +186,7 @@ def test_readme_slurm_command_dry_run_shows_every_rules_resources(tmp_path):
     blocks = [b for b in text.split("\nrule ")[1:]]
     rules = {b.split(":", 1)[0] for b in blocks}
     assert {"identify", "snp_region", "relatedness", "health"} <= rules
-    local = (REPO / "Snakefile").read_text().split("localrules:")[1].split("\n\n")[0]
+    local = (REPO / "workflow/Snakefile").read_text().split("localrules:")[1].split("\n\n")[0]
     assert "all," in local and "health_cutoffs," in local
     for b in blocks:
         name = b.split(":", 1)[0]
@@ -211,3 +211,33 @@ def test_slurm_run_equals_local_run(local_run, tmp_path):
     assert digests(work / "results") == digests(local_run / "results")
 
 
+
+
+def test_dot_test_config_runs(tmp_path):
+    """The snakemake-workflows test configuration (.test/) runs as its README says."""
+    work = copy_project(tmp_path / "dottest")
+    shutil.copytree(REPO / ".test", work / ".test")
+    snakemake(work, "--cores", "2", "--directory", ".test", "-s", str(work / "Snakefile"))
+    results = work / ".test/results"
+    assert (results / "identify/sample_individual.tsv").exists()
+    assert (results / "report/state_of_population.html").exists()
+    assert not (results / "snp").exists()  # the config names no VCF: the stage is skipped
+
+
+def test_usable_as_a_module(tmp_path):
+    """A deploying project's Snakefile with a `module` statement (what snakedeploy writes)
+    plans the whole workflow from its own config."""
+    work = tmp_path / "deploy"
+    (work / "config").mkdir(parents=True)
+    shutil.copytree(REPO / ".test/data", work / "data")
+    shutil.copy(REPO / ".test/config/config.yaml", work / "config/config.yaml")
+    (work / "Snakefile").write_text(
+        'configfile: "config/config.yaml"\n\n\n'
+        "module leogen:\n"
+        f'    snakefile:\n        "{REPO / "workflow/Snakefile"}"\n'
+        "    config:\n        config\n\n\n"
+        "use rule * from leogen as leogen_*\n")
+    text = snakemake(work, "-n", "--cores", "1").stdout
+    for rule in ("leogen_identify", "leogen_health", "leogen_summary", "leogen_all"):
+        assert rule in text
+    assert "leogen_snp_region" not in text
