@@ -130,8 +130,8 @@ def survey_table(prevalence: pd.DataFrame, se_sp: dict, n_known: int,
     prevalence : ``prevalence.tsv`` (the overall row gives the expected prevalence; 0.5,
         the most demanding, when it is not estimable).
     se_sp : pathogen -> (se, sp, source) (Se = Sp = 1 assumed when not given, and said).
-    n_known : animals identified (the finite population for the hypergeometric freedom
-        sample size; a lower bound of the true population).
+    n_known : animals identified (the finite population of the hypergeometric FreeCalc
+        freedom sample size, imperfect Se and Sp; a lower bound of the true population).
     precision : absolute half-width wanted for the prevalence.
     design_prevalence : P* for freedom from disease.
 
@@ -154,8 +154,13 @@ def survey_table(prevalence: pd.DataFrame, se_sp: dict, n_known: int,
         except ValueError:
             n_p = math.nan
         fr = serology.n_freedom_imperfect(design_prevalence, se, sp)
-        n_fin = serology.n_freedom(design_prevalence, se, population=n_known) if (
-            n_known > 0 and sp >= 1) else math.nan
+        n_fin = math.nan
+        if n_known > 0:
+            n_fin = serology.n_freedom_freecalc(n_known, design_prevalence, se, sp)["n"]
+            if not math.isfinite(n_fin):
+                note = "; ".join(filter(None, [note, (
+                    f"freedom at P* = {design_prevalence:g} cannot be shown by testing all "
+                    f"{n_known} known animals with this test")]))
         rows.append({"pathogen": r.pathogen, "sensitivity": se, "specificity": sp,
                      "se_sp_source": src, "expected_prevalence": p, "precision": precision,
                      "n_prevalence": n_p, "design_prevalence": design_prevalence,

@@ -244,8 +244,8 @@ SURVEY_DESIGN = Table(
         Column("population_sensitivity", "float"),
         Column("population_specificity", "float"),
         Column("n_animals_known", "int", na=False),
-        Column("n_freedom_finite", "int", description="hypergeometric, N = animals known "
-               "(perfect specificity only)"),
+        Column("n_freedom_finite", "int", description="hypergeometric FreeCalc with the "
+               "test's Se and Sp, N = animals known; NA when testing all N is not enough"),
         Column("note", "str"),
     ),
 )

@@ -520,3 +520,101 @@ def n_freedom_imperfect(design_prevalence: float, se: float, sp: float, sep: flo
         return {"n": math.nan, "c": math.nan, "sep": math.nan, "spp": math.nan}
     k = int(ok[0])
     return {"n": int(ns[k]), "c": int(c[k]), "sep": float(sep_n[k]), "spp": float(spp_n[k])}
+
+
+def sep_freecalc_finite(population: int, n, c, design_prevalence: float, se: float,
+                        sp: float) -> np.ndarray:
+    """Population sensitivity of testing ``n`` of ``population`` animals with an imperfect
+    test, declaring the population infected at ``c`` or more positives (hypergeometric
+    FreeCalc, Cameron & Baldock 1998 Prev Vet Med 34:1; RSurveillance ``sep.freecalc`` /
+    epiR ``rsu.sep.rsfreecalc``).
+
+    With ``D = round(max(1, N P*))`` infected animals, ``y`` of them in the sample
+    (hypergeometric), ``x`` positives among the sample (true positives Binomial(y, Se) plus
+    false positives Binomial(n - y, 1 - Sp)): ``SeP = 1 - P(x < c)``. Vectorised over n and c.
+
+    Parameters
+    ----------
+    population : int
+        N, the animals in the population.
+    n : int or int array (m,)
+        Sample sizes (<= N).
+    c : int or int array (m,)
+        Cut-points (>= 1).
+    design_prevalence : float
+        P*, as a proportion of N.
+    se, sp : float
+        Unit sensitivity and specificity.
+
+    Returns
+    -------
+    float array (m,)
+
+    Examples
+    --------
+    RSurveillance's ``n.freecalc(65, 0.95, c=1, se=0.95, sp=0.99, pstar=0.05, minSpH=0.9)``
+    prints SeP 0.4411522 at n = 10:
+
+    >>> round(float(sep_freecalc_finite(65, 10, 1, 0.05, 0.95, 0.99)[0]), 7)
+    0.4411522
+    """
+    n = np.atleast_1d(np.asarray(n, dtype=np.int64))
+    c = np.broadcast_to(np.atleast_1d(np.asarray(c, dtype=np.int64)), n.shape)
+    d = int(round(max(1.0, population * design_prevalence)))
+    y = np.arange(d + 1)[None, :, None, None]
+    x = np.arange(max(int(c.max()), 1))[None, None, :, None]
+    j = np.arange(max(int(c.max()), 1))[None, None, None, :]
+    nn = n[:, None, None, None]
+    rest = nn - y  # uninfected animals in the sample (negative: impossible y, weight 0 below)
+    p_x_given_y = (stats.binom.pmf(j, y, se)
+                   * stats.binom.pmf(x - j, np.maximum(rest, 0), 1 - sp)).sum(-1)
+    below = (x[..., 0] < c[:, None, None, None][..., 0])  # x < c per n
+    p_below = (p_x_given_y * below).sum(-1)                # (m, d+1)
+    h = stats.hypergeom.pmf(y[..., 0, 0], population, d, n[:, None])
+    return 1.0 - (h * p_below).sum(-1)
+
+
+def n_freedom_freecalc(population: int, design_prevalence: float, se: float, sp: float,
+                       sep: float = 0.95, spp: float = 0.95) -> dict:
+    """Sample size and cut-point to claim freedom in a finite population with an imperfect
+    test (hypergeometric FreeCalc, Cameron & Baldock 1998; RSurveillance ``n.freecalc`` with
+    the cut-point chosen per n as in epiR ``rsu.sssep.rsfreecalc``).
+
+    For each n the cut-point c is the smallest with population specificity
+    ``P(X < c | n, 1 - Sp) >= SpP`` (false positives binomial); n is the smallest with
+    :func:`sep_freecalc_finite` ``>= SeP``.
+
+    Parameters
+    ----------
+    population : int
+        N, the animals in the population.
+    design_prevalence : float
+        P*.
+    se, sp : float
+        Unit sensitivity and specificity.
+    sep, spp : float
+        Required population sensitivity and specificity.
+
+    Returns
+    -------
+    dict
+        ``n, c, sep, spp`` (achieved); NaNs when even testing all N animals is not enough.
+
+    Examples
+    --------
+    With a perfect test the cut-point is 1 and n is the exact hypergeometric freedom sample
+    size (RSurveillance's ``n.hypergeo`` approximation gives 46):
+
+    >>> r = n_freedom_freecalc(100, 0.05, 1.0, 1.0)
+    >>> r["n"], r["c"]
+    (45, 1)
+    """
+    ns = np.arange(1, population + 1)
+    c = np.ones_like(ns) if sp >= 1 else stats.binom.ppf(spp, ns, 1 - sp).astype(int) + 1
+    spp_n = stats.binom.cdf(c - 1, ns, 1 - sp)
+    sep_n = sep_freecalc_finite(population, ns, c, design_prevalence, se, sp)
+    ok = np.flatnonzero((sep_n >= sep) & (spp_n >= spp))
+    if not ok.size:
+        return {"n": math.nan, "c": math.nan, "sep": math.nan, "spp": math.nan}
+    k = int(ok[0])
+    return {"n": int(ns[k]), "c": int(c[k]), "sep": float(sep_n[k]), "spp": float(spp_n[k])}
