@@ -1,0 +1,140 @@
+"""``leogen pedigree``: parentage and sibships with posterior probabilities, relationships,
+pedigree kinship and inbreeding.
+
+Writes to ``--out-dir``: ``pedigree.tsv``, ``relationships.tsv``, ``inbreeding.tsv`` and
+``kinship.tsv`` (:mod:`leogen.pedigree.outputs`). The work is :func:`leogen.pedigree.run.run`;
+the method is described in docs/pedigree.md.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from leogen.commands._args import (
+    non_negative_int,
+    positive_float,
+    positive_int,
+    probability,
+)
+from leogen.errors import InputError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "pedigree", help="parentage and sibships (dummy parents) with posterior probabilities; "
+                         "relationships, pedigree kinship and inbreeding",
+        description="Pedigree reconstruction by likelihood over candidate parents and "
+                    "sibships of unsampled (dummy) parents, with the identification stage's "
+                    "genotyping-error model, sex and age priors (birth_year or age_class, "
+                    "minimum breeding age, last detection); posterior probabilities for every "
+                    "sire and dam (docs/pedigree.md).")
+    p.add_argument("--genotypes", required=True,
+                   help="one genotype per animal (e.g. identify/individual_genotypes.tsv), "
+                        "microsatellites or SNPs")
+    p.add_argument("--format", default="auto", help="genotype file format [%(default)s]")
+    p.add_argument("--samples", required=True, help="sample sheet (sex, date, age_class; "
+                   "optional birth_year and known parents sire/dam)")
+    p.add_argument("--sample-individual", help="identify/sample_individual.tsv: the animal of "
+                   "each sample (without it the sample ids are the animals)")
+    p.add_argument("--out-dir", required=True, help="output directory")
+    p.add_argument("--error-rates", help="error-rate table (error_rates/error_rates_locus.tsv) "
+                   "for per-locus genotyping error; default 0.005 per call")
+    p.add_argument("--inbreeding", help="inbreeding/individuals.tsv: marker-based F beside the "
+                   "pedigree F")
+    p.add_argument("--seed", type=non_negative_int, default=1, help="random seed [%(default)s]")
+    p.add_argument("--exclude-loci", default="", help="comma-separated loci to leave out")
+    p.add_argument("--sex-locus", default="AMEL", help="sex marker (sex of each animal; not "
+                   "used as a locus) [%(default)s]")
+    p.add_argument("--x-allele", type=int, default=214, help="X allele size [%(default)s]")
+    p.add_argument("--y-allele", type=int, default=194, help="Y allele size [%(default)s]")
+    p.add_argument("--min-probability", type=probability, default=0.7,
+                   help="assign a parent or sibship when its posterior is at least this "
+                        "[%(default)s]")
+    p.add_argument("--locus-error", type=probability, default=0.01,
+                   help="per-locus probability that a genotype says nothing (COLONY's "
+                        "error) [%(default)s]")
+    p.add_argument("--max-candidates", type=positive_int, default=6,
+                   help="candidate parents per sex in the joint hypotheses [%(default)s]")
+    p.add_argument("--cub-age", type=positive_float, default=1.0,
+                   help="age (years) at which a cub becomes a juvenile [%(default)s]")
+    p.add_argument("--juvenile-age", type=positive_float, default=2.0,
+                   help="age at which a juvenile becomes a subadult [%(default)s]")
+    p.add_argument("--adult-age", type=positive_float, default=3.0,
+                   help="age at which a subadult becomes an adult [%(default)s]")
+    p.add_argument("--max-age", type=positive_int, default=20,
+                   help="oldest possible age [%(default)s]")
+    p.add_argument("--min-breeding-age", type=non_negative_int, default=2,
+                   help="youngest age at which an animal has offspring [%(default)s]")
+    p.add_argument("--last-seen-decay", type=probability, default=0.5,
+                   help="prior factor per year an offspring is born after its parent's last "
+                        "detection (soft constraint) [%(default)s]")
+    p.add_argument("--age-decay", type=probability, default=0.8,
+                   help="prior decay per year of age at first detection without an age "
+                        "class (annual survival) [%(default)s]")
+    p.set_defaults(func=main)
+
+
+def main(args) -> int:
+    import numpy as np
+
+    from leogen.io.formats import read_individual_genotypes
+    from leogen.io.sheets import read_samples
+    from leogen.pedigree.priors import AgeSettings
+    from leogen.pedigree.run import run
+
+    if not args.cub_age < args.juvenile_age < args.adult_age < args.max_age:
+        raise InputError("ages must increase: --cub-age < --juvenile-age < --adult-age < "
+                         "--max-age")
+    g = read_individual_genotypes(args.genotypes, args.format)
+    genetic_sex = None
+    if args.sex_locus and args.sex_locus in set(g.loci) and not g.is_snp:
+        from leogen.qc.consensus import sex_from_genotype
+
+        j = list(g.loci).index(args.sex_locus)
+        genetic_sex = sex_from_genotype(g.sizes()[:, j], args.x_allele, args.y_allele)
+    drop = {s.strip() for s in args.exclude_loci.split(",") if s.strip()}
+    if args.sex_locus:
+        drop.add(args.sex_locus)
+    g = g.without_loci(drop)
+    if g.n_loci == 0:
+        raise InputError("no loci left after excluding " + ", ".join(sorted(drop)),
+                         args.genotypes)
+    samples = read_samples(args.samples)
+    links = None
+    if args.sample_individual:
+        from leogen.identify.outputs import read_sample_individual
+
+        links = read_sample_individual(args.sample_individual,
+                                       columns=["sample_id", "individual_id"])
+    error_rates = None
+    if args.error_rates:
+        from leogen.qc.outputs import LINKED_ERROR_RATES_LOCUS
+
+        error_rates = LINKED_ERROR_RATES_LOCUS.read(
+            args.error_rates, ["locus", "basis", "ado_rate", "fa_rate"],
+            if_present=["median_replicates"])
+    marker = None
+    if args.inbreeding:
+        from leogen.popgen.outputs import read_individual_inbreeding
+
+        marker = read_individual_inbreeding(args.inbreeding,
+                                            ["individual_id", "f_ritland", "smlh", "ir", "hl"])
+    ages = AgeSettings(cub=args.cub_age, juvenile=args.juvenile_age, adult=args.adult_age,
+                       max_age=args.max_age, min_breeding_age=args.min_breeding_age,
+                       last_seen_decay=args.last_seen_decay, age_decay=args.age_decay)
+    res = run(g, samples, args.out_dir, links=links, genetic_sex=genetic_sex,
+              error_rates=error_rates, marker_inbreeding=marker, ages=ages,
+              locus_error=args.locus_error, min_probability=args.min_probability,
+              max_candidates=args.max_candidates, seed=args.seed, samples_path=args.samples,
+              links_path=args.sample_individual, genotypes_path=args.genotypes)
+    ped = res.pedigree[res.pedigree["sampled"]]
+    n_s = int(ped["sire"].notna().sum())
+    n_d = int(ped["dam"].notna().sum())
+    n_dummy = int((~res.sampled).sum())
+    sure = int((ped["sire_probability"] >= 0.9).sum() + (ped["dam_probability"] >= 0.9).sum())
+    print(f"{len(ped)} animals, {g.n_loci} loci: {n_s} sires and {n_d} dams assigned "
+          f"({sure} links with p >= 0.9), {n_dummy} dummy parents; unsampled-parent shares "
+          f"{res.parentage.theta[0]:.2f} (sires), {res.parentage.theta[1]:.2f} (dams); "
+          f"mean pedigree F {float(np.mean(res.inbreeding['f_pedigree'])):.3f}",
+          file=sys.stderr)
+    return 0

@@ -1,0 +1,477 @@
+"""Pedigree reconstruction: parentage with posterior probabilities, sibships of dummy parents,
+relationship probabilities of every pair.
+
+Method (a CERVUS/COLONY hybrid, stated so its probabilities can be read):
+
+1. **Pairwise classes.** Log-likelihood ratios of PO, FS, HS (= GP = AV) and U for every pair
+   (:func:`leogen.pedigree.likelihood.pair_loglik`) and the share of each class among the
+   pairs by EM on their mixture (an empirical-Bayes prior, as in the relationship-mixture
+   approach of Anderson & Weir 2007 Genetics 176:421).
+2. **Parentage** (Jones & Wang 2010 Mol Ecol Resour 10:551; Huisman 2017 Mol Ecol Resour
+   17:1009). For each animal o, hypotheses (sire, dam) with each parent a sampled candidate
+   of the right sex and age or "not sampled". A candidate p that is *not* o's parent is
+   still some relative (FS, HS/GP/AV or U, with the EM shares), so its evidence is the
+   likelihood ratio ``LR(PO) / M(o, p)`` with ``M = sum_c pi_c LR_c / sum_c pi_c`` over the
+   non-parent classes: a full sib that happens to share an allele at every locus is not
+   taken for a parent. A candidate pair (s, d) has the trio ratio
+   ``LR(o | s, d) / (M(o, s) M(o, d))``. Priors: P(parent not sampled) = theta (estimated by
+   EM over animals, per sex), and a sampled parent p gets ``(1 - theta) A[p, o] / Z_o`` with
+   the age prior ``A`` (:func:`leogen.pedigree.priors.age_prior`), ``Z_o`` its sum over the
+   candidates (at least 1). Posteriors are normalised over all hypotheses of o; the marginal
+   of each sire or dam is reported. Parents given in the sample sheet are fixed.
+3. **Sibships of unsampled parents** (COLONY's dummy parents, Wang 2004 Genetics 166:1963).
+   Animals without an assigned sire are clustered best-first into paternal sibships by the
+   likelihood that they share an unsampled parent (:func:`leogen.pedigree.likelihood.
+   cluster_loglik`, the other parent's transmission given), merging while the log
+   likelihood gain plus the prior log odds of sharing (from the EM shares) is positive; then
+   the same for dams, with a dummy sire's transmission (leave-one-out) as the other parent.
+   With both parents unsampled the sex of a shared parent is not identifiable from genotypes:
+   half sibs are put in a paternal sibship first (the kinship is the same). Each member's
+   probability is the logistic of its gain for joining the rest of its sibship.
+4. **Relationships** of every pair from the parent posteriors: PO = P(i parent of j) + P(j
+   parent of i); sharing a sire (dam) = sum over parents of the product of the two animals'
+   posteriors (and a shared dummy's memberships); FS = share both, HS = share one; the rest
+   is split between GP/AV and U by the pairwise HS-vs-U likelihood and the EM shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from leogen.pedigree import likelihood as lk
+from leogen.pedigree.priors import DEFAULT_AGES, AgeSettings, AnimalInfo, age_prior
+
+REL_CLASSES = ("PO", "FS", "HS", "GPAV", "U")
+_NEG = -1e300
+
+
+@dataclass
+class Parentage:
+    """Posterior parentage of n animals.
+
+    Attributes
+    ----------
+    sire_post, dam_post : float arrays (n, n + 1); ``[o, p]`` P(p is o's sire/dam), the last
+        column P(not sampled).
+    theta : (sire, dam) estimated shares of unsampled parents.
+    class_share : float array (4,), EM shares of PO, FS, HS, U among pairs.
+    pair_ll : float array (n, n, 4), :func:`leogen.pedigree.likelihood.pair_loglik`.
+    """
+
+    sire_post: np.ndarray
+    dam_post: np.ndarray
+    theta: tuple
+    class_share: np.ndarray
+    pair_ll: np.ndarray
+
+
+#: prior shares of PO, FS, HS (incl. GP, AV), U among pairs of a small population, the
+#: Dirichlet prior of :func:`class_shares` (HS/GP/AV are hard to tell from U with a few loci)
+PRIOR_SHARES = np.array([0.03, 0.01, 0.08, 0.88])
+
+
+def class_shares(pair_ll: np.ndarray, n_iter: int = 200, prior=PRIOR_SHARES,
+                 prior_pairs: float = 500.0) -> np.ndarray:
+    """Shares of PO, FS, HS, U among all pairs by EM on their likelihood mixture, with a
+    Dirichlet prior (posterior mode; ``prior_pairs`` pseudo-pairs with the shares ``prior``).
+
+    Parameters
+    ----------
+    pair_ll : float array (n, n, 4), log LRs of each class against U.
+    n_iter : EM iterations.
+    prior : float array (4,), prior shares; prior_pairs : their weight in pairs (0 = ML).
+
+    Returns
+    -------
+    float array (4,), summing to 1 (each at least 1e-4).
+
+    Examples
+    --------
+    Ten pairs clearly PO and thirty clearly U:
+
+    >>> ll = np.zeros((1, 40, 4)); ll[0, :10, 0] = 50.0; ll[0, 10:, :3] = -50.0
+    >>> class_shares(ll, prior_pairs=0).round(2).tolist()
+    [0.25, 0.0, 0.0, 0.75]
+    """
+    n = pair_ll.shape[0]
+    if pair_ll.shape[0] == pair_ll.shape[1] and n > 1:
+        i, j = np.triu_indices(n, k=1)
+        ll = pair_ll[i, j]
+    else:
+        ll = pair_ll.reshape(-1, 4)
+    pi = np.full(4, 0.25)
+    prior = np.asarray(prior, float) / np.sum(prior)
+    for _ in range(n_iter):  # EM iterations, vectorised over pairs
+        lw = ll + np.log(pi)[None, :]
+        w = np.exp(lw - lw.max(axis=1, keepdims=True))
+        w /= w.sum(axis=1, keepdims=True)
+        pi = np.maximum((w.sum(axis=0) + prior_pairs * prior) / (len(ll) + prior_pairs), 1e-4)
+        pi /= pi.sum()
+    return pi
+
+
+def nonparent_loglik(pair_ll: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """``log M``: log LR against U of "some relative other than parent", (n, n).
+
+    Parameters
+    ----------
+    pair_ll : float array (n, n, 4); share : float array (4,), :func:`class_shares`.
+
+    Returns
+    -------
+    float array (n, n)
+    """
+    w = share[1:] / share[1:].sum()
+    return np.logaddexp(np.logaddexp(np.log(w[0]) + pair_ll[..., 1],
+                                     np.log(w[1]) + pair_ll[..., 2]), np.log(w[2]))
+
+
+def _top(score: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the k highest scores per row (n, k), -1 where the score is -inf."""
+    k = min(k, score.shape[1])
+    idx = np.argsort(-score, axis=1, kind="stable")[:, :k]
+    ok = np.take_along_axis(score, idx, axis=1) > _NEG / 2
+    return np.where(ok, idx, -1)
+
+
+def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES,
+              max_candidates: int = 6, n_em: int = 30, theta0: float = 0.5,
+              pair_ll: np.ndarray | None = None, n_direction: int = 1) -> Parentage:
+    """Posterior probabilities of every sire and dam of every animal (module docstring, 2).
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals; info : their AnimalInfo (same order).
+    ages : AgeSettings (age prior).
+    max_candidates : candidates per sex kept for the joint (sire, dam) hypotheses, by their
+        single-parent evidence and prior (the rest have negligible posterior).
+    n_em : EM iterations of the unsampled-parent shares.
+    theta0 : starting share of unsampled parents.
+    pair_ll : :func:`leogen.pedigree.likelihood.pair_loglik`, if already computed.
+    n_direction : rounds of the direction competition (module docstring).
+
+    Returns
+    -------
+    Parentage
+    """
+    n = ev.n
+    pl = lk.pair_loglik(ev) if pair_ll is None else pair_ll
+    share = class_shares(pl)
+    m = nonparent_loglik(pl, share)
+    a = age_prior(info, ages).T  # [o, p]
+    sex = np.asarray(info.sex)
+    ok_s = np.broadcast_to(sex != "F", (n, n)) & (a > 0)
+    ok_d = np.broadcast_to(sex != "M", (n, n)) & (a > 0)
+    np.fill_diagonal(ok_s, False)
+    np.fill_diagonal(ok_d, False)
+    # parents given in the sheet: the only candidate of that role
+    for known, ok in ((info.known_sire, ok_s), (info.known_dam, ok_d)):
+        rows = np.flatnonzero(known >= 0)
+        ok[rows] = False
+        ok[rows, known[rows]] = True
+    zs = np.maximum(np.where(ok_s, a, 0.0).sum(axis=1), 1.0)
+    zd = np.maximum(np.where(ok_d, a, 0.0).sum(axis=1), 1.0)
+    # prior that p is o's sire / dam, given that the parent was sampled: (n_o, n_p)
+    ps = np.where(ok_s, a, 0.0) / zs[:, None]
+    pd_ = np.where(ok_d, a, 0.0) / zd[:, None]
+
+    def m_dir(th_s, th_d):
+        """log LR of "p is not o's parent" for every [o, p]: o may be p's parent (prior of
+        that direction), else a non-parent relative (M)."""
+        rev = np.clip((1 - th_s) * ps.T + (1 - th_d) * pd_.T, 0.0, 0.99)  # o parent of p
+        with np.errstate(divide="ignore"):
+            return np.logaddexp(np.log(rev) + pl[..., 0], np.log1p(-rev) + m)
+
+    single0 = pl[..., 0] - m_dir(theta0, theta0)
+    with np.errstate(divide="ignore"):
+        la = np.log(a)
+    score_s = np.where(ok_s, single0 + la, _NEG)
+    score_d = np.where(ok_d, single0 + la, _NEG)
+    cs = _top(score_s, max_candidates)  # (n, C)
+    cd = _top(score_d, max_candidates)
+    # joint options: sire in cs + none (-1), dam in cd + none
+    sopt = np.concatenate([cs, np.full((n, 1), -1)], axis=1)  # (n, C+1)
+    dopt = np.concatenate([cd, np.full((n, 1), -1)], axis=1)
+    ns, nd = sopt.shape[1], dopt.shape[1]
+    o = np.repeat(np.arange(n), ns * nd)
+    s = np.repeat(sopt, nd, axis=1).ravel()
+    d = np.tile(dopt, (1, ns)).ravel()
+    # padded candidate slots (-1 from _top) duplicate "none": drop them, keep the real none
+    slot_s = np.tile(np.repeat(np.arange(ns), nd), n)
+    slot_d = np.tile(np.tile(np.arange(nd), ns), n)
+    valid = ~((s < 0) & (slot_s < ns - 1)) & ~((d < 0) & (slot_d < nd - 1))
+    valid &= ~((s >= 0) & (s == d))
+    both = valid & (s >= 0) & (d >= 0)
+    trio = np.zeros(len(o))
+    trio[both] = lk.trio_loglik(ev, o[both], s[both], d[both])
+    trio[valid & (s >= 0) & (d < 0)] = pl[o, np.maximum(s, 0), 0][valid & (s >= 0) & (d < 0)]
+    trio[valid & (d >= 0) & (s < 0)] = pl[o, np.maximum(d, 0), 0][valid & (d >= 0) & (s < 0)]
+    fixed_s = info.known_sire[o] >= 0
+    fixed_d = info.known_dam[o] >= 0
+    valid &= ~(fixed_s & (s < 0)) & ~(fixed_d & (d < 0))
+    shape = (n, ns * nd)
+    free_s, free_d = info.known_sire < 0, info.known_dam < 0
+
+    def posterior(ps_, pd_, th_s, th_d):
+        """EM on the unsampled-parent shares; the weights of all joint hypotheses."""
+        with np.errstate(divide="ignore"):
+            la_s = np.where(s >= 0, np.log(ps_[o, np.maximum(s, 0)]), 0.0)
+            la_d = np.where(d >= 0, np.log(pd_[o, np.maximum(d, 0)]), 0.0)
+        for _ in range(max(n_em, 1)):  # EM iterations
+            rev = np.clip((1 - th_s) * ps_.T + (1 - th_d) * pd_.T, 0.0, 0.99)
+            with np.errstate(divide="ignore"):
+                md = np.logaddexp(np.log(rev) + pl[..., 0], np.log1p(-rev) + m)
+            ll = (trio - np.where(s >= 0, md[o, np.maximum(s, 0)], 0.0)
+                  - np.where(d >= 0, md[o, np.maximum(d, 0)], 0.0))
+            lp = (np.where(s >= 0, np.log1p(-th_s) + la_s, np.log(th_s))
+                  + np.where(d >= 0, np.log1p(-th_d) + la_d, np.log(th_d)))
+            lw = np.where(valid, ll + lp, -np.inf).reshape(shape)
+            w = np.exp(lw - lw.max(axis=1, keepdims=True))
+            w = (w / w.sum(axis=1, keepdims=True)).ravel()
+            none_s = np.bincount(o, weights=w * (s < 0), minlength=n)
+            none_d = np.bincount(o, weights=w * (d < 0), minlength=n)
+            th_s = float(np.clip(none_s[free_s].mean() if free_s.any() else theta0, 0.02, 0.98))
+            th_d = float(np.clip(none_d[free_d].mean() if free_d.any() else theta0, 0.02, 0.98))
+        return w, th_s, th_d
+
+    w, th_s, th_d = posterior(ps, pd_, theta0, theta0)
+    for _ in range(n_direction):  # direction competition of parent-offspring pairs
+        both_dir = (np.bincount(o * n + np.where(s >= 0, s, 0), weights=w * (s >= 0),
+                                minlength=n * n)
+                    + np.bincount(o * n + np.where(d >= 0, d, 0), weights=w * (d >= 0),
+                                  minlength=n * n)).reshape(n, n)  # P(p parent of o) [o, p]
+        delta = ((both_dir + 0.01) / (both_dir + both_dir.T + 0.02))
+        w, th_s, th_d = posterior(ps * delta, pd_ * delta, th_s, th_d)
+    sire_post = np.zeros((n, n + 1))
+    dam_post = np.zeros((n, n + 1))
+    np.add.at(sire_post, (o, np.where(s >= 0, s, n)), w)
+    np.add.at(dam_post, (o, np.where(d >= 0, d, n)), w)
+    return Parentage(sire_post, dam_post, (th_s, th_d), share, pl)
+
+
+def _ancestor(sire: np.ndarray, dam: np.ndarray, a: int, b: int) -> bool:
+    """Is a an ancestor of b (or b itself) in the pedigree so far?"""
+    seen = np.zeros(len(sire), bool)
+    front = np.array([b])
+    while front.size:  # generations upwards (vectorised within a generation)
+        if (front == a).any():
+            return True
+        seen[front] = True
+        nxt = np.concatenate([sire[front], dam[front]])
+        nxt = np.unique(nxt[nxt >= 0])
+        front = nxt[~seen[nxt]]
+    return False
+
+
+def map_parents(par: Parentage, min_probability: float = 0.5) -> tuple[np.ndarray, ...]:
+    """Sampled parents assigned: each animal's most probable sire and dam when its posterior
+    is at least ``min_probability``, links taken best first and skipped when they would make an
+    animal its own ancestor.
+
+    Parameters
+    ----------
+    par : Parentage of n animals.
+    min_probability : smallest posterior of an assigned parent.
+
+    Returns
+    -------
+    sire, dam : int arrays (n,), -1 not assigned; sire_p, dam_p : float arrays (n,), the
+    posterior of the reported parent (of "not sampled" where none is assigned).
+    """
+    n = par.sire_post.shape[0]
+    sire = np.full(n, -1, np.int64)
+    dam = np.full(n, -1, np.int64)
+    links = []
+    for role, post in ((0, par.sire_post), (1, par.dam_post)):
+        best = np.argmax(post[:, :n], axis=1) if n else np.zeros(0, np.int64)
+        p = post[np.arange(n), best]
+        for o in np.flatnonzero(p >= min_probability):
+            links.append((p[o], role, o, best[o]))
+    links.sort(key=lambda t: (-t[0], t[1], t[2]))
+    for _, role, o, p in links:  # best first, at most 2 n links
+        if _ancestor(sire, dam, o, p):
+            continue
+        (sire if role == 0 else dam)[o] = p
+    rows = np.arange(n)
+    sire_p = np.where(sire >= 0, par.sire_post[rows, np.maximum(sire, 0)], par.sire_post[:, n])
+    dam_p = np.where(dam >= 0, par.dam_post[rows, np.maximum(dam, 0)], par.dam_post[:, n])
+    return sire, dam, sire_p, dam_p
+
+
+@dataclass
+class Sibships:
+    """Dummy-parent sibships of one role.
+
+    Attributes
+    ----------
+    cluster : int array (n,), sibship of each animal (-1 none).
+    prob : float array (n,), probability that the animal belongs to its sibship (0 if none).
+    sums : list per locus group of float arrays (c, Lg, G), summed ``log v`` of each sibship.
+    n_clusters : int, c.
+    members : int array (m,), the animals that were clustered.
+    vec : list per group of float arrays (m, Lg, G), their ``log v``.
+    """
+
+    cluster: np.ndarray
+    prob: np.ndarray
+    sums: list
+    n_clusters: int
+    members: np.ndarray
+    vec: list
+
+
+def _pair_gain(ev, sums, logl, a_idx, b_idx):
+    """log L(A u B) - log L(A) - log L(B) for cluster index arrays a_idx (ka,), b_idx (kb,),
+    (ka, kb)."""
+    tot = np.zeros((len(a_idx), len(b_idx)))
+    for grp, acc in zip(ev.groups, sums, strict=True):  # groups of equal allele number
+        sa, sb = acc[a_idx], acc[b_idx]
+        ma, mb = sa.max(axis=2), sb.max(axis=2)
+        ea = np.exp(sa - ma[..., None]) * grp.prior[None]
+        eb = np.exp(sb - mb[..., None])
+        prod = np.einsum("alg,blg->abl", ea, eb)
+        tot += (np.log(np.maximum(prod, 1e-300)) + ma[:, None] + mb[None]).sum(axis=2)
+    return tot - logl[a_idx][:, None] - logl[b_idx][None, :]
+
+
+def cluster_sibships(ev: lk.PedigreeEvidence, members: np.ndarray, other: list,
+                     log_odds: float, forbid: np.ndarray | None = None) -> Sibships:
+    """Best-first clustering of ``members`` into sibships of unsampled parents.
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals.
+    members : int array (m,), animals without an assigned parent of this role.
+    other : list (per group) of float arrays (m, Lg, K), their other parent's transmission.
+    log_odds : prior log odds that two of them share the parent.
+    forbid : bool array (n, n), optional; pairs that may not be sibs (e.g. parent and
+        offspring).
+
+    Returns
+    -------
+    Sibships; ``cluster`` (n,) numbers clusters of at least two members 0, 1, ...
+    """
+    n = ev.n
+    m = len(members)
+    cluster = np.full(n, -1, np.int64)
+    prob = np.zeros(n)
+    vec = lk.sibship_vectors(ev, members, other)  # per group (m, Lg, G)
+    if m < 2:
+        return Sibships(cluster, prob, [v[:0] for v in vec], 0, members, vec)
+    sums = [v.copy() for v in vec]
+    logl = lk.cluster_loglik(ev, sums)
+    single = logl.copy()
+    label = np.arange(m)
+    alive = np.ones(m, bool)
+    gain = _pair_gain(ev, sums, logl, np.arange(m), np.arange(m))
+    bad = np.eye(m, dtype=bool)
+    if forbid is not None:
+        bad |= forbid[np.ix_(members, members)]
+    gain[bad] = -np.inf
+    block = bad.copy()  # cluster-level forbidden merges
+    for _ in range(m - 1):  # one merge per step, at most m - 1
+        flat = int(np.argmax(gain))
+        ia, ib = divmod(flat, m)
+        if not np.isfinite(gain[ia, ib]) or gain[ia, ib] + log_odds <= 0:
+            break
+        for k in range(len(sums)):  # per locus group
+            sums[k][ia] += sums[k][ib]
+        alive[ib] = False
+        label[label == ib] = ia
+        block[ia] |= block[ib]
+        block[:, ia] |= block[:, ib]
+        logl[ia] = lk.cluster_loglik(ev, [s[ia:ia + 1] for s in sums])[0]
+        gain[ib, :] = -np.inf
+        gain[:, ib] = -np.inf
+        idx = np.flatnonzero(alive)
+        row = _pair_gain(ev, sums, logl, np.array([ia]), idx)[0]
+        row[block[ia, idx] | (idx == ia)] = -np.inf
+        gain[ia, idx] = row
+        gain[idx, ia] = row
+    # clusters of >= 2, numbered in order of their first member
+    sizes = np.bincount(label, minlength=m)
+    keep = [c for c in dict.fromkeys(label.tolist()) if sizes[c] >= 2]
+    renum = {c: k for k, c in enumerate(keep)}
+    out_sums = [s[keep] for s in sums]
+    for i, c in enumerate(label):  # one member at a time (m)
+        if c in renum:
+            cluster[members[i]] = renum[c]
+            loo = [s[c:c + 1] - v[i:i + 1] for s, v in zip(sums, vec, strict=True)]
+            g = (logl[c] - lk.cluster_loglik(ev, loo)[0] - single[i])
+            prob[members[i]] = 1.0 / (1.0 + np.exp(-(g + log_odds)))
+    return Sibships(cluster, prob, out_sums, len(keep), members, vec)
+
+
+def other_parent_transmission(ev: lk.PedigreeEvidence, animals: np.ndarray,
+                              parent: np.ndarray, sib: Sibships | None = None) -> list:
+    """Transmission of the other parent of ``animals``: the assigned sampled parent, else
+    the dummy parent of the animal's sibship in ``sib`` estimated without the animal
+    (leave-one-out), else the allele frequencies.
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals; animals : int array (m,).
+    parent : int array (n,), assigned sampled parent of that role (-1 none).
+    sib : Sibships of that role, optional.
+
+    Returns
+    -------
+    list per locus group of float arrays (m, Lg, K).
+    """
+    animals = np.asarray(animals, np.int64)
+    out = lk.parent_transmission(ev, parent[animals])
+    if sib is None or sib.n_clusters == 0:
+        return out
+    pos = {int(a): k for k, a in enumerate(sib.members)}
+    rows = np.array([k for k, a in enumerate(animals)
+                     if parent[a] < 0 and sib.cluster[a] >= 0], dtype=np.int64)
+    if rows.size == 0:
+        return out
+    mi = np.array([pos[int(animals[k])] for k in rows])
+    c = sib.cluster[animals[rows]]
+    loo = [s[c] - v[mi] for s, v in zip(sib.sums, sib.vec, strict=True)]
+    dummy = lk.dummy_transmission(ev, loo)
+    for t, d in zip(out, dummy, strict=True):  # per locus group
+        t[rows] = d
+    return out
+
+
+def relationship_probabilities(par: Parentage, sire: Sibships, dam: Sibships) -> np.ndarray:
+    """Probabilities of PO, FS, HS, GP/AV, U for every pair (module docstring, 4).
+
+    Parameters
+    ----------
+    par : Parentage of n animals; sire, dam : dummy sibships of each role.
+
+    Returns
+    -------
+    float array (n, n, 5) in the order of :data:`REL_CLASSES`; rows sum to 1 off the
+    diagonal.
+    """
+    n = par.sire_post.shape[0]
+    s, d = par.sire_post[:, :n], par.dam_post[:, :n]
+    po = s + d
+    po = po + po.T
+    share = []
+    for post, sib in ((s, sire), (d, dam)):
+        sh = post @ post.T
+        c = sib.cluster
+        same = (c[:, None] == c[None, :]) & (c[:, None] >= 0)
+        sh = sh + np.where(same, np.minimum.outer(sib.prob, sib.prob), 0.0)
+        share.append(np.clip(sh, 0.0, 1.0))
+    fs = share[0] * share[1]
+    hs = share[0] + share[1] - 2 * fs
+    tot = po + fs + hs
+    scale = np.where(tot > 1, 1.0 / np.maximum(tot, 1e-300), 1.0)
+    po, fs, hs = po * scale, fs * scale, hs * scale
+    rest = np.clip(1.0 - po - fs - hs, 0.0, 1.0)
+    pi = par.class_share
+    lh = np.log(pi[2]) + par.pair_ll[..., 2]
+    lu = np.full_like(lh, np.log(pi[3]))
+    q = 1.0 / (1.0 + np.exp(np.clip(lu - lh, -700, 700)))
+    out = np.stack([po, fs, hs, rest * q, rest * (1 - q)], axis=-1)
+    idx = np.arange(n)
+    out[idx, idx] = np.nan
+    return out

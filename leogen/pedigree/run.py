@@ -1,0 +1,327 @@
+"""The pedigree stage: parentage, sibships, relationships, kinship and inbreeding, written.
+
+:func:`reconstruct_pedigree` is the computation (no files); :func:`run` reads nothing either
+but writes the stage's tables (:mod:`leogen.pedigree.outputs`) and hands the pedigree and its
+kinship matrix to the genetic-management step (``management`` argument).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from leogen.errors import InputError
+from leogen.model.genotypes import Genotypes
+from leogen.pedigree import kinship as kin
+from leogen.pedigree import likelihood as lk
+from leogen.pedigree import outputs
+from leogen.pedigree import reconstruct as rc
+from leogen.pedigree.priors import DEFAULT_AGES, AgeSettings, AnimalInfo, animal_info
+
+#: error rates of one consensus call when no error-rate table is given
+DEFAULT_ERROR = 0.005
+#: order in which an error-rate table's bases are preferred
+BASES = ("individual", "likelihood", "consensus", "reference")
+
+
+@dataclass
+class PedigreeResult:
+    """The reconstructed pedigree.
+
+    Attributes
+    ----------
+    ids : str array (N,), genotyped animals (first n) then dummy parents.
+    sampled : bool array (N,).
+    sire_idx, dam_idx : int arrays (N,), parent rows (-1 none) in ``ids``.
+    kinship : float array (N, N), pedigree kinship (:func:`leogen.pedigree.kinship.kinship_matrix`).
+    pedigree, relationships, inbreeding : the tables written (DataFrames).
+    parentage : :class:`leogen.pedigree.reconstruct.Parentage` of the n genotyped animals.
+    relationship_probs : float array (n, n, 5), :func:`leogen.pedigree.reconstruct.relationship_probabilities`.
+    """
+
+    ids: np.ndarray
+    sampled: np.ndarray
+    sire_idx: np.ndarray
+    dam_idx: np.ndarray
+    kinship: np.ndarray
+    pedigree: pd.DataFrame
+    relationships: pd.DataFrame
+    inbreeding: pd.DataFrame
+    parentage: rc.Parentage
+    relationship_probs: np.ndarray
+
+
+def consensus_error_rates(table: pd.DataFrame, loci) -> tuple[np.ndarray, np.ndarray]:
+    """Per-locus error rates of one consensus genotype from the per-replicate rates of the
+    error-rate table (``locus, basis, ado_rate, fa_rate[, median_replicates]``).
+
+    A consensus of r replicates is wrong by dropout when the same allele dropped out in all r
+    (``2 (a / 2)^r``) and by a false allele when one was repeated (``r (r - 1) / 2 e^2``);
+    each at least 1e-3 (scoring errors, mutations). The basis is the first of :data:`BASES`
+    the table has; loci it lacks get :data:`DEFAULT_ERROR`.
+
+    Parameters
+    ----------
+    table : DataFrame, rows of the error-rate table.
+    loci : sequence (L,) of locus names.
+
+    Returns
+    -------
+    ado, fa : float arrays (L,)
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"locus": ["A", "B"], "basis": ["consensus"] * 2,
+    ...                   "ado_rate": [0.2, 0.1], "fa_rate": [0.02, 0.05],
+    ...                   "median_replicates": [3.0, 2.0]})
+    >>> [v.round(4).tolist() for v in consensus_error_rates(t, ["A", "B", "C"])]
+    [[0.002, 0.005, 0.005], [0.0012, 0.0025, 0.005]]
+    """
+    bases = [b for b in BASES if b in set(table["basis"])]
+    ado = np.full(len(loci), DEFAULT_ERROR)
+    fa = np.full(len(loci), DEFAULT_ERROR)
+    if not bases:
+        return ado, fa
+    t = table[table["basis"] == bases[0]].drop_duplicates("locus").set_index("locus")
+    r = (t["median_replicates"] if "median_replicates" in t else pd.Series(1.0, t.index))
+    r = r.fillna(1.0).clip(lower=1.0)
+    a_eff = (2 * (t["ado_rate"].fillna(DEFAULT_ERROR) / 2) ** r).clip(lower=1e-3)
+    e = t["fa_rate"].fillna(DEFAULT_ERROR)
+    f_eff = np.where(r >= 2, r * (r - 1) / 2 * e ** 2, e)
+    f_eff = pd.Series(f_eff, t.index).clip(lower=1e-3)
+    loci = pd.Index([str(x) for x in loci])
+    have = loci.isin(t.index)
+    ado[have] = a_eff.reindex(loci[have]).to_numpy()
+    fa[have] = f_eff.reindex(loci[have]).to_numpy()
+    return ado, fa
+
+
+def _depth(sire: np.ndarray, dam: np.ndarray) -> np.ndarray:
+    """Generations of ancestry above each individual (0 for founders)."""
+    n = len(sire)
+    depth = np.zeros(n, np.int64)
+    for _ in range(n + 1):  # longest path upwards, until stable
+        ds = np.where(sire >= 0, depth[np.maximum(sire, 0)] + 1, 0)
+        dd = np.where(dam >= 0, depth[np.maximum(dam, 0)] + 1, 0)
+        new = np.maximum(ds, dd)
+        if np.array_equal(new, depth):
+            break
+        depth = new
+    return depth
+
+
+def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES,
+                         ado=DEFAULT_ERROR, fa=DEFAULT_ERROR, locus_error: float = 0.01,
+                         min_probability: float = 0.7, max_candidates: int = 6,
+                         sibships: bool = True) -> PedigreeResult:
+    """Parentage, dummy-parent sibships, relationships and kinship of genotyped animals
+    (:mod:`leogen.pedigree.reconstruct`; docs/pedigree.md).
+
+    Parameters
+    ----------
+    g : Genotypes, one genotype per animal (n, L, 2), microsatellites or SNPs, without the
+        sex marker.
+    info : AnimalInfo of the n animals (order of ``g.samples``).
+    ages : AgeSettings.
+    ado, fa : float or float arrays (L,), error rates of one call (:func:`consensus_error_rates`).
+    locus_error : per-locus probability that a call says nothing (COLONY's error).
+    min_probability : a parent (or a dummy sibship) is assigned when its posterior is at
+        least this.
+    max_candidates : candidates per sex in the joint parent hypotheses.
+    sibships : cluster animals without a sampled parent into dummy-parent sibships.
+
+    Returns
+    -------
+    PedigreeResult
+    """
+    n = g.n_samples
+    if n < 2:
+        raise InputError(f"need at least 2 genotyped animals for a pedigree, found {n}")
+    ev = lk.build_evidence(g, ado=ado, fa=fa, locus_error=locus_error)
+    if not ev.groups:
+        raise InputError("no polymorphic locus: a pedigree needs genotype information")
+    par = rc.parentage(ev, info, ages, max_candidates=max_candidates)
+    sire, dam, sire_p, dam_p = rc.map_parents(par, min_probability)
+    share = par.class_share
+    p_share = float(np.clip(share[1] + 0.5 * share[2], 1e-3, 0.5))
+    log_odds = float(np.log(p_share / (1 - p_share)))
+    forbid = np.zeros((n, n), bool)
+    rows = np.arange(n)
+    for par_idx in (sire, dam):
+        ok = par_idx >= 0
+        forbid[rows[ok], par_idx[ok]] = True
+    forbid |= forbid.T
+    empty = rc.Sibships(np.full(n, -1), np.zeros(n), [], 0, np.zeros(0, np.int64), [])
+    sib_s = sib_d = empty
+    if sibships:
+        mem = np.flatnonzero(sire < 0)
+        sib_s = rc.cluster_sibships(ev, mem, rc.other_parent_transmission(ev, mem, dam),
+                                    log_odds, forbid)
+        mem = np.flatnonzero(dam < 0)
+        sib_d = rc.cluster_sibships(ev, mem, rc.other_parent_transmission(ev, mem, sire, sib_s),
+                                    log_odds, forbid)
+    probs = rc.relationship_probabilities(par, sib_s, sib_d)
+    for sib in (sib_s, sib_d):  # sibship members below the threshold are not assigned
+        low = (sib.cluster >= 0) & (sib.prob < min_probability)
+        sib.cluster = np.where(low, -1, sib.cluster)
+        sib.prob = np.where(low, 0.0, sib.prob)
+
+    # the pedigree with dummy parents as founders
+    ids = list(g.samples)
+    sampled = [True] * n
+    sexes = list(info.sex)
+    s_all, d_all = list(sire), list(dam)
+    s_prob, d_prob = list(np.where(sire >= 0, sire_p, np.nan)), list(np.where(dam >= 0, dam_p,
+                                                                              np.nan))
+    s_dummy, d_dummy = [False] * n, [False] * n
+    for sib, prefix, sex, parents, prob, flag in ((sib_s, "*M", "M", s_all, s_prob, s_dummy),
+                                                   (sib_d, "*F", "F", d_all, d_prob, d_dummy)):
+        used = sorted(set(sib.cluster[sib.cluster >= 0].tolist()))
+        for k, c in enumerate(used, start=1):  # one row per dummy parent
+            row = len(ids)
+            ids.append(f"{prefix}{k:03d}")
+            sampled.append(False)
+            sexes.append(sex)
+            for lst in (s_all, d_all):
+                lst.append(-1)
+            for lst in (s_prob, d_prob):
+                lst.append(np.nan)
+            for lst in (s_dummy, d_dummy):
+                lst.append(False)
+            for o in np.flatnonzero(sib.cluster == c):  # its offspring
+                parents[o] = row
+                prob[o] = sib.prob[o]
+                flag[o] = True
+    ids = np.asarray(ids, dtype=object)
+    s_all, d_all = np.asarray(s_all, np.int64), np.asarray(d_all, np.int64)
+    k = kin.kinship_matrix(s_all, d_all)
+    f = kin.inbreeding_coefficients(s_all, d_all, k)
+    n_all = len(ids)
+    lo = np.concatenate([info.birth_lo, np.full(n_all - n, -1)])
+    hi = np.concatenate([info.birth_hi, np.full(n_all - n, -1)])
+    unknown_birth = (hi < 0)
+    ped = pd.DataFrame({
+        "individual_id": ids,
+        "sampled": np.asarray(sampled, bool),
+        "sex": np.asarray(sexes, dtype=object),
+        "birth_year_lo": pd.array(np.where(unknown_birth, 0, lo), dtype="Int64"),
+        "birth_year_hi": pd.array(np.where(unknown_birth, 0, hi), dtype="Int64"),
+        "sire": np.where(s_all >= 0, ids[np.maximum(s_all, 0)], None),
+        "sire_probability": np.asarray(s_prob, float),
+        "sire_dummy": pd.array(np.where(np.arange(n_all) < n, s_dummy, pd.NA), dtype="boolean"),
+        "sire_unsampled_probability": np.concatenate([par.sire_post[:, n],
+                                                      np.full(n_all - n, np.nan)]),
+        "dam": np.where(d_all >= 0, ids[np.maximum(d_all, 0)], None),
+        "dam_probability": np.asarray(d_prob, float),
+        "dam_dummy": pd.array(np.where(np.arange(n_all) < n, d_dummy, pd.NA), dtype="boolean"),
+        "dam_unsampled_probability": np.concatenate([par.dam_post[:, n],
+                                                     np.full(n_all - n, np.nan)]),
+    })
+    ped.loc[unknown_birth, ["birth_year_lo", "birth_year_hi"]] = pd.NA
+    rel = _relationship_table(ids[:n], par, probs)
+    depth = _depth(s_all, d_all)
+    inb = pd.DataFrame({
+        "individual_id": ids[:n],
+        "f_pedigree": f[:n],
+        "n_parents": ((s_all >= 0).astype(int) + (d_all >= 0))[:n],
+        "n_ancestor_generations": depth[:n],
+    })
+    return PedigreeResult(ids, np.asarray(sampled, bool), s_all, d_all, k, ped, rel, inb,
+                          par, probs)
+
+
+def _relationship_table(ids: np.ndarray, par: rc.Parentage, probs: np.ndarray) -> pd.DataFrame:
+    n = len(ids)
+    i, j = np.triu_indices(n, k=1)
+    p = probs[i, j]
+    best = np.argmax(p, axis=1)
+    classes = np.asarray(rc.REL_CLASSES, dtype=object)
+    s, d = par.sire_post[:, :n], par.dam_post[:, :n]
+    i_parent = s[j, i] + d[j, i]  # P(i is j's parent)
+    j_parent = s[i, j] + d[i, j]
+    is_po = best == 0
+    parent = np.where(i_parent >= j_parent, ids[i], ids[j])
+    return pd.DataFrame({
+        "id1": ids[i], "id2": ids[j], "relationship": classes[best],
+        "probability": p[np.arange(len(i)), best],
+        "p_po": p[:, 0], "p_fs": p[:, 1], "p_hs": p[:, 2], "p_gpav": p[:, 3], "p_u": p[:, 4],
+        "parent": np.where(is_po, parent, None),
+    })
+
+
+def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None = None,
+        genetic_sex: np.ndarray | None = None, error_rates: pd.DataFrame | None = None,
+        marker_inbreeding: pd.DataFrame | None = None, ages: AgeSettings = DEFAULT_AGES,
+        locus_error: float = 0.01, min_probability: float = 0.7, max_candidates: int = 6,
+        seed: int = 1, samples_path=None, links_path=None, genotypes_path=None,
+        management: Callable[..., None] | None = None) -> PedigreeResult:
+    """The pedigree stage: reconstruct, write ``pedigree.tsv``, ``relationships.tsv``,
+    ``inbreeding.tsv`` and ``kinship.tsv`` to ``out_dir``, then call ``management``.
+
+    Parameters
+    ----------
+    g : Genotypes, one genotype per animal (n, L, 2), without the sex marker.
+    samples : the sample sheet (:func:`leogen.io.sheets.read_samples`).
+    out_dir : the pedigree results folder.
+    links : ``sample_id, individual_id`` of identified samples (None: sample ids are animals).
+    genetic_sex : str array (n,) from the sex marker, optional.
+    error_rates : the error-rate table (``locus, basis, ado_rate, fa_rate[,
+        median_replicates]``), optional (default rates :data:`DEFAULT_ERROR`).
+    marker_inbreeding : the inbreeding stage's ``individuals.tsv`` (``individual_id`` and
+        any of ``f_ritland, smlh, ir, hl``), optional, joined beside the pedigree F.
+    ages : AgeSettings; locus_error, min_probability, max_candidates : as
+        :func:`reconstruct_pedigree`.
+    seed : random seed handed to ``management`` (the reconstruction itself is deterministic).
+    samples_path, links_path, genotypes_path : the input files, for messages.
+    management : called as ``management(ids=, sire_idx=, dam_idx=, kinship=, sampled=,
+        out_dir=, seed=)`` with the full pedigree (dummy parents included): the genetic
+        management step (mean kinship, gene diversity, founder equivalents) hooks in here.
+
+    Returns
+    -------
+    PedigreeResult
+    """
+    from leogen.io.sheets import check_known_ids
+
+    if links is not None:
+        check_known_ids(links["sample_id"], samples["sample_id"], links_path, "sample_id",
+                        links["_line"] if "_line" in links else None).raise_if_any()
+        have = set(links["individual_id"])
+        missing = [x for x in g.samples if x not in have]
+        if missing:
+            raise InputError(f"animal '{missing[0]}' of the genotypes has no sample in the "
+                             "sample-to-animal table (expected the identify stage's "
+                             "sample_individual.tsv of these genotypes)", links_path, None,
+                             "individual_id")
+    else:
+        check_known_ids(g.samples, samples["sample_id"], genotypes_path,
+                        "sample_id").raise_if_any()
+    info = animal_info(g.samples, samples, links, genetic_sex, ages, samples_path)
+    if error_rates is not None:
+        ado, fa = consensus_error_rates(error_rates, g.loci)
+    else:
+        ado = fa = DEFAULT_ERROR
+    res = reconstruct_pedigree(g, info, ages, ado, fa, locus_error, min_probability,
+                               max_candidates)
+    out = Path(out_dir)
+    inb = res.inbreeding
+    if marker_inbreeding is not None:
+        cols = [c for c in outputs.INBREEDING.optional_names if c in marker_inbreeding.columns]
+        m = marker_inbreeding[["individual_id", *cols]].drop_duplicates("individual_id")
+        inb = inb.merge(m, on="individual_id", how="left")
+        res.inbreeding = inb
+    outputs.PEDIGREE.write(res.pedigree, out / outputs.file_name(outputs.PEDIGREE))
+    outputs.RELATIONSHIPS.write(res.relationships, out / outputs.file_name(outputs.RELATIONSHIPS))
+    outputs.INBREEDING.write(inb, out / outputs.file_name(outputs.INBREEDING))
+    rel = kin.relationship_matrix(res.sire_idx, res.dam_idx)
+    pairs = kin.kinship_pairs(res.ids, res.kinship, rel, subset=np.flatnonzero(res.sampled))
+    outputs.KINSHIP.write(pairs, out / outputs.file_name(outputs.KINSHIP))
+    if management is not None:
+        # genetic management (leogen.pedigree.management): the full pedigree and its kinship
+        management(ids=res.ids, sire_idx=res.sire_idx, dam_idx=res.dam_idx,
+                   kinship=res.kinship, sampled=res.sampled, out_dir=out, seed=seed)
+    return res

@@ -1,0 +1,145 @@
+"""Recovery of simulated pedigrees (issue 17 targets): an independent gene drop
+(tests/pedigree/genedrop.py) and the bundled example's simulator, truth known.
+
+Targets: of the parent links assigned to sampled animals >= 95% right; >= 80% of the true
+links whose parent was sampled found; FS and HS labels >= 90% precision; pedigree F vs true F
+r >= 0.8; of the links with posterior >= 0.9 at least 90% right (pooled over seeds). Targets
+the method does not reach on these data are marked xfail with the measured figure
+(docs/pedigree.md, "Validation").
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import simulate_and_identify
+from pedigree.genedrop import evaluate, gene_drop
+
+from leogen.cli import main
+from leogen.pedigree import outputs
+from leogen.pedigree.run import run
+
+SEEDS = tuple(range(1, 9))
+
+
+@cache
+def _gene_drop_results(he: str = "high"):
+    """Pooled evaluation of the default run on gene drops of 8 seeds."""
+    tot: dict = {}
+    calib, f_true, f_ped = [], [], []
+    for seed in SEEDS:
+        kw = {} if he == "high" else {"n_alleles": (3, 6)}
+        d = gene_drop(seed, **kw)
+        res = _run_quiet(d)
+        e = evaluate(res.pedigree, res.relationships, res.inbreeding, d.truth)
+        calib += e["calib"]
+        f_true.append(e["f_true"])
+        f_ped.append(e["f_ped"])
+        for k, v in e.items():
+            if isinstance(v, (int, np.integer)):
+                tot[k] = tot.get(k, 0) + int(v)
+    tot["calib"] = np.array(calib)
+    tot["f_r"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_ped))[0, 1])
+    return tot
+
+
+def _run_quiet(d):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        return run(d.g, d.samples, out, links=d.links, genetic_sex=d.sex)
+
+
+def _sure(calib: np.ndarray) -> tuple[int, float]:
+    sure = calib[calib[:, 0] >= 0.9]
+    return len(sure), float(sure[:, 1].mean()) if len(sure) else float("nan")
+
+
+def test_gene_drop_parentage_targets():
+    t = _gene_drop_results()
+    assert t["assigned"] > 300 and t["true_links"] > 400
+    precision = t["right"] / t["assigned"]
+    recall = t["found"] / t["true_links"]
+    assert precision >= 0.95, precision   # measured 0.950 (8 seeds)
+    assert recall >= 0.80, recall         # measured 0.810
+    n_sure, right = _sure(t["calib"])
+    assert n_sure > 200 and right >= 0.9, (n_sure, right)  # measured 0.98
+    # the probabilities are calibrated below 0.9 too: 0.7-0.9 links right as often as said
+    mid = t["calib"][(t["calib"][:, 0] >= 0.7) & (t["calib"][:, 0] < 0.9)]
+    assert abs(mid[:, 1].mean() - mid[:, 0].mean()) < 0.1
+
+
+def test_gene_drop_full_sib_precision():
+    t = _gene_drop_results()
+    assert t["FS_labelled"] > 50
+    assert t["FS_right"] / t["FS_labelled"] >= 0.9  # measured 0.966
+
+
+@pytest.mark.xfail(strict=False, reason="measured HS precision 0.74 on the gene drop (true full "
+                   "sibs and grandparents labelled HS); see docs/pedigree.md")
+def test_gene_drop_half_sib_precision():
+    t = _gene_drop_results()
+    assert t["HS_right"] / t["HS_labelled"] >= 0.9
+
+
+@pytest.mark.xfail(strict=False, reason="measured r = 0.3: a 6-year study of a population "
+                   "founded 16 years earlier gives shallow pedigrees; see docs/pedigree.md")
+def test_gene_drop_inbreeding_correlation():
+    assert _gene_drop_results()["f_r"] >= 0.8
+
+
+@pytest.mark.slow
+def test_gene_drop_leopard_like_diversity_stays_calibrated():
+    # 3-5 alleles per locus (He ~ 0.6, as the Amur leopard's microsatellites): far fewer
+    # links can be assigned, but those given p >= 0.9 are still right
+    t = _gene_drop_results("low")
+    n_sure, right = _sure(t["calib"])
+    assert n_sure > 30 and right >= 0.9, (n_sure, right)
+    assert t["right"] / t["assigned"] >= 0.85
+
+
+def _example_run(tmp_path, seed):
+    d, r = simulate_and_identify(tmp_path, {"n_snps": 0}, seed)
+    out = r / "pedigree"
+    assert main(["pedigree", "--genotypes", str(r / "identify" / "individual_genotypes.tsv"),
+                 "--samples", str(d / "samples.tsv"), "--sample-individual",
+                 str(r / "identify" / "sample_individual.tsv"), "--out-dir", str(out)]) == 0
+    truth = pd.read_csv(d / "truth" / "pedigree.tsv", sep="\t", keep_default_na=False)
+    truth = truth.replace({"NA": None}).rename(columns={"f_pedigree": "f"})
+    st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t")
+    links = pd.read_csv(r / "identify" / "sample_individual.tsv", sep="\t")
+    m = links.dropna(subset=["individual_id"]).merge(
+        st[["sample_id", "individual_id"]].rename(columns={"individual_id": "true"}),
+        on="sample_id")
+    majority = m.groupby("individual_id")["true"].agg(lambda x: x.value_counts().index[0])
+    return evaluate(outputs.read_pedigree(out / "pedigree.tsv"),
+                    outputs.read_relationships(out / "relationships.tsv"),
+                    outputs.read_inbreeding(out / "inbreeding.tsv"), truth, majority.to_dict())
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="bundled example (He 0.58, 2-5 alleles, an inbred "
+                   "population): measured 22 of 30 links right (73%), 5 of 9 with p >= 0.9; "
+                   "see docs/pedigree.md")
+def test_bundled_example_links_are_right(tmp_path):
+    evals = [_example_run(tmp_path, seed) for seed in (1, 2, 3)]
+    assigned = sum(e["assigned"] for e in evals)
+    right = sum(e["right"] for e in evals)
+    calib = np.array([c for e in evals for c in e["calib"]] or np.zeros((0, 2)))
+    assert right >= 0.95 * assigned
+    if len(calib):
+        sure = calib[calib[:, 0] >= 0.9]
+        assert len(sure) == 0 or sure[:, 1].mean() >= 0.9
+
+
+def test_snp_gene_drop():
+    # 300 biallelic SNPs (minor allele frequency 0.15-0.5) instead of 15 microsatellites
+    d = gene_drop(1, n_loci=300, snp=True)
+    assert d.g.is_snp
+    res = _run_quiet(d)
+    e = evaluate(res.pedigree, res.relationships, res.inbreeding, d.truth)
+    assert e["right"] >= 0.95 * e["assigned"] and e["assigned"] > 40  # measured 60 / 60
+    assert e["found"] >= 0.8 * e["true_links"]                         # measured 60 / 65
