@@ -9,7 +9,7 @@ marker left out unless asked:
   line), ``structure.str`` (STRUCTURE, one row per animal, POPDATA = the population number
   of ``animals.tsv``), ``fstat.dat`` (FSTAT / hierfstat ``read.fstat``; rows in the order
   of ``animals.tsv``, which FSTAT has no column for), ``colony.dat`` (COLONY 2, every animal
-  an offspring, per-locus dropout and other-error rates from leogen's error model when
+  an offspring, males and females also candidate parents, per-locus dropout and other-error rates from leogen's error model when
   given; :mod:`leogen.io.colony`);
 * ``allele_freqs.tsv`` (counts and frequencies per locus and population, 'all' pooled) and
   ``animals.tsv`` (the row order, population, population number and sex);
@@ -281,7 +281,9 @@ def run(g: Genotypes, out_dir, populations: pd.DataFrame | None = None,
     fstat.write(g, res.files["fstat"])
     ado, err = colony_error_rates(error_rates, g.loci)
     res.files["colony"] = out / GENOTYPE_FILES["colony"]
-    colony.write(g, res.files["colony"], ado, err, seed=max(int(seed), 1))
+    # males and females are also the candidate fathers and mothers of COLONY's run
+    colony.write(g, res.files["colony"], ado, err, seed=max(int(seed), 1),
+                 sex=animals["sex"].tolist() if individuals is not None else None)
     outputs.EXPORT_ALLELE_FREQS.write(allele_frequency_table(g),
                                       out / file_name(outputs.EXPORT_ALLELE_FREQS))
     if detections is not None:
