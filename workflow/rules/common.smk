@@ -146,6 +146,7 @@ def final_outputs():
         res("diversity/per_locus.tsv"),
         res("relatedness/pairs.tsv"),
         res("inbreeding/individuals.tsv"),
+        res("pedigree/pedigree.tsv"),
         res("monitoring/abundance.tsv"),
         res("report/state_of_population.html"),
     ]
