@@ -8,6 +8,7 @@ User errors (``InputError``) print one or two lines and exit with code 2, no tra
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import pkgutil
 import sys
@@ -16,6 +17,15 @@ import traceback
 import leogen.commands
 from leogen import __version__
 from leogen.errors import InputError
+
+#: Commands run inside :func:`leogen.io.atomic.write_set`: their outputs are renamed into
+#: place together when the command succeeds, and none is when it fails. (``health`` joins
+#: once its animal pages no longer stat their final path before the set is committed;
+#: ``simulate`` and the newer commands once tested under a set.)
+OUTPUT_SET_COMMANDS = frozenset({
+    "abundance", "consensus", "convert", "diversity", "export", "identify", "inbreeding", "ne",
+    "relatedness", "snp", "species", "summary", "validate",
+})
 
 
 def command_names() -> list[str]:
@@ -70,8 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from leogen.io.atomic import write_set
+
+    # all of the command's outputs, or none of them (commands whose code reads none of its
+    # own outputs back before it ends; see leogen.io.atomic.write_set)
+    outputs = write_set() if args.command in OUTPUT_SET_COMMANDS else contextlib.nullcontext()
     try:
-        return int(args.func(args) or 0)
+        with outputs:
+            return int(args.func(args) or 0)
     except InputError as e:
         print(f"leogen {args.command}: error: {e.format()}", file=sys.stderr)
         return 2

@@ -37,12 +37,45 @@ def check_snp_args(args) -> None:
         raise InputError("give SNP results either as --vcf or as --snp-dir, not both")
 
 
+def check_loci_named(names, loci, flag: str, path, default=("AMEL",)) -> None:
+    """Every locus a flag names must be in the genotype file (a misspelt ``--exclude-loci
+    fca8`` would leave the locus in silently); the flag's default (the sex marker) may be
+    absent.
+
+    Parameters
+    ----------
+    names : iterable of str
+        The loci given with the flag.
+    loci : iterable of str
+        The loci of the file.
+    flag : str
+        The flag, for the message.
+    path : str
+        The genotype file.
+    default : tuple of str
+        Names that may be missing from the file.
+
+    Raises
+    ------
+    InputError
+        ``--exclude-loci: no locus 'X' in the file (loci: ...)``, with a case hint.
+    """
+    have = [str(x) for x in loci]
+    for name in sorted(set(names) - set(have) - set(default)):
+        near = next((h for h in have if h.casefold() == name.casefold()), None)
+        hint = f"; did you mean '{near}'?" if near else ""
+        raise InputError(f"{flag}: no locus '{name}' in the file (loci: "
+                         f"{', '.join(have[:12])}{', ...' if len(have) > 12 else ''}){hint}",
+                         path)
+
+
 def load_genotypes(path: str, fmt: str = "auto", exclude: str = ""):
     """Genotypes of one genotype per individual, minus the excluded loci (microsatellites)."""
     from leogen.io.formats import read_individual_genotypes
 
     g = read_individual_genotypes(path, fmt)
     drop = {s.strip() for s in exclude.split(",") if s.strip()}
+    check_loci_named(drop, g.loci, "--exclude-loci", path)
     g = g.without_loci(drop)
     if g.n_loci == 0:
         raise InputError("no loci left after excluding " + ", ".join(sorted(drop)), path)

@@ -7,6 +7,7 @@ The work is :func:`leogen.popgen.diversity.run`; its tables are declared in
 from __future__ import annotations
 
 from leogen.commands._args import non_negative_int, positive_int, probability, read_grouping
+from leogen.commands._popgen_args import check_loci_named
 from leogen.errors import InputError
 
 
@@ -72,6 +73,7 @@ def run(args) -> int:
             raise InputError(f"--{name.replace('_', '-')} must be >= 0")
     g = read_individual_genotypes(args.genotypes, args.format)
     drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()}
+    check_loci_named(drop, g.loci, "--exclude-loci", args.genotypes)
     g = g.without_loci(drop)
     if g.n_loci == 0:
         raise InputError("no loci left after --exclude-loci", args.genotypes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 from leogen.commands._args import non_negative_int, positive_int, read_grouping
+from leogen.commands._popgen_args import check_loci_named
 from leogen.errors import InputError
 
 
@@ -72,7 +73,10 @@ def run(args) -> int:
                          "and --samples")
     g = read_individual_genotypes(args.genotypes, args.format)
     keep = {x.strip() for x in args.keep_loci.split(",") if x.strip()}
-    drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()} - keep
+    drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()}
+    check_loci_named(drop, g.loci, "--exclude-loci", args.genotypes)
+    check_loci_named(keep, g.loci, "--keep-loci", args.genotypes, default=())
+    drop -= keep
     populations = None
     if args.populations:
         populations = read_delimited(args.populations, [args.population_column])

@@ -176,8 +176,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="leogen")
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["snp", *(sys.argv[1:] if argv is None else argv)])
+    from leogen.io.atomic import write_set
+
     try:
-        return int(args.func(args) or 0)
+        with write_set():  # all of the step's outputs, or none of them
+            return int(args.func(args) or 0)
     except InputError as e:
         print(f"leogen snp: error: {e.format()}", file=sys.stderr)
         return 2

@@ -21,7 +21,9 @@ Rules (REFERENCES.md "Health and disease screening"):
   prevalence denominators and reported separately.
 * Seroconversion is a negative followed later by a positive result on the same pathogen,
   assay and cut-off; reversion is the opposite (antibodies wane: "ever positive" is not
-  "immune now"). Equivocal results are skipped in these sequences.
+  "immune now"). Equivocal results are skipped in these sequences, and so is a day with
+  both a positive and a negative result (a conflict, :func:`conflicting_days`, not a
+  reversion or a conversion).
 """
 
 from __future__ import annotations
@@ -377,6 +379,19 @@ def read_screening(path: str | Path) -> pd.DataFrame:
     return df
 
 
+def _check_spellings(values, lines, column: str, path, errors: ErrorCollector) -> None:
+    """Values that differ only in case or surrounding spaces (``CDV`` and ``cdv``) would be
+    counted as two pathogens: each later spelling is reported with the first one's line."""
+    vals = pd.Series(np.asarray(values, dtype=str))
+    key = vals.str.strip().str.casefold()
+    first = pd.DataFrame({"v": vals, "k": key, "line": np.asarray(lines)}).drop_duplicates("v")
+    canon = first.drop_duplicates("k").set_index("k")
+    for v, k, line in first[first.duplicated("k")].itertuples(index=False):
+        errors.add(f"{column} '{v}' differs from '{canon.loc[k, 'v']}' (line "
+                   f"{canon.loc[k, 'line']}) only in case or spaces; write one spelling",
+                   path, int(line), column)
+
+
 def normalise_screening(df: pd.DataFrame, cutoffs: dict | None = None,
                         path: str | Path | None = "screening.tsv") -> pd.DataFrame:
     """Normalise raw screening rows: result words, titres, cut-offs, interpretation.
@@ -400,7 +415,8 @@ def normalise_screening(df: pd.DataFrame, cutoffs: dict | None = None,
 
     Raises
     ------
-    InputError listing every bad cell together.
+    InputError listing every bad cell together (also a pathogen written in two spellings
+    that differ only in case, ``CDV`` and ``cdv``, which would count as two pathogens).
     """
     cutoffs = cutoffs or {}
     errors = ErrorCollector()
@@ -477,6 +493,7 @@ def normalise_screening(df: pd.DataFrame, cutoffs: dict | None = None,
         se_arr[i] = np.nan if se is None else se
         sp_arr[i] = np.nan if sp is None else sp
         sesp_src.append(s_src)
+    _check_spellings(pathogen, lines, "pathogen", path, errors)
     errors.raise_if_any()
     out = pd.DataFrame({
         "line": lines,
@@ -523,7 +540,9 @@ def link_tests(tests: pd.DataFrame, sample_individual: pd.DataFrame | None,
 
     Raises
     ------
-    InputError for a row whose individual_id contradicts its sample's identification.
+    InputError for a row whose individual_id contradicts its sample's identification, or
+    differs from an identified animal's id only in case or spaces (``leo007`` for
+    ``LEO007``: it would be counted as another animal).
     """
     mapping = {}
     if sample_individual is not None and len(sample_individual):
@@ -531,9 +550,19 @@ def link_tests(tests: pd.DataFrame, sample_individual: pd.DataFrame | None,
         iid = _col(sample_individual, "individual_id")
         mapping = {s: i for s, i in zip(sid, iid, strict=True) if not is_missing(i)}
     errors = ErrorCollector()
+    # an animal tested by its id alone may be unknown to the identification, but an id that
+    # differs from a known one only in case or spaces is that animal misspelt, not another
+    folded = {}
+    for k in sorted(set(mapping.values())):
+        folded.setdefault(k.strip().casefold(), k)
     resolved, link = [], []
     for line, s, i in zip(tests["line"], tests["sample_id"], tests["individual_id"], strict=True):
         via = mapping.get(s, "") if s else ""
+        near = folded.get(i.strip().casefold()) if i else None
+        if near is not None and near != i:
+            errors.add(f"individual_id '{i}' differs from the identified animal '{near}' only "
+                       "in case or spaces; write its id exactly", path, int(line),
+                       "individual_id")
         if i and via and i != via:
             errors.add(f"individual_id '{i}' contradicts the identification of sample '{s}' "
                        f"as '{via}' (sample_individual.tsv)", path, int(line), "individual_id")
@@ -582,15 +611,59 @@ def combine_status(results) -> str:
     return "equivocal"
 
 
+def _day_status(results) -> str:
+    """``conflict`` when one day's results hold both a positive and a negative, else the
+    :func:`combine_status` of them."""
+    s = set(results)
+    return "conflict" if {"positive", "negative"} <= s else combine_status(s)
+
+
+def conflicting_days(tests: pd.DataFrame) -> pd.DataFrame:
+    """Days on which one animal has both a positive and a negative result of the same
+    pathogen, assay and cut-off: conflicts to resolve, never read as a conversion.
+
+    Parameters
+    ----------
+    tests : DataFrame
+        Linked tests (:func:`link_tests`): ``individual_id, pathogen, assay, cutoff, date,
+        result``.
+
+    Returns
+    -------
+    DataFrame (n_conflicts, 4)
+        ``individual_id, pathogen, assay, date``, sorted.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"individual_id": ["A", "A", "A"], "pathogen": ["CDV"] * 3,
+    ...                   "assay": ["vnt"] * 3, "cutoff": [16.0] * 3,
+    ...                   "date": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-02-01"]),
+    ...                   "result": ["negative", "positive", "negative"]})
+    >>> conflicting_days(t).astype(str).values.tolist()
+    [['A', 'CDV', 'vnt', '2020-01-01']]
+    """
+    linked = tests[tests["individual_id"] != ""]
+    keys = ["individual_id", "pathogen", "assay", "date"]
+    cut = linked["cutoff"].fillna(-1.0).rename("_cut")
+    pos = (linked["result"] == "positive").groupby([linked[k] for k in keys] + [cut]).any()
+    neg = (linked["result"] == "negative").groupby([linked[k] for k in keys] + [cut]).any()
+    both = (pos & neg)
+    out = both[both].reset_index()[keys].drop_duplicates()
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
 def _conversions(g: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """First seroconversion and first reversion date over same-assay, same-cut-off sequences."""
     conv, rev = None, None
     for _, seq in g.groupby(["assay", g["cutoff"].fillna(-1.0)], sort=True):
         seq = seq[seq["result"] != "equivocal"].sort_values("date", kind="stable")
-        # one status per date (any positive that day counts)
-        per_day = seq.groupby("date", sort=True)["result"].agg(combine_status)
+        # one status per date; a day with both a positive and a negative result of the same
+        # assay is a conflict (a mix-up or a repeat), not evidence of a change: skipped
+        per_day = seq.groupby("date", sort=True)["result"].agg(_day_status)
         prev = None
         for date, res in per_day.items():
+            if res == "conflict":
+                continue
             if prev == "negative" and res == "positive" and (conv is None or date < conv):
                 conv = date
             if prev == "positive" and res == "negative" and (rev is None or date < rev):

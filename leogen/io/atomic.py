@@ -6,6 +6,10 @@ under the process's umask (``0o644`` under the usual ``022``, ``0o600`` under ``
 ``permissions=PRIVATE`` (``0o600``, never wider than the umask allows) for files that may
 hold exact coordinates of animals.
 
+A command's outputs are written as a set (:func:`write_set`, which the command line wraps
+around the commands of ``leogen.cli.OUTPUT_SET_COMMANDS``): all are renamed into place at
+the end, or none is.
+
 The temporary file is ``.NAME.HOST-PID.XXXXXXXX.tmp`` (host as a short hash). A writer
 killed with SIGKILL cannot remove it; the next write of the same target does, once its
 writer is gone: same host and the process no longer runs, or older than a day.
@@ -14,6 +18,7 @@ writer is gone: same host and the process no longer runs, or older than a day.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import hashlib
 import os
@@ -182,14 +187,130 @@ def atomic_path(path: str | Path, permissions: int | None = None):
         raise InputError(f"cannot write in the output folder ({describe_os_error(e)})",
                          path.parent) from None
     os.close(fd)
+    pending = _WRITE_SET.get()
     try:
         yield Path(tmp)
         os.chmod(tmp, output_mode(permissions))
-        os.replace(tmp, path)
+        if pending is None:
+            os.replace(tmp, path)
+        else:  # renamed with the rest of the set when the command succeeds
+            pending.add(Path(tmp), path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+class _PendingSet:
+    """Finished temporaries of one :func:`write_set`, renamed over their targets together."""
+
+    def __init__(self):
+        self.items: list[tuple[Path, Path]] = []  # (temporary, target), in write order
+        self.removals: list[Path] = []  # stale outputs to delete with the commit
+
+    def add(self, tmp: Path, target: Path) -> None:
+        for k, (old, t) in enumerate(self.items):
+            if t == target:  # written twice in one set: the later one wins
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(old)
+                del self.items[k]
+                break
+        self.items.append((tmp, target))
+
+    def commit(self) -> None:
+        done = 0
+        try:
+            for tmp, target in self.items:
+                os.replace(tmp, target)
+                done += 1
+        finally:
+            self.discard(self.items[done:])
+        written = {t for _, t in self.items}
+        for path in self.removals:
+            if path not in written:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+
+    def discard(self, items=None) -> None:
+        for tmp, _ in (self.items if items is None else items):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+_WRITE_SET: contextvars.ContextVar[_PendingSet | None] = contextvars.ContextVar(
+    "leogen_write_set", default=None)
+
+
+def remove_output(path: str | Path) -> None:
+    """Delete an output of an earlier run (a stale page): at once outside a
+    :func:`write_set`, or with the set's commit inside one (so a failed command deletes
+    nothing either).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to delete (a missing file is no error).
+    """
+    pending = _WRITE_SET.get()
+    if pending is None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    else:
+        pending.removals.append(Path(path))
+
+
+@contextlib.contextmanager
+def write_set():
+    """Write a command's outputs as a set: every :func:`atomic_path` (and so
+    :func:`atomic_open`, :func:`write_table` and the declared tables' writers) inside the
+    block keeps its finished temporary file, and all are renamed over their targets only when
+    the block ends without an exception. When it raises (a bad input found late, a full
+    disk, Ctrl-C), every temporary is removed and no output is replaced: the folder holds
+    the previous complete set, or nothing. A SIGKILL leaves only hidden temporaries, which
+    the next writer of each target removes (:func:`remove_stale_temporaries`).
+
+    Sets nest: an inner block joins the outer one (all are renamed at the outer end). While
+    the block runs, its outputs are not yet at their paths, so a command must not read back
+    a file it wrote in the same block.
+
+    Yields
+    ------
+    None
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> try:
+    ...     with write_set():
+    ...         with atomic_open(d / "a.tsv") as fh:
+    ...             _ = fh.write("x\\n")
+    ...         raise ValueError("the second output failed")
+    ... except ValueError:
+    ...     pass
+    >>> sorted(p.name for p in d.iterdir())
+    []
+    >>> with write_set():
+    ...     with atomic_open(d / "a.tsv") as fh:
+    ...         _ = fh.write("x\\n")
+    ...     (d / "a.tsv").exists()
+    False
+    >>> sorted(p.name for p in d.iterdir())
+    ['a.tsv']
+    """
+    if _WRITE_SET.get() is not None:
+        yield
+        return
+    pending = _PendingSet()
+    token = _WRITE_SET.set(pending)
+    try:
+        yield
+    except BaseException:
+        pending.discard()
+        raise
+    finally:
+        _WRITE_SET.reset(token)
+    pending.commit()
 
 
 @contextlib.contextmanager

@@ -38,6 +38,11 @@ REPLICATE_SEP = "@"
 
 
 # ----------------------------------------------------------------- shared parsing helpers
+#: The largest allele size (or code) read from a genotype file; a larger number is a typing
+#: error, and would not fit the integer arrays.
+MAX_ALLELE = 1_000_000
+
+
 def parse_allele_tokens(tokens: np.ndarray, lines: np.ndarray, locus_of_col: np.ndarray,
                         path, errors: ErrorCollector,
                         missing: Sequence[str] = ("0", "-9", "-1", "", "NA", "?")) -> np.ndarray:
@@ -65,7 +70,8 @@ def parse_allele_tokens(tokens: np.ndarray, lines: np.ndarray, locus_of_col: np.
     Returns
     -------
     int64 array (n_rows, n_columns)
-        Allele sizes, -1 for missing (and for bad tokens, which are reported in ``errors``).
+        Allele sizes, -1 for missing (and for bad tokens, which are reported in ``errors``:
+        not a whole number >= 0, or above :data:`MAX_ALLELE`).
     """
     tok = np.asarray(tokens, dtype=object)
     out = np.full(tok.shape, MISSING, dtype=np.int64)
@@ -76,6 +82,14 @@ def parse_allele_tokens(tokens: np.ndarray, lines: np.ndarray, locus_of_col: np.
     present = ~is_missing
     num = pd.to_numeric(pd.Series(flat[present], dtype=object), errors="coerce").to_numpy(
         dtype=float, na_value=np.nan).copy()
+    huge = num > MAX_ALLELE  # NaN compares False
+    if huge.any():
+        where = np.flatnonzero(present)[huge]
+        rows, cols = np.unravel_index(where, tok.shape)
+        for r, c, v in zip(rows[:50], cols[:50], flat[where][:50], strict=True):
+            errors.add(f"allele '{v}' at locus {locus_of_col[c]} is too large for an allele "
+                       f"size (at most {MAX_ALLELE:,})", path, int(lines[r]))
+        num[huge] = MISSING
     bad = np.isnan(num) | (num != np.round(num)) | (num < 0)
     if bad.any():
         where = np.flatnonzero(present)[bad]
@@ -131,6 +145,38 @@ def check_unique_samples(samples: np.ndarray, lines: np.ndarray, path) -> None:
     empty = np.flatnonzero(np.char.str_len(samples) == 0) if samples.size else []
     if len(empty):
         raise InputError("sample id is empty", path, int(np.asarray(lines)[empty[0]]))
+
+
+def check_unique_loci(loci, lines, path) -> None:
+    """Locus names must be unique: the first repeated name is reported with its line.
+
+    Parameters
+    ----------
+    loci : sequence (n_loci,) of str
+        Locus names as the file gives them.
+    lines : sequence (n_loci,) of int
+        The line of each name.
+    path : str or Path
+        The file, for the message.
+
+    Raises
+    ------
+    InputError
+        ``locus 'X' appears twice (first on line N)``, at the line of the repeat.
+
+    Examples
+    --------
+    >>> check_unique_loci(["A", "B", "A"], [2, 2, 3], "g.gen")
+    Traceback (most recent call last):
+    ...
+    leogen.errors.InputError: g.gen line 3: locus 'A' appears twice (first on line 2)
+    """
+    first: dict = {}
+    for name, line in zip(loci, lines, strict=True):
+        if name in first:
+            raise InputError(f"locus '{name}' appears twice (first on line {first[name]})",
+                             path, int(line))
+        first[name] = int(line)
 
 
 def genotypes_from_sizes(sizes: np.ndarray, samples, loci, populations, path) -> Genotypes:

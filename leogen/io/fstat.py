@@ -23,7 +23,7 @@ import numpy as np
 
 from leogen.errors import InputError
 from leogen.io.atomic import atomic_open
-from leogen.io.formats import genotypes_from_sizes, require_clean_names
+from leogen.io.formats import check_unique_loci, genotypes_from_sizes, require_clean_names
 from leogen.io.tables import read_text
 from leogen.model.genotypes import Genotypes
 
@@ -61,6 +61,7 @@ def read(path) -> Genotypes:
         raise InputError(f"the header declares {n_loc} loci but the file ends before their "
                          "names", path)
     loci = [" ".join(t) for _, t in lines[1:1 + n_loc]]
+    check_unique_loci(loci, [k for k, _ in lines[1:1 + n_loc]], path)
     body = lines[1 + n_loc:]
     if not body:
         raise InputError("no individuals after the locus names", path)

@@ -26,6 +26,7 @@ import pandas as pd
 from leogen.errors import ErrorCollector, InputError
 from leogen.io.atomic import atomic_open
 from leogen.io.formats import (
+    check_unique_loci,
     check_unique_samples,
     genotypes_from_sizes,
     parse_allele_tokens,
@@ -106,6 +107,7 @@ def read(path) -> Genotypes:
         k = loci.index("")
         raise InputError(f"no locus name in column {3 + 2 * k} (expected {n_loci} locus "
                          "names, each followed by an empty column)", path, 3)
+    check_unique_loci(loci, [3] * len(loci), path)
     if any(locus_cells[1::2]):
         k = next(i for i, v in enumerate(locus_cells[1::2]) if v)
         raise InputError(f"column {4 + 2 * k} should be empty (each locus name is "

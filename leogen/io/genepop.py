@@ -23,6 +23,7 @@ import numpy as np
 from leogen.errors import ErrorCollector, InputError
 from leogen.io.atomic import atomic_open
 from leogen.io.formats import (
+    check_unique_loci,
     check_unique_samples,
     genotypes_from_sizes,
     parse_allele_tokens,
@@ -64,7 +65,10 @@ def read(path) -> Genotypes:
     if first_pop is None:
         raise InputError("no 'Pop' line: a Genepop file has a title line, the locus names and "
                          "then at least one population starting with 'Pop'", path)
-    loci = [n.strip() for _, ln in lines[1:first_pop] for n in ln.split(",") if n.strip()]
+    named = [(n.strip(), k) for k, ln in lines[1:first_pop] for n in ln.split(",")
+             if n.strip()]
+    loci = [n for n, _ in named]
+    check_unique_loci(loci, [k for _, k in named], path)
     if not loci:
         raise InputError("no locus names between the title line and the first 'Pop'", path,
                          lines[first_pop][0])

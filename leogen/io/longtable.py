@@ -13,12 +13,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from leogen.errors import ErrorCollector
+from leogen.errors import ErrorCollector, InputError
 from leogen.io.atomic import atomic_open
+from leogen.io.formats import MAX_ALLELE
 from leogen.io.tables import NA_TOKENS, read_delimited
 from leogen.model.genotypes import MISSING, Genotypes, Replicates, encode_sizes
 
 COLUMNS = ["sample_id", "replicate", "locus", "allele1", "allele2"]
+#: Further columns a long table may have: the consensus posterior of ``consensus.tsv`` and
+#: free-text notes. Any other column (``allele3``, a misspelt ``alelle2``) is an error rather
+#: than data silently left out.
+EXTRA_COLUMNS = ("posterior", "notes", "comment")
 MISSING_TOKENS = NA_TOKENS | {"0", "-9", "-1", "?", "."}
 
 
@@ -31,7 +36,14 @@ def _parse_alleles(df: pd.DataFrame, path, errors: ErrorCollector) -> np.ndarray
         given[:, k] = ~is_missing
         numeric = pd.to_numeric(pd.Series(values[~is_missing]), errors="coerce").to_numpy(
             dtype=float, copy=True)
-        bad = np.isnan(numeric) | (numeric != np.round(numeric)) | (numeric < 0)
+        huge = numeric > MAX_ALLELE  # NaN compares False
+        if huge.any():
+            lines = df["_line"].to_numpy()[~is_missing][huge]
+            for line, v in zip(lines[:20], values[~is_missing][huge], strict=False):
+                errors.add(f"{col} '{v}' is too large for an allele size in bp (at most "
+                           f"{MAX_ALLELE:,})", path, int(line), col)
+            numeric[huge] = MISSING
+        bad = ~huge & (np.isnan(numeric) | (numeric != np.round(numeric)) | (numeric < 0))
         if bad.any():
             lines = df["_line"].to_numpy()[~is_missing][bad]
             for line, v in zip(lines, values[~is_missing][bad], strict=True):
@@ -44,6 +56,16 @@ def _parse_alleles(df: pd.DataFrame, path, errors: ErrorCollector) -> np.ndarray
         errors.add("only one of allele1/allele2 is given; a diploid call needs both or neither",
                    path, int(line), "allele2")
     return out
+
+
+def _header_line(path) -> int:
+    """1-based line of the header (the first non-blank line not starting with '#')."""
+    from leogen.io.tables import read_text
+
+    for k, line in enumerate(read_text(path).splitlines(), start=1):
+        if line.strip() and not line.startswith("#"):
+            return k
+    return 1
 
 
 def read_long(path: str | Path) -> Replicates:
@@ -68,11 +90,20 @@ def read_long(path: str | Path) -> Replicates:
     InputError
         Collected over the whole file, each with line and column (at most 200 in all, and
         the first 20 rows of each of the empty, half-call and duplicate checks): an empty
-        ``sample_id``, ``locus`` or ``replicate``; an allele that is not a whole number >= 0;
+        ``sample_id``, ``locus`` or ``replicate``; an allele that is not a whole number >= 0
+        or is larger than :data:`MAX_ALLELE`; a column not in :data:`COLUMNS` or
+        :data:`EXTRA_COLUMNS` (raised first, with the header line);
         only one of the two alleles given; a sample/locus/replicate listed twice. Header
         problems are raised first, by :func:`leogen.io.tables.read_delimited`.
     """
     df = read_delimited(path, COLUMNS)
+    unknown = [c for c in df.columns if c not in COLUMNS and c not in EXTRA_COLUMNS
+               and c != "_line"]
+    if unknown:
+        raise InputError(
+            f"unknown column(s) {', '.join(unknown)}: a long genotype table has one diploid "
+            f"call per row, columns {', '.join(COLUMNS)} (and optionally "
+            f"{', '.join(EXTRA_COLUMNS)})", path, _header_line(path), unknown[0])
     errors = ErrorCollector()
     for col in ("sample_id", "locus", "replicate"):
         empty = df[col] == ""

@@ -22,6 +22,9 @@ from leogen.errors import ErrorCollector, InputError
 from leogen.io.tables import read_delimited
 
 SCHEMA_PACKAGE = "leogen.schemas"
+#: Years a sheet date may have: ``0020-11-01`` (for 2020) is a typing error, and pandas cannot
+#: hold dates before 1677 at all.
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 @cache
@@ -151,6 +154,10 @@ def check_rows(df: pd.DataFrame, schema: dict, path) -> ErrorCollector:
                 if not any(e.line == line and e.column == col for e in errors.errors):
                     errors.add(f"{col} '{row[col]}' is not a date (expected YYYY-MM-DD)", path,
                                line, col)
+            elif props[col].get("format") == "date" and col in row and \
+                    not MIN_YEAR <= int(row[col][:4]) <= MAX_YEAR:
+                errors.add(f"{col} '{row[col]}' is not a plausible date (years {MIN_YEAR} to "
+                           f"{MAX_YEAR})", path, line, col)
     return errors
 
 
@@ -324,16 +331,23 @@ def check_known_ids(ids, known, path, column: str, lines=None, what="sample shee
     >>> errs = check_known_ids(["s1", "s9", "s9", ""], {"s1"}, "geno.tsv", "sample_id", [2, 3, 4, 5])
     >>> [e.format() for e in errs.errors]
     ["geno.tsv line 3: sample_id 's9' is not in the sample sheet"]
+    >>> print(check_known_ids(["A"], {"a"}, "x.tsv", "sample_id", [2]).errors[0])
+    x.tsv line 2: sample_id 'A' is not in the sample sheet (did you mean 'a'? ids must match exactly)
     """
     errors = collector if collector is not None else ErrorCollector()
     ids = np.asarray(ids, dtype=str)
     known = set(map(str, known))
-    unknown = np.array([i not in known and i != "" for i in ids], dtype=bool)
+    unknown = ~pd.Index(ids).isin(list(known)) & (ids != "")
+    folded = {}
+    for k in sorted(known):
+        folded.setdefault(k.casefold(), k)
     seen = set()
     for k in np.flatnonzero(unknown):
         if ids[k] in seen:
             continue
         seen.add(ids[k])
         line = None if lines is None else int(lines[k])
-        errors.add(f"{column} '{ids[k]}' is not in the {what}", path, line, column)
+        near = folded.get(ids[k].strip().casefold())
+        hint = f" (did you mean '{near}'? ids must match exactly)" if near is not None else ""
+        errors.add(f"{column} '{ids[k]}' is not in the {what}{hint}", path, line, column)
     return errors

@@ -30,6 +30,7 @@ import numpy as np
 from leogen.errors import ErrorCollector, InputError
 from leogen.io.atomic import atomic_open
 from leogen.io.formats import (
+    check_unique_loci,
     check_unique_samples,
     genotypes_from_sizes,
     parse_allele_tokens,
@@ -79,6 +80,7 @@ def read(path, pop_column: bool | None = None) -> Genotypes:
     header = None
     if len(rows) >= 2 and len(rows[0][1]) < len(rows[1][1]):
         header = rows[0][1]
+        check_unique_loci(header, [rows[0][0]] * len(header), path)
         rows = rows[1:]
     if not rows:
         raise InputError("no sample rows", path)

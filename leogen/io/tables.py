@@ -132,15 +132,31 @@ def read_delimited(
         raise InputError(f"cannot be read as a delimited table ({e})", path,
                          header_line + reader.line_num) from None
     header = [h.strip() for h in rows[0]]
+    # nameless columns with no data (a trailing tab or comma of a spreadsheet export) are
+    # dropped; a nameless column holding data is an error
+    nameless = [k for k, h in enumerate(header) if not h]
+    if nameless:
+        for k in nameless:
+            for n, row in enumerate(rows[1:], start=header_line + 2):
+                if k < len(row) and row[k].strip() and not row[0].startswith("#"):
+                    raise InputError(f"column {k + 1} has data ('{row[k].strip()[:40]}') but "
+                                     "no name in the header", path, n)
+        keep = [k for k in range(len(header)) if header[k]]
+        rows = [rows[0]] + [[r[k] for k in keep if k < len(r)]
+                            if len(r) == len(header) else r for r in rows[1:]]
+        header = [header[k] for k in keep]
     other = "," if delim == "\t" else "\t"
     missing_cols = [c for c in required if c not in header]
     if missing_cols:
+        name = "tab" if delim == "\t" else "comma"
         if len(header) == 1 and other in header[0]:
-            name = "tab" if delim == "\t" else "comma"
             oname = "comma" if other == "," else "tab"
             raise InputError(
                 f"expected {name}-separated columns but the header is {oname}-separated",
                 path, header_line + 1)
+        if len(header) == 1 and ";" in header[0]:
+            raise InputError(f"expected {name}-separated columns but the header is "
+                             "separated by ';'", path, header_line + 1)
         raise InputError(
             f"missing column(s) {', '.join(missing_cols)}; expected {', '.join(required)}",
             path, header_line + 1)
@@ -178,6 +194,9 @@ COLUMN_TYPES = {
     "bool": "True or False",
     "date": "a date YYYY-MM-DD",
 }
+#: The largest magnitude of an ``int`` cell: every whole number up to it is exact in float64
+#: (2**53 is about 9.007e15), so no cell is silently rounded or wrapped around.
+MAX_INT = 10**15
 _TRUE = {"True", "true", "TRUE", "1"}
 _FALSE = {"False", "false", "FALSE", "0"}
 
@@ -194,10 +213,15 @@ class Column:
     dtype: str = "str"
     na: bool = True
     description: str = ""
+    #: the only values a non-empty cell may hold (None: any value of the type); a status
+    #: column read with another word would otherwise be silently treated as "not this"
+    choices: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if self.dtype not in COLUMN_TYPES:
             raise ValueError(f"column {self.name}: unknown dtype {self.dtype!r}")
+        if self.choices is not None and self.dtype != "str":
+            raise ValueError(f"column {self.name}: choices are for str columns")
 
 
 @dataclass(frozen=True)
@@ -379,7 +403,8 @@ def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
     Raises
     ------
     InputError
-        The first cell that is empty where ``column.na`` is False, or not of its type.
+        The first cell that is empty where ``column.na`` is False, not of its type, or
+        (``str`` with ``choices``) not one of the choices.
 
     Examples
     --------
@@ -390,6 +415,11 @@ def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
     Traceback (most recent call last):
     ...
     leogen.errors.InputError: t.tsv line 3: column n: 'x' is not a whole number
+    >>> parse_column(pd.Series(["target", "maybe"]), Column("status", choices=("target",
+    ...              "unassigned")), "species.tsv", lines)
+    Traceback (most recent call last):
+    ...
+    leogen.errors.InputError: species.tsv line 3: column status: 'maybe' is not one of target, unassigned
     """
     raw = values.astype(str)
     na = raw.isin(NA_TOKENS).to_numpy()
@@ -399,6 +429,13 @@ def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
                          f"{COLUMN_TYPES[column.dtype]}", path,
                          int(lines.iloc[k]), column.name)
     if column.dtype == "str":
+        if column.choices is not None:
+            other = ~na & ~raw.isin(column.choices).to_numpy()
+            if other.any():
+                k = int(np.flatnonzero(other)[0])
+                raise InputError(f"column {column.name}: '{raw.iloc[k]}' is not one of "
+                                 f"{', '.join(column.choices)}", path, int(lines.iloc[k]),
+                                 column.name)
         return raw.where(~na, "")
     if column.dtype == "bool":
         good = raw.isin(_TRUE | _FALSE).to_numpy() | na
@@ -414,9 +451,16 @@ def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
     num = pd.to_numeric(raw.where(~na, None), errors="coerce")
     bad = num.isna().to_numpy() & ~na
     if column.dtype == "int":
+        x = num.to_numpy(dtype=float)
+        given = num.notna().to_numpy()
+        huge = given & ~(np.abs(np.where(given, x, 0)) <= MAX_INT)  # inf too
+        if huge.any():
+            k = int(np.flatnonzero(huge)[0])
+            raise InputError(f"column {column.name}: '{raw.iloc[k]}' is too large (whole "
+                             f"numbers up to {MAX_INT:.0e} are read)", path,
+                             int(lines.iloc[k]), column.name)
         frac = np.zeros(len(num), dtype=bool)
-        finite = num.notna().to_numpy()
-        frac[finite] = np.mod(num.to_numpy(dtype=float)[finite], 1) != 0
+        frac[given] = np.mod(x[given], 1) != 0
         bad |= frac
         _fail_first(bad, raw, column, path, lines)
         return num.astype("Int64") if na.any() else num.astype(np.int64)

@@ -26,6 +26,7 @@ import os
 import re
 import tempfile
 import warnings
+import zlib
 from functools import reduce
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def _open_text(path: Path) -> bytes | None:
             with gzip.open(path, "rb") as fh:
                 head = fh.read(5)
         except (OSError, EOFError) as e:
-            raise InputError(f"cannot read as (b)gzipped VCF: {e}", path) from None
+            raise InputError(f"cannot read as (b)gzipped VCF, the gzip data is truncated or "
+                             f"corrupt: {e}", path) from None
     else:
         with open(path, "rb") as fh:
             head = fh.read(5)
@@ -70,7 +72,7 @@ def _open_text(path: Path) -> bytes | None:
                     buf.write(str(rec).encode())
             return buf.getvalue()
         except (OSError, ValueError) as e:
-            raise InputError(f"cannot read as BCF: {e}", path) from None
+            raise InputError(f"not a readable BCF file: {e}", path) from None
         finally:
             pysam.set_verbosity(quiet)
     if not head.startswith(b"##fil") and not head.startswith(b"#CHRO"):
@@ -102,7 +104,7 @@ def _header(path: Path, data: bytes | None) -> tuple[list[str], list[str], int]:
     raise InputError("not a VCF file: no '#CHROM' header line", path)
 
 
-def _check_columns(path: Path, data: bytes | None, n_cols: int) -> None:
+def _check_columns(path: Path, data: bytes | None, n_cols: int, n_header: int = 0) -> None:
     """Every record must have as many tab-separated fields as the #CHROM line.
 
     scikit-allel crashes on records with extra fields, so they are found here first, in
@@ -114,12 +116,40 @@ def _check_columns(path: Path, data: bytes | None, n_cols: int) -> None:
         starts = np.r_[0, nl[:-1] + 1]
         tabs = np.r_[0, np.cumsum(arr == 9)]
         n_fields = tabs[nl + 1] - tabs[starts] + 1
-        is_record = (nl > starts) & (arr[np.minimum(starts, arr.size - 1)] != ord("#"))
+        hashed = arr[np.minimum(starts, arr.size - 1)] == ord("#")
+        late = np.flatnonzero(hashed & (line0 + np.arange(nl.size) + 1 > n_header))
+        if late.size:
+            raise InputError("a '#' header line after the #CHROM line (records must follow "
+                             "it)", path, line0 + int(late[0]) + 1)
+        is_record = (nl > starts) & ~hashed
         bad = np.flatnonzero(is_record & (n_fields != n_cols))
         if bad.size:
             k = int(bad[0])
             raise InputError(f"has {n_fields[k]} tab-separated fields, but the #CHROM header "
                              f"line has {n_cols}", path, line0 + k + 1)
+        try:
+            block.decode("utf-8")
+        except UnicodeDecodeError as e:
+            k = int(np.searchsorted(nl, e.start))
+            raise InputError(f"not UTF-8 text (byte {e.start - int(starts[k]) + 1} of the "
+                             "line)", path, line0 + k + 1) from None
+        # POS (between the first and second tab) must be a whole number >= 1: scikit-allel
+        # reports it without the line
+        rec = np.flatnonzero(is_record)
+        if rec.size and n_cols >= 2:
+            tab_at = np.flatnonzero(arr == 9)
+            first = tab_at[tabs[starts[rec]]]
+            second = tab_at[tabs[starts[rec]] + 1]
+            nondigit = np.r_[0, np.cumsum((arr < 48) | (arr > 57))]
+            n_bad = nondigit[second] - nondigit[first + 1]
+            lead = arr[np.minimum(first + 1, arr.size - 1)]
+            wrong = (n_bad > 0) | (second == first + 1) | (lead == 48)
+            if wrong.any():
+                k = int(rec[np.flatnonzero(wrong)[0]])
+                text = bytes(arr[first[wrong][0] + 1:second[wrong][0]]).decode("utf-8",
+                                                                               "replace")
+                raise InputError(f"POS '{text[:30]}' is not a whole number >= 1", path,
+                                 line0 + k + 1, "POS")
 
     line0, carry = 0, b""
     with _stream(path, data) as fh:
@@ -188,7 +218,7 @@ def read(path) -> Genotypes:
         raise InputError("file is empty", path)
     data = _open_text(path)
     meta, header_samples, n_cols = _header(path, data)
-    _check_columns(path, data, n_cols)
+    _check_columns(path, data, n_cols, len(meta) + 1)
 
     def load(fields, alt_number=1):
         # allele indices above 127 (many microsatellite alleles) need 16-bit calls
@@ -200,8 +230,13 @@ def read(path) -> Genotypes:
                 warnings.filterwarnings("ignore", message=r".*header not found",
                                         category=UserWarning)
                 return allel.read_vcf(fh, fields=fields, alt_number=alt_number, types=types)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+            raise InputError(f"gzip data truncated or corrupt ({e})", path) from None
         except Exception as e:  # scikit-allel raises many kinds on malformed input
-            raise InputError(f"cannot read as VCF: {e}", path) from None
+            # its record index (0-based, after the header) gives the line
+            m = re.search(r"variant: (\d+)", str(e))
+            line = len(meta) + 2 + int(m.group(1)) if m else None
+            raise InputError(f"cannot read as VCF: {e}", path, line) from None
 
     # a cheap first pass for the largest number of ALT alleles, then one full read
     first = load(["variants/numalt"])
@@ -229,6 +264,12 @@ def read(path) -> Genotypes:
         raise InputError(f"record {k + 1} ({chrom[k]}): POS {pos[k]} is not a 1-based position",
                          path)
     n_v = len(chrom)
+    over = np.flatnonzero((gt > numalt[:, None, None]).any(axis=(1, 2)))
+    if over.size:  # a call such as 0/2 at a site with one ALT allele
+        v = int(over[0])
+        s_ = int(np.flatnonzero((gt[v] > numalt[v]).any(axis=1))[0])
+        raise InputError(f"sample {samples[s_]}: GT uses allele {int(gt[v, s_].max())} but the "
+                         f"record has {numalt[v]} ALT allele(s)", path, len(meta) + 2 + v, "GT")
     present = alt != ""
     sym = np.asarray(pd.Series(alt[present]).str.fullmatch(r"<\d+>"), dtype=bool)
     micro = n_v > 0 and bool((ref == "N").all()) and bool(sym.all())

@@ -322,8 +322,15 @@ def _region_blocks(path: Path, header: VcfHeader, region: str,
                    block_lines: int) -> Iterator[LineBlock]:
     import pysam
 
+    from leogen.io.vcfindex import check_indexed_vcf
+
     contig, start, end = parse_region(region)
     names = [c for c, _ in header.contigs]
+    # a plain-gzip file, a missing, stale or foreign index: one message, not htslib's errors
+    # (or, with another file's index, records of the wrong place read silently)
+    problems = check_indexed_vcf(path, header.kind, names)
+    if problems:
+        raise problems[0]
     try:
         if header.kind == "bcf":
             handle = pysam.VariantFile(str(path))
@@ -365,7 +372,8 @@ class GenotypeChunk:
     """Biallelic SNPs of one block: ``gt`` is (n_variants, n_samples) int8 alt-allele count
     (0, 1, 2; -1 missing), as scikit-allel's ``to_n_alt`` but with missing kept; ``chrom``,
     ``pos`` (and ``vid``, ``ref``, ``alt``) are (n_variants,). ``n_sites`` counts the block's
-    sites in the region, ``n_multiallelic`` and ``n_other`` those skipped."""
+    sites in the region, ``n_multiallelic`` and ``n_other`` those skipped; ``lines`` is each
+    variant's 1-based line in the file when known (whole-file reading; None by region)."""
 
     chrom: np.ndarray
     pos: np.ndarray
@@ -376,6 +384,7 @@ class GenotypeChunk:
     n_sites: int = 0
     n_multiallelic: int = 0
     n_other: int = 0
+    lines: np.ndarray | None = None  # (n_variants,) 1-based file line numbers (whole-file mode)
 
 
 def _where(path, block: LineBlock, line_idx: int, chrom=None, pos=None) -> tuple:
@@ -432,8 +441,9 @@ def parse_block(block: LineBlock, n_samples: int, path, region=None,
     W = 4 * n_samples
     gs = nl - W + 1  # start of the genotype block on the fast path
     cand = gs - 5 >= starts
-    gi = np.where(cand, gs, 4)
-    cand &= ((a[gi - 4] == 9) & (a[gi - 3] == 71) & (a[gi - 2] == 84) & (a[gi - 1] == 9))
+    if cand.any():  # (a block of a few bytes has no candidate, and no byte 4 to look at)
+        gi = np.where(cand, gs, 4)
+        cand &= ((a[gi - 4] == 9) & (a[gi - 3] == 71) & (a[gi - 2] == 84) & (a[gi - 1] == 9))
     fast = cand
     fast_gt = None
     fast_bad = np.zeros(n_lines, bool)
@@ -492,12 +502,17 @@ def parse_block(block: LineBlock, n_samples: int, path, region=None,
         raise InputError(
             f"sample {si + 1}: GT is not a diploid genotype of alleles 0/1 at a biallelic site",
             *_where(path, block, li, chrom[li], pos[li]), column="GT")
+    line_no = None
+    if block.first_line is not None:
+        line_no = block.first_line + (block.rows if block.rows is not None
+                                      else np.arange(n_lines))
     if use.all():
-        return GenotypeChunk(chrom, pos, vid, ref, alt, gt, n_sites, n_multi, n_other)
+        return GenotypeChunk(chrom, pos, vid, ref, alt, gt, n_sites, n_multi, n_other,
+                             line_no)
     sel = np.flatnonzero(use)
     vid, ref, alt = (None if x is None else x[sel] for x in (vid, ref, alt))
     return GenotypeChunk(chrom[sel], pos[sel], vid, ref, alt, gt[sel], n_sites, n_multi,
-                         n_other)
+                         n_other, None if line_no is None else line_no[sel])
 
 
 def _field_strings(a: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:

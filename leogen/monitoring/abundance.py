@@ -862,7 +862,9 @@ def run(sample_individual_path, samples_path, camera_path=None, aliases_path=Non
     samples_path : the sample sheet.
     camera_path, aliases_path : camera-trap detections and their alias table (optional).
     occasion : sampling occasion within a year (:mod:`leogen.monitoring.occasions`).
-    study_start, study_end : ``YYYY-MM-DD`` limits for camera dates (default: the sheet's).
+    study_start, study_end : ``YYYY-MM-DD`` limits of the study (default: the sheet's date
+        range); when given they limit the genetic samples as well as the camera dates
+        (:func:`leogen.monitoring.captures.build_histories`).
     n_bootstraps, seed, max_pop, ci, select : see :func:`abundance_table`.
     ne_path : ``monitoring/ne.tsv`` to put Ne (LD, p_crit 0.02) beside N-hat (optional).
     power_decline : yearly decline for the power of the trend test

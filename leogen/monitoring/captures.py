@@ -127,6 +127,29 @@ def study_period(samples: pd.DataFrame, start=None, end=None):
     return s, e
 
 
+def within(dates: pd.Series, period) -> np.ndarray:
+    """Which dates lie in the study period (both ends included).
+
+    Parameters
+    ----------
+    dates : Series (n,) of datetime64
+        Dates (NaT is outside).
+    period : (Timestamp, Timestamp)
+        :func:`study_period`.
+
+    Returns
+    -------
+    ndarray (n,) of bool
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.to_datetime(["2020-01-01", "2020-06-30", "2021-01-01"]))
+    >>> within(d, (pd.Timestamp("2020-01-01"), pd.Timestamp("2020-12-31"))).tolist()
+    [True, True, False]
+    """
+    return ((dates >= period[0]) & (dates <= period[1])).to_numpy(dtype=bool)
+
+
 def read_camera_traps(path, known_ids, aliases: dict[str, str] | None = None,
                       period=None) -> pd.DataFrame:
     """Camera-trap detections checked and mapped to genetic ids.
@@ -221,10 +244,18 @@ def genetic_detections(sample_individual: pd.DataFrame, samples: pd.DataFrame,
     Raises
     ------
     InputError
-        Every sample id missing from the sheet (file, line, column ``sample_id``).
+        Every sample id missing from the sheet, and every one listed twice (file, line,
+        column ``sample_id``).
     """
     sheet = samples.set_index("sample_id")
     errors = ErrorCollector()
+    # a sample listed twice would be two detections (of one animal, or of two)
+    ids = sample_individual["sample_id"]
+    dup = ids.duplicated(keep="first").to_numpy()
+    first = dict(zip(ids[~dup], sample_individual["_line"][~dup], strict=True))
+    for sid, line in zip(ids[dup], sample_individual["_line"][dup], strict=True):
+        errors.add(f"sample_id '{sid}' appears twice (first on line {first[sid]}): one sample "
+                   "is one detection of one animal", path, int(line), "sample_id")
     missing = ~sample_individual["sample_id"].isin(sheet.index)
     for sid, line in zip(sample_individual["sample_id"][missing],
                          sample_individual["_line"][missing], strict=True):
@@ -467,7 +498,9 @@ def build_histories(sample_individual_path, samples_path, camera_path=None, alia
     samples_path : the sample sheet.
     camera_path, aliases_path : camera-trap detections and their alias table (optional).
     occasion : one of :data:`leogen.monitoring.occasions.OCCASIONS`.
-    study_start, study_end : ``YYYY-MM-DD`` limits for camera dates (default: the sheet's).
+    study_start, study_end : ``YYYY-MM-DD`` limits of the study (default: the sheet's date
+        range). When given, only samples dated within them are detections or survey effort,
+        and camera detections outside them are errors.
 
     Returns
     -------
@@ -484,10 +517,17 @@ def build_histories(sample_individual_path, samples_path, camera_path=None, alia
                          "sample sheet", samples_path, None, "session")
     si = read_sample_individual(sample_individual_path)
     gen = genetic_detections(si, samples, sample_individual_path)
+    period = study_period(samples, study_start, study_end)
+    if period[0] > period[1]:
+        raise InputError(f"the study starts ({period[0].date()}) after it ends "
+                         f"({period[1].date()})")
+    if study_start is not None or study_end is not None:
+        # an explicit study period limits the genetic samples too, not only camera dates
+        gen = gen[within(gen["date"], period)].reset_index(drop=True)
+        samples = samples[within(samples["date"], period)].reset_index(drop=True)
     cam = None
     if camera_path is not None:
         aliases = read_aliases(aliases_path) if aliases_path is not None else {}
-        period = study_period(samples, study_start, study_end)
         cam = read_camera_traps(camera_path, set(si["individual_id"]), aliases, period)
         if occasion == "session" and (cam["session"].astype(str) == "").any():
             line = int(cam.loc[cam["session"].astype(str) == "", "_line"].iloc[0])

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from leogen.errors import InputError
 from leogen.io.vcfstream import is_autosome, iter_genotype_chunks, read_header
 
 _EPS = 2.0**-30  # PLINK 1.9's EPSILON
@@ -146,6 +147,13 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
     end, length, n_snps, n_het, n_missing`` (positions 1-based inclusive, length in bp =
     end - start + 1), by sample; ``froh`` (n_samples, 5) ``sample_id, n_roh, length_roh,
     length_covered, f_roh``.
+
+    Raises
+    ------
+    InputError
+        The VCF is not sorted (a position before the previous one on its contig, or a contig
+        that appears again after others): named with its line (or contig:position); or no
+        autosome has ``window_snps`` SNPs (without ``genome_length``).
     """
     if sample_block % 8:
         raise ValueError("sample_block must be a multiple of 8")
@@ -177,6 +185,15 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
                     "end": pos[last], "length": pos[last] + 1 - pos[first],
                     "n_snps": last - first + 1, "n_het": nh, "n_missing": nm}))
 
+    done: set[str] = set()  # contigs already passed
+    last = None  # (chrom, pos) of the previous variant
+
+    def unsorted(message, ch, k, column="POS"):
+        line = None if ch.lines is None else int(ch.lines[k])
+        where = vcf_path if line is not None else f"{vcf_path} ({ch.chrom[k]}:{ch.pos[k]})"
+        return InputError(f"{message}: runs of homozygosity need a VCF sorted by contig and "
+                          "position (bcftools sort)", where, line, column)
+
     for ch in iter_genotype_chunks(vcf_path, region, chunk_size, header):
         if ch.gt.shape[0] == 0:
             continue
@@ -185,6 +202,19 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
         bounds = np.concatenate([[0], change, [ch.chrom.size]])
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             chrom = str(ch.chrom[a])
+            if last is not None and last[0] != chrom:
+                done.add(last[0])
+            if chrom in done:
+                raise unsorted(f"contig {chrom} appears again after other contigs", ch, a,
+                               "CHROM")
+            back = np.flatnonzero(np.diff(ch.pos[a:b]) < 0)
+            if last is not None and last[0] == chrom and ch.pos[a] < last[1]:
+                raise unsorted(f"position {ch.pos[a]} of {chrom} comes after {last[1]}", ch, a)
+            if back.size:
+                k = a + int(back[0]) + 1
+                raise unsorted(f"position {ch.pos[k]} of {chrom} comes after "
+                               f"{ch.pos[k - 1]}", ch, k)
+            last = (chrom, int(ch.pos[b - 1]))
             if cur is not None and cur[0] != chrom:
                 finish(cur)
                 cur = None
@@ -213,6 +243,11 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
     n_roh = np.bincount(idx.codes, minlength=n) if len(seg) else np.zeros(n, np.int64)
     length = (np.bincount(idx.codes, weights=seg["length"].to_numpy(float), minlength=n)
               if len(seg) else np.zeros(n))
+    if not genome_length and covered == 0:
+        # every F_ROH would be NA (0 / 0), and a length of 0 looks like a measured one
+        raise InputError(f"no autosome has at least {params.window_snps} biallelic SNPs (one "
+                         "scanning window): no run of homozygosity can be called and F_ROH "
+                         "has no denominator", vcf_path)
     denom = float(genome_length) if genome_length else float(covered)
     with np.errstate(invalid="ignore", divide="ignore"):
         f = length / denom if denom > 0 else np.full(n, np.nan)

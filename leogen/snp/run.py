@@ -84,15 +84,22 @@ def gather(parts, out_dir, tables=STATS_TABLES) -> list[Path]:
     Raises
     ------
     InputError
-        A part is missing, is not a statistics file, or does not combine with the others
-        (other samples or options; named in the message); no parts; an unknown table name.
+        A part is missing, is not a statistics file, is given twice, covers a region
+        another part covers too, or does not combine with the others (other samples or
+        options; named in the message); no parts; an unknown table name.
     """
     from leogen.snp.tables import write_outputs
 
     total = None
+    seen: dict = {}
     for part in parts:
         if not Path(part).exists():
             raise InputError("file not found", part)
+        key = Path(part).resolve()
+        if key in seen:
+            raise InputError(f"given twice (also as {seen[key]}): its counts would be "
+                             "added twice", part)
+        seen[key] = part
         st = SnpStats.load(part)
         try:
             total = st if total is None else total + st

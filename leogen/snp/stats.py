@@ -94,6 +94,8 @@ class SnpStats:
     variants where i is heterozygous and j missing), ``miss_miss`` (M'M).
     GRM (optional): ``grm_num`` (Z Z'), ``grm_diag``, ``grm_miss`` per sample and
     ``grm_miss_miss``. Per variant: identifiers and genotype counts (all contigs).
+    ``regions``: the region of each VCF part summed in (``''`` for a whole file); adding
+    parts whose regions overlap would count variants twice and raises :class:`InputError`.
     """
 
     samples: np.ndarray
@@ -122,6 +124,8 @@ class SnpStats:
     grm_miss: np.ndarray | None = None
     grm_miss_miss: np.ndarray | None = None
     variants: dict | None = field(default_factory=dict)
+    #: the region of each part summed here ('' for a whole file), to refuse overlaps
+    regions: tuple = ()
 
     @classmethod
     def empty(cls, samples, grm: bool = True, small_sample: bool = False,
@@ -186,9 +190,16 @@ class SnpStats:
             raise InputError("cannot combine SNP statistics of different sample sets")
         if self.small_sample != other.small_sample or self.has_grm != other.has_grm:
             raise InputError("cannot combine SNP statistics computed with different options")
-        out = SnpStats(samples=self.samples, small_sample=self.small_sample)
+        clash = overlapping_regions(self.regions, other.regions)
+        if clash:
+            a, b = (r or "the whole file" for r in clash)
+            raise InputError(f"its variants are counted already: it covers {b}, which "
+                             f"overlaps {a} covered by an earlier part (gather each region "
+                             "once)")
+        out = SnpStats(samples=self.samples, small_sample=self.small_sample,
+                       regions=(*self.regions, *other.regions))
         for f in fields(self):
-            if f.name in ("samples", "small_sample", "variants"):
+            if f.name in ("samples", "small_sample", "variants", "regions"):
                 continue
             a, b = getattr(self, f.name), getattr(other, f.name)
             setattr(out, f.name, None if a is None else a + b)
@@ -347,7 +358,8 @@ class SnpStats:
                 "scalars": np.array([self.small_sample, self.n_sites, self.n_multiallelic,
                                      self.n_other, self.n_auto, self.n_poly, self.n_grm,
                                      self.has_grm, self.n_biallelic,
-                                     self.variants is not None, self.n_rare], np.int64)}
+                                     self.variants is not None, self.n_rare], np.int64),
+                "regions": np.array(self.regions, dtype=str)}
         for f in _SAMPLE_FIELDS + _PAIR_FIELDS:
             arrs[f] = getattr(self, f)
         if self.has_grm:
@@ -391,6 +403,7 @@ class SnpStats:
                     setattr(s, f, z[f])
             s.n_biallelic = int(sc[8])
             s.n_rare = int(sc[10])
+            s.regions = tuple(str(r) for r in z["regions"]) if "regions" in z else ()
             s.variants = {f: z["v_" + f if not f.startswith("v_") else f]
                           for f in _VARIANT_FIELDS} if sc[9] else None
         except (OSError, KeyError, IndexError, ValueError, EOFError, zipfile.BadZipFile) as e:
@@ -636,7 +649,53 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
     if variants:
         stats.variants = {f: [records[k][f] for k in sorted(records)] for f in _VARIANT_FIELDS}
         stats._variant_arrays()
+    stats.regions = (region or "",)
     return stats
+
+
+def overlapping_regions(a, b) -> tuple[str, str] | None:
+    """The first pair of overlapping regions between two lists, or None.
+
+    Parameters
+    ----------
+    a, b : sequence of str
+        Regions (``contig``, ``contig:start-end``, open ends allowed; ``''`` is a whole file,
+        which overlaps every region).
+
+    Returns
+    -------
+    (str, str) or None
+        A region of ``a`` and one of ``b`` sharing a position.
+
+    Examples
+    --------
+    >>> overlapping_regions(["chr1:1-100"], ["chr1:101-", "chr2"]) is None
+    True
+    >>> overlapping_regions(["chr1:1-100", "chr2"], ["chr1:50-60"])
+    ('chr1:1-100', 'chr1:50-60')
+    >>> overlapping_regions([""], ["chr3"])
+    ('', 'chr3')
+    """
+    from leogen.io.vcfstream import parse_region
+
+    def spans(rs):
+        out = [(None, 1, np.inf) if not r else parse_region(r) for r in rs]
+        contig = np.array(["" if c is None else c for c, _, _ in out], dtype=object)
+        whole = np.array([c is None for c, _, _ in out], bool)
+        start = np.array([s or 1 for _, s, _ in out], float)
+        end = np.array([np.inf if e is None else e for _, _, e in out], float)
+        return contig, whole, start, end
+
+    if not len(a) or not len(b):
+        return None
+    ca, wa, sa, ea = spans(a)
+    cb, wb, sb, eb = spans(b)
+    hit = ((wa[:, None] | wb[None, :] | (ca[:, None] == cb[None, :]))
+           & (sa[:, None] <= eb[None, :]) & (sb[None, :] <= ea[:, None]))
+    if not hit.any():
+        return None
+    i, j = np.argwhere(hit)[0]
+    return a[i], b[j]
 
 
 def king_counts(stats: SnpStats) -> dict:

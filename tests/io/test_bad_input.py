@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import FORMATS_DATA, REPO
 
 from leogen.cli import main
 
@@ -108,6 +108,106 @@ def _vcf(kind):
     return make
 
 
+def _plain_vcf(tmp, rows, name="snps.vcf"):
+    """A plain VCF (samples SC1, SC2, BL1) of ``(chrom, pos)`` rows."""
+    body = "".join(f"{c}\t{p}\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0\n" for c, p in rows)
+    (tmp / name).write_text(V.VCF_TEXT + body)
+    return str(tmp / name)
+
+
+def _roh_unsorted(swap):
+    def setup(tmp, monkeypatch):
+        rows = [("chr1", 1000 * k) for k in range(1, 300)]
+        if swap:
+            rows[100], rows[101] = rows[101], rows[100]
+        else:  # chr1, then chr2, then chr1 again
+            rows = rows[:150] + [("chr2", 5)] + rows[150:]
+        return ["snp", "roh", "--vcf", _plain_vcf(tmp, rows), "--out-dir", str(tmp)]
+    return setup
+
+
+def _gather(kind):
+    def setup(tmp, monkeypatch):
+        if kind == "twice":
+            vcf = _plain_vcf(tmp, [("chr1", 1000 * k) for k in range(1, 30)])
+            assert main(["snp", "stats", "--vcf", vcf, "--out", str(tmp / "p1.npz")]) == 0
+            if monkeypatch is None:
+                return None
+            return ["snp", "gather", str(tmp / "p1.npz"), str(tmp / "p1.npz"),
+                    "--out-dir", str(tmp / "out")]
+        vcf = str(V._indexed_vcf(tmp / "snps.vcf.gz", 7))
+        for name, region in (("a", "chr1:1-2000"), ("b", "chr1:1500-")):
+            assert main(["snp", "stats", "--vcf", vcf, "--region", region,
+                         "--out", str(tmp / f"{name}.npz")]) == 0
+        return ["snp", "gather", str(tmp / "a.npz"), str(tmp / "b.npz"), "--out-dir",
+                str(tmp / "out")]
+    return setup
+
+
+def _gather_copy(tmp, monkeypatch):
+    import shutil
+
+    _gather("twice")(tmp, None)
+    shutil.copy(tmp / "p1.npz", tmp / "p2.npz")
+    return ["snp", "gather", str(tmp / "p1.npz"), str(tmp / "p2.npz"), "--out-dir",
+            str(tmp / "out")]
+
+
+def _region_foreign_index(tmp, monkeypatch):
+    vcf = _vcf("foreign")(tmp)
+    return ["snp", "stats", "--vcf", vcf, "--region", "chr1", "--out", str(tmp / "p.npz")]
+
+
+def _truncated_npz(tmp, monkeypatch):
+    _gather("twice")(tmp, None)
+    data = (tmp / "p1.npz").read_bytes()
+    (tmp / "p1.npz").write_bytes(data[: len(data) // 2])
+    return ["snp", "gather", str(tmp / "p1.npz"), "--out-dir", str(tmp / "out")]
+
+
+def _consensus(genotypes):
+    def setup(tmp, monkeypatch):
+        V.make_project(tmp, files={"genotypes.tsv": genotypes})
+        return ["consensus", "--genotypes", str(tmp / "genotypes.tsv"), "--samples",
+                str(tmp / "samples.tsv"), "--out-dir", str(tmp / "out")]
+    return setup
+
+
+def _write(tmp, name, text):
+    (tmp / name).write_text(text)
+    return str(tmp / name)
+
+
+def _abundance_period(tmp, monkeypatch):
+    si = _write(tmp, "si.tsv", "sample_id\tindividual_id\tn_loci_compared\tn_mismatches\t"
+                "status\nSC1\tA\t12\t0\tmatched\n")
+    V.make_project(tmp)
+    return ["abundance", "--sample-individual", si, "--samples", str(tmp / "samples.tsv"),
+            "--study-start", "2021-05-01", "--study-end", "2021-02-01", "--out-dir",
+            str(tmp / "out")]
+
+
+def _sample_individual_twice(tmp, monkeypatch):
+    argv = _abundance_period(tmp, monkeypatch)[:5]
+    with open(argv[2], "a") as fh:
+        fh.write("SC2\tA\t12\t0\tmatched\nSC1\tB\t12\t0\tmatched\n")
+    return [*argv, "--out-dir", str(tmp / "out")]
+
+
+def _health_id_case(tmp, monkeypatch):
+    spec = importlib.util.spec_from_file_location(
+        "health_cases", REPO / "tests" / "health" / "test_health_report.py")
+    h = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(h)
+    h.write_fixture(tmp, n_animals=4, evil=False)
+    with open(tmp / "screening.tsv", "a") as fh:
+        fh.write("\ta01\t2021-05-05\tCDV\tpcr\tnegative\t\t0.9\t0.95\tlabA\t\n")
+    return h._args(tmp, tmp / "out", full=False)
+
+
+GENEPOP = "title\nFCA8, FCA43\nFCA8\npop\nS1 , 120122 130130 128128\n"
+
+
 CASES = {
     "out-dir-is-file": _out_dir_is_file,
     "out-dir-not-writable": _out_dir_not_writable,
@@ -134,6 +234,53 @@ CASES = {
     "vcf-foreign-index": _validate(config={"snps": _vcf("foreign")}),
     "hash-in-field": _validate(files={"samples.tsv": V.SAMPLES.replace(
         "\tA\t43.1", "\tA#2\t43.1", 1)}),
+    "roh-unsorted": _roh_unsorted(swap=True),
+    "roh-contig-again": _roh_unsorted(swap=False),
+    "gather-same-part": _gather("twice"),
+    "gather-copied-part": _gather_copy,
+    "gather-overlap": _gather("overlap"),
+    "gather-truncated-npz": _truncated_npz,
+    "region-foreign-index": _region_foreign_index,
+    "long-extra-column": _consensus(V.GENOTYPES.replace("allele2\n", "allele2\tallele3\n", 1)
+                                    .replace("216\n", "216\t218\n")
+                                    .replace("214\n", "214\t218\n")),
+    "allele-too-large": _consensus(V.GENOTYPES.replace("\t216\n", "\t99999999999999999999999\n",
+                                                       1)),
+    "sheet-semicolons": _validate(files={"samples.tsv": V.SAMPLES.replace("\t", ";")}),
+    "trailing-tabs": _validate(files={"genotypes.tsv": V.GENOTYPES.replace("\n", "\t\n"),
+                                      "samples.tsv": V.SAMPLES.replace("\n", "\t\n")}),
+    "nameless-column": _validate(files={"samples.tsv": V.SAMPLES.replace(
+        "\tlon\n", "\tlon\t\n").replace("131.2\n", "131.2\tx\n", 1)}),
+    "id-case": _consensus(V.GENOTYPES.replace("SC1", "sc1")),
+    "pathogen-case": _validate(files={"screening.tsv": V.SCREENING
+                                      + "SC1\t2021-03-04\tcdv\tvnt\tnegative\t1:4\n"}),
+    "duplicate-locus": lambda t, m: ["convert", _write(t, "g.gen", GENEPOP),
+                                     str(t / "o.csv")],
+    "vcf-pos-not-a-number": lambda t, m: ["convert", _write(t, "s.vcf", V.VCF_TEXT
+                                          + "chr1\t1O0\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t1/1\n"),
+                                          str(t / "o.csv")],
+    "structure-allele-too-large": lambda t, m: ["convert", _write(
+        t, "g.str", "FCA8 FCA43\nS1 1 120 1e30 130 130\nS2 1 120 122 130 132\n"),
+        str(t / "o.csv")],
+    "study-end-before-start": _abundance_period,
+    "roh-no-autosome-window": lambda t, m: [
+        "snp", "roh", "--vcf", _plain_vcf(t, [("chr1", 1000 * k) for k in range(1, 30)]),
+        "--out-dir", str(t)],
+    "sample-individual-twice": _sample_individual_twice,
+    "exclude-loci-unknown": lambda t, m: [
+        "diversity", "--genotypes", str(FORMATS_DATA / "example.gen"), "--exclude-loci",
+        "FCA999", "--out-dir", str(t)],
+    "keep-loci-case": lambda t, m: [
+        "export", "--genotypes", str(FORMATS_DATA / "example.gen"), "--keep-loci", "fca8",
+        "--out-dir", str(t)],
+    "screening-id-case": _health_id_case,
+    "date-year-20": _validate(files={"screening.tsv": V.SCREENING.replace("2020-11-01",
+                                                                           "0020-11-01")}),
+    "vcf-header-after-records": lambda t, m: ["convert", _write(t, "s.vcf", V.VCF_TEXT
+                                              + V.VCF_TEXT.splitlines()[-1] + "\n"),
+                                              str(t / "o.csv")],
+    "validate-allele-too-large": _validate(files={"genotypes.tsv": V.GENOTYPES.replace(
+        "\t216\n", "\t99999999999999999999999\n", 1)}),
 }
 
 

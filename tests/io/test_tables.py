@@ -129,3 +129,34 @@ def test_header_without_rows_is_an_empty_table(tmp_path):
     OPT.write(pd.DataFrame({"a": pd.Series([], dtype=str)}), path)
     back = OPT.read(path)
     assert len(back) == 0 and list(back.columns) == ["a", "_line"]
+
+
+def test_int_cell_too_large_is_an_error_not_a_wrapped_number(tmp_path):
+    # was: 99999999999999999999999 read as -9223372036854775808 (int64 overflow), inf as a
+    # numpy warning
+    from leogen.io.tables import Column, Table
+
+    t = Table("x.tsv", "test", (Column("id", "str", na=False), Column("n", "int")))
+    for cell in ("99999999999999999999999", "inf", "1e16"):
+        (tmp_path / "x.tsv").write_text(f"id\tn\na\t3\nb\t{cell}\n")
+        with pytest.raises(InputError, match=rf"line 3: column n: '{cell}' is too large"):
+            t.read(tmp_path / "x.tsv")
+    (tmp_path / "x.tsv").write_text("id\tn\na\t3\nb\t1000000000000000\n")
+    assert t.read(tmp_path / "x.tsv")["n"].tolist() == [3, 10**15]
+
+
+def test_choices_of_a_status_column(tmp_path):
+    # a species status 'maybe' was read and then silently treated as "not target"
+    from leogen.io.tables import Column, Table
+
+    t = Table("s.tsv", "test", (Column("sample_id", "str", na=False),
+                                Column("status", "str", na=False,
+                                       choices=("target", "other_species"))))
+    (tmp_path / "s.tsv").write_text("sample_id\tstatus\nBL1\ttarget\nBL2\tmaybe\n")
+    with pytest.raises(InputError, match="line 3: column status: 'maybe' is not one of "
+                                         "target, other_species"):
+        t.read(tmp_path / "s.tsv")
+    (tmp_path / "s.tsv").write_text("sample_id\tstatus\nBL1\ttarget\nBL2\tother_species\n")
+    assert t.read(tmp_path / "s.tsv")["status"].tolist() == ["target", "other_species"]
+    with pytest.raises(ValueError, match="choices are for str columns"):
+        Column("n", "int", choices=("1",))

@@ -323,3 +323,13 @@ def test_cli_select_aic_and_model_average(tmp_path):
         yr = aic[(aic["year"] == r["year"]) & (aic["method"] == "loglinear")]
         eligible = yr[yr["aic"].notna() & ~yr["note"].fillna("").str.contains("not selected")]
         assert r["aic"] == eligible["aic"].min()
+
+
+def test_cli_abundance_study_period_without_cameras(tmp_path):
+    # --study-start/--study-end were read only with camera traps; now they limit the samples
+    si, samples = write_study(tmp_path)
+    assert main(["abundance", "--sample-individual", str(si), "--samples", str(samples),
+                 "--bootstraps", "20", "--study-start", "2021-01-01", "--study-end",
+                 "2021-12-31", "--out-dir", str(tmp_path / "o")]) == 0
+    ab = pd.read_csv(tmp_path / "o" / "abundance.tsv", sep="\t")
+    assert sorted(ab["year"].unique()) == [2021]

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from leogen.cli import main
+from leogen.errors import InputError
 from leogen.monitoring.captures import build_histories, capture_histories, mark_inp
 from leogen.monitoring.occasions import occasion_labels
 
@@ -168,3 +169,21 @@ def test_cli_writes_detection_history_with_sources(files, tmp_path):
     h = pd.read_csv(tmp_path / "o" / "detection_history.tsv", sep="\t", dtype={"history": str})
     assert h.loc[(h["year"] == 2021) & (h["individual_id"] == "A"), "sources"].item() == \
         "genetic+camera"
+
+
+def test_study_period_limits_genetic_samples_without_cameras(files):
+    # was: --study-start/--study-end were read only when camera traps were given
+    _, hist, occ = build_histories(files["si.tsv"], files["samples.tsv"],
+                                   study_start="2021-02-01", study_end="2021-12-31")
+    # S1 (Jan 2021) and S6 (2022) are outside: A keeps its two March samples only
+    assert occ == {2021: ["2021-02", "2021-03"]}
+    h = hist.set_index(["year", "individual_id"])
+    assert h.loc[(2021, "A"), "history"] == "01"
+    assert h.loc[(2021, "A"), "n_detections"] == 2
+    assert (2022, "A") not in h.index
+
+
+def test_study_end_before_start_is_an_error(files):
+    with pytest.raises(InputError, match=r"starts \(2021-05-01\) after it ends \(2021-02-01\)"):
+        build_histories(files["si.tsv"], files["samples.tsv"], study_start="2021-05-01",
+                        study_end="2021-02-01")
