@@ -23,8 +23,8 @@ from leogen.errors import InputError
 #: once its animal pages no longer stat their final path before the set is committed;
 #: ``simulate`` and the newer commands once tested under a set.)
 OUTPUT_SET_COMMANDS = frozenset({
-    "abundance", "consensus", "convert", "diversity", "export", "identify", "inbreeding", "ne",
-    "relatedness", "snp", "species", "summary", "validate",
+    "abundance", "consensus", "convert", "diversity", "export", "health", "identify",
+    "inbreeding", "ne", "relatedness", "snp", "species", "summary", "validate",
 })
 
 

@@ -47,7 +47,7 @@ from leogen.health import epi, outputs, prevalence, screening, serology, triage,
 from leogen.health import hfc as hfc_mod
 from leogen.health.inputs import RELATEDNESS_ESTIMATORS
 from leogen.io import locations
-from leogen.io.atomic import atomic_open, atomic_path
+from leogen.io.atomic import atomic_open, atomic_path, remove_output
 from leogen.report.html import environment, fmt, format_date, png
 
 F_COLUMNS = ("f_roh", "f_mom", "f_ritland")
@@ -930,11 +930,6 @@ def _private_kwargs(private: bool) -> dict:
     return {"permissions": PRIVATE} if private else {}
 
 
-def _ensure_private(path: Path, private: bool) -> None:
-    if private and (path.stat().st_mode & 0o077):
-        os.chmod(path, 0o600)
-
-
 def write_health(res: dict, out_dir: str | Path) -> list[str]:
     """Write every output of :func:`build_health` under ``out_dir`` (atomically).
 
@@ -977,16 +972,14 @@ def write_health(res: dict, out_dir: str | Path) -> list[str]:
         current.add(rec["file"])
         with atomic_open(adir / rec["file"], "w", encoding="utf-8", **kw) as fh:
             fh.write(render_animal(rec, res))
-        _ensure_private(adir / rec["file"], private)
     stale = sorted(p for p in adir.glob("*.html") if p.name not in current)
     for p in stale:
-        p.unlink()
+        remove_output(p)  # deferred to the end of the command's output set
     if stale:
         notes.append(f"removed {len(stale)} page(s) of animals no longer in the data from "
                      f"{adir}")
     with atomic_open(out / "animals_print.html", "w", encoding="utf-8", **kw) as fh:
         fh.write(render_print(res))
-    _ensure_private(out / "animals_print.html", private)
     pathogens = sorted(set(res["tests"]["pathogen"]))
     table = animals_table(res["records"], pathogens)
     csv = workbook.defuse_frame(_dates_to_text(table))

@@ -12,10 +12,10 @@ tables give the same bytes.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import re
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -133,16 +133,14 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path, date_columns: dict | N
     fixed = _dt.datetime(2000, 1, 1)
     wb.properties.created = fixed
     wb.properties.modified = fixed
-    raw = Path(str(path) + ".raw")
+    raw = io.BytesIO()  # in memory: nothing is left behind if the process is killed
     wb.save(raw)
-    try:
-        with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in sorted(src.infolist(), key=lambda i: i.filename):
-                data = src.read(info.filename)
-                if info.filename == "docProps/core.xml":
-                    data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<",
-                                  rb"<dcterms:\1\2>2000-01-01T00:00:00Z<", data)
-                dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)),
-                             data, compress_type=zipfile.ZIP_DEFLATED)
-    finally:
-        raw.unlink(missing_ok=True)
+    raw.seek(0)
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in sorted(src.infolist(), key=lambda i: i.filename):
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<",
+                              rb"<dcterms:\1\2>2000-01-01T00:00:00Z<", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)),
+                         data, compress_type=zipfile.ZIP_DEFLATED)

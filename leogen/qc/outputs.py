@@ -28,7 +28,8 @@ SPECIES = Table(
         Column("second_identity", "float"),
         Column("margin", "float"),
         Column("n_aligned", "int", na=False),
-        Column("status", "str", na=False),
+        Column("status", "str", na=False,
+               choices=("target", "other_species", "unassigned", "no_sequence")),
         Column("reason", "str"),
     ),
 )

@@ -205,10 +205,24 @@ def _health_id_case(tmp, monkeypatch):
     return h._args(tmp, tmp / "out", full=False)
 
 
+def _species_status_unknown(tmp, monkeypatch):
+    V.make_project(tmp)
+    assert main(["species", "--fasta", str(tmp / "mtdna.fasta"), "--reference",
+                 str(tmp / "ref.fasta"), "--samples", str(tmp / "samples.tsv"),
+                 "--out", str(tmp / "species.tsv")]) == 0
+    text = (tmp / "species.tsv").read_text()
+    assert "\ttarget\tnot a scat" in text
+    (tmp / "species.tsv").write_text(text.replace("\ttarget\tnot a scat", "\tmaybe\tnot a scat"))
+    return ["consensus", "--genotypes", str(tmp / "genotypes.tsv"), "--samples",
+            str(tmp / "samples.tsv"), "--species", str(tmp / "species.tsv"),
+            "--out-dir", str(tmp / "out")]
+
+
 GENEPOP = "title\nFCA8, FCA43\nFCA8\npop\nS1 , 120122 130130 128128\n"
 
 
 CASES = {
+    "species-status-unknown": _species_status_unknown,
     "out-dir-is-file": _out_dir_is_file,
     "out-dir-not-writable": _out_dir_not_writable,
     "out-is-folder": _out_is_folder,

@@ -24,6 +24,10 @@ _spec = importlib.util.spec_from_file_location("validate_cases",
                                                Path(__file__).with_name("test_validate.py"))
 V = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(V)
+_hspec = importlib.util.spec_from_file_location(
+    "health_cases", Path(__file__).parents[1] / "health" / "test_health_report.py")
+H = importlib.util.module_from_spec(_hspec)
+_hspec.loader.exec_module(H)
 
 
 def _snp_vcf(tmp: Path) -> str:
@@ -63,6 +67,10 @@ def _families():
         return ["consensus", "--genotypes", str(tmp / "genotypes.tsv"), "--samples",
                 str(tmp / "samples.tsv")]
 
+    def health(tmp):
+        H.write_fixture(tmp, n_animals=6)
+        return H._args(tmp, tmp / "unused")
+
     return {
         "qc-consensus": consensus,
         "snp-all": lambda tmp: ["snp", "all", "--vcf", _snp_vcf(tmp), "--no-grm"],
@@ -76,6 +84,7 @@ def _families():
                                           "10", "--permutations", "10"],
         "export": lambda tmp: ["export", "--genotypes", gen],
         "monitoring-abundance": lambda tmp: ["abundance", *_abundance_inputs(tmp)],
+        "health": health,
     }
 
 
