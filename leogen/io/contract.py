@@ -13,7 +13,7 @@ import importlib
 from leogen.io.tables import Table
 
 #: Stage packages in pipeline order; each has an ``outputs`` module with ``TABLES``.
-STAGES = ("qc", "identify", "popgen", "snp", "pedigree", "monitoring", "health", "report",
+STAGES = ("qc", "identify", "popgen", "snp", "pedigree", "monitoring", "scr", "health", "report",
           "export")
 
 SECTION_START = "<!-- stage outputs: generated from leogen/<stage>/outputs.py -->"
