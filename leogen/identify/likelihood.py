@@ -5,7 +5,9 @@ Evidence per sample
 For every sample and identity locus, ``L_s(g) = P(replicates of s | true genotype g)`` under
 the per-replicate dropout / false-allele model of :mod:`leogen.qc.error_model` (Wang 2004
 Genetics 166:1963; rates by maximum likelihood from all replicates, Johnson & Haydon 2007
-Genetics 175:827), with the rates of the sample's class (sample type and DNA-quality class).
+Genetics 175:827), with the rates of the sample's class (sample type and DNA-quality class)
+and the estimated share of false alleles that are stutter neighbours of the allele they
+replace (Pompanon et al. 2005 Nat Rev Genet 6:847).
 With Hardy-Weinberg priors ``P(g)`` from the data's allele frequencies the genotype posterior
 is ``pi_s(g) = P(g) L_s(g) / sum_h P(h) L_s(h)`` (Miller, Joyce & Waits 2002 Genetics
 160:357). A locus without an amplified replicate has ``L_s = 1`` and ``pi_s = P``.
@@ -49,7 +51,9 @@ Best-first agglomeration: groups (initially single samples) A and B merge when l
 ``LR_same_vs_sib(A, B) >= T`` and log ``LR_same_vs_unrelated(A, B) >= T`` with the pooled
 likelihoods of their members (so a sample must agree with the whole group, never with one
 member only: no chaining), and, complete linkage, every pair of members across A and B
-passed the prefilter with a pairwise ``LR_same_vs_unrelated >= veto_lr``.
+passed the prefilter with a pairwise ``LR_same_vs_unrelated >= veto_lr``. Then every
+grouped sample is re-tested against the larger groups it neighbours with the same test
+(:func:`refine_groups`): samples of a small group split off its animal move to the big one.
 
 Assignment probabilities
 ------------------------
@@ -451,7 +455,7 @@ def _freqs_floor(p: np.ndarray) -> np.ndarray:
 
 def build_evidence(reps, loci, groups, ado: np.ndarray, fa: np.ndarray, frequencies,
                    spectrum, junk: float = 1e-6, table=None,
-                   locus_error: float = 0.01) -> Evidence:
+                   locus_error: float = 0.01, stutter: float = 0.0) -> Evidence:
     """Evidence from replicates and error rates.
 
     Parameters
@@ -462,8 +466,10 @@ def build_evidence(reps, loci, groups, ado: np.ndarray, fa: np.ndarray, frequenc
     junk : the uniform component of :func:`leogen.qc.error_model.replicate_likelihood`.
     table : the error model's table (kept for reporting).
     locus_error : :func:`robust_loglik`.
+    stutter : share of false alleles one repeat from the replaced allele (a number, or one
+        per locus; :func:`leogen.qc.error_model.replicate_likelihood`).
     """
-    from leogen.qc.error_model import replicate_likelihood
+    from leogen.qc.error_model import repeat_adjacency, replicate_likelihood
 
     pos = pd.Index(list(reps.loci)).get_indexer(list(loci))
     amp_all = reps.amplified()
@@ -478,7 +484,9 @@ def build_evidence(reps, loci, groups, ado: np.ndarray, fa: np.ndarray, frequenc
         s = np.nan_to_num(np.asarray(spectrum[j], dtype=float)) + 1e-9
         a = np.nan_to_num(ado[:, j], nan=0.0).clip(1e-6, 0.95)
         e = np.nan_to_num(fa[:, j], nan=0.0).clip(1e-6, 0.5)
-        t = replicate_likelihood(a, e, s / s.sum(), junk=max(junk, 1e-9))  # (C, G, G)
+        t = replicate_likelihood(a, e, s / s.sum(), junk=max(junk, 1e-9),
+                                 adjacent=repeat_adjacency(reps.alleles[jj]),
+                                 stutter=float(np.atleast_1d(stutter)[min(j, np.size(stutter) - 1)]))
         lt = np.log(np.maximum(t, _TINY))
         obs = _obs_index(reps.calls[:, jj], amp_all[:, jj], k)
         pr = hwe_prior(p)
@@ -544,7 +552,7 @@ def evidence_from_replicates(reps, loci, sample_types, n_quality_classes: int = 
                             max_iter=max_iter, tol=tol, intervals=False)
     gi = pd.Index(list(model.groups)).get_indexer(labels).astype(np.int64)
     ev = build_evidence(reps, model.loci, gi, model.ado, model.fa, model.frequencies,
-                        model.spectrum, model.junk, model.table, locus_error)
+                        model.spectrum, model.junk, model.table, locus_error, model.stutter)
     return _with_labels(ev, model.groups)
 
 
@@ -893,6 +901,100 @@ def agglomerate(ev: Evidence, post: np.ndarray, q: np.ndarray, pairs: pd.DataFra
     return lab
 
 
+def refine_groups(ev: Evidence, post: np.ndarray, q: np.ndarray, pairs: pd.DataFrame,
+                  lab: np.ndarray, threshold: float, veto_lr: float = 0.01,
+                  max_rounds: int = 5, chunk: int = 4000) -> np.ndarray:
+    """Re-test every sample against the larger groups it neighbours, after
+    :func:`agglomerate`: a sample moves from its group C to a larger group D (or one of
+    equal size with a smaller index, so that moves between equal groups go one way) when it
+    passes
+    the merge test against D alone (log LR same vs sib and same vs unrelated of the sample
+    against D's pooled likelihoods >= ``threshold``, and complete linkage: a prefilter pair
+    with LR same vs unrelated >= ``veto_lr`` with every member of D) and fits D better than
+    the rest of C (larger log LR same vs sib). Rounds until no sample moves.
+
+    Best-first agglomeration on pooled likelihoods can split one animal: poor samples that
+    share an error pattern pool into a small group whose pooled genotype is confidently
+    wrong at a locus, so the small group as a whole fails the merge test against the big
+    one although each of its members passes it. Re-testing sample by sample (a sample's
+    own replicates against D's) is the same test as a merge, so the false-match control of
+    the threshold is unchanged.
+
+    Parameters
+    ----------
+    ev, post, q : evidence, posteriors (n, sum G) and ``ev.q(post)``.
+    pairs : candidate pairs (i, j) with ``same_unrel`` (log LR, natural log).
+    lab : (n,) group labels of :func:`agglomerate` (-1 none); not modified.
+    threshold : T (natural log); veto_lr : complete-linkage floor.
+    max_rounds : most rounds of moves; chunk : (sample, group) rows per block.
+
+    Returns
+    -------
+    int array (n,)
+        New labels (a moved sample takes its new group's label; -1 unchanged).
+
+    Examples
+    --------
+    Without candidate pairs nothing moves:
+
+    >>> from leogen.model.genotypes import Genotypes
+    >>> ev = evidence_from_genotypes(Genotypes(np.zeros((2, 1, 2), np.int32), ["a", "b"],
+    ...                                        ["L1"], (np.array([100]),)), ["L1"])
+    >>> post = ev.posterior()
+    >>> no_pairs = pd.DataFrame({"i": [], "j": [], "same_unrel": []}, dtype=float)
+    >>> refine_groups(ev, post, ev.q(post), no_pairs, np.array([0, 1]), 1.0).tolist()
+    [0, 1]
+    """
+    lab = lab.copy()
+    pi = pairs["i"].to_numpy().astype(np.int64)
+    pj = pairs["j"].to_numpy().astype(np.int64)
+    su_p = pairs["same_unrel"].to_numpy(dtype=float)
+    log_veto = np.log(veto_lr) if veto_lr else -np.inf
+    ok_edge = su_p >= log_veto
+    a_all = np.concatenate([pi[ok_edge], pj[ok_edge]])
+    b_all = np.concatenate([pj[ok_edge], pi[ok_edge]])
+    for _ in range(max_rounds):  # rounds of simultaneous moves
+        grouped = lab >= 0
+        if not grouped.any():
+            break
+        ul, comp_g = np.unique(lab[grouped], return_inverse=True)
+        comp = np.full(ev.n, -1, dtype=np.int64)
+        comp[grouped] = comp_g
+        n_grp = len(ul)
+        size = np.bincount(comp_g, minlength=n_grp)
+        # edges sample -> group with the number of D's members it has an edge with
+        ca, cb = comp[a_all], comp[b_all]
+        e_ok = (ca >= 0) & (cb >= 0) & (ca != cb)
+        if not e_ok.any():
+            break
+        key, cnt = np.unique(a_all[e_ok] * n_grp + cb[e_ok], return_counts=True)
+        s_r, d_r = key // n_grp, key % n_grp
+        c_r = comp[s_r]
+        larger = (size[d_r] > size[c_r]) | ((size[d_r] == size[c_r]) & (d_r < c_r))
+        cand = (cnt == size[d_r]) & larger  # complete linkage; larger (ties: one direction)
+        s_r, d_r = s_r[cand], d_r[cand]
+        if s_r.size == 0:
+            break
+        srt = np.flatnonzero(grouped)[np.argsort(comp_g, kind="stable")]
+        gl = np.add.reduceat(ev.loglik[srt], np.searchsorted(comp[srt], np.arange(n_grp)),
+                             axis=0)
+        ss = np.empty(len(s_r))
+        su = np.empty(len(s_r))
+        for a in range(0, len(s_r), chunk):  # chunks of (sample, group) rows
+            sl = slice(a, a + chunk)
+            r = pair_log_lrs(ev, post[s_r[sl]], q[s_r[sl]], ev.posterior(gl[d_r[sl]]))
+            ss[sl], su[sl] = r["same_sib"], r["same_unrel"]
+        good = (ss >= threshold) & (su >= threshold)
+        s_r, d_r, ss = s_r[good], d_r[good], ss[good]
+        if s_r.size == 0:
+            break
+        o = np.lexsort((d_r, -ss, s_r))  # best group per sample
+        s_r, d_r = s_r[o], d_r[o]
+        first = np.r_[True, s_r[1:] != s_r[:-1]]
+        lab[s_r[first]] = ul[d_r[first]]
+    return lab
+
+
 def _group_lse(key: np.ndarray, val: np.ndarray, n: int) -> np.ndarray:
     """logsumexp of ``val`` per ``key`` in 0..n-1 (-inf where none)."""
     mx = np.full(n, -np.inf)
@@ -1010,6 +1112,7 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     pairs = pairs.join(pd.DataFrame(pairwise(ev, post, q, pairs["i"].to_numpy(),
                                              pairs["j"].to_numpy())))
     lab = agglomerate(ev, post, q, pairs, eligible, t, veto_lr)
+    lab = refine_groups(ev, post, q, pairs, lab, t, veto_lr)
     status = np.full(n, "", dtype=object)
     status[floor_ok & ~eligible] = "insufficient_information"
     # groups without a species-verified sample are no animal

@@ -495,6 +495,11 @@ METHODS = ("likelihood", "consensus")
 #: EM stopping rule of the step's fits (log-likelihood gain per iteration): on the bundled
 #: example the rates agree with those at 1e-7 to 5 decimals, at a quarter of the iterations.
 EM_TOL = 1e-4
+#: Stutter share of the consensus step's error model (:func:`leogen.qc.error_model.
+#: fit_error_model`): 0, the spectrum-only model, so that the calls and the error-rate tables
+#: of ``leogen consensus`` do not move with it; ``leogen identify --genotypes`` estimates it
+#: (docs/error-model.md, docs/identify.md).
+CONSENSUS_STUTTER = 0.0
 QUALITY_CLASSES = ("good", "medium", "poor")
 
 
@@ -668,13 +673,15 @@ def likelihood_error_rates(sub: Replicates, stype: np.ndarray, non_invasive: np.
         return out
     if len(ni_idx):
         ni = _take(sub, ni_idx)
-        per = fit_error_model(ni, by="locus", reference=reference[ni_idx], tol=EM_TOL)
+        per = fit_error_model(ni, by="locus", reference=reference[ni_idx], tol=EM_TOL,
+                              stutter=CONSENSUS_STUTTER)
         rows = _likelihood_counts(per.table)
         rows.insert(0, "locus", per.table["locus"].to_numpy())
         out["locus"].append(rows)
         if id_names:
             pooled = fit_error_model(ni, groups=np.repeat("all", len(ni_idx)), by="group",
-                                     loci=id_names, reference=reference[ni_idx], tol=EM_TOL)
+                                     loci=id_names, reference=reference[ni_idx], tol=EM_TOL,
+                                     stutter=CONSENSUS_STUTTER)
             rows = _likelihood_counts(pooled.table)
             rows.insert(0, "locus", "all")
             out["locus"].append(rows)
@@ -685,7 +692,7 @@ def likelihood_error_rates(sub: Replicates, stype: np.ndarray, non_invasive: np.
         r.insert(1, "basis", "likelihood")
     if id_names:
         by_type = fit_error_model(sub, groups=stype, by="group", loci=id_names,
-                                  reference=reference, tol=EM_TOL)
+                                  reference=reference, tol=EM_TOL, stutter=CONSENSUS_STUTTER)
         rows = _likelihood_counts(by_type.table)
         rows.insert(0, "sample_type", by_type.table["group"].to_numpy(dtype=str))
         out["type"].append(rows)
@@ -694,7 +701,8 @@ def likelihood_error_rates(sub: Replicates, stype: np.ndarray, non_invasive: np.
         ng = groups[ni_idx]
         if len(ni_idx) and not np.all(np.char.endswith(ng.astype(str), "/all")):
             by_q = fit_error_model(_take(sub, ni_idx), groups=ng, by="group", loci=id_names,
-                                   reference=reference[ni_idx], tol=EM_TOL)
+                                   reference=reference[ni_idx], tol=EM_TOL,
+                                   stutter=CONSENSUS_STUTTER)
             rows = _likelihood_counts(by_q.table)
             g = by_q.table["group"].to_numpy(dtype=str)
             rows.insert(0, "sample_type", [x.split("/", 1)[0] for x in g])
@@ -705,7 +713,7 @@ def likelihood_error_rates(sub: Replicates, stype: np.ndarray, non_invasive: np.
                 r.insert(1, "dna_quality", "all")
             r.insert(2, "basis", "likelihood")
     out["model"] = fit_error_model(sub, groups=groups, by="group", intervals=False,
-                                   reference=reference, tol=EM_TOL)
+                                   reference=reference, tol=EM_TOL, stutter=CONSENSUS_STUTTER)
     return out
 
 

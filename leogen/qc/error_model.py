@@ -60,7 +60,7 @@ rate fixed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -108,9 +108,52 @@ def _pair_index(n_alleles: int) -> np.ndarray:
     return idx
 
 
-def _structure(spectrum: np.ndarray):
+def repeat_adjacency(labels) -> np.ndarray:
+    """(K, K) bool: allele k is one repeat unit from allele x (stutter neighbours).
+
+    The repeat unit of the locus is the most common gap between consecutive sorted allele
+    labels (bp; the smallest of equally common gaps); labels that are not numbers have no
+    neighbours.
+
+    Parameters
+    ----------
+    labels : sequence (K,)
+        Allele labels of the locus (sizes in bp).
+
+    Returns
+    -------
+    bool array (K, K), symmetric, False on the diagonal.
+
+    Examples
+    --------
+    >>> repeat_adjacency([100, 104, 108, 116]).astype(int).tolist()
+    [[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
+    """
+    lab = np.asarray(labels)
+    k = len(lab)
+    try:
+        x = lab.astype(float)
+    except (TypeError, ValueError):
+        return np.zeros((k, k), dtype=bool)
+    gaps = np.diff(np.unique(x))
+    gaps = gaps[gaps > 0]
+    if gaps.size == 0:
+        return np.zeros((k, k), dtype=bool)
+    vals, cnt = np.unique(gaps, return_counts=True)
+    step = vals[np.argmax(cnt)]  # most common gap, smallest first among ties
+    return np.isclose(np.abs(x[:, None] - x[None, :]), step)
+
+
+def _structure(spectrum: np.ndarray, adjacent: np.ndarray | None = None,
+               stutter: float = 0.0):
     """Parameter-free parts of the table: dropout outcomes D (G, G), false-allele outcomes
-    Fm (G, G), heterozygote flag (G,), event codes (G, G), false allele (G, G; -1)."""
+    Fm (G, G), heterozygote flag (G,), event codes (G, G), false allele (G, G; -1), and
+    the share of Fm from stutter neighbours (G, G).
+
+    With ``stutter`` > 0 and an ``adjacent`` (K, K) matrix (:func:`repeat_adjacency`),
+    the false allele replacing copy x is, with probability ``stutter``, one of the alleles
+    one repeat unit from x (uniformly, outside the true genotype), else from the spectrum.
+    """
     s = np.asarray(spectrum, dtype=float)
     k = len(s)
     g = genotype_pairs(k)
@@ -128,11 +171,34 @@ def _structure(spectrum: np.ndarray):
     w = np.where(outside, s[None, :], 0.0)
     tot = w.sum(axis=1, keepdims=True)
     w = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
+    use_st = stutter > 0 and adjacent is not None and k > 0
+    if use_st:
+        adj = np.asarray(adjacent, dtype=bool)
+
+        def copy_dist(x):  # (G, K): false allele replacing copy x of each genotype
+            nb = adj[x] & outside
+            n_nb = nb.sum(axis=1, keepdims=True)
+            st = np.where(n_nb > 0, nb / np.maximum(n_nb, 1), 0.0)
+            sw = np.where(n_nb[:, 0] > 0, stutter, 0.0)[:, None]
+            mix = (1 - sw) * w + sw * st
+            return mix, sw * st, np.where(n_nb > 0, mix, 0.0)
+
+        w_i, st_i, av_i = copy_dist(gi)  # copy i replaced (j kept)
+        w_j, st_j, av_j = copy_dist(gj)  # copy j replaced (i kept)
+    else:
+        w_i = w_j = w
+        st_i = st_j = av_i = av_j = np.zeros_like(w)
     fm = np.zeros((n_g, n_g))
-    copy_w = np.where(het, 0.5, 1.0)[:, None] * w  # hom: the one kept copy is i
+    fs = np.zeros((n_g, n_g))
+    cw = np.where(het, 0.5, 1.0)[:, None]  # hom: the one kept copy is i
     rr = np.broadcast_to(rows[:, None], (n_g, k))
-    np.add.at(fm, (rr, pidx[gi[:, None], alle[None, :]]), copy_w)
-    np.add.at(fm, (rr[het], pidx[gj[het][:, None], alle[None, :]]), copy_w[het])
+    np.add.at(fm, (rr, pidx[gi[:, None], alle[None, :]]), cw * w_j)
+    np.add.at(fm, (rr[het], pidx[gj[het][:, None], alle[None, :]]), (cw * w_i)[het])
+    np.add.at(fs, (rr, pidx[gi[:, None], alle[None, :]]), cw * st_j)
+    np.add.at(fs, (rr[het], pidx[gj[het][:, None], alle[None, :]]), (cw * st_i)[het])
+    fa_ = np.zeros((n_g, n_g))
+    np.add.at(fa_, (rr, pidx[gi[:, None], alle[None, :]]), cw * av_j)
+    np.add.at(fa_, (rr[het], pidx[gj[het][:, None], alle[None, :]]), (cw * av_i)[het])
     no_false = tot[:, 0] <= 0
     fm[rows[no_false], rows[no_false]] = 1.0
     # event codes and the false allele of each (t, o)
@@ -146,10 +212,14 @@ def _structure(spectrum: np.ndarray):
     code[false] = _FALSE
     code[rows, rows] = _CORRECT
     fk = np.where(false, np.where(in0, o1, o0), -1)
-    return d, fm, het, code, fk
+    den = np.where(fm > 0, fm, 1.0)
+    st_share = np.where(fm > 0, fs / den, 0.0)
+    av_share = np.where(fm > 0, fa_ / den, 0.0)
+    return d, fm, het, code, fk, st_share, av_share
 
 
-def replicate_likelihood(ado, fa, spectrum, junk: float = 0.0) -> np.ndarray:
+def replicate_likelihood(ado, fa, spectrum, junk: float = 0.0, adjacent=None,
+                         stutter: float = 0.0) -> np.ndarray:
     """P(observed replicate genotype | true genotype) of one amplified PCR replicate.
 
     Competing-events model (module docstring; Wang 2004 Genetics 166:1963; Johnson &
@@ -167,6 +237,13 @@ def replicate_likelihood(ado, fa, spectrum, junk: float = 0.0) -> np.ndarray:
         Distribution of false alleles over the locus' K alleles (e.g. allele frequencies).
     junk : float
         Weight of a uniform "anything" component over the G observed genotypes.
+    adjacent : bool array (K, K), optional
+        Stutter neighbours of each allele (:func:`repeat_adjacency`).
+    stutter : float
+        With ``adjacent``: probability that the false allele replacing copy x is one of
+        x's neighbours outside the true genotype (uniformly), rather than drawn from the
+        spectrum (all of it goes to the spectrum where x has no such neighbour). 0: the
+        spectrum only.
 
     Returns
     -------
@@ -191,7 +268,7 @@ def replicate_likelihood(ado, fa, spectrum, junk: float = 0.0) -> np.ndarray:
     >>> bool(np.allclose(t.sum(axis=-1), 1.0))
     True
     """
-    d, fm, het, _, _ = _structure(spectrum)
+    d, fm, het, _, _, _, _ = _structure(spectrum, adjacent, stutter)
     a = np.asarray(ado, dtype=float)[..., None, None]
     e = np.asarray(fa, dtype=float)[..., None, None]
     n_g = d.shape[0]
@@ -210,6 +287,8 @@ class _Locus:
     n_alleles: int
     ref: np.ndarray | None = None  # (n,) genotype index of a known (reference) genotype, -1
     ref_error: float = 0.01
+    adjacent: np.ndarray | None = None  # (K, K) stutter neighbours (repeat_adjacency)
+    stutter: float = 0.0  # share of false alleles that are stutter neighbours
 
 
 def _reference_index(reference, j: int, k: int) -> np.ndarray | None:
@@ -235,7 +314,8 @@ def _locus_data(reps: Replicates, j: int, reference=None, ref_error: float = 0.0
         obs = np.where(amp, pidx[np.clip(c[..., 0], 0, k - 1), np.clip(c[..., 1], 0, k - 1)],
                        -1)
     ref = _reference_index(reference, j, k) if k else None
-    return _Locus(obs, (obs >= 0).any(axis=1), k, ref, ref_error)
+    return _Locus(obs, (obs >= 0).any(axis=1), k, ref, ref_error,
+                  repeat_adjacency(reps.alleles[j]) if k else None)
 
 
 def _hwe_logprior(p: np.ndarray) -> np.ndarray:
@@ -252,7 +332,8 @@ def _estep(loc: _Locus, cls: np.ndarray, a: np.ndarray, e: np.ndarray, p: np.nda
     log-likelihood (m,), posterior (m, G), and (if asked) expected counts per class:
     dict of (C,) arrays plus expected allele counts (K,) and false alleles (K,).
     """
-    d, fm, het, code, fk = _structure(s)
+    adjacent, stutter = loc.adjacent, loc.stutter
+    d, fm, het, code, fk, st_share, av_share = _structure(s, adjacent, stutter)
     n_g = d.shape[0]
     sel = np.flatnonzero(loc.cells)
     obs = loc.obs[sel]  # (m, R)
@@ -260,7 +341,8 @@ def _estep(loc: _Locus, cls: np.ndarray, a: np.ndarray, e: np.ndarray, p: np.nda
     o = np.where(valid, obs, 0)
     cl = cls[sel]
     uc, inv = np.unique(cl, return_inverse=True)
-    t = replicate_likelihood(a[uc], e[uc], s, junk=0.0)  # (U, G, G) model part
+    t = replicate_likelihood(a[uc], e[uc], s, junk=0.0, adjacent=adjacent,
+                             stutter=stutter)  # (U, G, G) model part
     tj = (1.0 - junk) * t + junk / n_g
     lt = np.log(np.maximum(tj, _TINY))
     lrep = lt[inv[:, None], :, o]  # (m, R, G)
@@ -296,7 +378,12 @@ def _estep(loc: _Locus, cls: np.ndarray, a: np.ndarray, e: np.ndarray, p: np.nda
                             + np.bincount(g[:, 1], weights=pc, minlength=k))
     fkk = fk.T[o]  # (m, R, G) false allele of (t, o_r)
     fmask = (ev == _FALSE) & (fkk >= 0)
-    out["false_alleles"] = np.bincount(fkk[fmask], weights=wr[fmask], minlength=k)
+    # stutter share of each false-allele event (t, o_r), and whether stutter was possible
+    sts = st_share.T[o][fmask]
+    out["false_alleles"] = np.bincount(fkk[fmask], weights=wr[fmask] * (1.0 - sts),
+                                       minlength=k)
+    out["stutter"] = float((wr[fmask] * sts).sum())
+    out["stutter_possible"] = float((wr[fmask] * av_share.T[o][fmask]).sum())
     n_amp = valid.sum(axis=1).astype(float)
     out["n_amp"] = np.bincount(cl, weights=n_amp, minlength=n_c)
     out["n_het_amp"] = np.bincount(cl, weights=(post @ het.astype(float)) * n_amp,
@@ -320,6 +407,7 @@ class ErrorModel:
     frequencies, spectrum : tuple of (K_l,) allele frequencies and false-allele spectrum.
     junk : the fixed uniform-component weight.
     table : the estimates, one row per class (see ``fit_error_model``).
+    stutter : share of false alleles that are a stutter neighbour of the replaced allele.
     """
 
     loci: np.ndarray
@@ -332,6 +420,7 @@ class ErrorModel:
     spectrum: tuple
     junk: float
     table: pd.DataFrame
+    stutter: float = 0.0
 
 
 def _classes(by: str, g_idx: np.ndarray, n_groups: int, n_loci: int):
@@ -422,11 +511,27 @@ def _lr_upper(data, cls, a, e, p, s, junk, n_c, l0, which, n_iter=40):
     return expit(lo_u)
 
 
+def _best_stutter(data, cls, a, e, p, s, junk, current: float) -> float:
+    """The stutter share among ``current`` and a grid (0.02, 0.25, 0.5, 0.75, 0.98) with
+    the largest marginal log-likelihood at rates a, e, frequencies p and spectra s."""
+    best, best_ll = current, -np.inf
+    for w in (current, 0.02, 0.25, 0.5, 0.75, 0.98):
+        ll = 0.0
+        for j, loc in enumerate(data):
+            if loc.n_alleles == 0 or not loc.cells.any():
+                continue
+            ll += _estep(replace(loc, stutter=w), cls[:, j], _safe(a, 1e-9), _safe(e, 1e-9),
+                         p[j], s[j], junk, want_counts=False)[0].sum()
+        if ll > best_ll:
+            best, best_ll = w, ll
+    return float(best)
+
+
 def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
                     loci=None, junk: float = 1e-6, spectrum: str = "estimated",
                     pseudo_count: float = 0.5, max_iter: int = 1000, tol: float = 1e-7,
                     intervals: bool = True, reference=None,
-                    reference_error: float = 0.01) -> ErrorModel:
+                    reference_error: float = 0.01, stutter="estimated") -> ErrorModel:
     """Maximum-likelihood dropout and false-allele rates without reference samples.
 
     EM over the unknown true genotypes of every sample and locus with Hardy-Weinberg priors
@@ -459,6 +564,13 @@ def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
         times the HWE prior (a wrong reference or a wrong link stays possible). Used in the
         fit only; ``genotype_posteriors`` does not take it.
     reference_error : the weight w above.
+    stutter : 'estimated' (default) or a number in [0, 1]
+        Share of false alleles that are a stutter neighbour (one repeat unit, from
+        :func:`repeat_adjacency` of the allele labels) of the allele they replace, the rest
+        drawn from the spectrum (:func:`replicate_likelihood`); estimated in the EM (one
+        share for all loci, from the expected false alleles whose replaced allele has a
+        neighbour outside the true genotype; pseudo-counts 1 and 1), or fixed (0: the
+        spectrum only).
 
     Returns
     -------
@@ -521,9 +633,17 @@ def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
         s.append(np.ones(k) / k)
     a = np.full(n_c, 0.1)
     e = np.full(n_c, 0.02)
+    est_st = isinstance(stutter, str)
+    if est_st and stutter != "estimated":
+        raise ValueError("stutter must be 'estimated' or a number in [0, 1]")
+    omega = 0.5 if est_st else float(stutter)
+    hist: list[float] = []
+    if not 0.0 <= omega <= 1.0:
+        raise ValueError("stutter must be 'estimated' or a number in [0, 1]")
     prev, n_iter, converged = -np.inf, 0, False
     for n_iter in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         parts, total = [], 0.0
+        data = [replace(loc, stutter=omega) for loc in data]
         for j, loc in enumerate(data):
             if loc.n_alleles == 0 or not loc.cells.any():
                 continue
@@ -539,6 +659,20 @@ def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
                 s[j] = fc / fc.sum()
         cnt_all = _sum_counts(parts, n_c)
         a, e = _mstep_rates(cnt_all)
+        if est_st:
+            omega = (sum(c["stutter"] for c in parts) + 1.0) / (
+                sum(c["stutter_possible"] for c in parts) + 2.0)
+            if n_iter == 2:  # a grid step on the share: the EM moves it slowly
+                omega = _best_stutter(data, cls, a, e, p, s, junk, omega)
+            hist.append(omega)
+            if len(hist) >= 3 and n_iter % 3 == 0:  # Aitken extrapolation of the share
+                w0, w1, w2 = hist[-3:]
+                den = w2 - 2 * w1 + w0
+                if abs(den) > 1e-12:
+                    acc = w0 - (w1 - w0) ** 2 / den
+                    if 0.0 < acc < 1.0:
+                        omega = float(np.clip(acc, 1e-4, 1 - 1e-4))
+                        hist.append(omega)
         if abs(total - prev) < tol:
             converged = True
             break
@@ -594,8 +728,9 @@ def fit_error_model(replicates: Replicates, groups=None, by: str | None = None,
         fa_gl = np.broadcast_to(e_fit[:, None], (n_g, n_l)).copy()
     else:
         ado_gl, fa_gl = a_fit.reshape(n_g, n_l), e_fit.reshape(n_g, n_l)
+    table["stutter"] = omega
     return ErrorModel(reps.loci, reps.alleles, glab, by, ado_gl, fa_gl, tuple(p), tuple(s),
-                      junk, table)
+                      junk, table, omega)
 
 
 # ============================================================================ posteriors
@@ -696,9 +831,11 @@ def genotype_posteriors(replicates: Replicates, model: ErrorModel,
         if k == 0:
             posts.append(np.zeros((n_s, 0)))
             continue
-        loc = _locus_data(Replicates(replicates.calls[:, [jj]], replicates.attempted[:, [jj]],
-                                     replicates.samples, replicates.loci[[jj]],
-                                     (replicates.alleles[jj],)), 0)
+        loc = replace(_locus_data(Replicates(replicates.calls[:, [jj]],
+                                             replicates.attempted[:, [jj]],
+                                             replicates.samples, replicates.loci[[jj]],
+                                             (replicates.alleles[jj],)), 0),
+                      stutter=model.stutter)
         namp[:, j] = (loc.obs >= 0).sum(axis=1)
         post = np.broadcast_to(np.exp(_hwe_logprior(model.frequencies[j]))[None, :],
                                (n_s, len(g))).copy()

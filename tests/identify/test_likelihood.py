@@ -126,6 +126,35 @@ def test_planted_animals_grouped_with_probabilities():
     pd.testing.assert_frame_equal(out["sample_individual"], out2["sample_individual"])
 
 
+def test_refine_moves_a_split_off_subgroup_into_its_animal():
+    # animal 0: six samples labelled as one group, two more as a second group (a split);
+    # nine other animals with two samples each; error-free replicates
+    rng = np.random.default_rng(8)
+    animals = _population(rng, n_animals=10)
+    owner = np.concatenate([np.zeros(8, int), np.repeat(np.arange(1, 10), 2)])
+    sizes = _replicates(rng, animals[owner], ado=0.0, fa=0.0, fail=0.0)
+    ids = np.array([f"S{i:03d}" for i in range(len(owner))])
+    loci = [f"L{j}" for j in range(animals.shape[1])]
+    reps = _reps_from_sizes(sizes, ids, loci)
+    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"), 1)
+    post = ev.posterior()
+    q = ev.q(post)
+    pairs = lh.candidate_pairs(lh.map_codes(ev, post))
+    pairs = pairs.join(pd.DataFrame(lh.pairwise(ev, post, q, pairs["i"].to_numpy(),
+                                                pairs["j"].to_numpy())))
+    lab = np.where(owner == 0, 0, 100 + owner)
+    lab[6:8] = 6
+    out = lh.refine_groups(ev, post, q, pairs, lab, np.log(100))
+    assert (out[:8] == 0).all()  # the two split-off samples joined the big group
+    np.testing.assert_array_equal(out[8:], lab[8:])  # the other animals stay
+    # a larger group is required: the big group's samples never move to the small one
+    lab2 = lab.copy()
+    lab2[:6] = 50
+    assert (lh.refine_groups(ev, post, q, pairs, lab2, np.log(100))[:6] == 50).all()
+    # a threshold no pair can reach moves nothing
+    np.testing.assert_array_equal(lh.refine_groups(ev, post, q, pairs, lab, 1e6), lab)
+
+
 def test_sample_between_two_animals_is_not_merged():
     # A and B differ at two loci; S is A at one of them and B at the other
     rng = np.random.default_rng(5)
@@ -252,9 +281,11 @@ def test_bundled_example_99_percent_none_wrong(tmp_path):
 
 @pytest.mark.slow
 def test_harsh_errors_and_calibration(tmp_path):
-    """ADO 0.3, FA 0.05 over several seeds: no sample in a wrong animal, and of the samples
-    given an assignment probability >= 0.99 at least 99% right. (Measured assignment rates
-    0.78-0.93 per seed: below the issue's 0.9 target, see benchmarks/RESULTS_identify.md.)"""
+    """ADO 0.3, FA 0.05, 20% failed scat amplifications, seeds 2-4 (the issue's target): at
+    least 90% of the leopard samples assigned on every seed, no sample in a wrong animal,
+    and of the samples given an assignment probability >= 0.99 at least 99% right.
+    (Measured 94.5%, 95.4%, 94.3% on the simulator of 2026-12-01 ~13:30 UTC; more seeds in
+    benchmarks/RESULTS_identify.md.)"""
     params = {"n_snps": 0, "ado_scat": 0.3, "fa_scat": 0.05, "fail_scat": 0.2}
     rights, probs, rates = [], [], []
     for seed in (2, 3, 4):
@@ -264,6 +295,6 @@ def test_harsh_errors_and_calibration(tmp_path):
         rates.append(assigned)
     right, p = np.concatenate(rights), np.concatenate(probs)
     assert right.all()
-    assert min(rates) >= 0.8
+    assert min(rates) >= 0.9, rates
     hi = p >= 0.99
     assert hi.sum() > 500 and right[hi].mean() >= 0.99

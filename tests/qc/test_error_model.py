@@ -235,3 +235,90 @@ def test_reference_genotypes_as_known_genotypes():
         realised["ado"], rel=0.05)
     with pytest.raises(ValueError, match="reference must be"):
         fit_error_model(reps, reference=true[:, :2])
+
+
+# ------------------------------------------------------------------ stutter false alleles
+def test_repeat_adjacency_and_stutter_table_by_hand():
+    from leogen.qc.error_model import repeat_adjacency
+
+    lab = [100, 102, 104, 110]  # repeat unit 2 bp: 100-102, 102-104 are neighbours
+    adj = repeat_adjacency(lab)
+    assert adj.astype(int).tolist() == [[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
+    s = np.ones(4) / 4
+    g = genotype_pairs(4).tolist()
+    t = replicate_likelihood(0.2, 0.1, s, adjacent=adj, stutter=0.5)
+    # hom 100/100: false allele replaces a 100 copy; stutter (1/2) -> 102 only, spectrum
+    # (1/2) -> 102, 104, 110 with 1/3 each: 100/102 0.1 (0.5 + 0.5/3), others 0.1 * 0.5/3
+    h = t[g.index([0, 0])]
+    assert h[g.index([0, 0])] == pytest.approx(0.9)
+    assert h[g.index([0, 1])] == pytest.approx(0.1 * (0.5 + 0.5 / 3))
+    assert h[g.index([0, 2])] == pytest.approx(0.1 * 0.5 / 3)
+    assert h[g.index([0, 3])] == pytest.approx(0.1 * 0.5 / 3)
+    # het 102/104, stutter 1: replacing 104 (kept 102) has no neighbour outside the true
+    # genotype -> spectrum over 100, 110 (1/2 each); replacing 102 (kept 104) -> 100
+    t = replicate_likelihood(0.2, 0.1, s, adjacent=adj, stutter=1.0)
+    r = t[g.index([1, 2])]
+    assert r[g.index([1, 2])] == pytest.approx(0.7)
+    assert r[g.index([1, 1])] == pytest.approx(0.1) and r[g.index([2, 2])] == pytest.approx(0.1)
+    assert r[g.index([0, 1])] == pytest.approx(0.025)
+    assert r[g.index([1, 3])] == pytest.approx(0.025)
+    assert r[g.index([0, 2])] == pytest.approx(0.05)
+    assert r[g.index([2, 3])] == 0.0
+    for st in (0.0, 0.3, 1.0):  # rows sum to 1, for K = 1..7
+        for k in range(1, 8):
+            lab_k = 100 + 2 * np.arange(k)
+            tk = replicate_likelihood(0.3, 0.05, np.ones(k) / k, junk=1e-6,
+                                      adjacent=repeat_adjacency(lab_k), stutter=st)
+            np.testing.assert_allclose(tk.sum(axis=-1), 1.0)
+
+
+def _stutter_replicates(seed, share, n=200, ado=0.3, fa=0.05):
+    """simulate_replicates, then a share of the false alleles moved to a free neighbour
+    (label +-1) of the allele they replaced; returns reps, true, realised share."""
+    reps, true, _ = simulate_replicates(seed, n=n, ado=ado, fa=fa)
+    rng = np.random.default_rng(seed + 1000)
+    obs = reps.calls.copy()
+    kmax = len(reps.alleles[0])
+    a = np.broadcast_to(true[:, :, None, 0], obs.shape[:3])
+    b = np.broadcast_to(true[:, :, None, 1], obs.shape[:3])
+    amp = obs[..., 0] >= 0
+    in0 = (obs[..., 0] == a) | (obs[..., 0] == b)
+    in1 = (obs[..., 1] == a) | (obs[..., 1] == b)
+    false = amp & (in0 ^ in1)
+    kept = np.where(in0, obs[..., 0], obs[..., 1])
+    replaced = np.where(kept == a, b, a)  # the true allele not shown
+    side = np.where(rng.random(obs.shape[:3]) < 0.5, -1, 1)
+    nb = replaced + side
+    bad = (nb < 0) | (nb >= kmax) | (nb == a) | (nb == b)
+    nb = np.where(bad, replaced - side, nb)
+    bad = (nb < 0) | (nb >= kmax) | (nb == a) | (nb == b)
+    move = false & ~bad & (rng.random(obs.shape[:3]) < share)
+    obs[..., 0] = np.where(move, np.minimum(kept, nb), obs[..., 0])
+    obs[..., 1] = np.where(move, np.maximum(kept, nb), obs[..., 1])
+    new_false = np.where(in0, obs[..., 1], obs[..., 0])
+    is_nb = false & (np.abs(new_false - replaced) == 1)
+    return replace(reps, calls=obs), true, is_nb.sum() / false.sum()
+
+
+def test_stutter_share_recovered_and_calls_improve():
+    reps, true, realised = _stutter_replicates(11, 0.9)
+    fit = fit_error_model(reps, tol=1e-5, intervals=False)
+    # estimated among false alleles whose replaced allele has a free neighbour: at least
+    # the realised share of neighbours among all false alleles
+    assert realised - 0.05 <= fit.stutter <= 1.0
+    assert fit.stutter > 0.8
+    off = fit_error_model(reps, tol=1e-5, intervals=False, stutter=0.0)
+    assert off.stutter == 0.0
+
+    def wrong(model):
+        c = genotype_posteriors(reps, model).calls.calls
+        ok = c[..., 0] >= 0
+        return int((ok & (np.sort(c, -1) != true).any(-1)).sum())
+
+    assert wrong(fit) < wrong(off)
+    # no stutter in the data: the share stays small (only chance neighbours)
+    reps0, _, realised0 = _stutter_replicates(12, 0.0)
+    fit0 = fit_error_model(reps0, tol=1e-5, intervals=False)
+    assert fit0.stutter < 0.3 < realised0 + 0.1
+    with pytest.raises(ValueError, match="stutter"):
+        fit_error_model(reps0, stutter=1.5)
