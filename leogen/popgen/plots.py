@@ -2,7 +2,8 @@
 
 - :func:`plot_ho_he`: observed against expected heterozygosity per locus (``ho_he.png``);
 - :func:`plot_allele_freqs`: allele frequency bars per locus (``allele_freqs.png``);
-- :func:`plot_heatmap`: a square relatedness matrix (``heatmap.png``);
+- :func:`plot_heatmap`: a square relatedness matrix, animals in hierarchical-clustering order
+  (:func:`cluster_order`; ``heatmap.png``);
 - :func:`plot_network`: pairs related above a threshold (``network.png``).
 
 PNGs are saved without the software version in their metadata, so reruns give the same bytes.
@@ -86,8 +87,50 @@ def plot_allele_freqs(freqs: pd.DataFrame, path, max_loci: int = 30) -> None:
     plt.close(fig)
 
 
-def plot_heatmap(matrix: pd.DataFrame, path, title: str) -> None:
-    """Heatmap of a square relatedness matrix, PNG.
+def cluster_order(matrix: np.ndarray) -> np.ndarray:
+    """Order of the animals that puts relatives next to each other: the leaves of an
+    average-linkage (UPGMA, Sokal & Michener 1958) tree on the distance ``max(r) - r``, with
+    the optimal leaf ordering of Bar-Joseph, Gifford & Jaakkola (2001) (scipy).
+
+    Parameters
+    ----------
+    matrix : float array (n, n)
+        Symmetric relatedness matrix; NaN (the diagonal, untyped pairs) counts as unrelated
+        (r = 0), the diagonal as the largest value.
+
+    Returns
+    -------
+    int array (n,)
+        Row order; the same matrix gives the same order.
+
+    Examples
+    --------
+    Two pairs of relatives, given interleaved, come out adjacent:
+
+    >>> r = np.array([[np.nan, 0, .5, 0], [0, np.nan, 0, .5], [.5, 0, np.nan, 0],
+    ...               [0, .5, 0, np.nan]])
+    >>> order = cluster_order(r).tolist()
+    >>> abs(order.index(0) - order.index(2)), abs(order.index(1) - order.index(3))
+    (1, 1)
+    """
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    m = np.asarray(matrix, dtype=float)
+    n = m.shape[0]
+    if n < 3:
+        return np.arange(n)
+    s = np.where(np.isfinite(m), m, 0.0)
+    s = (s + s.T) / 2
+    top = max(float(s.max()), 1.0)
+    d = top - s
+    np.fill_diagonal(d, 0.0)
+    return leaves_list(linkage(squareform(d, checks=False), method="average",
+                               optimal_ordering=True))
+
+
+def plot_heatmap(matrix: pd.DataFrame, path, title: str, cluster: bool = True) -> None:
+    """Heatmap of a square relatedness matrix, PNG, animals in clustering order.
 
     Parameters
     ----------
@@ -95,10 +138,15 @@ def plot_heatmap(matrix: pd.DataFrame, path, title: str) -> None:
         (column ``id`` then one column per animal).
     path : PNG file to write.
     title : figure title.
+    cluster : order the animals by :func:`cluster_order` (False: in the matrix's order).
     """
     plt = _pyplot()
-    ids = matrix["id"].tolist()
+    ids = matrix["id"].astype(str).tolist()
     m = matrix.drop(columns="id").to_numpy(float)
+    if cluster:
+        order = cluster_order(m)
+        m = m[np.ix_(order, order)]
+        ids = [ids[k] for k in order]
     size = min(4 + 0.12 * len(ids), 30)
     fig, ax = plt.subplots(figsize=(size + 1.5, size))
     im = ax.imshow(m, cmap="viridis", vmin=min(-0.25, np.nanmin(m) if np.isfinite(m).any() else 0),
@@ -106,7 +154,7 @@ def plot_heatmap(matrix: pd.DataFrame, path, title: str) -> None:
     if len(ids) <= 80:
         ax.set_xticks(range(len(ids)), ids, rotation=90, fontsize=6)
         ax.set_yticks(range(len(ids)), ids, fontsize=6)
-    ax.set_title(title)
+    ax.set_title(title + (" - clustered (UPGMA)" if cluster else ""))
     fig.colorbar(im, ax=ax, label="relatedness r")
     fig.tight_layout()
     _save_png(fig, path, dpi=120)

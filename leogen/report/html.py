@@ -1,7 +1,8 @@
 """The one way leogen renders its HTML pages: a Jinja2 environment, number/date filters, plots.
 
-Every page (the health pages ``animal.html.j2`` / ``population.html.j2`` and the summary page
-``summary.html.j2``, all in ``leogen/report/templates``) is rendered through
+Every page (the health pages ``animal.html.j2`` / ``population.html.j2``, the summary page
+``summary.html.j2`` and the interactive table pages ``table.html.j2`` of
+:mod:`leogen.report.tables`, all in ``leogen/report/templates``) is rendered through
 :func:`environment`: autoescaping is on for every template (ids are shown as text, never as
 markup), an undefined template variable is an error rather than an empty string, and a
 template's trailing newline is kept so the pages are byte-stable. Plots are embedded as base64

@@ -12,17 +12,9 @@ rule abundance:
             else []
         ),
     output:
-        abundance=report(
-            res("monitoring/abundance.tsv"),
-            caption="../report/abundance.rst",
-            category="7. Monitoring",
-        ),
+        abundance=res("monitoring/abundance.tsv"),
         history=res("monitoring/detection_history.tsv"),
-        trend=report(
-            res("monitoring/trend.tsv"),
-            caption="../report/trend.rst",
-            category="7. Monitoring",
-        ),
+        trend=res("monitoring/trend.tsv"),
         trend_test=res("monitoring/trend_test.tsv"),
     log:
         log("abundance"),

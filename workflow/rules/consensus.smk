@@ -9,16 +9,8 @@ rule consensus:
         species=res("species/species.tsv") if HAS_MTDNA else [],
     output:
         consensus=res("consensus/consensus.tsv"),
-        quality=report(
-            res("consensus/quality.tsv"),
-            caption="../report/quality.rst",
-            category="1. Species and genotyping QC",
-        ),
-        locus_errors=report(
-            res("consensus/error_rates_locus.tsv"),
-            caption="../report/error_rates.rst",
-            category="1. Species and genotyping QC",
-        ),
+        quality=res("consensus/quality.tsv"),
+        locus_errors=res("consensus/error_rates_locus.tsv"),
         sample_errors=res("consensus/error_rates_sample.tsv"),
         type_errors=res("consensus/error_rates_type.tsv"),
     log:
@@ -58,17 +50,9 @@ rule error_rates:
         species=res("species/species.tsv") if HAS_MTDNA else [],
         links=res("identify/sample_individual.tsv"),
     output:
-        locus=report(
-            res("error_rates/error_rates_locus.tsv"),
-            caption="../report/error_rates.rst",
-            category="1. Species and genotyping QC",
-        ),
+        locus=res("error_rates/error_rates_locus.tsv"),
         sample=res("error_rates/error_rates_sample.tsv"),
-        by_type=report(
-            res("error_rates/error_rates_type.tsv"),
-            caption="../report/error_rates_type.rst",
-            category="1. Species and genotyping QC",
-        ),
+        by_type=res("error_rates/error_rates_type.tsv"),
         consensus=temp(res("error_rates/consensus.tsv")),
         quality=temp(res("error_rates/quality.tsv")),
     log:

@@ -7,22 +7,15 @@ rule diversity:
         sample_individual=res("identify/sample_individual.tsv"),
         samples=SAMPLES_SHEET,
     output:
-        per_locus=report(
-            res("diversity/per_locus.tsv"),
-            caption="../report/per_locus.rst",
-            category="3. Diversity",
-        ),
-        summary=report(
-            res("diversity/summary.tsv"),
-            caption="../report/diversity_summary.rst",
-            category="3. Diversity",
-        ),
+        per_locus=res("diversity/per_locus.tsv"),
+        summary=res("diversity/summary.tsv"),
         fst=res("diversity/pairwise_fst.tsv"),
         ld=res("diversity/ld.tsv"),
         ho_he=report(
             res("diversity/ho_he.png"),
             caption="../report/ho_he.rst",
             category="3. Diversity",
+            subcategory="Plots",
         ),
     log:
         log("diversity"),

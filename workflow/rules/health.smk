@@ -32,11 +32,7 @@ rule health:
         g2=res("inbreeding/g2.tsv"),
         pairs=res("relatedness/pairs.tsv"),
     output:
-        prevalence=report(
-            res("health/prevalence.tsv"),
-            caption="../report/prevalence.rst",
-            category="6. Health",
-        ),
+        prevalence=res("health/prevalence.tsv"),
         status=res("health/status.tsv"),
         wdds=res("health/wdds.tsv"),
         table=res("health/animals.csv"),
@@ -48,19 +44,21 @@ rule health:
         mixture=res("health/mixture.tsv"),
         survey=res("health/survey_design.tsv"),
         printable=res("health/animals_print.html"),
-        hfc=report(
-            res("health/hfc.tsv"), caption="../report/hfc.rst", category="6. Health"
-        ),
+        hfc=res("health/hfc.tsv"),
         population=report(
             res("health/population.html"),
             caption="../report/population.rst",
-            category="6. Health",
+            category="8. Health",
+            subcategory="Population health",
+            labels={"page": "population health (every animal's page inside)"},
         ),
         animals=report(
             directory(res("health/animals")),
             patterns=["{name}.html"],
             caption="../report/animals.rst",
-            category="6. Health",
+            category="8. Health",
+            subcategory="Animal health pages",
+            labels={"animal": "{name}", "page": "health summary"},
         ),
     log:
         log("health"),

@@ -15,23 +15,11 @@ rule identify:
             else []
         ),
     output:
-        sample_individual=report(
-            res("identify/sample_individual.tsv"),
-            caption="../report/sample_individual.rst",
-            category="2. Individuals",
-        ),
-        individuals=report(
-            res("identify/individuals.tsv"),
-            caption="../report/individuals.rst",
-            category="2. Individuals",
-        ),
+        sample_individual=res("identify/sample_individual.tsv"),
+        individuals=res("identify/individuals.tsv"),
         genotypes=res("identify/individual_genotypes.tsv"),
         captures=res("identify/captures.tsv"),
-        pid=report(
-            res("identify/pid.tsv"),
-            caption="../report/pid.rst",
-            category="2. Individuals",
-        ),
+        pid=res("identify/pid.tsv"),
         registry=res("identify/registry.tsv"),
         registry_changes=res("identify/registry_changes.tsv"),
     log:

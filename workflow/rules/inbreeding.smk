@@ -11,16 +11,8 @@ rule inbreeding:
             else []
         ),
     output:
-        individuals=report(
-            res("inbreeding/individuals.tsv"),
-            caption="../report/inbreeding.rst",
-            category="4. Relatedness and inbreeding",
-        ),
-        g2=report(
-            res("inbreeding/g2.tsv"),
-            caption="../report/g2.rst",
-            category="4. Relatedness and inbreeding",
-        ),
+        individuals=res("inbreeding/individuals.tsv"),
+        g2=res("inbreeding/g2.tsv"),
     log:
         log("inbreeding"),
     benchmark:

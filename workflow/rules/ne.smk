@@ -7,11 +7,7 @@ rule ne:
         sample_individual=res("identify/sample_individual.tsv"),
         samples=SAMPLES_SHEET,
     output:
-        ne=report(
-            res("monitoring/ne.tsv"),
-            caption="../report/ne.rst",
-            category="7. Monitoring",
-        ),
+        ne=res("monitoring/ne.tsv"),
     log:
         log("ne"),
     benchmark:

@@ -10,11 +10,7 @@ rule pedigree:
         errors=res("error_rates/error_rates_locus.tsv"),
         inbreeding=res("inbreeding/individuals.tsv"),
     output:
-        pedigree=report(
-            res("pedigree/pedigree.tsv"),
-            caption="../report/pedigree.rst",
-            category="5. Pedigree",
-        ),
+        pedigree=res("pedigree/pedigree.tsv"),
         relationships=res("pedigree/relationships.tsv"),
         inbreeding=res("pedigree/inbreeding.tsv"),
         kinship=res("pedigree/kinship.tsv"),

@@ -11,20 +11,13 @@ rule relatedness:
             else []
         ),
     output:
-        pairs=report(
-            res("relatedness/pairs.tsv"),
-            caption="../report/pairs.rst",
-            category="4. Relatedness and inbreeding",
-        ),
-        choice=report(
-            res("relatedness/estimator_choice.tsv"),
-            caption="../report/estimator_choice.rst",
-            category="4. Relatedness and inbreeding",
-        ),
+        pairs=res("relatedness/pairs.tsv"),
+        choice=res("relatedness/estimator_choice.tsv"),
         heatmap=report(
             res("relatedness/heatmap.png"),
             caption="../report/heatmap.rst",
             category="4. Relatedness and inbreeding",
+            subcategory="Plots",
         ),
     log:
         log("relatedness"),

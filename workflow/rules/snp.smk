@@ -29,14 +29,8 @@ rule snp_gather:
     input:
         expand(res("snp/regions/{region}.npz"), region=sorted(REGIONS)),
     output:
-        king=report(
-            res("snp/king.tsv"),
-            caption="../report/king.rst",
-            category="5. SNPs",
-        ),
-        het=report(
-            res("snp/het.tsv"), caption="../report/snp_het.rst", category="5. SNPs"
-        ),
+        king=res("snp/king.tsv"),
+        het=res("snp/het.tsv"),
         freq=res("snp/freq.tsv"),
         hwe=res("snp/hwe.tsv"),
     log:
@@ -59,9 +53,7 @@ rule snp_roh:
     input:
         vcf=config.get("snps") or [],
     output:
-        froh=report(
-            res("snp/froh.tsv"), caption="../report/froh.rst", category="5. SNPs"
-        ),
+        froh=res("snp/froh.tsv"),
     log:
         log("snp_roh"),
     benchmark:

@@ -7,11 +7,7 @@ rule species:
         reference=config.get("mtdna_reference") or [],
         samples=SAMPLES_SHEET,
     output:
-        report(
-            res("species/species.tsv"),
-            caption="../report/species.rst",
-            category="1. Species and genotyping QC",
-        ),
+        res("species/species.tsv"),
     log:
         log("species"),
     benchmark:
