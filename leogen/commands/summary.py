@@ -27,6 +27,12 @@ def register(subparsers) -> None:
                    help="identify/individual_genotypes.tsv: Ho, He and allelic richness (rarefied "
                    "to a common size) of each year's animals, with SEs (needs "
                    "--detection-history)")
+    p.add_argument("--scr-estimates", metavar="TSV",
+                   help="scr/estimates.tsv: with it N-hat is the spatial capture-recapture "
+                   "estimate (and the page says so); without it the non-spatial models'")
+    p.add_argument("--scr-trend", metavar="TSV", help="scr/trend.tsv: the density trend")
+    p.add_argument("--survival", metavar="TSV",
+                   help="monitoring/survival.tsv: apparent survival (best constant-phi model)")
     p.add_argument("--out-dir", required=True, metavar="DIR")
     p.set_defaults(func=run)
 
@@ -36,5 +42,6 @@ def run(args) -> int:
 
     run(args.abundance, args.ne, args.trend, args.trend_test, args.diversity_summary,
         args.prevalence, args.inbreeding, args.detection_history, args.genotypes,
-        out_dir=args.out_dir)
+        out_dir=args.out_dir, scr_estimates=args.scr_estimates, scr_trend=args.scr_trend,
+        survival=args.survival)
     return 0

@@ -28,6 +28,18 @@ STATE_OF_POPULATION = Table(
         Column("ne_lo", "float"),
         Column("ne_hi", "float"),
         Column("mean_smlh", "float"),
+        Column("n_hat_method", "str", na=False,
+               description="spatial capture-recapture (scr) or the non-spatial closed-"
+                           "population model (nonspatial) behind n_hat"),
+    ),
+    optional=(
+        Column("density_per_100km2", "float", description="SCR density (with scr)"),
+        Column("density_per_100km2_lo", "float"),
+        Column("density_per_100km2_hi", "float"),
+        Column("n_hat_nonspatial", "float", description="the non-spatial N-hat beside the SCR "
+                                                        "one"),
+        Column("n_hat_nonspatial_lo", "float"),
+        Column("n_hat_nonspatial_hi", "float"),
     ),
     extra="mean_ho, mean_he (+ mean_ho_se, mean_he_se, mean_ar, mean_ar_se, "
           "ar_rarefaction_size with genotypes), then per pathogen seroprev_<pathogen>, "

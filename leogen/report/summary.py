@@ -204,7 +204,8 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
                    prevalence: pd.DataFrame | None = None,
                    inbreeding: pd.DataFrame | None = None,
                    detections: pd.DataFrame | None = None,
-                   yearly: pd.DataFrame | None = None) -> pd.DataFrame:
+                   yearly: pd.DataFrame | None = None,
+                   scr: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per year: year, n_detected, n_hat (+ lo/hi), ne (+ lo/hi), mean_smlh,
     mean_ho, mean_he (from trend.tsv when present) and per pathogen ``seroprev_<p>``,
     ``seroprev_<p>_lo``, ``seroprev_<p>_hi``, ``n_tested_<p>``.
@@ -226,6 +227,11 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
     yearly : DataFrame or None
         Diversity of each year's animals (``leogen.popgen.diversity.yearly_diversity``);
         overrides ``mean_ho``/``mean_he`` and adds standard errors and ``mean_ar``.
+    scr : DataFrame or None
+        ``scr/estimates.tsv`` (:func:`leogen.scr.outputs.read_estimates`). When given, the
+        spatial capture-recapture N-hat of each yearly session is ``n_hat``
+        (``n_hat_method`` = ``scr``), its density is added and the non-spatial N-hat kept
+        beside it as ``n_hat_nonspatial``.
 
     Returns
     -------
@@ -233,6 +239,13 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
         One row per year, sorted by year.
     """
     years = set(trend["year"]) | set(abundance["year"])
+    scr_year = None
+    if scr is not None and len(scr):
+        yearly_sessions = scr[scr["session"].astype(str).str.fullmatch(r"\d{4}")]
+        scr_year = {par: g.assign(year=g["session"].astype(int)).drop_duplicates(
+            "year").set_index("year") for par, g in yearly_sessions.groupby("parameter")}
+        if "n_hat" in scr_year:
+            years |= set(scr_year["n_hat"].index)
     ld = ne[(ne["method"] == "ld") & (ne["p_crit"].astype(str) == NE_P_CRIT)]
     ld = ld[ld["group"].astype(str).str.fullmatch(r"\d{4}")]
     ld = ld.assign(year=ld["group"].astype(int))
@@ -248,6 +261,18 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
     t = trend.set_index("year")
     for c in ("n_hat", "n_hat_lo", "n_hat_hi"):
         out[c] = out["year"].map(t[c]).astype(float)
+    out["n_hat_method"] = "nonspatial"
+    if scr_year is not None and "n_hat" in scr_year:
+        for c in ("n_hat", "n_hat_lo", "n_hat_hi"):
+            out[c.replace("n_hat", "n_hat_nonspatial")] = out[c]
+        nh = scr_year["n_hat"]
+        for c, col in (("n_hat", "estimate"), ("n_hat_lo", "lo"), ("n_hat_hi", "hi")):
+            out[c] = out["year"].map(nh[col]).astype(float)
+        out["n_hat_method"] = "scr"
+        dens = scr_year.get("density_per_100km2")
+        if dens is not None:
+            for c, col in (("", "estimate"), ("_lo", "lo"), ("_hi", "hi")):
+                out["density_per_100km2" + c] = out["year"].map(dens[col]).astype(float)
     ldy = ld.drop_duplicates("year").set_index("year")
     out["ne"] = out["year"].map(ldy["ne"]).astype(float)
     out["ne_lo"] = out["year"].map(ldy["ci_lo"]).astype(float)
@@ -281,7 +306,11 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
             out["n_tested_" + col[len("seroprev_"):]] = out["year"].map(
                 g["n_animals"]).astype("Int64")
     out["n_detected"] = out["n_detected"].astype("Int64")
-    return out
+    # the declared columns first, then the optional ones present, then the per-year extras
+    base = [c.name for c in STATE_OF_POPULATION.columns]
+    optional = [c.name for c in STATE_OF_POPULATION.optional if c.name in out]
+    rest = [c for c in out.columns if c not in base and c not in optional]
+    return out[base + optional + rest]
 
 
 def trend_line(trend: pd.DataFrame, slope_log: float) -> tuple[float, float] | None:
@@ -584,8 +613,42 @@ def render(table: pd.DataFrame, test: dict, ne_all: dict | None,
         has_ar="mean_ar" in table and bool(table["mean_ar"].notna().any()), plots=images)
 
 
+def survival_summary(path) -> dict:
+    """Apparent survival for the page: the constant phi of the phi(.) model with the lowest
+    AICc among those with constant survival, from ``monitoring/survival.tsv``.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``monitoring/survival.tsv`` (:func:`leogen.monitoring.outputs.read_survival`); its
+        models file ``survival_models.tsv`` is read from the same folder when present.
+
+    Returns
+    -------
+    dict
+        ``phi, phi_lo, phi_hi, phi_model`` (empty when no constant-phi model was fitted).
+    """
+    from leogen.monitoring.outputs import read_survival, read_survival_models
+
+    sv = read_survival(path, ["model", "parameter", "estimate", "lo", "hi"])
+    const = sv[(sv["parameter"] == "phi") & sv["model"].astype(str).str.startswith("phi(.)")]
+    if not len(const):
+        return {}
+    models = Path(path).with_name("survival_models.tsv")
+    order = list(dict.fromkeys(const["model"]))
+    if models.exists():
+        m = read_survival_models(models, ["model", "aicc"])
+        m = m[m["model"].isin(order)].sort_values("aicc", kind="stable")
+        if len(m):
+            order = [str(m["model"].iloc[0])]
+    r = const[const["model"] == order[0]].iloc[0]
+    return {"phi": float(r["estimate"]), "phi_lo": float(r["lo"]), "phi_hi": float(r["hi"]),
+            "phi_model": order[0]}
+
+
 def state_of_population(abundance, ne, trend, trend_test, diversity=None, prevalence=None,
-                        inbreeding=None, detection_history=None, genotypes=None) -> dict:
+                        inbreeding=None, detection_history=None, genotypes=None,
+                        scr_estimates=None, scr_trend=None, survival=None) -> dict:
     """Read the stage outputs (paths) and build the summary: ``table`` (per year),
     ``test`` (trend test), ``ne_all``, ``diversity``, ``pathogens``, ``line``.
 
@@ -597,6 +660,13 @@ def state_of_population(abundance, ne, trend, trend_test, diversity=None, preval
         Paths of the optional stage outputs.
     genotypes : str or Path, optional
         Individual genotypes, for the diversity of each year's animals.
+    scr_estimates, scr_trend : str or Path, optional
+        ``scr/estimates.tsv`` and ``scr/trend.tsv``: with them the page reports the spatial
+        capture-recapture N-hat and density per year and the density trend (and says so);
+        the non-spatial models otherwise.
+    survival : str or Path, optional
+        ``monitoring/survival_models.tsv``'s companion ``monitoring/survival.tsv``: apparent
+        survival of the best model by AICc.
 
     Returns
     -------
@@ -630,13 +700,33 @@ def state_of_population(abundance, ne, trend, trend_test, diversity=None, preval
             raise InputError("the diversity of each year's animals (genotypes) needs the "
                              "detection history (the animals of each year)")
         yearly = yearly_diversity(read_individual_genotypes(genotypes), det)
-    table = per_year_table(tr, ab, nd, prev, inb, det, yearly)
+    scr = None
+    test_extra = {"n_hat_method": "nonspatial"}
+    if scr_estimates:
+        from leogen.scr.outputs import read_estimates
+
+        scr = read_estimates(scr_estimates)
+        test_extra["n_hat_method"] = "scr"
+    if scr_trend:
+        from leogen.scr.outputs import read_trend as read_scr_trend
+
+        st = read_scr_trend(scr_trend)
+        lam = st[st["parameter"] == "lambda"]
+        if len(lam):
+            r = lam.iloc[0]
+            test_extra.update(scr_lambda=float(r["estimate"]), scr_lambda_lo=float(r["lo"]),
+                              scr_lambda_hi=float(r["hi"]), scr_first=str(r["first_session"]),
+                              scr_last=str(r["last_session"]))
+    if survival:
+        test_extra.update(survival_summary(survival))
+    table = per_year_table(tr, ab, nd, prev, inb, det, yearly, scr)
     pathogens = sorted(set(prev["pathogen"])) if prev is not None else []
     smlh_all = float(inb["smlh"].mean()) if inb is not None and len(inb) else math.nan
-    return {"table": table, "test": {**test, "mean_smlh_all": smlh_all},
+    return {"table": table, "test": {**test, "mean_smlh_all": smlh_all, **test_extra},
             "ne_all": overall_ne(nd), "ne_warnings": ne_year_warnings(nd),
             "diversity": div, "pathogens": pathogens,
-            "line": trend_line(tr, float(test["slope_log"]))}
+            # the WLS line belongs to the non-spatial N-hat: not drawn over SCR estimates
+            "line": None if scr is not None else trend_line(tr, float(test["slope_log"]))}
 
 
 def write_summary(res: dict, out_dir) -> list[Path]:
@@ -667,11 +757,13 @@ def write_summary(res: dict, out_dir) -> list[Path]:
 
 
 def run(abundance, ne, trend, trend_test, diversity=None, prevalence=None, inbreeding=None,
-        detection_history=None, genotypes=None, out_dir=None) -> dict:
+        detection_history=None, genotypes=None, out_dir=None, scr_estimates=None,
+        scr_trend=None, survival=None) -> dict:
     """The ``leogen summary`` step: :func:`state_of_population`, written to ``out_dir``
     (:func:`write_summary`) when given. Parameters are the paths of the stage outputs."""
     res = state_of_population(abundance, ne, trend, trend_test, diversity, prevalence,
-                              inbreeding, detection_history, genotypes)
+                              inbreeding, detection_history, genotypes, scr_estimates,
+                              scr_trend, survival)
     if out_dir is not None:
         write_summary(res, out_dir)
     return res

@@ -249,3 +249,47 @@ def test_ne_plot_keeps_finite_estimates_readable():
     assert arr.shape[0] > 100
     assert estimate_warnings(2.46, 1.24, 11.1, n=15) == ["small sample: 15 animals"]
     assert estimate_warnings(15, 7, 34, n=49) == []
+
+
+def test_scr_estimates_replace_the_non_spatial_n_hat_and_the_page_says_so(inputs):
+    tmp, f = inputs
+    d = tmp / "in"
+    crs = "+proj=laea +lat_0=43 +lon_0=131 +units=m"
+    rows = []
+    for year, (n, lo, hi, dens) in {2020: (20, 14, 29, 0.5), 2021: (24, 17, 33, 0.6),
+                                    2022: (18, 12, 27, 0.45)}.items():
+        rows += [f"{year}|n_hat|{n}|3|{lo}|{hi}|9|30|D~session|{crs}",
+                 f"{year}|density_per_100km2|{dens}|0.1|{dens / 1.5:.4f}|{dens * 1.5:.4f}|9|30|"
+                 f"D~session|{crs}",
+                 f"{year}|sigma|5000|200|4600|5400|9|30|D~session|{crs}"]
+    est = _write(d / "estimates.tsv", "session|parameter|estimate|se|lo|hi|n_animals|"
+                 "n_detections|model|crs\n" + "\n".join(rows) + "\n")
+    trend = _write(d / "scr_trend.tsv", """
+parameter|estimate|se|lo|hi|first_session|last_session|n_sessions
+lambda|0.95|0.03|0.9|1.01|2020|2022|3
+b1|-0.0513|0.03|-0.105|0.01|2020|2022|3
+""")
+    surv = _write(d / "survival.tsv", """
+model|parameter|interval|estimate|se|lo|hi|ci_method|note
+phi(.)p(.)|phi|all|0.82|0.05|0.7|0.9|wald|
+phi(.)p(.)|p|all|0.6|0.05|0.5|0.7|wald|
+phi(t)p(.)|phi|2020-2021|0.9|0.05|0.7|0.97|wald|
+""")
+    out = tmp / "out"
+    assert main(_argv(f, out) + ["--scr-estimates", str(est), "--scr-trend", str(trend),
+                                 "--survival", str(surv)]) == 0
+    t = pd.read_csv(out / "state_of_population.tsv", sep="\t").set_index("year")
+    assert t.loc[2021, ["n_hat", "n_hat_lo", "n_hat_hi"]].tolist() == [24, 17, 33]
+    assert t.loc[2021, ["n_hat_nonspatial", "n_hat_nonspatial_lo",
+                        "n_hat_nonspatial_hi"]].tolist() == [15, 12, 22]
+    assert set(t["n_hat_method"]) == {"scr"} and t.loc[2022, "density_per_100km2"] == 0.45
+    html = (out / "state_of_population.html").read_text()
+    assert "N-hat 18 (95% CI 12 &ndash; 27) by spatially explicit capture-recapture" in html
+    assert "-5% per year" in html  # lambda 0.95
+    assert "Apparent survival</strong> per year (Cormack-Jolly-Seber, phi(.)p(.)): 0.82" in html
+    # without SCR inputs the page names the non-spatial models
+    assert main(_argv(f, tmp / "plain")) == 0
+    plain = (tmp / "plain" / "state_of_population.html").read_text()
+    assert "by non-spatial closed-population models" in plain
+    assert set(pd.read_csv(tmp / "plain" / "state_of_population.tsv", sep="\t")[
+        "n_hat_method"]) == {"nonspatial"}
