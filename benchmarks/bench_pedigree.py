@@ -4,7 +4,8 @@ Synthetic data (seeded): the independent gene drop of the pedigree tests
 (tests/pedigree/genedrop.py), a closed population grown until ``--animals`` animals are
 sampled, 20 loci with 6-10 alleles, 1% genotype errors and 2% missing. Times
 :func:`leogen.pedigree.run.run` (genotype posteriors, all pair likelihoods, joint parentage
-posteriors, dummy-parent sibships, relationship probabilities, kinship, the four tables);
+posteriors, dummy-parent sibships, relationship probabilities, kinship, the tables, the
+genetic-management numbers with 5000 gene-drop replicates and the drawn pedigree);
 simulating the data is not timed. Threads are limited to ``--threads`` (default 2) before
 numpy is imported. Prints the time, the peak resident memory and the accuracy of the links.
 

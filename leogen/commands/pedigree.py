@@ -1,8 +1,10 @@
 """``leogen pedigree``: parentage and sibships with posterior probabilities, relationships,
 pedigree kinship and inbreeding.
 
-Writes to ``--out-dir``: ``pedigree.tsv``, ``relationships.tsv``, ``inbreeding.tsv`` and
-``kinship.tsv`` (:mod:`leogen.pedigree.outputs`). The work is :func:`leogen.pedigree.run.run`;
+Writes to ``--out-dir``: ``pedigree.tsv``, ``relationships.tsv``, ``inbreeding.tsv``,
+``kinship.tsv``, ``management_animals.tsv``, ``management_summary.tsv``, the drawn pedigree
+``pedigree.png``, with ``--pairs`` ``proposed_pairs.tsv`` and with ``--colony-bestconfig``
+``colony_pedigree.tsv`` and ``colony_comparison.tsv`` (:mod:`leogen.pedigree.outputs`). The work is :func:`leogen.pedigree.run.run`;
 the method is described in docs/pedigree.md.
 """
 
@@ -71,6 +73,24 @@ def register(subparsers) -> None:
     p.add_argument("--age-decay", type=probability, default=0.8,
                    help="prior decay per year of age at first detection without an age "
                         "class (annual survival) [%(default)s]")
+    p.add_argument("--reference", help="table with individual_id: the reference (e.g. living) "
+                   "population of the management numbers; default every genotyped animal")
+    p.add_argument("--relatedness-matrix", help="relatedness/matrix_<estimator>.tsv: molecular "
+                   "kinship (r/2) for mean kinship when the pedigree is shallow")
+    p.add_argument("--management-basis", choices=["auto", "pedigree", "molecular"],
+                   default="auto", help="source of mean kinship and gene diversity: auto = "
+                   "molecular when under half the reference's parents are known and "
+                   "--relatedness-matrix is given [%(default)s]")
+    p.add_argument("--gene-drop", type=non_negative_int, default=5000,
+                   help="gene-drop replicates of the management numbers (0: none) "
+                        "[%(default)s]")
+    p.add_argument("--pairs", help="table id1, id2 of proposed pairs (breeding, translocation):"
+                   " their kinship and offspring F (proposed_pairs.tsv)")
+    p.add_argument("--captive-pedigree", help="studbook individual_id, sire, dam joined to the "
+                   "pedigree for --pairs")
+    p.add_argument("--captive-kinship", help="id1, id2, kinship table for --pairs")
+    p.add_argument("--colony-bestconfig", help="COLONY's *.BestConfig(_Ordered) or run prefix "
+                   "of the same animals: compare links (colony_comparison.tsv)")
     p.set_defaults(func=main)
 
 
@@ -126,7 +146,11 @@ def main(args) -> int:
               error_rates=error_rates, marker_inbreeding=marker, ages=ages,
               locus_error=args.locus_error, min_probability=args.min_probability,
               max_candidates=args.max_candidates, seed=args.seed, samples_path=args.samples,
-              links_path=args.sample_individual, genotypes_path=args.genotypes)
+              links_path=args.sample_individual, genotypes_path=args.genotypes,
+              reference=args.reference, relatedness_matrix=args.relatedness_matrix,
+              management_basis=args.management_basis, gene_drop=args.gene_drop,
+              pairs=args.pairs, captive_pedigree=args.captive_pedigree,
+              captive_kinship=args.captive_kinship, colony_bestconfig=args.colony_bestconfig)
     ped = res.pedigree[res.pedigree["sampled"]]
     n_s = int(ped["sire"].notna().sum())
     n_d = int(ped["dam"].notna().sum())

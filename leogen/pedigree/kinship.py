@@ -129,19 +129,24 @@ def topological_order(sire_idx, dam_idx) -> np.ndarray:
     raise ValueError("the pedigree has a cycle (an animal is its own ancestor)")
 
 
-def kinship_matrix(sire_idx, dam_idx) -> np.ndarray:
+def kinship_matrix(sire_idx, dam_idx, founder_kinship: np.ndarray | None = None) -> np.ndarray:
     """Pedigree kinship (coancestry) matrix by the tabular method (Emik & Terrill 1949,
     J Hered 40:51; Falconer & Mackay 1996, Introduction to Quantitative Genetics, ch. 5).
 
     ``phi_ii = (1 + F_i) / 2`` with ``F_i = phi_{sire, dam}``, and
     ``phi_ij = (phi_{j, sire(i)} + phi_{j, dam(i)}) / 2`` for j older than i; unknown
-    parents contribute 0 (founders unrelated and not inbred). Individuals may come in any
-    order (they are visited in :func:`topological_order`).
+    parents contribute 0 (founders unrelated and not inbred) unless ``founder_kinship``
+    gives the kinship among the founders (both parents unknown), e.g. a marker-based
+    estimate: the tabular method then starts from that matrix (founders first). Individuals
+    may come in any order (they are visited in :func:`topological_order`).
 
     Parameters
     ----------
     sire_idx, dam_idx : int arrays (n,)
         Parent positions, -1 unknown (:func:`parent_indices`).
+    founder_kinship : float array (n, n), optional
+        Kinship of pairs of founders (read for founder pairs only; the founders'
+        self-kinship stays 1/2).
 
     Returns
     -------
@@ -161,17 +166,33 @@ def kinship_matrix(sire_idx, dam_idx) -> np.ndarray:
     >>> k = kinship_matrix([-1, -1, 0, 0, 2], [-1, -1, 1, 1, 3])
     >>> k[[0, 0, 2, 0, 4], [0, 2, 3, 1, 4]].tolist()  # A-A, A-C, C-D, A-B, E-E
     [0.5, 0.25, 0.25, 0.0, 0.625]
+
+    Founders A and B with kinship 1/8: their offspring C has F = 1/8:
+
+    >>> fk = np.array([[0.0, 0.125, 0.0], [0.125, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> float(2 * kinship_matrix([-1, -1, 0], [-1, -1, 1], fk)[2, 2] - 1)
+    0.125
     """
     sire_idx = np.asarray(sire_idx, dtype=np.int64)
     dam_idx = np.asarray(dam_idx, dtype=np.int64)
     n = len(sire_idx)
     order = topological_order(sire_idx, dam_idx)
+    founder = (sire_idx < 0) & (dam_idx < 0)
+    if founder_kinship is not None:  # founders first (they have no parents: still in order)
+        order = np.concatenate([order[founder[order]], order[~founder[order]]])
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     s = np.where(sire_idx >= 0, rank[np.maximum(sire_idx, 0)], -1)[order]
     d = np.where(dam_idx >= 0, rank[np.maximum(dam_idx, 0)], -1)[order]
     k = np.zeros((n, n))
+    n_f = int(founder.sum()) if founder_kinship is not None else 0
+    if n_f:
+        fo = order[:n_f]
+        k[:n_f, :n_f] = np.asarray(founder_kinship, float)[np.ix_(fo, fo)]
     for i in range(n):  # one pass per individual, vectorised over the older ones
+        if i < n_f:  # a founder: its kinship with the older founders is given
+            k[i, i] = 0.5
+            continue
         row = np.zeros(i)
         if s[i] >= 0:
             row += 0.5 * k[s[i], :i]

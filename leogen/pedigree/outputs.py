@@ -85,7 +85,124 @@ KINSHIP = Table(
     ),
 )
 
-TABLES = (PEDIGREE, RELATIONSHIPS, INBREEDING, KINSHIP)
+MANAGEMENT_ANIMALS = Table(
+    "pedigree/management_animals.tsv",
+    "genetic management per animal (Lacy 1989; Ballou & Lacy 1995; PMx): mean kinship with "
+    "the reference population (self-kinship included) and its rank, founder contribution and "
+    "gene-drop retention of founders (docs/pedigree-management.md).",
+    (
+        Column("individual_id", "str", na=False),
+        Column("in_reference", "bool", na=False,
+               description="in the reference (e.g. living) population"),
+        Column("founder", "bool", na=False, description="both parents unknown"),
+        Column("dummy", "bool", na=False, description="an inferred, unsampled parent"),
+        Column("n_offspring", "int", na=False),
+        Column("f_pedigree", "float", na=False, description="pedigree inbreeding F"),
+        Column("mean_kinship", "float",
+               description="MK = mean kinship with the reference animals, self included "
+                           "(NA: no kinship on the molecular basis)"),
+        Column("mk_rank", "int", description="rank of MK in the reference, 1 = lowest; NA "
+                                             "outside it"),
+        Column("founder_contribution", "float",
+               description="founders: share of the reference population's genes; NA otherwise"),
+        Column("founder_retention", "float",
+               description="founders: probability an allele survives in the reference (gene "
+                           "drop); NA otherwise or without gene drop"),
+        Column("basis", "str", na=False, description="pedigree|molecular: source of MK"),
+    ),
+)
+
+MANAGEMENT_SUMMARY = Table(
+    "pedigree/management_summary.tsv",
+    "genetic management of the reference population (one row): founder equivalents, founder "
+    "genome equivalents by gene drop with a Monte Carlo interval, exactly on small pedigrees "
+    "and from mean kinship, gene diversity retained.",
+    (
+        Column("basis", "str", na=False, description="pedigree|molecular: source of MK and GD"),
+        Column("n_reference", "int", na=False),
+        Column("n_founders", "int", na=False, description="founders contributing to the "
+                                                          "reference"),
+        Column("n_unknown_parents", "int", na=False,
+               description="phantom founders for unknown parents of animals with one known "
+                           "parent (contributing)"),
+        Column("pedigree_completeness", "float",
+               description="share of the reference animals' parents that are sampled animals"),
+        Column("fe", "float", description="founder equivalents 1 / sum p_i^2"),
+        Column("fge", "float", description="founder genome equivalents 1 / sum p_i^2 / r_i "
+                                           "(gene drop); NA without gene drop"),
+        Column("fge_lo", "float", description="Monte Carlo 95% interval of fge"),
+        Column("fge_hi", "float"),
+        Column("fge_exact", "float", description="fge with exact retention (NA: too many "
+                                                 "meioses to enumerate)"),
+        Column("fge_kinship", "float", description="1 / (2 mean MK)"),
+        Column("mean_kinship", "float", description="mean MK of the reference"),
+        Column("gd_retained", "float", description="1 - mean MK, relative to the founders"),
+        Column("gd_genedrop", "float", description="gene-drop gene diversity (expectation = "
+                                                   "gd_retained)"),
+        Column("n_replicates", "int", na=False),
+        Column("seed", "int", na=False),
+    ),
+)
+
+PROPOSED_PAIRS = Table(
+    "pedigree/proposed_pairs.tsv",
+    "kinship of proposed pairs (breeding, translocation, release) and the inbreeding of their "
+    "offspring, from the first kinship source holding both animals.",
+    (
+        Column("id1", "str", na=False),
+        Column("id2", "str", na=False),
+        Column("kinship", "float", na=False),
+        Column("offspring_f", "float", na=False, description="inbreeding of an offspring = "
+                                                             "kinship"),
+        Column("basis", "str", na=False, description="pedigree|supplied|molecular"),
+        Column("offspring_mean_kinship", "float",
+               description="the offspring's MK with the reference, (MK1 + MK2) / 2"),
+        Column("kinship_pedigree", "float", description="NA: not both in the pedigree"),
+        Column("kinship_molecular", "float", description="NA: not both genotyped"),
+    ),
+)
+
+COLONY_PEDIGREE = Table(
+    "pedigree/colony_pedigree.tsv",
+    "COLONY's best configuration (--colony-bestconfig) as a pedigree: its dummy parents *k / "
+    "#k as rows colony_sire_k / colony_dam_k.",
+    (
+        Column("individual_id", "str", na=False),
+        Column("sire", "str"),
+        Column("dam", "str"),
+        Column("dummy", "bool", na=False),
+        Column("sex", "str"),
+        Column("sire_probability", "float", description="from COLONY's .Paternity (sampled "
+                                                        "sires)"),
+        Column("dam_probability", "float", description="from COLONY's .Maternity"),
+        Column("cluster", "str", description="COLONY's ClusterIndex"),
+        Column("colony_id", "str", na=False, description="the name in COLONY's file"),
+    ),
+)
+
+COLONY_COMPARISON = Table(
+    "pedigree/colony_comparison.tsv",
+    "leogen's pedigree against COLONY's best configuration: agreeing parent links (offspring "
+    "-> sampled parent) and sibship pairs.",
+    (
+        Column("colony_file", "str", na=False),
+        Column("n_offspring", "int", na=False),
+        Column("n_links_leogen", "int", na=False),
+        Column("n_links_colony", "int", na=False),
+        Column("n_links_agree", "int", na=False),
+        Column("share_links_agree", "float", description="agreeing / links in either"),
+        Column("n_sib_pairs_leogen", "int", na=False),
+        Column("n_sib_pairs_colony", "int", na=False),
+        Column("n_sib_pairs_agree", "int", na=False),
+        Column("share_sib_pairs_agree", "float"),
+    ),
+)
+
+#: every table of the stage; :data:`CORE_TABLES` are written by every run, the others when
+#: their inputs are given (proposed pairs, COLONY's output)
+CORE_TABLES = (PEDIGREE, RELATIONSHIPS, INBREEDING, KINSHIP, MANAGEMENT_ANIMALS,
+               MANAGEMENT_SUMMARY)
+TABLES = (*CORE_TABLES, PROPOSED_PAIRS, COLONY_PEDIGREE, COLONY_COMPARISON)
 
 
 def file_name(table: Table) -> str:

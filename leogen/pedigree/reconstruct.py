@@ -475,3 +475,77 @@ def relationship_probabilities(par: Parentage, sire: Sibships, dam: Sibships) ->
     idx = np.arange(n)
     out[idx, idx] = np.nan
     return out
+
+
+def configuration_sibships(probs: np.ndarray, sire: np.ndarray, dam: np.ndarray,
+                           sire_p: np.ndarray, dam_p: np.ndarray) -> np.ndarray:
+    """Full- and half-sib probabilities read off the reconstructed pedigree.
+
+    Two animals share a sire (dam) when the pedigree gives them the same sampled or dummy
+    sire, with probability ``p_i p_j`` (the two links' probabilities); they are FS when they
+    share both parents and HS when they share one and their parents of the other role are
+    both assigned and differ (Jones & Wang 2010: sibships are read off the best pedigree
+    configuration, not off independent pair posteriors). When the other parent is unassigned
+    for one of them, the shared-parent probability is split between FS and HS in the ratio
+    of ``probs`` (the marginal model). Pairs without a shared assigned parent are neither FS nor HS (their
+    sibship evidence is what the clustering of dummy parents rejected). PO is kept; the rest
+    is divided between GP/AV and U in the ratio of ``probs``.
+
+    Parameters
+    ----------
+    probs : float array (n, n, 5), :func:`relationship_probabilities`.
+    sire, dam : int arrays (N >= n,), parent rows of the pedigree (dummy parents included),
+        -1 none; the first n rows are the genotyped animals.
+    sire_p, dam_p : float arrays (N,), probability of each link (NaN none).
+
+    Returns
+    -------
+    float array (n, n, 5), rows summing to 1 off the diagonal.
+
+    Examples
+    --------
+    Animals 0 and 1 share sire 3 (links 0.9 and 0.8) and have different dams 4, 5 (links 1):
+    HS with probability 0.72; animal 2 shares nothing with them:
+
+    >>> p = np.full((3, 3, 5), 0.2)
+    >>> out = configuration_sibships(p, np.array([3, 3, -1, -1, -1, -1]),
+    ...                              np.array([4, 5, -1, -1, -1, -1]),
+    ...                              np.array([0.9, 0.8, np.nan, np.nan, np.nan, np.nan]),
+    ...                              np.array([1.0, 1.0, np.nan, np.nan, np.nan, np.nan]))
+    >>> out[0, 1].round(3).tolist()  # PO 0.2 kept, FS 0, HS 0.72, rest split 1:1
+    [0.2, 0.0, 0.72, 0.04, 0.04]
+    >>> out[0, 2].round(3).tolist()
+    [0.2, 0.0, 0.0, 0.4, 0.4]
+    """
+    n = probs.shape[0]
+    s, d = np.asarray(sire)[:n], np.asarray(dam)[:n]
+    ps = np.nan_to_num(np.asarray(sire_p, float)[:n])
+    pd_ = np.nan_to_num(np.asarray(dam_p, float)[:n])
+
+    def shared(par, p):
+        same = (par[:, None] == par[None, :]) & (par[:, None] >= 0)
+        return np.where(same, np.outer(p, p), 0.0)
+
+    def differ(par):
+        return (par[:, None] >= 0) & (par[None, :] >= 0) & (par[:, None] != par[None, :])
+
+    sh_s, sh_d = shared(s, ps), shared(d, pd_)
+    fs = sh_s * sh_d
+    one_s, one_d = sh_s * (1 - sh_d), sh_d * (1 - sh_s)  # one shared, the other not
+    hs = one_s * differ(d) + one_d * differ(s)
+    amb = one_s * ~differ(d) + one_d * ~differ(s)  # the other parent unassigned
+    sib = probs[..., 1] + probs[..., 2]
+    q_fs = np.where(sib > 0, probs[..., 1] / np.where(sib > 0, sib, 1.0), 0.0)
+    fs = fs + amb * q_fs
+    hs = hs + amb * (1 - q_fs)
+    po = probs[..., 0]
+    tot = po + fs + hs
+    scale = np.where(tot > 1, 1.0 / np.maximum(tot, 1e-300), 1.0)
+    po, fs, hs = po * scale, fs * scale, hs * scale
+    rest = np.clip(1.0 - po - fs - hs, 0.0, 1.0)
+    far = probs[..., 3] + probs[..., 4]
+    q = np.where(far > 0, probs[..., 3] / np.where(far > 0, far, 1.0), 0.5)
+    out = np.stack([po, fs, hs, rest * q, rest * (1 - q)], axis=-1)
+    idx = np.arange(n)
+    out[idx, idx] = np.nan
+    return out

@@ -7,7 +7,6 @@ kinship matrix to the genetic-management step (``management`` argument).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,7 +197,7 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
                 flag[o] = True
     ids = np.asarray(ids, dtype=object)
     s_all, d_all = np.asarray(s_all, np.int64), np.asarray(d_all, np.int64)
-    k = kin.kinship_matrix(s_all, d_all)
+    k = kin.kinship_matrix(s_all, d_all, founder_kinship(probs, len(ids)))
     f = kin.inbreeding_coefficients(s_all, d_all, k)
     n_all = len(ids)
     lo = np.concatenate([info.birth_lo, np.full(n_all - n, -1)])
@@ -222,6 +221,8 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
                                                      np.full(n_all - n, np.nan)]),
     })
     ped.loc[unknown_birth, ["birth_year_lo", "birth_year_hi"]] = pd.NA
+    probs = rc.configuration_sibships(probs, s_all, d_all, np.asarray(s_prob, float),
+                                      np.asarray(d_prob, float))
     rel = _relationship_table(ids[:n], par, probs)
     depth = _depth(s_all, d_all)
     inb = pd.DataFrame({
@@ -232,6 +233,39 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
     })
     return PedigreeResult(ids, np.asarray(sampled, bool), s_all, d_all, k, ped, rel, inb,
                           par, probs)
+
+
+def founder_kinship(probs: np.ndarray, n_all: int) -> np.ndarray:
+    """Marker-based kinship of genotyped animals, to seed the pedigree kinship of the
+    founders (animals without assigned parents), so that F is not 0 for every animal whose
+    grandparents are unknown.
+
+    The posterior expected kinship of each pair over the relationship classes,
+    ``1/4 (P(PO) + P(FS)) + 1/8 (P(HS) + P(GP/AV))`` (U counts 0: allele frequencies are
+    those of the genotyped animals), from :func:`leogen.pedigree.reconstruct.
+    relationship_probabilities`; dummy parents (no genotypes) get 0.
+
+    Parameters
+    ----------
+    probs : float array (n, n, 5), relationship probabilities of the genotyped animals.
+    n_all : int, animals of the pedigree (genotyped first, then dummy parents).
+
+    Returns
+    -------
+    float array (n_all, n_all), zero diagonal.
+
+    Examples
+    --------
+    >>> p = np.zeros((2, 2, 5)); p[0, 1] = p[1, 0] = [0.0, 0.2, 0.4, 0.0, 0.4]
+    >>> founder_kinship(p, 3)[0, 1].round(4).tolist()
+    0.1
+    """
+    n = probs.shape[0]
+    out = np.zeros((n_all, n_all))
+    phi = 0.25 * (probs[..., 0] + probs[..., 1]) + 0.125 * (probs[..., 2] + probs[..., 3])
+    out[:n, :n] = np.nan_to_num(phi)
+    np.fill_diagonal(out, 0.0)
+    return out
 
 
 def _relationship_table(ids: np.ndarray, par: rc.Parentage, probs: np.ndarray) -> pd.DataFrame:
@@ -258,9 +292,14 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
         marker_inbreeding: pd.DataFrame | None = None, ages: AgeSettings = DEFAULT_AGES,
         locus_error: float = 0.01, min_probability: float = 0.7, max_candidates: int = 6,
         seed: int = 1, samples_path=None, links_path=None, genotypes_path=None,
-        management: Callable[..., None] | None = None) -> PedigreeResult:
+        reference=None, relatedness_matrix=None, management_basis: str = "auto",
+        gene_drop: int = 5000, pairs=None, captive_pedigree=None, captive_kinship=None,
+        colony_bestconfig=None) -> PedigreeResult:
     """The pedigree stage: reconstruct, write ``pedigree.tsv``, ``relationships.tsv``,
-    ``inbreeding.tsv`` and ``kinship.tsv`` to ``out_dir``, then call ``management``.
+    ``inbreeding.tsv``, ``kinship.tsv``, the genetic-management tables
+    (``management_animals.tsv``, ``management_summary.tsv``, ``proposed_pairs.tsv`` when
+    ``pairs`` is given), the drawn pedigree ``pedigree.png`` and, with
+    ``colony_bestconfig``, the comparison with COLONY, to ``out_dir``.
 
     Parameters
     ----------
@@ -277,9 +316,18 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
         :func:`reconstruct_pedigree`.
     seed : random seed handed to ``management`` (the reconstruction itself is deterministic).
     samples_path, links_path, genotypes_path : the input files, for messages.
-    management : called as ``management(ids=, sire_idx=, dam_idx=, kinship=, sampled=,
-        out_dir=, seed=)`` with the full pedigree (dummy parents included): the genetic
-        management step (mean kinship, gene diversity, founder equivalents) hooks in here.
+    reference : path of a table with ``individual_id``: the reference (e.g. living)
+        population of the management numbers; default every genotyped animal.
+    relatedness_matrix : path of the relatedness stage's ``matrix_<estimator>.tsv``:
+        molecular kinship (r / 2) for mean kinship when the pedigree is shallow.
+    management_basis : ``auto``, ``pedigree`` or ``molecular``
+        (:func:`leogen.pedigree.management.management_tables`).
+    gene_drop : gene-drop replicates of the management numbers (0: none).
+    pairs : path of a table ``id1, id2`` of proposed pairs: ``proposed_pairs.tsv``.
+    captive_pedigree : path of a studbook ``individual_id, sire, dam`` joined for ``pairs``.
+    captive_kinship : path of an ``id1, id2, kinship`` table for ``pairs``.
+    colony_bestconfig : COLONY's ``*.BestConfig(_Ordered)`` or run prefix of the same
+        animals: ``colony_pedigree.tsv`` and ``colony_comparison.tsv``.
 
     Returns
     -------
@@ -318,10 +366,79 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
     outputs.RELATIONSHIPS.write(res.relationships, out / outputs.file_name(outputs.RELATIONSHIPS))
     outputs.INBREEDING.write(inb, out / outputs.file_name(outputs.INBREEDING))
     rel = kin.relationship_matrix(res.sire_idx, res.dam_idx)
-    pairs = kin.kinship_pairs(res.ids, res.kinship, rel, subset=np.flatnonzero(res.sampled))
-    outputs.KINSHIP.write(pairs, out / outputs.file_name(outputs.KINSHIP))
-    if management is not None:
-        # genetic management (leogen.pedigree.management): the full pedigree and its kinship
-        management(ids=res.ids, sire_idx=res.sire_idx, dam_idx=res.dam_idx,
-                   kinship=res.kinship, sampled=res.sampled, out_dir=out, seed=seed)
+    kin_pairs = kin.kinship_pairs(res.ids, res.kinship, rel,
+                                  subset=np.flatnonzero(res.sampled))
+    outputs.KINSHIP.write(kin_pairs, out / outputs.file_name(outputs.KINSHIP))
+    write_management(res.pedigree, out, reference=reference,
+                     relatedness_matrix=relatedness_matrix, basis=management_basis,
+                     gene_drop=gene_drop, seed=seed, pairs=pairs,
+                     captive_pedigree=captive_pedigree, captive_kinship=captive_kinship,
+                     colony_bestconfig=colony_bestconfig)
     return res
+
+
+def write_management(ped: pd.DataFrame, out: Path, reference=None, relatedness_matrix=None,
+                     basis: str = "auto", gene_drop: int = 5000, seed: int = 1, pairs=None,
+                     captive_pedigree=None, captive_kinship=None,
+                     colony_bestconfig=None) -> None:
+    """The genetic-management tables, the drawn pedigree and the COLONY comparison of a
+    reconstructed pedigree (docs/pedigree-management.md).
+
+    Parameters
+    ----------
+    ped : the pedigree table (:data:`leogen.pedigree.outputs.PEDIGREE`), dummy parents
+        included.
+    out : the pedigree results folder.
+    reference, relatedness_matrix, basis, gene_drop, seed, pairs, captive_pedigree,
+    captive_kinship, colony_bestconfig : as :func:`run` (``basis`` = ``management_basis``).
+
+    Returns
+    -------
+    None
+    """
+    from leogen.io import colony
+    from leogen.io.tables import read_delimited
+    from leogen.pedigree import management as mg
+    from leogen.pedigree import plots
+
+    ids, s, d, dummy = mg.pedigree_table_indices(ped)
+    mol = None
+    if relatedness_matrix:
+        mids, r = mg.read_relatedness_matrix(relatedness_matrix)
+        mol = (mids, mg.molecular_kinship(r))
+    ref = (None if reference is None else
+           read_delimited(reference, ["individual_id"])["individual_id"].tolist())
+    res = mg.management_tables(ids, s, d, ref, dummy=dummy, molecular=mol, basis=basis,
+                               n_replicates=gene_drop, seed=seed, reference_path=reference)
+    outputs.MANAGEMENT_ANIMALS.write(res.animals,
+                                     out / outputs.file_name(outputs.MANAGEMENT_ANIMALS))
+    outputs.MANAGEMENT_SUMMARY.write(res.summary,
+                                     out / outputs.file_name(outputs.MANAGEMENT_SUMMARY))
+    if pairs:
+        tabs, paths = [ped[["individual_id", "sire", "dam"]]], [None]
+        if captive_pedigree:
+            tabs.append(read_delimited(captive_pedigree, ["individual_id", "sire", "dam"]))
+            paths.append(captive_pedigree)
+        src = [mg.pedigree_source(mg.merge_pedigrees(tabs, paths))]
+        if captive_kinship:
+            src.append(mg.kinship_table_source(
+                read_delimited(captive_kinship, ["id1", "id2", "kinship"]),
+                path=captive_kinship))
+        if mol:
+            src.append(mg.KinshipSource("molecular", *mol))
+        pt = read_delimited(pairs, ["id1", "id2"])
+        in_ref = res.animals["in_reference"].to_numpy(bool)
+        outputs.PROPOSED_PAIRS.write(mg.proposed_pairs(pt, src, ids[in_ref], pairs),
+                                     out / outputs.file_name(outputs.PROPOSED_PAIRS))
+    # birth year drawn only where the window is one year (else placed by the generations)
+    by = ped["birth_year_lo"].where(ped["birth_year_lo"] == ped["birth_year_hi"])
+    plots.plot_pedigree(ids, s, d, out / "pedigree.png", sex=ped["sex"].to_numpy(),
+                        birth_year=by.astype(float).to_numpy(), dummy=dummy,
+                        sire_probability=ped["sire_probability"].to_numpy(float),
+                        dam_probability=ped["dam_probability"].to_numpy(float))
+    if colony_bestconfig:
+        col, cmp = colony.compare_with_colony(ped, colony_bestconfig,
+                                              sex=dict(zip(ids, ped["sex"], strict=True)))
+        outputs.COLONY_PEDIGREE.write(col, out / outputs.file_name(outputs.COLONY_PEDIGREE))
+        outputs.COLONY_COMPARISON.write(cmp,
+                                        out / outputs.file_name(outputs.COLONY_COMPARISON))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from pedigree.genedrop import gene_drop
 
 from leogen.cli import main
@@ -43,9 +44,11 @@ def test_cli_tables_and_determinism(tmp_path):
     geno, samples, links = write_inputs(tmp_path, drop)
     assert _cli(geno, samples, links, tmp_path / "a") == 0
     assert _cli(geno, samples, links, tmp_path / "b") == 0
-    for t in outputs.TABLES:
+    for t in outputs.CORE_TABLES:  # written by every run (same seed: same bytes)
         name = outputs.file_name(t)
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert (tmp_path / "a" / "pedigree.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (tmp_path / "a" / "proposed_pairs.tsv").exists()
     ped = outputs.read_pedigree(tmp_path / "a" / "pedigree.tsv")
     n = drop.g.n_samples
     assert ped["sampled"].sum() == n and list(ped["individual_id"][:n]) == list(drop.g.samples)
@@ -151,3 +154,78 @@ def test_cli_bad_input(tmp_path, capsys):
     assert _cli(geno, samples, links, tmp_path / "o2") == 2
     err = capsys.readouterr().err
     assert f"sample_individual.tsv line {len(text) + 1}: sample_id 'X_UNKNOWN'" in err
+
+
+def test_cli_management_pairs_and_colony(tmp_path):
+    """Every table of the stage and the PNG through ``main()``: the management numbers on a
+    reference of the animals, proposed pairs, and COLONY's best configuration (here the
+    simulated truth of the sampled animals written in COLONY's format)."""
+    from pedigree.genedrop import evaluate
+
+    from leogen.io import colony
+
+    drop = gene_drop(2)
+    geno, samples, links = write_inputs(tmp_path, drop)
+    ids = list(drop.g.samples)
+    ref = tmp_path / "reference.tsv"
+    pd.DataFrame({"individual_id": ids[-20:]}).to_csv(ref, sep="\t", index=False)
+    t = drop.truth.set_index("individual_id")
+    # a proposed pair of true full sibs (kinship >= 1/4 if both their parents are found)
+    sib_pairs = [(a, b) for a in ids for b in ids if a < b and t.loc[a, "sire"] is not None
+                 and t.loc[a, "sire"] == t.loc[b, "sire"] and t.loc[a, "dam"] == t.loc[b, "dam"]]
+    pairs = tmp_path / "pairs.tsv"
+    pd.DataFrame({"id1": [sib_pairs[0][0], ids[0]], "id2": [sib_pairs[0][1], ids[1]]}).to_csv(
+        pairs, sep="\t", index=False)
+    # COLONY's view = the truth: sampled parents by name, unsampled ones as dummies
+    sampled = set(ids)
+    tr = drop.truth[drop.truth["individual_id"].isin(sampled)
+                    | drop.truth["individual_id"].isin(set(t.loc[ids, "sire"].dropna())
+                                                       | set(t.loc[ids, "dam"].dropna()))]
+    tr = tr.assign(sire=tr["sire"].fillna(""), dam=tr["dam"].fillna(""))
+    tr.loc[~tr["individual_id"].isin(sampled), ["sire", "dam"]] = ""
+    best = tmp_path / "truth.BestConfig"
+    colony.write_best_config(tr["individual_id"], tr["sire"], tr["dam"], best,
+                             ~tr["individual_id"].isin(sampled))
+    out = tmp_path / "o"
+    assert _cli(geno, samples, links, out, "--reference", str(ref), "--pairs", str(pairs),
+                "--colony-bestconfig", str(best), "--gene-drop", "200") == 0
+    for tab in outputs.TABLES:  # every declared table is written and reads back
+        back = tab.read(out / outputs.file_name(tab))
+        assert len(back) > 0, tab.path
+    assert (out / "pedigree.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ped = outputs.read_pedigree(out / "pedigree.tsv")
+    animals = outputs.MANAGEMENT_ANIMALS.read(out / "management_animals.tsv")
+    assert len(animals) == len(ped)
+    assert animals["in_reference"].sum() == 20
+    assert set(animals.loc[animals["in_reference"], "individual_id"]) == set(ids[-20:])
+    summary = outputs.MANAGEMENT_SUMMARY.read(out / "management_summary.tsv").iloc[0]
+    assert summary["n_reference"] == 20 and summary["n_replicates"] == 200
+    # gene diversity retained is 1 - mean MK of the reference (its definition)
+    mk = animals.loc[animals["in_reference"], "mean_kinship"].mean()
+    assert summary["gd_retained"] == pytest.approx(1 - mk, abs=1e-5)  # 6 digits written
+    prop = outputs.PROPOSED_PAIRS.read(out / "proposed_pairs.tsv")
+    assert len(prop) == 2 and (prop["offspring_f"] == prop["kinship"]).all()
+    # COLONY = truth: agreeing links are leogen's right links to sampled parents
+    e = evaluate(ped, outputs.read_relationships(out / "relationships.tsv"),
+                 outputs.read_inbreeding(out / "inbreeding.tsv"), drop.truth)
+    cmp = outputs.COLONY_COMPARISON.read(out / "colony_comparison.tsv").iloc[0]
+    assert cmp["n_links_leogen"] == e["assigned"]
+    assert cmp["n_links_colony"] == e["true_links"]
+    assert cmp["n_links_agree"] == e["right"]
+
+
+def test_cli_management_bad_input(tmp_path, capsys):
+    drop = gene_drop(2)
+    geno, samples, links = write_inputs(tmp_path, drop)
+    ref = tmp_path / "reference.tsv"
+    ref.write_text("individual_id\n" + drop.g.samples[0] + "\nNOT_AN_ANIMAL\n")
+    assert _cli(geno, samples, links, tmp_path / "o", "--reference", str(ref),
+                "--gene-drop", "0") == 2
+    assert "reference animal 'NOT_AN_ANIMAL' is not in the pedigree" in capsys.readouterr().err
+    # a COLONY file of other animals
+    best = tmp_path / "other.BestConfig"
+    best.write_text("OffspringID FatherID MotherID ClusterIndex\nX1 *1 #1 1\n")
+    assert _cli(geno, samples, links, tmp_path / "o2", "--colony-bestconfig", str(best),
+                "--gene-drop", "0") == 2
+    err = capsys.readouterr().err
+    assert "other.BestConfig" in err and "X1" in err
