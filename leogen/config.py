@@ -340,11 +340,20 @@ def validate_inputs(config: dict, collector: ErrorCollector | None = None) -> Er
     if config.get("mtdna_reference"):
         _check_fasta(config["mtdna_reference"], None, errors, reference=True,
                      target=config.get("target_species") if config.get("mtdna") else None)
-    if bool(config.get("camera_traps")) != bool(config.get("camera_aliases")):
-        given, missing = (("camera_traps", "camera_aliases") if config.get("camera_traps")
-                          else ("camera_aliases", "camera_traps"))
-        errors.add(f"{given} is given but {missing} is not (the two go together)", "config",
-                   column=missing)
+    # camera_traps alone is fine: without aliases the camera animals are not linked to the
+    # genetic ids (SCR fits them as a data set of their own; abundance and survival use the
+    # genetic detections only); aliases without camera detections are a mistake
+    if config.get("camera_aliases") and not config.get("camera_traps"):
+        errors.add("camera_aliases is given but camera_traps is not (the aliases link camera "
+                   "detections to animals)", "config", column="camera_traps")
+    from leogen.scr.detectors import read_search_effort, read_stations
+
+    for key, reader in (("camera_stations", read_stations), ("search_effort", read_search_effort)):
+        if config.get(key):
+            try:
+                reader(config[key])
+            except InputError as e:
+                errors.extend([e])
     if config.get("snps"):
         _check_vcf(config["snps"], known, errors)
     return errors

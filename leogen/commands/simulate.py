@@ -13,8 +13,14 @@ FLAGS = {
     "start_year": (int, "first simulated year"),
     "end_year": (int, "last simulated year (end of the study)"),
     "study_years": (int, "years of scat/blood sampling, ending at end_year"),
-    "scat_rate": (float, "mean scats found per sampleable animal and year"),
-    "p_never_sampled": (float, "share of animals never found by scat"),
+    "sigma_m": (float, "half-normal home-range scale sigma (metres)"),
+    "buffer_km": (float, "state space = study box + this buffer (km) on every side"),
+    "lambda0_scat": (float, "expected scats found per km searched at the activity centre"),
+    "g0_camera": (float, "monthly photo probability of a camera at the activity centre"),
+    "visits_per_year": (int, "search rounds of every scat-search cell per year (1-12)"),
+    "n_camera_stations": (int, "camera stations (0: no camera traps)"),
+    "p_never_sampled": (float, "share of animals never found by scat (non-spatial option; "
+                               "default 0)"),
     "n_captured": (int, "animals captured (blood sampled)"),
     "p_recapture": (float, "probability of a further capture in a later year"),
     "other_species_fraction": (float, "share of scats from other species"),
@@ -41,7 +47,10 @@ def run(args) -> int:
         print(f"leogen simulate: {summary['n_animals']} animals ever alive, "
               f"{summary['n_sampled']} sampled, {summary['n_scats']} scats "
               f"({summary['n_other_species']} other species), "
-              f"{summary['n_blood_animals']} blood-sampled animals; "
+              f"{summary['n_blood_animals']} blood-sampled animals, "
+              f"{summary['n_camera_detections']} camera photographs of "
+              f"{summary['n_camera_animals']} animals; true density "
+              f"{summary['mean_density_per_100km2']:.2f} per 100 km2; "
               f"realised scat ADO {e.loc['scat', 'ado_rate']:.3f}, "
               f"FA {e.loc['scat', 'fa_rate']:.3f}; max F {summary['f_max']:.3f}; "
               f"{dt:.1f} s -> {args.out}", file=sys.stderr)
@@ -52,8 +61,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "simulate",
         help="simulate a population with known truth (example inputs + truth/)",
-        description="Simulate an isolated leopard-like population (pedigree, microsatellites, "
-        "scat and blood sampling with genotyping errors, mtDNA barcodes, SNPs, infections) and "
+        description="Simulate an isolated leopard-like population (pedigree, activity centres, "
+        "scat searches and camera traps as spatial detectors, blood sampling, genotyping "
+        "errors, mtDNA barcodes, SNPs, infections) and "
         "write the workflow inputs and the truth. Parameters: defaults, then --params YAML, "
         "then the flags below. See docs/simulate.md.",
     )

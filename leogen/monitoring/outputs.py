@@ -129,6 +129,45 @@ TREND_TEST = Table(
 
 #: Columns of trend.tsv written when an Ne table is given (declared for readers).
 
+SURVIVAL = Table(
+    "monitoring/survival.tsv",
+    "apparent survival (phi) and recapture (p) per model, interval and year from yearly "
+    "Cormack-Jolly-Seber models, with logit-scale intervals.",
+    (
+        Column("model", "str", na=False, description="phi(.)p(.), phi(t)p(.), phi(.)p(t), "
+                                                     "phi(t)p(t)"),
+        Column("parameter", "str", na=False, description="phi|p|phi_x_p"),
+        Column("interval", "str", na=False, description="<year>-<year> (phi), <year> (p), "
+                                                        "all (constant)"),
+        Column("estimate", "float"),
+        Column("se", "float"),
+        Column("lo", "float"),
+        Column("hi", "float"),
+        Column("ci_method", "str", na=False, description="wald|profile (logit scale)"),
+        Column("note", "str"),
+    ),
+)
+
+SURVIVAL_MODELS = Table(
+    "monitoring/survival_models.tsv",
+    "Cormack-Jolly-Seber models: parameters, log-likelihood, AICc and weights, bootstrap "
+    "goodness of fit (c-hat).",
+    (
+        Column("model", "str", na=False),
+        Column("k", "int", na=False),
+        Column("loglik", "float"),
+        Column("deviance", "float"),
+        Column("n_eff", "int", na=False),
+        Column("aicc", "float"),
+        Column("delta", "float"),
+        Column("weight", "float"),
+        Column("c_hat", "float"),
+        Column("qaicc", "float"),
+        Column("gof_p_value", "float"),
+        Column("note", "str"),
+    ),
+)
+
 
 # ------------------------------------------------------------------------------ writers
 def write_ne(table: pd.DataFrame, out_dir) -> None:
@@ -172,6 +211,28 @@ def write_abundance(tables: dict, out_dir) -> None:
     ABUNDANCE.write(tables["abundance"], out / "abundance.tsv")
     TREND.write(tables["trend"], out / "trend.tsv")
     TREND_TEST.write(tables["trend_test"], out / "trend_test.tsv")
+
+
+def write_survival(tables: dict, out_dir) -> None:
+    """Write ``survival.tsv`` and ``survival_models.tsv`` of
+    :func:`leogen.monitoring.survival.run` into ``out_dir``.
+
+    Parameters
+    ----------
+    tables : dict of DataFrames
+        Keys ``survival``, ``survival_models``, columns as declared in :data:`SURVIVAL`,
+        :data:`SURVIVAL_MODELS`.
+    out_dir : str or Path
+        The output folder.
+
+    Raises
+    ------
+    ValueError
+        A table's columns differ from its declaration.
+    """
+    out = Path(out_dir)
+    SURVIVAL.write(tables["survival"], out / "survival.tsv")
+    SURVIVAL_MODELS.write(tables["survival_models"], out / "survival_models.tsv")
 
 
 # ------------------------------------------------------------------------------ readers
@@ -295,4 +356,50 @@ def read_trend_test(path, columns: list[str], optional=()) -> pd.DataFrame:
     return TREND_TEST.read(path, columns, if_present=optional)
 
 
-TABLES = [NE, DETECTION_HISTORY, ABUNDANCE, TREND, TREND_TEST]
+def read_survival(path, columns: list[str] | None = None) -> pd.DataFrame:
+    """``survival.tsv`` read strictly (default columns: all).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``monitoring/survival.tsv``.
+    columns : list of str, optional
+        Declared columns needed.
+
+    Returns
+    -------
+    DataFrame (n_rows, len(columns) + 1)
+        Typed as declared, plus ``_line``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_ne`.
+    """
+    return SURVIVAL.read(path, columns)
+
+
+def read_survival_models(path, columns: list[str] | None = None) -> pd.DataFrame:
+    """``survival_models.tsv`` read strictly (default columns: all).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``monitoring/survival_models.tsv``.
+    columns : list of str, optional
+        Declared columns needed.
+
+    Returns
+    -------
+    DataFrame (n_models, len(columns) + 1)
+        Typed as declared, plus ``_line``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_ne`.
+    """
+    return SURVIVAL_MODELS.read(path, columns)
+
+
+TABLES = [NE, DETECTION_HISTORY, ABUNDANCE, TREND, TREND_TEST, SURVIVAL, SURVIVAL_MODELS]

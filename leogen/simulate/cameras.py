@@ -1,8 +1,19 @@
-"""Camera traps: stations on the transect and photographs of the animals with readable coats.
+"""Camera traps: stations with operating dates, and photographs as spatial proximity
+detections.
 
-Photographable animals are detected Poisson times per study year at stations chosen by the
-same Gaussian home range as their scats; camera ids (``CT-01``, ...) are linked to the true
-animals in ``truth/camera_aliases_true.tsv``. ``genetic_camera_aliases`` maps them to the
+Stations are spread over the study box. Each operates from the first to the last date of the
+sample sheet (the study period), except failures: in each study year a station fails with
+probability ``camera_failure_prob``, from a random day for Uniform(``camera_failure_days_min``,
+``camera_failure_days_max``) days (the input ``camera_stations.tsv``: one row per operating
+period, ``station, lat, lon, start_date, end_date``). The occasions are calendar months; the
+usage of a station in a month is the share of the month's days it operated. A photographable
+animal (a share ``camera_fraction``; its coat pattern is read) alive and at least
+``min_age_sampled`` old is photographed at a station in a month with probability
+``1 - (1 - g)^usage``, g = ``g0_camera`` exp(-d^2 / 2 sigma^2) (the half-normal proximity
+detector of spatial capture-recapture, Efford, Borchers & Byrom 2009), drawn by
+``leogen.scr.simulate.draw_captures``; a detection is one photograph on a random day of that
+month on which the station operated. Camera ids (``CT-01``, ...) are linked to the true
+animals in ``truth/camera_aliases_true.tsv``; ``genetic_camera_aliases`` maps them to the
 genetic ids that identification gives, so camera and genetic detections can be combined.
 """
 
@@ -14,14 +25,15 @@ import numpy as np
 import pandas as pd
 
 from leogen.simulate.demography import alive_matrix
-from leogen.simulate.sampling import site_weights
+from leogen.simulate.sampling import jittered_grid
 
 if TYPE_CHECKING:
     from leogen.simulate.params import SimParams
 
 
 def camera_stations(p: SimParams, seed) -> pd.DataFrame:
-    """``n_camera_stations`` camera stations spread along the sampling transect.
+    """``n_camera_stations`` camera stations spread over the study box (a jittered grid,
+    ``leogen.simulate.sampling.jittered_grid``, inset 10%).
 
     Parameters
     ----------
@@ -35,35 +47,103 @@ def camera_stations(p: SimParams, seed) -> pd.DataFrame:
         ``station`` (CAM01, ...), ``lat``, ``lon``.
     """
     rng = np.random.default_rng(seed)
-    n = p.n_camera_stations
-    t = (np.arange(n) + rng.uniform(0.3, 0.7, n)) / max(n, 1)
-    off = rng.normal(0.0, 0.08, n)
-    lat = np.clip(p.lat_min + (t + off) * (p.lat_max - p.lat_min), p.lat_min, p.lat_max)
-    lon = np.clip(p.lon_min + (t - off) * (p.lon_max - p.lon_min), p.lon_min, p.lon_max)
-    return pd.DataFrame({"station": [f"CAM{i + 1:02d}" for i in range(n)], "lat": lat,
-                         "lon": lon})
+    lat, lon = jittered_grid(p.n_camera_stations, p, rng, inset=0.1)
+    return pd.DataFrame({"station": [f"CAM{i + 1:02d}" for i in range(p.n_camera_stations)],
+                         "lat": lat, "lon": lon})
 
 
-def camera_detections(ped: pd.DataFrame, samples: pd.DataFrame, stations: pd.DataFrame,
-                      p: SimParams, seed) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Camera-trap detections of a subset of the animals.
-
-    A share ``camera_fraction`` of the animals is photographable (coat pattern readable);
-    each is photographed Poisson(``camera_rate``) times per study year in which it is alive
-    and at least ``min_age_sampled`` old, at a station drawn by the Gaussian home-range
-    weights (``home_range_sd_km``; ``leogen.simulate.sampling.site_weights``) around the
-    mean position of its scats (or a random point on the transect if it left none), on a
-    random day of the year within the sample sheet's date range (so detections fall inside
-    the study period).
+def camera_operation(stations: pd.DataFrame, period: tuple, p: SimParams,
+                     seed) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Which stations operated on which days of the study period (module docstring).
 
     Parameters
     ----------
-    ped : DataFrame
-        Pedigree of ``simulate_pedigree``.
-    samples : DataFrame
-        Samples of ``sample_animals`` (scat positions, date range).
-    stations : DataFrame
+    stations : DataFrame (n_stations rows)
         ``camera_stations``.
+    period : (str, str)
+        First and last day (ISO dates) of the study period.
+    p : SimParams
+        ``camera_failure_prob``, ``camera_failure_days_min``, ``camera_failure_days_max``.
+    seed : int, SeedSequence or Generator
+
+    Returns
+    -------
+    days : DatetimeIndex (n_days,)
+        Every day of the period.
+    operating : bool array (n_stations, n_days)
+    """
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(period[0], period[1], freq="D")
+    k = len(stations)
+    op = np.ones((k, days.size), dtype=bool)
+    years = np.unique(np.asarray(days.year))
+    fails = rng.random((k, years.size)) < p.camera_failure_prob
+    start_u = rng.random((k, years.size))
+    length = rng.integers(p.camera_failure_days_min, p.camera_failure_days_max + 1,
+                          (k, years.size))
+    yr = np.asarray(days.year)
+    for j, y in enumerate(years):
+        in_y = np.flatnonzero(yr == y)
+        for s in np.flatnonzero(fails[:, j]):
+            first = in_y[0] + int(start_u[s, j] * in_y.size)
+            op[s, first:first + int(length[s, j])] = False
+    return days, op
+
+
+def operating_periods(stations: pd.DataFrame, days: pd.DatetimeIndex,
+                      operating: np.ndarray) -> pd.DataFrame:
+    """The ``camera_stations.tsv`` input: one row per uninterrupted operating period.
+
+    Parameters
+    ----------
+    stations : DataFrame (n_stations rows)
+        ``station, lat, lon``.
+    days : DatetimeIndex (n_days,)
+    operating : bool array (n_stations, n_days)
+
+    Returns
+    -------
+    DataFrame
+        ``station, lat, lon, start_date, end_date`` (ISO; both days included), by station and
+        start date; a station that never operated has no row.
+
+    Examples
+    --------
+    >>> st = pd.DataFrame({"station": ["C1"], "lat": [43.1], "lon": [131.2]})
+    >>> d = pd.date_range("2020-01-01", periods=5)
+    >>> operating_periods(st, d, np.array([[1, 1, 0, 1, 1]], bool))[["start_date",
+    ...                                                                "end_date"]].values.tolist()
+    [['2020-01-01', '2020-01-02'], ['2020-01-04', '2020-01-05']]
+    """
+    pad = np.zeros((operating.shape[0], 1), dtype=np.int8)
+    edges = np.diff(np.hstack([pad, operating.astype(np.int8), pad]), axis=1)
+    s_idx, start = np.nonzero(edges == 1)
+    e_idx, stop = np.nonzero(edges == -1)
+    iso = np.asarray(days.strftime("%Y-%m-%d"), dtype=object)
+    return pd.DataFrame({"station": stations["station"].to_numpy()[s_idx],
+                         "lat": stations["lat"].to_numpy()[s_idx],
+                         "lon": stations["lon"].to_numpy()[s_idx],
+                         "start_date": iso[start], "end_date": iso[stop - 1]})
+
+
+def camera_detections(ped: pd.DataFrame, stations: pd.DataFrame, days: pd.DatetimeIndex,
+                      operating: np.ndarray, centres_xy: np.ndarray,
+                      stations_xy: np.ndarray, p: SimParams,
+                      seed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Camera-trap photographs: monthly proximity detections (module docstring).
+
+    Parameters
+    ----------
+    ped : DataFrame (n_individuals rows)
+        Pedigree of ``simulate_pedigree``.
+    stations : DataFrame (n_stations rows)
+        ``camera_stations``.
+    days, operating : DatetimeIndex (n_days,), bool array (n_stations, n_days)
+        ``camera_operation``.
+    centres_xy : float array (n_individuals, 2)
+        Activity centres (metres).
+    stations_xy : float array (n_stations, 2)
+        Stations on the same projection.
     p : SimParams
     seed : int, SeedSequence or Generator
 
@@ -75,42 +155,50 @@ def camera_detections(ped: pd.DataFrame, samples: pd.DataFrame, stations: pd.Dat
     aliases : DataFrame (one row per photographed animal)
         ``camera_id, individual_id`` (the true animal id).
     """
+    from leogen.scr.simulate import draw_captures
+
     rng = np.random.default_rng(seed)
     det_cols = ["date", "station", "individual_id", "lat", "lon"]
     empty = (pd.DataFrame(columns=det_cols), pd.DataFrame(columns=["camera_id", "individual_id"]))
-    years = np.arange(p.end_year - p.study_years + 1, p.end_year + 1)
-    age = years[None, :] - ped["birth_year"].to_numpy()[:, None]
-    eligible = alive_matrix(ped, years) & (age >= p.min_age_sampled)
     n = len(ped)
     photo = rng.random(n) < p.camera_fraction
-    counts = rng.poisson(p.camera_rate * (eligible & photo[:, None]))
-    if len(stations) == 0 or counts.sum() == 0:
+    if len(stations) == 0 or days.size == 0:
         return empty
+    month = np.asarray(days.year) * 12 + np.asarray(days.month) - 1
+    months = np.unique(month)
+    ndays = np.asarray(pd.DatetimeIndex([f"{m // 12}-{m % 12 + 1:02d}-01"
+                                         for m in months]).days_in_month)
+    # usage: share of each month's days on which the station operated
+    op_days = np.stack([operating[:, month == m].sum(axis=1) for m in months], axis=1)
+    usage = op_days / ndays[None, :]
+    years = np.unique(months // 12)
+    alive = alive_matrix(ped, years)
+    age = years[None, :] - ped["birth_year"].to_numpy()[:, None]
+    eligible = alive & (age >= p.min_age_sampled) & photo[:, None]
+    found = []
+    for j, year in enumerate(years):
+        year_seed = int(rng.integers(0, 2**63 - 1))
+        rows = np.flatnonzero(eligible[:, j])
+        cols = np.flatnonzero(months // 12 == year)
+        if rows.size == 0:
+            continue
+        hits = np.asarray(draw_captures(centres_xy[rows], stations_xy, "proximity",
+                                        p.g0_camera, p.sigma_m, usage[:, cols], year_seed))
+        a, o, s = np.nonzero(hits)
+        found.append(np.column_stack([rows[a], cols[o], s]))
+    if not found or sum(len(f) for f in found) == 0:
+        return empty
+    ind, mo, st = np.concatenate(found).T
+    # one photograph on a random operating day of the month
+    u = rng.random(ind.size)
+    date_idx = np.empty(ind.size, dtype=np.int64)
+    for r in range(ind.size):
+        ok = np.flatnonzero(operating[st[r]] & (month == months[mo[r]]))
+        date_idx[r] = ok[int(u[r] * ok.size)]
     ids = ped["individual_id"].to_numpy()
-    leo = samples[samples["individual_id"].notna()]
-    mean_xy = leo.groupby("individual_id")[["lat", "lon"]].mean()
-    tt = rng.uniform(0.0, 1.0, n)
-    centres = pd.DataFrame({"lat": p.lat_min + tt * (p.lat_max - p.lat_min),
-                            "lon": p.lon_min + tt * (p.lon_max - p.lon_min)}, index=ids)
-    have = centres.index.isin(mean_xy.index)
-    centres.loc[have, ["lat", "lon"]] = mean_xy.loc[centres.index[have]].to_numpy()
-    w = site_weights(centres.reset_index(drop=True), stations, p.home_range_sd_km)
-    ind, yr = np.nonzero(counts)
-    reps = counts[ind, yr]
-    ind, yr = np.repeat(ind, reps), np.repeat(yr, reps)
-    st = np.array([rng.choice(len(stations), p=w[i]) for i in ind], dtype=np.int64)
-    dates = pd.to_datetime(samples["date"])
-    lo_all, hi_all = dates.min(), dates.max()
-    y = years[yr]
-    lo = np.maximum(pd.to_datetime(pd.Series(y.astype(str)) + "-01-01").to_numpy(),
-                    lo_all.to_datetime64())
-    hi = np.minimum(pd.to_datetime(pd.Series(y.astype(str)) + "-12-31").to_numpy(),
-                    hi_all.to_datetime64())
-    span = ((hi - lo) / np.timedelta64(1, "D")).astype(np.int64) + 1
-    day = np.floor(rng.random(ind.size) * np.maximum(span, 1)).astype(np.int64)
-    day_dates = pd.Series(lo + day.astype("timedelta64[D]")).dt.strftime("%Y-%m-%d")
-    det = pd.DataFrame({"date": day_dates.to_numpy(), "station": stations["station"].to_numpy()[st],
-                        "true_id": ids[ind], "lat": stations["lat"].to_numpy()[st],
+    det = pd.DataFrame({"date": np.asarray(days[date_idx].strftime("%Y-%m-%d")),
+                        "station": stations["station"].to_numpy()[st], "true_id": ids[ind],
+                        "lat": stations["lat"].to_numpy()[st],
                         "lon": stations["lon"].to_numpy()[st]})
     det = det.sort_values(["date", "station", "true_id"], kind="stable").reset_index(drop=True)
     order = pd.unique(det["true_id"])

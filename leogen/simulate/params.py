@@ -87,18 +87,25 @@ class SimParams:
     founder_dirichlet_alpha: float = 0.5
     frac_tetranucleotide: float = 0.25
     sex_marker: str = "AMEL"
-    # sampling
+    # space and scat searches (docs/simulate.md "Spatial model")
     study_years: int = 8
     n_sites: int = 30
     lat_min: float = 43.0
     lat_max: float = 43.6
     lon_min: float = 131.0
     lon_max: float = 131.8
-    home_range_sd_km: float = 6.0
+    buffer_km: float = 12.0
+    sigma_m: float = 5000.0
+    dispersal_km_female: float = 8.0
+    dispersal_km_male: float = 20.0
     min_age_sampled: int = 1
-    p_never_sampled: float = 0.3
-    scat_rate: float = 0.85
-    scat_rate_shape: float = 1.5
+    visits_per_year: int = 4
+    p_visit: float = 0.9
+    effort_km_min: float = 2.0
+    effort_km_max: float = 6.0
+    lambda0_scat: float = 0.11
+    p_never_sampled: float = 0.0
+    scat_rate_shape: float = 0.0
     other_species_fraction: float = 0.05
     n_captured: int = 10
     p_recapture: float = 0.4
@@ -136,9 +143,12 @@ class SimParams:
     scat_pcr_fraction: float = 0.3
     p_equivocal: float = 0.03
     # camera traps
-    n_camera_stations: int = 6
-    camera_fraction: float = 0.4
-    camera_rate: float = 2.0
+    n_camera_stations: int = 12
+    g0_camera: float = 0.3
+    camera_fraction: float = 1.0
+    camera_failure_prob: float = 0.3
+    camera_failure_days_min: int = 15
+    camera_failure_days_max: int = 120
 
     # ---------------------------------------------------------------- building
     @classmethod
@@ -234,7 +244,7 @@ class SimParams:
             if getattr(self, key) < 1:
                 bad(key, "must be at least 1")
         for key in ("n_captured", "n_snps", "min_age_sampled", "founder_max_age",
-                    "mtdna_max_trim", "n_camera_stations"):
+                    "mtdna_max_trim", "n_camera_stations", "camera_failure_days_min"):
             if getattr(self, key) < 0:
                 bad(key, "must not be negative")
         if self.n_loci > len(LOCUS_NAMES):
@@ -256,7 +266,7 @@ class SimParams:
                  "p_recapture", "ado_scat", "fa_scat", "fail_scat", "ado_blood", "fa_blood",
                  "fail_blood", "other_felid_amplification", "other_canid_amplification",
                  "mtdna_error_rate", "mtdna_fail_scat", "scat_pcr_fraction", "p_equivocal",
-                 "camera_fraction")
+                 "camera_fraction", "p_visit", "g0_camera", "camera_failure_prob")
         for key in probs:
             v = getattr(self, key)
             if not (0.0 <= v <= 1.0) or math.isnan(v):
@@ -264,17 +274,31 @@ class SimParams:
         if self.other_species_fraction >= 1:
             bad("other_species_fraction", "must be below 1")
         for key in ("sire_weight_sd", "founder_dirichlet_alpha", "quality_beta_a",
-                    "quality_beta_b", "scat_rate", "scat_rate_shape", "home_range_sd_km",
-                    "genome_length_cm", "ancestral_switch_per_morgan", "camera_rate"):
+                    "quality_beta_b", "scat_rate_shape", "genome_length_cm",
+                    "ancestral_switch_per_morgan", "buffer_km", "dispersal_km_female",
+                    "dispersal_km_male", "lambda0_scat", "sigma_m", "effort_km_min",
+                    "effort_km_max"):
             v = getattr(self, key)
             if not v >= 0 or math.isnan(v):
                 bad(key, "must not be negative")
         for key in ("founder_dirichlet_alpha", "quality_beta_a", "quality_beta_b",
-                    "scat_rate_shape", "home_range_sd_km", "genome_length_cm"):
+                    "genome_length_cm", "sigma_m", "effort_km_min"):
             if getattr(self, key) <= 0:
                 bad(key, "must be positive")
         if not (self.lat_min < self.lat_max and self.lon_min < self.lon_max):
             bad("lat_min", "need lat_min < lat_max and lon_min < lon_max")
+        if not (-80 <= self.lat_min and self.lat_max <= 80 and -180 <= self.lon_min
+                and self.lon_max <= 180 and self.lat_max - self.lat_min <= 5
+                and self.lon_max - self.lon_min <= 5):
+            bad("lat_min", "the study box must lie within latitudes -80..80 and longitudes "
+                "-180..180 and span at most 5 degrees (a local equal-area projection)")
+        if not (1 <= self.visits_per_year <= 12):
+            bad("visits_per_year", "must be 1 to 12 (at most one search round per month)")
+        if not (self.effort_km_max >= self.effort_km_min) or math.isnan(self.effort_km_max):
+            bad("effort_km_max", "must be at least effort_km_min")
+        if not (self.camera_failure_days_min <= self.camera_failure_days_max <= 365):
+            bad("camera_failure_days_max", "need camera_failure_days_min <= "
+                "camera_failure_days_max <= 365")
         lp = np.asarray(self.litter_size_probs, dtype=float)
         if lp.ndim != 1 or lp.size == 0 or (lp < 0).any() or not np.isclose(lp.sum(), 1.0):
             bad("litter_size_probs", "must be non-negative probabilities of litter sizes 1, 2, "

@@ -1,8 +1,8 @@
 """The simulator's driver: one seeded run of every sub-model, written as workflow inputs +
 ``truth/``.
 
-``simulate(params, seed, out_dir)`` spawns 15 independent child seeds of the run's seed
-(``np.random.SeedSequence(seed).spawn(15)``) and gives each sub-model its own, so changing
+``simulate(params, seed, out_dir)`` spawns 18 independent child seeds of the run's seed
+(``np.random.SeedSequence(seed).spawn(18)``) and gives each sub-model its own, so changing
 e.g. the number of SNPs leaves the microsatellite data unchanged. The child-seed numbers
 below are part of the output: renumbering them changes every bundled example file.
 """
@@ -26,7 +26,12 @@ from leogen.pedigree.kinship import (
     pedigree_frame_indices,
     relationship_matrix,
 )
-from leogen.simulate.cameras import camera_detections, camera_stations
+from leogen.simulate.cameras import (
+    camera_detections,
+    camera_operation,
+    camera_stations,
+    operating_periods,
+)
 from leogen.simulate.demography import simulate_pedigree
 from leogen.simulate.disease import screening_tests, simulate_infection
 from leogen.simulate.genotyping import error_constants, genotype_samples, sizes_to_replicates
@@ -44,8 +49,9 @@ from leogen.simulate.params import (
     as_params,
     read_params_file,
 )
-from leogen.simulate.sampling import make_sites, sample_animals
+from leogen.simulate.sampling import make_sites, sample_animals, search_visits
 from leogen.simulate.snps import ibd_segments, simulate_snps, snp_genotypes
+from leogen.simulate.space import Projection, activity_centres, density_truth, in_box, state_space
 from leogen.simulate.truth import (
     census,
     mt_haplotypes_truth,
@@ -56,10 +62,11 @@ from leogen.simulate.truth import (
 )
 
 # child seed of each sub-model (indices into SeedSequence(seed).spawn(N_CHILD_SEEDS))
-N_CHILD_SEEDS = 15
+N_CHILD_SEEDS = 18
 SEED_PEDIGREE, SEED_LOCI, SEED_MICROSATS, SEED_SITES, SEED_SAMPLES = 0, 1, 2, 3, 4
 SEED_QUALITY, SEED_REPLICATES, SEED_MTDNA_PANEL, SEED_INFECTION, SEED_SNPS = 5, 6, 7, 8, 9
 SEED_HAPLOTYPES, SEED_BARCODES, SEED_SCREENING, SEED_STATIONS, SEED_CAMERAS = 10, 11, 12, 13, 14
+SEED_CENTRES, SEED_VISITS, SEED_CAMERA_OPERATION = 15, 16, 17
 
 
 def _fmt_coord(x) -> list[str]:
@@ -82,8 +89,8 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     """Simulate a population and write the example inputs and ``truth/`` to ``out_dir``.
 
     Sub-models, in the order they run (each in its own module of ``leogen.simulate``):
-    demography (pedigree), microsatellites (loci, true genotypes), sampling (sites, scats,
-    blood), genotyping (PCR replicates with errors), mtdna (panel, barcodes), disease
+    demography (pedigree), microsatellites (loci, true genotypes), space (projection, state
+    space, activity centres), sampling (search cells and visits, scats, blood), genotyping (PCR replicates with errors), mtdna (panel, barcodes), disease
     (infections, screening), cameras, truth tables, and snps last.
 
     Parameters
@@ -95,6 +102,7 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     out_dir : path-like
         Output directory: ``samples.tsv``, ``genotypes.tsv``, ``screening.tsv``,
         ``mtdna.fasta``, ``mtdna_reference.fasta``, ``camera_traps.tsv``,
+        ``camera_stations.tsv``, ``search_effort.tsv``,
         ``snps.vcf.gz`` (+ ``.tbi``; only when ``n_snps`` > 0) and ``truth/``.
 
     Returns
@@ -102,7 +110,9 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     dict
         ``n_animals``, ``n_sampled``, ``n_samples``, ``n_scats``, ``n_blood_animals``,
         ``n_other_species``, ``errors`` (the realised error-rate table), ``vcf_writer``,
-        ``f_max``, ``n_camera_detections``, ``n_camera_animals``.
+        ``f_max``, ``n_camera_detections``, ``n_camera_animals``, ``n_searches`` (rows of
+        search_effort.tsv), ``mean_density_per_100km2`` (true density of animals of
+        sampleable age in the state space, mean over the study years).
 
     Raises
     ------
@@ -125,8 +135,13 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     true_sizes = true_microsats(ped, loci, ss[SEED_MICROSATS])
     locus_names = [loc["name"] for loc in loci] + [p.sex_marker]
 
+    proj = Projection(p)
+    space = state_space(p, proj)
+    centres = activity_centres(ped, p, space, ss[SEED_CENTRES])
     sites = make_sites(p, ss[SEED_SITES])
-    samples = sample_animals(ped, sites, p, ss[SEED_SAMPLES])
+    sites_xy = np.column_stack(proj.to_xy(sites["lat"], sites["lon"]))
+    visits = search_visits(sites, p, ss[SEED_VISITS])
+    samples = sample_animals(ped, sites, visits, centres, sites_xy, p, ss[SEED_SAMPLES])
     typed = genotype_samples(samples, ped, loci, true_sizes, p, ss[SEED_QUALITY],
                              ss[SEED_REPLICATES])
     rates = typed.rates
@@ -141,7 +156,11 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     screening = screening_tests(samples, infection, p, ss[SEED_SCREENING])
 
     stations = camera_stations(p, ss[SEED_STATIONS])
-    cam_det, cam_alias = camera_detections(ped, samples, stations, p, ss[SEED_CAMERAS])
+    stations_xy = np.column_stack(proj.to_xy(stations["lat"], stations["lon"]))
+    period = (samples["date"].min(), samples["date"].max())
+    days, operating = camera_operation(stations, period, p, ss[SEED_CAMERA_OPERATION])
+    cam_det, cam_alias = camera_detections(ped, stations, days, operating, centres,
+                                           stations_xy, p, ss[SEED_CAMERAS])
 
     # ------------------------------------------------------------------ write inputs
     sheet = pd.DataFrame({
@@ -158,6 +177,9 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     write_fasta(bars, out / "mtdna.fasta")
     write_fasta(reference_records(panel), out / "mtdna_reference.fasta")
     write_table(_with_coords(cam_det), out / "camera_traps.tsv")
+    write_table(_with_coords(operating_periods(stations, days, operating)),
+                out / "camera_stations.tsv")
+    write_table(search_effort_table(visits, sites), out / "search_effort.tsv")
 
     # ------------------------------------------------------------------- write truth
     sampled = np.zeros(len(ped), bool)
@@ -181,7 +203,17 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
     write_table(true_ne(ped, f, np.arange(p.start_year, p.end_year + 1), study),
                 truth / "ne.tsv")
     write_table(cam_alias, truth / "camera_aliases_true.tsv")
-    write_table(_with_coords(stations), truth / "camera_stations.tsv")
+    (truth / "camera_stations.tsv").unlink(missing_ok=True)  # now an input (camera_stations.tsv)
+    c_lat, c_lon = proj.to_latlon(centres[:, 0], centres[:, 1])
+    write_table(pd.DataFrame({"individual_id": ped["individual_id"],
+                              "x_m": [f"{v:.1f}" for v in centres[:, 0]],
+                              "y_m": [f"{v:.1f}" for v in centres[:, 1]],
+                              "lat": _fmt_coord(c_lat), "lon": _fmt_coord(c_lon),
+                              "in_study_box": in_box(c_lat, c_lon, p).astype(int)}),
+                truth / "activity_centres.tsv")
+    dens = density_truth(ped, (c_lat, c_lon), p, space,
+                         _detected_by_year(ped, samples, cam_det, cam_alias, p))
+    write_table(dens, truth / "density.tsv")
 
     # SNPs last
     vcf_writer = "none"
@@ -209,7 +241,17 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
                         "sd_f_sampled": sd_f,
                         "error_constants": error_constants(p.quality_beta_a, p.quality_beta_b,
                                                            p.fail_scat, p.ado_scat, p.fa_scat),
-                        "vcf_writer": vcf_writer}}
+                        "vcf_writer": vcf_writer,
+                        "state_space": {k: space[k] for k in ("crs", "xmin", "xmax", "ymin",
+                                                               "ymax", "area_km2",
+                                                               "study_box_km2")},
+                        "detection": {"scat": {"detector": "count", "lambda0_per_km":
+                                               p.lambda0_scat, "sigma_m": p.sigma_m,
+                                               "occasion": "search visit (month)"},
+                                      "camera": {"detector": "proximity",
+                                                 "g0_per_month": p.g0_camera,
+                                                 "sigma_m": p.sigma_m,
+                                                 "occasion": "calendar month"}}}}
     with atomic_open(truth / "params.yaml", "w", encoding="utf-8") as fh:
         yaml.safe_dump(_plain(meta), fh, sort_keys=False, default_flow_style=None)
 
@@ -220,7 +262,51 @@ def simulate(params: SimParams | dict | None, seed: int, out_dir) -> dict:
             "n_blood_animals": int(blood["individual_id"].nunique()),
             "n_other_species": int((~is_target).sum()), "errors": typed.errors,
             "vcf_writer": vcf_writer, "f_max": float(f.max()),
-            "n_camera_detections": len(cam_det), "n_camera_animals": len(cam_alias)}
+            "n_camera_detections": len(cam_det), "n_camera_animals": len(cam_alias),
+            "n_searches": len(visits),
+            "mean_density_per_100km2": float(dens["density_per_100km2"].mean())}
+
+
+def search_effort_table(visits: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """The ``search_effort.tsv`` input: one row per search of a cell on a date.
+
+    Parameters
+    ----------
+    visits : DataFrame
+        ``leogen.simulate.sampling.search_visits``.
+    sites : DataFrame
+        ``make_sites`` (``site`` is the detector id).
+
+    Returns
+    -------
+    DataFrame
+        ``detector_id, lat, lon, date, effort_km`` (coordinates 5 decimals, effort 2).
+    """
+    k = visits["site_idx"].to_numpy()
+    return pd.DataFrame({"detector_id": sites["site"].to_numpy()[k],
+                         "lat": _fmt_coord(sites["lat"].to_numpy()[k]),
+                         "lon": _fmt_coord(sites["lon"].to_numpy()[k]),
+                         "date": visits["date"].to_numpy(),
+                         "effort_km": [f"{v:.2f}" for v in visits["effort_km"]]})
+
+
+def _detected_by_year(ped, samples, cam_det, cam_alias, p) -> dict:
+    """{source: bool (n_individuals, study_years)}: true animals detected by scat / camera."""
+    years = np.arange(p.end_year - p.study_years + 1, p.end_year + 1)
+    row = pd.Series(np.arange(len(ped)), index=ped["individual_id"].to_numpy())
+    col = pd.Series(np.arange(years.size), index=years)
+    out = {}
+    scat = samples[(samples["sample_type"] == "scat") & samples["individual_id"].notna()]
+    cam_true = cam_det["individual_id"].map(
+        cam_alias.set_index("camera_id")["individual_id"]) if len(cam_det) else pd.Series([])
+    cam_year = pd.to_datetime(cam_det["date"]).dt.year if len(cam_det) else pd.Series([])
+    for name, ids, yrs in (("scat", scat["individual_id"], scat["year"]),
+                           ("camera", cam_true, cam_year)):
+        m = np.zeros((len(ped), years.size), dtype=bool)
+        if len(ids):
+            m[row[ids.to_numpy()].to_numpy(), col[yrs.to_numpy()].to_numpy()] = True
+        out[name] = m
+    return out
 
 
 def run(out_dir, params_path=None, seed=None, overrides: dict | None = None) -> dict:

@@ -241,7 +241,7 @@ CASES = {
         "sample_id\tdate\tpathogen\tassay\tresult\ttiter\tcutoff\n"
         "BL1\t2020-11-01\tCDV\tvnt\tpositive\t1:64\tabc\n")}),
     "target-species": _validate(config={"target_species": "Panthera_tigris"}),
-    "camera-no-aliases": _validate(config={"camera_traps": lambda t: str(t / "cams.tsv")}),
+    "aliases-no-camera": _validate(config={"camera_aliases": lambda t: str(t / "al.tsv")}),
     "vcf-plain-gzip": _validate(config={"snps": _vcf("plain-gzip")}),
     "vcf-no-index": _validate(config={"snps": _vcf("no-index")}),
     "vcf-stale-index": _validate(config={"snps": _vcf("stale")}),

@@ -223,10 +223,17 @@ def test_target_species_must_be_in_the_reference_panel(tmp_path, capsys):
             "target_species) has no haplotype in the reference panel") in err, err
 
 
-def test_camera_traps_need_their_aliases(tmp_path, capsys):
-    cfg = make_project(tmp_path, camera_traps=str(tmp_path / "cams.tsv"))
+def test_camera_aliases_need_camera_traps(tmp_path, capsys):
+    cfg = make_project(tmp_path, camera_aliases=str(tmp_path / "aliases.tsv"))
     rc, _, err = run(cfg, capsys)
-    assert rc == 2 and "camera_traps is given but camera_aliases is not" in err
+    assert rc == 2 and "camera_aliases is given but camera_traps is not" in err
+
+
+def test_bad_camera_stations_sheet(tmp_path, capsys):
+    (tmp_path / "stations.tsv").write_text("station\tlat\tlon\nCAM1\tabc\t131.2\n")
+    cfg = make_project(tmp_path, camera_stations=str(tmp_path / "stations.tsv"))
+    rc, _, err = run(cfg, capsys)
+    assert rc == 2 and "stations.tsv" in err and "line 2" in err
 
 
 def test_hash_inside_a_field_is_data_not_a_comment(tmp_path, capsys):

@@ -16,7 +16,11 @@ import pytest
 from leogen.cli import main
 from leogen.simulate import simulate
 
-PARAMS = {"n_snps": 0, "p_never_sampled": 0.0, "scat_rate": 4.0, "other_species_fraction": 0.0,
+# the non-spatial model these estimators assume: detection that does not depend on where an
+# animal lives (a huge sigma), with gamma heterogeneity in the scat rate; ~4 scats per
+# animal-year
+PARAMS = {"n_snps": 0, "sigma_m": 1e7, "lambda0_scat": 0.0031, "visits_per_year": 12,
+          "scat_rate_shape": 1.5, "p_never_sampled": 0.0, "other_species_fraction": 0.0,
           "n_camera_stations": 0}
 
 

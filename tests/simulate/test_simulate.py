@@ -50,7 +50,8 @@ def run(tmp_path_factory):
 def test_outputs_follow_the_contract(run):
     out, _ = run
     for name in ["samples.tsv", "genotypes.tsv", "screening.tsv", "mtdna.fasta",
-                 "mtdna_reference.fasta", "snps.vcf.gz", "snps.vcf.gz.tbi"]:
+                 "mtdna_reference.fasta", "snps.vcf.gz", "snps.vcf.gz.tbi", "camera_traps.tsv",
+                 "camera_stations.tsv", "search_effort.tsv"]:
         assert (out / name).is_file(), name
     cols = {
         "truth/pedigree.tsv": ["individual_id", "sire", "dam", "sex", "birth_year",
@@ -64,6 +65,12 @@ def test_outputs_follow_the_contract(run):
         "truth/infection.tsv": ["individual_id", "pathogen", "year", "infected",
                                 "exposed_ever"],
         "truth/census.tsv": ["year", "n_alive", "n_sampleable_age", "n_adults"],
+        "truth/density.tsv": ["year", "n_state_space", "area_km2", "density_per_km2",
+                              "density_per_100km2", "n_study_box", "study_box_km2",
+                              "density_study_box_per_km2", "n_adults_state_space",
+                              "n_detected_scat", "n_detected_camera", "n_detected"],
+        "truth/activity_centres.tsv": ["individual_id", "x_m", "y_m", "lat", "lon",
+                                       "in_study_box"],
         "genotypes.tsv": ["sample_id", "replicate", "locus", "allele1", "allele2"],
     }
     for name, c in cols.items():
@@ -245,7 +252,7 @@ def test_error_rates_file_counts_against_truth(run):
 
 @pytest.mark.parametrize("ado,fa", [(0.2, 0.03), (0.3, 0.06)])
 def test_realised_rates_match_parameters(tmp_path, ado, fa):
-    params = {"ado_scat": ado, "fa_scat": fa, "n_snps": 0, "scat_rate": 2.0}
+    params = {"ado_scat": ado, "fa_scat": fa, "n_snps": 0, "lambda0_scat": 0.2}
     simulate(params, 4, tmp_path)
     m = _amplification_table(tmp_path)
     scat = m[m["sample_type"] == "scat"]
@@ -550,8 +557,10 @@ def test_camera_traps_follow_schema_and_truth(run):
     assert list(_tsv(out / "camera_traps.tsv").columns) == ["date", "station", "individual_id",
                                                             "lat", "lon"]
     assert cam["individual_id"].str.fullmatch(r"CT-\d{2,}").all()
-    stations = _tsv(out / "truth/camera_stations.tsv")
-    assert set(cam["station"]) <= set(stations["station"]) and len(stations) == 6
+    stations = _tsv(out / "camera_stations.tsv")
+    assert list(stations.columns) == ["station", "lat", "lon", "start_date", "end_date"]
+    assert set(cam["station"]) <= set(stations["station"])
+    assert stations["station"].nunique() == 12
     # every station has one coordinate pair, inside the study area
     assert (cam.groupby("station")[["lat", "lon"]].nunique() == 1).all().all()
     assert cam["lat"].between(43.0, 43.6).all() and cam["lon"].between(131.0, 131.8).all()

@@ -8,7 +8,7 @@ rule abundance:
         ne=res("monitoring/ne.tsv"),
         camera=(
             [config["camera_traps"], config["camera_aliases"]]
-            if config.get("camera_traps")
+            if config.get("camera_traps") and config.get("camera_aliases")
             else []
         ),
     output:

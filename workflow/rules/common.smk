@@ -48,6 +48,8 @@ GENOTYPES = genotype_files(config)
 HAS_MTDNA = bool(config.get("mtdna"))
 HAS_SNPS = bool(config.get("snps"))
 HAS_SCREENING = bool(config.get("screening"))
+# spatial capture-recapture runs when detector locations are given
+HAS_SCR = bool(config.get("search_effort") or config.get("camera_stations"))
 SEED = config["seed"]
 
 # optional stages run only when the config names their input (the bundled example's config
@@ -58,10 +60,20 @@ _SKIPPED = [
         ("species check", "mtdna"),
         ("SNP statistics", "snps"),
         ("health", "screening"),
-        ("camera traps in abundance", "camera_traps"),
+        ("camera traps", "camera_traps"),
     )
     if not config.get(key)
 ]
+if not HAS_SCR:
+    _SKIPPED.append(
+        "spatial capture-recapture (no 'search_effort' or 'camera_stations' in the config)"
+    )
+if config.get("camera_traps") and not config.get("camera_aliases"):
+    logger.info(
+        "leogen: camera animals are not linked to genetic ids (no 'camera_aliases'):"
+        " abundance and survival use genetic detections; SCR fits the cameras as a data set"
+        " of their own"
+    )
 logger.info(
     "leogen: config "
     + (
@@ -148,8 +160,11 @@ def final_outputs():
         res("inbreeding/individuals.tsv"),
         res("pedigree/pedigree.tsv"),
         res("monitoring/abundance.tsv"),
+        res("monitoring/survival.tsv"),
         res("report/state_of_population.html"),
     ]
+    if HAS_SCR:
+        out.append(res("scr/estimates.tsv"))
     if HAS_MTDNA:
         out.append(res("species/species.tsv"))
     if HAS_SNPS:

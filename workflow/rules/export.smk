@@ -22,7 +22,7 @@ rule export:
         samples=SAMPLES_SHEET,
         camera=(
             [config["camera_traps"], config["camera_aliases"]]
-            if config.get("camera_traps")
+            if config.get("camera_traps") and config.get("camera_aliases")
             else []
         ),
     output:

@@ -12,6 +12,8 @@ rule summary:
         diversity=res("diversity/summary.tsv"),
         inbreeding=res("inbreeding/individuals.tsv"),
         prevalence=res("health/prevalence.tsv") if HAS_SCREENING else [],
+        scr=[res("scr/estimates.tsv"), res("scr/trend.tsv")] if HAS_SCR else [],
+        survival=res("monitoring/survival.tsv"),
     output:
         html=report(
             res("report/state_of_population.html"),
@@ -36,10 +38,18 @@ rule summary:
     params:
         outdir=out_dir,
         prevalence=lambda wc, input: opt("--prevalence", input.prevalence),
+        scr=lambda wc, input: (
+            opt("--scr-estimates", input.scr[0])
+            + " "
+            + opt("--scr-trend", input.scr[1])
+            if input.scr
+            else ""
+        ),
     shell:
         "leogen summary --abundance {input.abundance:q} --ne {input.ne:q}"
         " --trend {input.trend:q} --trend-test {input.trend_test:q}"
         " --detection-history {input.history:q} --diversity-summary {input.diversity:q}"
         " --genotypes {input.genotypes:q}"
-        " --inbreeding {input.inbreeding:q} {params.prevalence}"
+        " --inbreeding {input.inbreeding:q} {params.prevalence} {params.scr}"
+        " --survival {input.survival:q}"
         " --out-dir {params.outdir:q} > {log:q} 2>&1"
