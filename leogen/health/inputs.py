@@ -179,13 +179,15 @@ class HealthInputs:
     inbreeding: pd.DataFrame | None = None
     g2: dict | None = None
     pairs: pd.DataFrame | None = None
+    relationships: pd.DataFrame | None = None
 
 
 def read_inputs(screening_path: str | Path, samples_path: str | Path,
                 sample_individual_path: str | Path, individuals_path: str | Path,
                 inbreeding_path: str | Path | None = None, g2_path: str | Path | None = None,
                 pairs_path: str | Path | None = None,
-                cutoffs_path: str | Path | None = None) -> HealthInputs:
+                cutoffs_path: str | Path | None = None,
+                relationships_path: str | Path | None = None) -> HealthInputs:
     """Read every input of the health stage and link the tests to the animals.
 
     Parameters
@@ -197,6 +199,9 @@ def read_inputs(screening_path: str | Path, samples_path: str | Path,
     inbreeding_path, g2_path, pairs_path : optional ``inbreeding/individuals.tsv``,
         ``inbreeding/g2.tsv`` and ``relatedness/pairs.tsv``.
     cutoffs_path : optional YAML cut-off file (:func:`leogen.health.screening.load_cutoffs`).
+    relationships_path : optional ``pedigree/relationships.tsv``
+        (:func:`leogen.pedigree.outputs.read_relationships`): relatives named from the
+        reconstructed pedigree's probabilities instead of the pairwise likelihoods.
 
     Returns
     -------
@@ -218,4 +223,11 @@ def read_inputs(screening_path: str | Path, samples_path: str | Path,
         individuals=individuals,
         inbreeding=read_inbreeding(inbreeding_path) if inbreeding_path else None,
         g2=read_g2(g2_path) if g2_path else None,
-        pairs=read_pairs(pairs_path) if pairs_path else None)
+        pairs=read_pairs(pairs_path) if pairs_path else None,
+        relationships=_read_relationships(relationships_path) if relationships_path else None)
+
+
+def _read_relationships(path) -> pd.DataFrame:
+    from leogen.pedigree.outputs import read_relationships
+
+    return read_relationships(path, ["id1", "id2", "relationship", "probability", "p_u"])

@@ -308,32 +308,66 @@ def prevalence_units(tests: pd.DataFrame, samples: pd.DataFrame, attrs: pd.DataF
     return units[["pathogen", "stratum", "level", "individual_id", "status"]]
 
 
-def _relatives(pairs: pd.DataFrame | None, iid: str, min_prob: float = RELATIVE_MIN_PROB
-               ) -> tuple[list[dict], str]:
-    """Relatives of ``iid`` whose most probable relationship class (PO, FS or HS) has a
-    posterior probability of at least ``min_prob`` (:func:`leogen.health.triage.
-    relationship_posteriors`, equal priors), most probable first; and a note when the
-    pairs table gives no probabilities."""
+#: names of the relationship classes on the pages
+RELATIONSHIP_NAMES = {"PO": "parent-offspring", "FS": "full siblings", "HS": "half siblings",
+                      "GPAV": "grandparent-grandchild or aunt/uncle-niece/nephew"}
+
+
+def _relatives(pairs: pd.DataFrame | None, iid: str, min_prob: float = RELATIVE_MIN_PROB,
+               relationships: pd.DataFrame | None = None) -> tuple[list[dict], str]:
+    """Relatives of ``iid`` whose most probable relationship has a posterior probability of
+    at least ``min_prob``, most probable first; and a note saying where the probabilities
+    come from (or why there are none).
+
+    With ``relationships`` (``pedigree/relationships.tsv``) the probabilities are the
+    reconstructed pedigree's (PO, FS, HS, GPAV against U; docs/pedigree.md); otherwise the
+    pairwise class likelihoods of ``pairs`` with equal priors
+    (:func:`leogen.health.triage.relationship_posteriors`), which ignore the rest of the
+    pedigree."""
+    est = None
+    if pairs is not None and not pairs.empty:
+        est = next((e for e in RELATEDNESS_ESTIMATORS if e in pairs.columns
+                    and pd.to_numeric(pairs[e], errors="coerce").notna().any()), None)
+    if relationships is not None:
+        mine = relationships[((relationships["id1"] == iid) | (relationships["id2"] == iid))
+                             & (relationships["relationship"] != "U")
+                             & (relationships["probability"] >= min_prob)]
+        mine = mine.sort_values(["probability", "id1", "id2"], ascending=[False, True, True],
+                                kind="stable")
+        r_of = {}
+        if est:
+            pm = pairs[(pairs["id1"] == iid) | (pairs["id2"] == iid)]
+            r_of = {(b if a == iid else a): (float(v), _text(n)) for a, b, v, n in zip(
+                pm["id1"], pm["id2"], pd.to_numeric(pm[est], errors="coerce"),
+                pm.get("n_loci", pd.Series([""] * len(pm), index=pm.index)), strict=True)}
+        out = []
+        for row in mine.itertuples(index=False):
+            other = row.id2 if row.id1 == iid else row.id1
+            r, n = r_of.get(other, (math.nan, ""))
+            out.append({"id": other, "relationship": RELATIONSHIP_NAMES.get(
+                row.relationship, row.relationship), "code": row.relationship,
+                "probability": float(row.probability), "p_unrelated": float(row.p_u),
+                "r": r, "estimator": est or "", "n_loci": n})
+        return out, "probabilities from the reconstructed pedigree"
     if pairs is None or pairs.empty:
         return [], "no relatedness table given"
     mine = pairs[(pairs["id1"] == iid) | (pairs["id2"] == iid)].copy()
     post = triage.relationship_posteriors(mine)
     if post["p_best"].isna().all():
         return [], "the relatedness table has no class log-likelihoods: no probabilities"
-    est = next((e for e in RELATEDNESS_ESTIMATORS if e in pairs.columns
-                and pd.to_numeric(pairs[e], errors="coerce").notna().any()), None)
     mine = mine.join(post)
     mine = mine[mine["p_best"] >= min_prob].sort_values(
         ["p_best", "id1", "id2"], ascending=[False, True, True], kind="stable")
     out = []
-    names = {"PO": "parent-offspring", "FS": "full siblings", "HS": "half siblings"}
     for _, row in mine.iterrows():
         other = row["id2"] if row["id1"] == iid else row["id1"]
-        out.append({"id": other, "relationship": names[row["best"]], "code": row["best"],
-                    "probability": float(row["p_best"]), "p_unrelated": float(row["p_u"]),
+        out.append({"id": other, "relationship": RELATIONSHIP_NAMES[row["best"]],
+                    "code": row["best"], "probability": float(row["p_best"]),
+                    "p_unrelated": float(row["p_u"]),
                     "r": float(row[est]) if est else math.nan, "estimator": est or "",
                     "n_loci": _text(row.get("n_loci", ""))})
-    return out, ""
+    return out, ("pairwise probabilities with equal priors (no pedigree given): a lead, "
+                 "not a fact")
 
 
 def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: pd.DataFrame,
@@ -343,7 +377,8 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
                  untested_years: float = 3, period: str = "year", seed: int = 1,
                  power_sims: int = 400, relative_min_prob: float = RELATIVE_MIN_PROB,
                  age_years: dict | None = None, design_prevalence: float = 0.1,
-                 precision: float = 0.1, stamp: dict | None = None) -> dict:
+                 precision: float = 0.1, stamp: dict | None = None,
+                 relationships: pd.DataFrame | None = None) -> dict:
     """Compute every health table and page record (nothing is written).
 
     Parameters
@@ -359,6 +394,8 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
         None: no HFC models and no genetics on the pages.
     g2 : ``{"g2", "g2_p"}`` (:func:`leogen.health.inputs.read_g2`) or None.
     pairs : relatedness pairs (:func:`leogen.health.inputs.read_pairs`) or None.
+    relationships : ``pedigree/relationships.tsv`` rows or None: when given, relatives on the
+        pages are named from the reconstructed pedigree's probabilities.
     grid_km, exact : coordinate generalisation (:mod:`leogen.io.locations`; a grid finer
         than :data:`leogen.io.locations.MIN_GRID_KM` is a ValueError unless ``exact``).
     untested_years : testing is overdue when an animal was detected more than this many
@@ -416,7 +453,7 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
     mixture, posteriors = epi.mixture_table(tests)
     survey = epi.survey_table(prev, se_sp, len(attrs), precision, design_prevalence)
     records = _animal_records(tests, pub, sample_individual, attrs, status, rises, inb, pairs,
-                              untested_years, relative_min_prob)
+                              untested_years, relative_min_prob, relationships)
     tri = pd.DataFrame([{"individual_id": r["id"], **{k: b[k] for k in (
         "pathogen", "level", "evidence", "last_test", "latest_result", "latest_assay",
         "latest_titer")}} for r in records for b in r["status"]],
@@ -435,7 +472,7 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
 
 
 def _animal_records(tests, pub, sample_individual, attrs, status, rises, inb, pairs,
-                    untested_years, relative_min_prob) -> list[dict]:
+                    untested_years, relative_min_prob, relationships=None) -> list[dict]:
     si = sample_individual[["sample_id", "individual_id"] + (
         ["status"] if "status" in sample_individual.columns else [])].copy()
     si = si.rename(columns={"status": "id_status"})
@@ -505,7 +542,7 @@ def _animal_records(tests, pub, sample_individual, attrs, status, rises, inb, pa
                 } for r in t.itertuples(index=False)],
             })
         own = samp[samp["individual_id"] == iid].sort_values(["date", "sample_id"], kind="stable")
-        relatives, rel_note = _relatives(pairs, iid, relative_min_prob)
+        relatives, rel_note = _relatives(pairs, iid, relative_min_prob, relationships)
         records.append({
             "id": iid, "file": safe_filename(iid), "sex": a.sex, "sex_source": a.sex_source,
             "age_class": a.age_class, "aliases": a.aliases, "first_seen": a.first_seen,
