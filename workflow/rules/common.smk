@@ -110,7 +110,10 @@ def opt(flag, *values):
     For params that add an optional option to a ``shell:`` command (used there unquoted);
     every other config value or path is quoted in the command itself with ``{...:q}``.
     """
-    values = [str(v) for v in values if v not in (None, "")]
+    flat = []
+    for v in values:  # an optional input is an empty list when absent
+        flat.extend(v if isinstance(v, (list, tuple)) else [v])
+    values = [str(v) for v in flat if v is not None and str(v) != ""]
     return " ".join([flag, *map(shlex.quote, values)]) if values else ""
 
 
