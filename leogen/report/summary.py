@@ -241,9 +241,13 @@ def per_year_table(trend: pd.DataFrame, abundance: pd.DataFrame, ne: pd.DataFram
     years = set(trend["year"]) | set(abundance["year"])
     scr_year = None
     if scr is not None and len(scr):
-        yearly_sessions = scr[scr["session"].astype(str).str.fullmatch(r"\d{4}")]
-        scr_year = {par: g.assign(year=g["session"].astype(int)).drop_duplicates(
-            "year").set_index("year") for par, g in yearly_sessions.groupby("parameter")}
+        # yearly sessions: "2019", or "2019/camera" and "2019/scat" when the two data sets
+        # are not linked (they share density, so either row gives it)
+        ses = scr["session"].astype(str)
+        yearly_sessions = scr[ses.str.fullmatch(r"\d{4}(/.+)?")]
+        scr_year = {par: g.assign(year=g["session"].astype(str).str[:4].astype(int))
+                    .drop_duplicates("year").set_index("year")
+                    for par, g in yearly_sessions.groupby("parameter")}
         if "n_hat" in scr_year:
             years |= set(scr_year["n_hat"].index)
     ld = ne[(ne["method"] == "ld") & (ne["p_crit"].astype(str) == NE_P_CRIT)]

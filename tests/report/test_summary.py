@@ -293,3 +293,19 @@ phi(t)p(.)|phi|2020-2021|0.9|0.05|0.7|0.97|wald|
     assert "by non-spatial closed-population models" in plain
     assert set(pd.read_csv(tmp / "plain" / "state_of_population.tsv", sep="\t")[
         "n_hat_method"]) == {"nonspatial"}
+
+
+def test_scr_sessions_of_unlinked_camera_and_scat_data_give_one_year(inputs):
+    """Unlinked camera and scat data are two sessions per year sharing density
+    ("2021/camera", "2021/scat"): one row per year on the page."""
+    tmp, f = inputs
+    crs = "+proj=laea +lat_0=43 +lon_0=131 +units=m"
+    rows = [f"{y}/{src}|n_hat|{n}|3|{n - 6}|{n + 9}|9|30|D~session|{crs}"
+            for y, n in ((2020, 20), (2021, 24)) for src in ("camera", "scat")]
+    est = _write(tmp / "in" / "est2.tsv", "session|parameter|estimate|se|lo|hi|n_animals|"
+                 "n_detections|model|crs\n" + "\n".join(rows) + "\n")
+    out = tmp / "out2"
+    assert main(_argv(f, out) + ["--scr-estimates", str(est)]) == 0
+    t = pd.read_csv(out / "state_of_population.tsv", sep="\t").set_index("year")
+    assert t.loc[2021, ["n_hat", "n_hat_lo", "n_hat_hi"]].tolist() == [24, 18, 33]
+    assert list(t.index) == [2020, 2021, 2022]
