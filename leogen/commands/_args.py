@@ -80,3 +80,116 @@ def read_grouping(args):
     links = read_sample_individual(args.sample_individual, identified_only=False,
                                    columns=["sample_id", "individual_id"])
     return links, read_samples(args.samples)
+
+
+#: old option spelling -> the name that replaced it (kept as a deprecated alias for one
+#: release; listed in docs/cli.md)
+RENAMED: dict[str, str] = {}
+
+
+class _DeprecatedName(argparse.Action):
+    """Store like ``store``; when given under an old spelling, say so once on stderr."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        new = RENAMED.get(option_string) if option_string else None
+        if new is not None:
+            import sys
+
+            print(f"{parser.prog}: note: {option_string} is deprecated and will be removed in "
+                  f"the next release; use {new}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_renamed(p, new: str, old: str, **kwargs):
+    """Add option ``new`` that also accepts its former name ``old`` (a one-line deprecation
+    note on stderr when ``old`` is used). The help lists the new name only.
+
+    Parameters
+    ----------
+    p : ArgumentParser
+        The parser.
+    new, old : str
+        The option's name and its former name (``--min-het-replicates``, ``--min-het-reps``).
+    **kwargs
+        As :meth:`argparse.ArgumentParser.add_argument` (a storing option).
+
+    Returns
+    -------
+    Action
+        The new option's action.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> p = argparse.ArgumentParser(prog="leogen x")
+    >>> _ = add_renamed(p, "--min-het-replicates", "--min-het-reps", type=int, default=2,
+    ...                 help="replicates")
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     args = p.parse_args(["--min-het-reps", "3"])
+    >>> args.min_het_replicates, err.getvalue().split(":")[1].strip()
+    (3, 'note')
+    """
+    RENAMED[old] = new
+    action = p.add_argument(new, old, action=_DeprecatedName, **kwargs)
+    # the old spelling is accepted but not shown in the usage and help
+    action.option_strings.remove(old)
+    p._option_string_actions[old] = action
+    return action
+
+
+def add_sex_locus_args(p, what: str = "the statistics") -> None:
+    """``--sex-locus`` (the sex marker, config ``sex_marker.locus``, always left out) and
+    ``--exclude-loci`` (further loci to leave out), the same in every command.
+
+    Parameters
+    ----------
+    p : ArgumentParser
+        The parser.
+    what : str
+        What the sex marker is left out of, for the help.
+    """
+    p.add_argument("--sex-locus", default="AMEL", metavar="LOCUS",
+                   help=f"the sex marker (config sex_marker.locus), left out of {what}; "
+                        "'' for none [%(default)s]")
+    p.add_argument("--exclude-loci", default=None, metavar="LOCI",
+                   help="comma-separated further loci to leave out (it used to be how the sex "
+                        "marker was left out, which --sex-locus now does) [none]")
+
+
+def loci_to_drop(args, loci, path) -> set[str]:
+    """The loci ``--sex-locus`` and ``--exclude-loci`` leave out: every name of
+    ``--exclude-loci`` must be a locus of the file; the sex marker may be absent.
+
+    Parameters
+    ----------
+    args : Namespace
+        With ``sex_locus`` and ``exclude_loci``.
+    loci : iterable of str
+        The loci of the genotype file.
+    path : str
+        The genotype file, for messages.
+
+    Returns
+    -------
+    set of str
+        Loci to drop.
+
+    Raises
+    ------
+    InputError
+        ``--exclude-loci: no locus 'X' in the file``.
+    """
+    from leogen.commands._popgen_args import check_loci_named
+
+    drop = {s.strip() for s in (args.exclude_loci or "").split(",") if s.strip()}
+    sex = (args.sex_locus or "").strip()
+    check_loci_named(drop - {sex}, loci, "--exclude-loci", path, default=())
+    have = {str(x) for x in loci}
+    if args.exclude_loci is not None and sex and sex in have and sex not in drop:
+        import sys
+
+        # the former meaning of --exclude-loci (the whole list, sex marker included)
+        print(f"leogen: note: the sex marker {sex} is left out by --sex-locus (no longer only "
+              "through --exclude-loci); give --sex-locus '' to keep it", file=sys.stderr)
+    return drop | ({sex} if sex and sex in have else set())

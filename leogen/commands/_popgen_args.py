@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from leogen.commands._args import add_sex_locus_args
 from leogen.errors import InputError
 
 
@@ -17,8 +18,7 @@ def add_genotype_args(p) -> None:
                    help="one genotype per individual (long table: sample_id, replicate, "
                         "locus, allele1, allele2, e.g. identify/individual_genotypes.tsv)")
     p.add_argument("--format", default="auto", help="genotype file format [%(default)s]")
-    p.add_argument("--exclude-loci", default="AMEL",
-                   help="comma-separated loci to leave out, e.g. the sex marker [%(default)s]")
+    add_sex_locus_args(p, "the estimates")
 
 
 def add_vcf_args(p) -> None:
@@ -69,13 +69,18 @@ def check_loci_named(names, loci, flag: str, path, default=("AMEL",)) -> None:
                          path)
 
 
-def load_genotypes(path: str, fmt: str = "auto", exclude: str = ""):
-    """Genotypes of one genotype per individual, minus the excluded loci (microsatellites)."""
+def load_genotypes(path: str, fmt: str = "auto", exclude: str | None = None,
+                   sex_locus: str = ""):
+    """Genotypes of one genotype per individual, minus the sex marker (``sex_locus``, may be
+    absent) and the ``exclude`` loci (comma-separated, each must be in the file);
+    microsatellites only."""
+    from argparse import Namespace
+
+    from leogen.commands._args import loci_to_drop
     from leogen.io.formats import read_individual_genotypes
 
     g = read_individual_genotypes(path, fmt)
-    drop = {s.strip() for s in exclude.split(",") if s.strip()}
-    check_loci_named(drop, g.loci, "--exclude-loci", path)
+    drop = loci_to_drop(Namespace(exclude_loci=exclude, sex_locus=sex_locus), g.loci, path)
     g = g.without_loci(drop)
     if g.n_loci == 0:
         raise InputError("no loci left after excluding " + ", ".join(sorted(drop)), path)

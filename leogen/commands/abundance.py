@@ -31,7 +31,8 @@ def register(subparsers) -> None:
                    help="end of the study (default: last date of the sample sheet)")
     p.add_argument("--bootstraps", type=non_negative_int, default=1000,
                    help="parametric bootstraps for capwire CIs and the LRT (default 1000)")
-    p.add_argument("--seed", type=non_negative_int, default=1)
+    p.add_argument("--seed", type=non_negative_int, default=1,
+                   help="random seed of the bootstraps (same seed, same output) [%(default)s]")
     p.add_argument("--max-pop", type=positive_int, default=None,
                    help="upper end of the capwire search for N (default max(1000, 20 n))")
     p.add_argument("--ci", choices=("profile", "lognormal"), default="profile",
@@ -44,7 +45,8 @@ def register(subparsers) -> None:
                    help="ne.tsv of 'leogen ne --by-year' to put Ne beside N-hat in trend.tsv")
     p.add_argument("--power-decline", type=probability, default=0.05,
                    help="yearly decline for the power of the trend test (default 0.05)")
-    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--out-dir", required=True, metavar="DIR",
+                   help="folder for abundance.tsv, the trend tables and the capture histories")
     p.set_defaults(func=run)
 
 

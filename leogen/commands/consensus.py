@@ -3,7 +3,7 @@ consensus), quality index, ADO/FA, sex."""
 
 from __future__ import annotations
 
-from leogen.commands._args import probability
+from leogen.commands._args import add_renamed, probability
 
 
 def register(subparsers) -> None:
@@ -23,21 +23,26 @@ def register(subparsers) -> None:
                                      "kept out of the error rates, unless --exclude-no-sequence")
     p.add_argument("--exclude-no-sequence", action="store_true",
                    help="give scats without a barcode no consensus at all")
-    p.add_argument("--out-dir", required=True)
-    p.add_argument("--min-het-reps", type=int, default=2,
+    p.add_argument("--out-dir", required=True, metavar="DIR",
+                   help="folder for consensus.tsv, quality.tsv and the error-rate tables")
+    add_renamed(p, "--min-het-replicates", "--min-het-reps", type=int, default=2,
+                metavar="N",
                    help="replicates in which each allele of a heterozygote must be seen "
                         "[%(default)s]")
-    p.add_argument("--min-hom-reps", type=int, default=3,
+    add_renamed(p, "--min-hom-replicates", "--min-hom-reps", type=int, default=3,
+                metavar="N",
                    help="identical homozygous replicates needed for a homozygote "
                         "[%(default)s]")
     p.add_argument("--method", default="likelihood",
                    help="genotype call: likelihood (most probable genotype under the fitted "
-                        "error model) or consensus (multiple-tubes rule of --min-het-reps / "
-                        "--min-hom-reps) [%(default)s]")
+                        "error model) or consensus (multiple-tubes rule of --min-het-replicates / "
+                        "--min-hom-replicates) [%(default)s]")
     p.add_argument("--min-posterior", type=probability, default=0.95,
                    help="likelihood calls with a lower posterior probability are left "
                         "missing (0 < x <= 1) [%(default)s]")
-    p.add_argument("--sex-locus", default="AMEL", help="sex marker locus [%(default)s]")
+    p.add_argument("--sex-locus", default="AMEL", metavar="LOCUS",
+                   help="the sex marker (config sex_marker.locus): sex of each sample, left "
+                        "out of the error rates' identification loci [%(default)s]")
     p.add_argument("--x-allele", type=int, default=214, help="X allele size [%(default)s]")
     p.add_argument("--y-allele", type=int, default=194, help="Y allele size [%(default)s]")
     p.add_argument("--reference-genotypes",
@@ -53,7 +58,8 @@ def register(subparsers) -> None:
 def main(args) -> int:
     from leogen.qc.consensus import run
 
-    run(args.genotypes, args.samples, args.species, args.min_het_reps, args.min_hom_reps,
+    run(args.genotypes, args.samples, args.species, args.min_het_replicates,
+        args.min_hom_replicates,
         args.sex_locus, args.x_allele, args.y_allele, args.reference_genotypes, args.links,
         genotype_no_sequence=not args.exclude_no_sequence, out_dir=args.out_dir,
         method=args.method, min_posterior=args.min_posterior)

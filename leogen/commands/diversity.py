@@ -6,8 +6,14 @@ The work is :func:`leogen.popgen.diversity.run`; its tables are declared in
 
 from __future__ import annotations
 
-from leogen.commands._args import non_negative_int, positive_int, probability, read_grouping
-from leogen.commands._popgen_args import check_loci_named
+from leogen.commands._args import (
+    add_sex_locus_args,
+    loci_to_drop,
+    non_negative_int,
+    positive_int,
+    probability,
+    read_grouping,
+)
 from leogen.errors import InputError
 
 
@@ -30,8 +36,7 @@ def register(subparsers) -> None:
                    help="table mapping individual_id or sample_id to a population")
     p.add_argument("--population-column", default="site", metavar="COL",
                    help="population column of --populations (default: site)")
-    p.add_argument("--exclude-loci", default="AMEL", metavar="LOCI",
-                   help="comma-separated loci to leave out, e.g. the sex marker [%(default)s]")
+    add_sex_locus_args(p, "the diversity statistics")
     p.add_argument("--group-by", choices=("none", "site", "period"), default="none",
                    help="populations of identified animals from their samples: the site with "
                    "most of its samples, or the period of first detection (needs "
@@ -41,7 +46,8 @@ def register(subparsers) -> None:
     p.add_argument("--samples", metavar="TSV", help="the sample sheet (for --group-by)")
     p.add_argument("--period-years", type=positive_int, default=4,
                    help="length of the periods of --group-by period (default 4)")
-    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--out-dir", required=True, metavar="DIR",
+                   help="folder for per_locus.tsv, summary.tsv, pairwise_fst.tsv, ld.tsv, ...")
     p.add_argument("--permutations", type=int, default=1000,
                    help="permutations for pairwise F_ST and LD p-values (default 1000)")
     p.add_argument("--bootstraps", type=non_negative_int, default=1000,
@@ -54,7 +60,8 @@ def register(subparsers) -> None:
     p.add_argument("--rarefaction", choices=("locus", "global"), default="locus",
                    help="allelic richness rarefied to the smallest sample per locus (FSTAT, "
                         "default) or over all loci (hierfstat allelic.richness)")
-    p.add_argument("--seed", type=non_negative_int, default=1)
+    p.add_argument("--seed", type=non_negative_int, default=1,
+                   help="random seed of the permutations and bootstraps [%(default)s]")
     p.add_argument("--no-ld", action="store_true", help="skip linkage disequilibrium")
     p.add_argument("--ld-window", type=int, default=10, metavar="N",
                    help="SNP data: r^2 between variants at most N apart (default 10)")
@@ -72,11 +79,9 @@ def run(args) -> int:
         if getattr(args, name) < 0:
             raise InputError(f"--{name.replace('_', '-')} must be >= 0")
     g = read_individual_genotypes(args.genotypes, args.format)
-    drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()}
-    check_loci_named(drop, g.loci, "--exclude-loci", args.genotypes)
-    g = g.without_loci(drop)
+    g = g.without_loci(loci_to_drop(args, g.loci, args.genotypes))
     if g.n_loci == 0:
-        raise InputError("no loci left after --exclude-loci", args.genotypes)
+        raise InputError("no loci left after --sex-locus and --exclude-loci", args.genotypes)
     populations = None
     source = args.populations
     links, samples = read_grouping(args)

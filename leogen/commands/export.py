@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import sys
 
-from leogen.commands._args import non_negative_int, positive_int, read_grouping
+from leogen.commands._args import (
+    add_sex_locus_args,
+    loci_to_drop,
+    non_negative_int,
+    positive_int,
+    read_grouping,
+)
 from leogen.commands._popgen_args import check_loci_named
 from leogen.errors import InputError
 
@@ -28,7 +34,8 @@ def register(subparsers) -> None:
     p.add_argument("--genotypes", required=True, metavar="FILE",
                    help="one genotype per animal (identify/individual_genotypes.tsv)")
     p.add_argument("--format", default=None, metavar="F", help="format of --genotypes")
-    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--out-dir", required=True, metavar="DIR",
+                   help="folder for the input files of the other programs")
     p.add_argument("--populations", metavar="TSV",
                    help="individual_id -> population table (diversity/populations.tsv); "
                         "default: one population")
@@ -39,10 +46,10 @@ def register(subparsers) -> None:
                    help="length of the periods of --group-by period [%(default)s]")
     p.add_argument("--population-column", default="population", metavar="COL",
                    help="population column of --populations [%(default)s]")
-    p.add_argument("--exclude-loci", default="AMEL", metavar="LOCI",
-                   help="comma-separated loci to leave out (the sex marker) [%(default)s]")
+    add_sex_locus_args(p, "the exported genotypes")
     p.add_argument("--keep-loci", default="", metavar="LOCI",
-                   help="loci of --exclude-loci to export anyway (e.g. AMEL)")
+                   help="loci of --sex-locus or --exclude-loci to export anyway (e.g. AMEL) "
+                        "[none]")
     p.add_argument("--individuals", metavar="TSV",
                    help="identify/individuals.tsv: the sex of each animal for animals.tsv")
     p.add_argument("--error-rates", metavar="TSV",
@@ -73,8 +80,7 @@ def run(args) -> int:
                          "and --samples")
     g = read_individual_genotypes(args.genotypes, args.format)
     keep = {x.strip() for x in args.keep_loci.split(",") if x.strip()}
-    drop = {x.strip() for x in args.exclude_loci.split(",") if x.strip()}
-    check_loci_named(drop, g.loci, "--exclude-loci", args.genotypes)
+    drop = loci_to_drop(args, g.loci, args.genotypes)
     check_loci_named(keep, g.loci, "--keep-loci", args.genotypes, default=())
     drop -= keep
     populations = None

@@ -84,7 +84,11 @@ def register(subparsers) -> None:
     p.add_argument("--inbreeding", help="inbreeding/individuals.tsv (sMLH, F) for HFC models")
     p.add_argument("--g2", help="inbreeding/g2.tsv (identity disequilibrium)")
     p.add_argument("--pairs", help="relatedness/pairs.tsv (closest relatives)")
-    p.add_argument("--cutoffs", help="YAML: pathogen -> assay -> cut-off titre [, Se, Sp, source]")
+    p.add_argument("--relationships", metavar="TSV",
+                   help="pedigree/relationships.tsv: relatives named from the reconstructed "
+                        "pedigree's probabilities (default: the pairwise likelihoods of "
+                        "--pairs)")
+    p.add_argument("--cutoffs", help="YAML: pathogen -> assay -> cut-off titer [, Se, Sp, source]")
     loc = p.add_mutually_exclusive_group()
     loc.add_argument("--grid-km", type=_grid_km, default=10.0,
                      help="generalise coordinates to this grid (km, default 10, at least 1)")
@@ -114,6 +118,7 @@ def run(args) -> int:
     res = run_health(
         args.screening, args.samples, args.sample_individual, args.individuals, args.out_dir,
         inbreeding_path=args.inbreeding, g2_path=args.g2, pairs_path=args.pairs,
+        relationships_path=args.relationships,
         cutoffs_path=args.cutoffs, grid_km=args.grid_km, exact=args.exact_locations,
         untested_years=args.untested_years, period=args.period, seed=args.seed,
         power_sims=args.power_sims, relative_min_prob=args.relative_min_prob,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leogen.commands._args import non_negative_int, positive_int, probability
+from leogen.commands._args import add_renamed, non_negative_int, positive_int, probability
 
 
 def register(subparsers) -> None:
@@ -16,7 +16,8 @@ def register(subparsers) -> None:
                     "(captures.tsv and MARK captures.inp).")
     p.add_argument("--consensus", required=True, help="consensus.tsv of `leogen consensus`")
     p.add_argument("--samples", required=True, help="sample sheet (samples.tsv)")
-    p.add_argument("--out-dir", required=True)
+    p.add_argument("--out-dir", required=True, metavar="DIR", help="folder for the identify "
+                   "tables")
     p.add_argument("--max-mismatches", default="auto",
                    help="mismatching loci allowed within an individual, or 'auto' (from the "
                         "error rates, see docs) [%(default)s]")
@@ -54,10 +55,10 @@ def register(subparsers) -> None:
                    help="sampling occasion of the capture histories [%(default)s]")
     p.add_argument("--error-rates", help="error_rates_sample.tsv for --max-mismatches auto "
                                          "(default: beside --consensus)")
-    p.add_argument("--min-het-reps", type=positive_int, default=2,
-                   help="consensus rule used upstream, for auto [%(default)s]")
-    p.add_argument("--min-hom-reps", type=positive_int, default=3,
-                   help="consensus rule used upstream, for auto [%(default)s]")
+    add_renamed(p, "--min-het-replicates", "--min-het-reps", type=positive_int, default=2,
+                help="consensus rule used upstream, for auto [%(default)s]")
+    add_renamed(p, "--min-hom-replicates", "--min-hom-reps", type=positive_int, default=3,
+                help="consensus rule used upstream, for auto [%(default)s]")
     p.add_argument("--alpha", type=probability, default=0.01,
                    help="auto: allowed probability that two samples of one animal exceed k "
                         "mismatches [%(default)s]")
@@ -66,8 +67,10 @@ def register(subparsers) -> None:
                         "<= this [%(default)s]")
     p.add_argument("--sex-locus", default="AMEL", help="sex marker, not used for matching "
                                                         "[%(default)s]")
-    p.add_argument("--x-allele", type=int, default=214)
-    p.add_argument("--y-allele", type=int, default=194)
+    p.add_argument("--x-allele", type=int, default=214,
+                   help="X allele size of the sex marker [%(default)s]")
+    p.add_argument("--y-allele", type=int, default=194,
+                   help="Y allele size of the sex marker [%(default)s]")
     p.add_argument("--id-prefix", default="LEO", help="prefix of individual ids [%(default)s]")
     p.add_argument("--seed", type=non_negative_int, default=1,
                    help="seed of the auto-k and false-match-rate simulations")
@@ -84,8 +87,8 @@ def main(args) -> int:
     from leogen.identify.matching import run
 
     run(args.consensus, args.samples, args.max_mismatches, args.min_loci, args.occasion,
-        args.sex_locus, args.x_allele, args.y_allele, args.error_rates, args.min_het_reps,
-        args.min_hom_reps, args.alpha, args.id_prefix, args.seed, args.max_pid_sib,
+        args.sex_locus, args.x_allele, args.y_allele, args.error_rates, args.min_het_replicates,
+        args.min_hom_replicates, args.alpha, args.id_prefix, args.seed, args.max_pid_sib,
         args.quality, out_dir=args.out_dir, registry=args.registry, method=args.method,
         genotypes=args.genotypes, false_match_rate=args.false_match_rate,
         relative_prior=args.relative_prior, ambiguity=args.ambiguity, min_lr=args.min_lr,

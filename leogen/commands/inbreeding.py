@@ -47,7 +47,7 @@ def main(args) -> int:
     if args.bootstraps < 0 or args.permutations < 0:
         raise InputError("--bootstraps and --permutations must be 0 or more")
     check_snp_args(args)
-    g = load_genotypes(args.genotypes, args.format, args.exclude_loci)
+    g = load_genotypes(args.genotypes, args.format, args.exclude_loci, args.sex_locus)
     het = froh = None
     if args.snp_dir:
         het, froh = read_snp_tables(args.snp_dir, ("het", "froh"))

@@ -20,8 +20,10 @@ def register(subparsers) -> None:
     p.add_argument("--format", default=None, metavar="F", help="genotype file format")
     p.add_argument("--by-year", action="store_true",
                    help="also per year (needs --sample-individual and --samples)")
-    p.add_argument("--sample-individual", default=None, metavar="TSV")
-    p.add_argument("--samples", default=None, metavar="TSV")
+    p.add_argument("--sample-individual", default=None, metavar="TSV",
+                   help="identify/sample_individual.tsv (years of the animals, for per-year Ne)")
+    p.add_argument("--samples", default=None, metavar="TSV",
+                   help="the sample sheet (dates of the samples, for per-year Ne)")
     p.add_argument("--abundance", default=None, metavar="TSV",
                    help="abundance.tsv: the selected N-hat per year is put beside Ne")
     p.add_argument("--p-crit", default="0.05,0.02,0.01,0+", metavar="LIST",
@@ -36,7 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--generation-years", type=float, default=5.0, metavar="Y",
                    help="generation time in years, to turn years into generations "
                    "(Amur leopard about 5) [%(default)s]")
-    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--out-dir", required=True, metavar="DIR", help="folder for ne.tsv")
     p.set_defaults(func=run)
 
 

@@ -72,7 +72,7 @@ def main(args) -> int:
     from leogen.popgen import relatedness as rel
 
     _check_args(args)
-    g = load_genotypes(args.genotypes, args.format, args.exclude_loci)
+    g = load_genotypes(args.genotypes, args.format, args.exclude_loci, args.sex_locus)
     af = rel.read_allele_freqs(args.allele_freqs, g) if args.allele_freqs else None
     king = read_snp_tables(args.snp_dir, ("king",))[0] if args.snp_dir else None
     res = rel.run(g, args.out_dir, allele_freqs=af, min_loci=args.min_loci,

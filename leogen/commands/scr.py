@@ -19,10 +19,13 @@ def register(subparsers) -> None:
                    help="trap layout: detector x y [usage]")
     f.add_argument("--captures", required=True, metavar="FILE",
                    help="capture file: session ID occasion detector (or x y)")
-    f.add_argument("--detector-type", required=True, choices=("proximity", "count", "multi"))
+    f.add_argument("--detector-type", required=True, choices=("proximity", "count", "multi"),
+                   help="secr's detector type: proximity (cameras), count (Poisson, e.g. "
+                        "scat-search cells with effort) or multi (multi-catch traps)")
     f.add_argument("--format", dest="fmt", choices=("trapID", "XY"), default=None,
                    help="capture file format (default: detected)")
-    f.add_argument("--buffer", required=True, type=positive_float, metavar="METRES")
+    f.add_argument("--buffer", required=True, type=positive_float, metavar="METRES",
+                   help="habitat-mask buffer around the detectors (metres)")
     f.add_argument("--spacing", type=positive_float, default=None, metavar="METRES",
                    help="mask spacing (default: 64 points across the buffered extent)")
     f.add_argument("--detection", choices=("hn", "hhn"), default=None,
@@ -35,7 +38,8 @@ def register(subparsers) -> None:
     _pipeline_inputs(r)
     r.add_argument("--buffer", type=positive_float, default=None, metavar="METRES",
                    help="mask buffer (default 4 x RPSV of the detections)")
-    r.add_argument("--spacing", type=positive_float, default=None, metavar="METRES")
+    r.add_argument("--spacing", type=positive_float, default=None, metavar="METRES",
+                   help="mask spacing (default: 64 points across the buffered extent)")
     r.add_argument("--habitat", default=None, metavar="GEOJSON",
                    help="habitat polygon (lon/lat) clipping the mask")
     r.add_argument("--region-km2", type=positive_float, default=None,
@@ -63,8 +67,9 @@ def _pipeline_inputs(p) -> None:
                    help="camera-trap detections: date, station, individual_id, lat, lon")
     p.add_argument("--aliases", default=None, metavar="TSV",
                    help="alias table camera_id -> individual_id (links cameras and genetics)")
-    p.add_argument("--occasion", choices=("month", "season", "year"), default="month")
-    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--occasion", choices=("month", "season", "year"), default="month",
+                   help="capture occasion within a yearly session [%(default)s]")
+    p.add_argument("--out-dir", required=True, metavar="DIR", help="output folder")
 
 
 def _common(p) -> None:
@@ -75,7 +80,7 @@ def _common(p) -> None:
     p.add_argument("--no-mask-check", dest="mask_check", action="store_false",
                    help="skip refitting with wider buffers")
     if not any(a.dest == "out_dir" for a in p._actions):
-        p.add_argument("--out-dir", required=True, metavar="DIR")
+        p.add_argument("--out-dir", required=True, metavar="DIR", help="output folder")
 
 
 def _fit(args) -> int:

@@ -42,48 +42,70 @@ def register(subparsers) -> None:
     sub.required = True
 
     r = sub.add_parser("regions", help="list regions (contigs or fixed windows) for scattering")
-    r.add_argument("--vcf", required=True)
+    r.add_argument("--vcf", required=True, metavar="FILE", help="VCF/BCF of the SNP genotypes (bgzipped and indexed for --region)")
     r.add_argument("--size", type=non_negative_int, default=10_000_000,
-                   help="window size in bp (0: whole contigs)")
+                   help="window size in bp (0: whole contigs) [%(default)s]")
     r.add_argument("--out", default=None, help="write the list here instead of stdout")
     r.set_defaults(func=_regions)
 
     s = sub.add_parser("stats", help="additive statistics of one VCF or region (.npz)")
-    s.add_argument("--vcf", required=True)
+    s.add_argument("--vcf", required=True, metavar="FILE", help="VCF/BCF of the SNP genotypes (bgzipped and indexed for --region)")
     s.add_argument("--region", default=None, help="contig or contig:start-end (needs an index)")
     s.add_argument("--out", required=True, help="output .npz")
     _add_common(s)
     s.set_defaults(func=_stats)
 
     g = sub.add_parser("gather", help="sum .npz parts and write the tables")
-    g.add_argument("parts", nargs="+")
-    g.add_argument("--out-dir", required=True)
+    g.add_argument("parts", nargs="+", metavar="PART",
+                   help="the .npz parts written by `leogen snp stats` (one per region)")
+    g.add_argument("--out-dir", required=True, metavar="DIR",
+                   help="folder for the tables (king.tsv, het.tsv, ...)")
     g.add_argument("--tables", default=",".join(TABLES),
                    help=f"comma-separated tables to write (default: {','.join(TABLES)})")
     g.set_defaults(func=_gather)
 
     a = sub.add_parser("all", help="statistics and tables in one process")
-    a.add_argument("--vcf", required=True)
-    a.add_argument("--region", default=None)
-    a.add_argument("--out-dir", required=True)
+    a.add_argument("--vcf", required=True, metavar="FILE", help="VCF/BCF of the SNP genotypes (bgzipped and indexed for --region)")
+    a.add_argument("--region", default=None,
+                   help="only this contig or contig:start-end (needs an index); default: all")
+    a.add_argument("--out-dir", required=True, metavar="DIR",
+                   help="folder for the tables (king.tsv, het.tsv, ...)")
     a.add_argument("--tables", default=",".join(TABLES),
                    help=f"comma-separated tables to write (default: {','.join(TABLES)})")
     _add_common(a)
     a.set_defaults(func=_all)
 
     h = sub.add_parser("roh", help="runs of homozygosity per chromosome and F_ROH")
-    h.add_argument("--vcf", required=True)
-    h.add_argument("--out-dir", required=True)
-    h.add_argument("--region", default=None)
-    h.add_argument("--window-snps", type=positive_int, default=50)
-    h.add_argument("--window-het", type=non_negative_int, default=1)
-    h.add_argument("--window-missing", type=non_negative_int, default=5)
-    h.add_argument("--window-threshold", type=probability, default=0.05)
-    h.add_argument("--min-snps", type=positive_int, default=100)
-    h.add_argument("--min-kb", type=non_negative_float, default=1000.0)
-    h.add_argument("--density-kb", type=positive_float, default=50.0)
-    h.add_argument("--gap-kb", type=positive_float, default=1000.0)
-    h.add_argument("--chunk-size", type=positive_int, default=None)
+    h.add_argument("--vcf", required=True, metavar="FILE", help="VCF/BCF of the SNP genotypes (bgzipped and indexed for --region)")
+    h.add_argument("--out-dir", required=True, metavar="DIR",
+                   help="folder for roh.tsv and froh.tsv")
+    h.add_argument("--region", default=None,
+                   help="only this contig or contig:start-end (needs an index); default: all")
+    # the thresholds of PLINK 1.9's --homozyg scanning window (Purcell et al. 2007)
+    h.add_argument("--window-snps", type=positive_int, default=50,
+                   help="SNPs in the scanning window (PLINK --homozyg-window-snp) "
+                        "[%(default)s]")
+    h.add_argument("--window-het", type=non_negative_int, default=1,
+                   help="heterozygous calls allowed in a window (--homozyg-window-het) "
+                        "[%(default)s]")
+    h.add_argument("--window-missing", type=non_negative_int, default=5,
+                   help="missing calls allowed in a window (--homozyg-window-missing) "
+                        "[%(default)s]")
+    h.add_argument("--window-threshold", type=probability, default=0.05,
+                   help="share of homozygous windows covering a SNP for it to be in a run "
+                        "(--homozyg-window-threshold) [%(default)s]")
+    h.add_argument("--min-snps", type=positive_int, default=100,
+                   help="fewest SNPs in a run (--homozyg-snp) [%(default)s]")
+    h.add_argument("--min-kb", type=non_negative_float, default=1000.0,
+                   help="shortest run in kb (--homozyg-kb) [%(default)s]")
+    h.add_argument("--density-kb", type=positive_float, default=50.0,
+                   help="at most one SNP per this many kb on average in a run "
+                        "(--homozyg-density) [%(default)s]")
+    h.add_argument("--gap-kb", type=positive_float, default=1000.0,
+                   help="a gap between SNPs longer than this (kb) splits a run "
+                        "(--homozyg-gap) [%(default)s]")
+    h.add_argument("--chunk-size", type=positive_int, default=None,
+                   help="variants per chunk (default: about 2 million genotypes per chunk)")
     h.set_defaults(func=_roh)
 
 

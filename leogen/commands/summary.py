@@ -10,7 +10,7 @@ def register(subparsers) -> None:
         description="Gather the monitoring outputs into one per-year table "
                     "(state_of_population.tsv) and a self-contained page "
                     "(state_of_population.html) with N-hat, Ne and seroprevalence per year "
-                    "with their 95%% intervals and the abundance trend. Nothing is "
+                    "with their 95% intervals and the abundance trend. Nothing is "
                     "re-estimated; no coordinates are shown.")
     p.add_argument("--abundance", required=True, metavar="TSV", help="monitoring/abundance.tsv")
     p.add_argument("--ne", required=True, metavar="TSV", help="monitoring/ne.tsv")
@@ -33,7 +33,8 @@ def register(subparsers) -> None:
     p.add_argument("--scr-trend", metavar="TSV", help="scr/trend.tsv: the density trend")
     p.add_argument("--survival", metavar="TSV",
                    help="monitoring/survival.tsv: apparent survival (best constant-phi model)")
-    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--out-dir", required=True, metavar="DIR",
+                   help="folder for state_of_population.tsv and .html")
     p.set_defaults(func=run)
 
 

@@ -49,8 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstraps", type=non_negative_int, default=100,
                    help="parametric bootstraps of the goodness-of-fit test (default 100; 0: "
                         "none)")
-    p.add_argument("--seed", type=non_negative_int, default=1)
-    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.add_argument("--seed", type=non_negative_int, default=1,
+                   help="seed of the goodness-of-fit bootstrap [%(default)s]")
+    p.add_argument("--out-dir", required=True, metavar="DIR", help="output folder")
 
 
 def run(args) -> int:

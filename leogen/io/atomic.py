@@ -193,6 +193,7 @@ def atomic_path(path: str | Path, permissions: int | None = None):
         os.chmod(tmp, output_mode(permissions))
         if pending is None:
             os.replace(tmp, path)
+            _landed(path)
         else:  # renamed with the rest of the set when the command succeeds
             pending.add(Path(tmp), path)
     except BaseException:
@@ -222,6 +223,7 @@ class _PendingSet:
         try:
             for tmp, target in self.items:
                 os.replace(tmp, target)
+                _landed(target)
                 done += 1
         finally:
             self.discard(self.items[done:])
@@ -239,6 +241,45 @@ class _PendingSet:
 
 _WRITE_SET: contextvars.ContextVar[_PendingSet | None] = contextvars.ContextVar(
     "leogen_write_set", default=None)
+_RECORDED: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "leogen_recorded_outputs", default=None)
+
+
+def _landed(path: Path) -> None:
+    record = _RECORDED.get()
+    if record is not None and path not in record:
+        record.append(path)
+
+
+@contextlib.contextmanager
+def record_outputs():
+    """Collect the outputs that reach their final path inside the block (renamed into place
+    by :func:`atomic_path`, or by the commit of a :func:`write_set`), in the order they land:
+    the command line lists them at the end of a command's log.
+
+    Yields
+    ------
+    list of Path
+        Filled as outputs land (an output of a failed set never lands).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with record_outputs() as written:
+    ...     with write_set():
+    ...         with atomic_open(d / "b.tsv") as fh:
+    ...             _ = fh.write("x\\n")
+    ...         n_before_commit = len(written)
+    >>> n_before_commit, [p.name for p in written]
+    (0, ['b.tsv'])
+    """
+    record: list[Path] = []
+    token = _RECORDED.set(record)
+    try:
+        yield record
+    finally:
+        _RECORDED.reset(token)
 
 
 def remove_output(path: str | Path) -> None:

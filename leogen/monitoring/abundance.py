@@ -64,6 +64,8 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.special import gammaln
 
+from leogen.progress import progress, step
+
 ABUNDANCE_COLUMNS = ["year", "method", "model", "n_detected", "n_occasions", "n_detections",
                      "n_hat", "n_hat_lo", "n_hat_hi", "se", "aic", "loglik", "p_value",
                      "ci_method", "selected", "note"]
@@ -337,16 +339,23 @@ def capwire(counts, n_bootstraps: int = 1000, seed=1, max_pop: int | None = None
     lr_obs = tirm["loglik"] - ecm["loglik"]
     lr_b = np.empty(B)
     ll_ecm_b = ecm_loglik(boot_ecm, s, t_b)
-    for b in range(B):  # the TIRM fit is an iteration per replicate
-        lr_b[b] = fit_tirm(sims[b], max_pop)["loglik"] - ll_ecm_b[b]
-    p_lrt = (1 + np.sum(lr_b >= lr_obs - 1e-9)) / (B + 1)
-    # TIRM bootstrap
-    if tirm["na"] > 0:
-        w = np.r_[np.full(tirm["na"], tirm["alpha"]), np.ones(tirm["nb"])]
-        sims_t = simulate_counts(tirm["na"] + tirm["nb"], s, B, rng, w)
-        boot_tirm = np.array([fit_tirm(x, max_pop)["n_hat"] for x in sims_t], dtype=float)
-    else:
-        boot_tirm = boot_ecm.astype(float)
+    two = tirm["na"] > 0  # a TIRM bootstrap too
+    with progress(total=B * (1 + two), desc=f"capwire bootstraps ({t} animals, {s} detections)",
+                  unit="replicates") as bar:
+        for b in range(B):  # the TIRM fit is an iteration per replicate
+            lr_b[b] = fit_tirm(sims[b], max_pop)["loglik"] - ll_ecm_b[b]
+            bar.update()
+        p_lrt = (1 + np.sum(lr_b >= lr_obs - 1e-9)) / (B + 1)
+        # TIRM bootstrap
+        if two:
+            w = np.r_[np.full(tirm["na"], tirm["alpha"]), np.ones(tirm["nb"])]
+            sims_t = simulate_counts(tirm["na"] + tirm["nb"], s, B, rng, w)
+            boot_tirm = np.empty(B)
+            for b, x in enumerate(sims_t):
+                boot_tirm[b] = fit_tirm(x, max_pop)["n_hat"]
+                bar.update()
+        else:
+            boot_tirm = boot_ecm.astype(float)
     for r, boot in ((ecm, boot_ecm.astype(float)), (tirm, boot_tirm)):
         lo, hi = np.percentile(boot, [2.5, 97.5])
         r.update(n_hat_lo=max(float(lo), t), n_hat_hi=float(hi), se=float(np.std(boot, ddof=1)),
@@ -886,6 +895,8 @@ def run(sample_individual_path, samples_path, camera_path=None, aliases_path=Non
     if not len(hist):
         raise InputError("no identified sample: no detection history to analyse",
                          sample_individual_path, None, "individual_id")
+    step(f"abundance: {hist['individual_id'].nunique()} animals detected in "
+         f"{hist['year'].nunique()} year(s), {n_bootstraps} capwire bootstraps per year")
     ab = abundance_table(hist, n_bootstraps, seed, max_pop, ci, select)
     ne = None
     if ne_path:

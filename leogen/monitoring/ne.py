@@ -43,6 +43,7 @@ from scipy import stats
 
 from leogen.model.frequencies import unbiased_expected_heterozygosity
 from leogen.model.genotypes import Genotypes
+from leogen.progress import progress
 
 P_CRITS = (0.05, 0.02, 0.01, 0.0)
 MAX_ALLELE_COLUMNS = 6000
@@ -477,11 +478,15 @@ def ne_table(groups: dict[str, Genotypes], p_crits=P_CRITS, n_hat: dict | None =
     """
     rows = []
     n_hat = n_hat or {}
+    bar = progress(total=len(groups) * len(p_crits), desc="LD Ne with jackknife intervals",
+                   unit="estimates")
     for name, g in groups.items():
         for p in p_crits:
             rows.append({"group": name, **ld_ne(g, p)})
+            bar.update()
         if het_excess:
             rows.append({"group": name, **het_excess_ne(g)})
+    bar.close()
     df = pd.DataFrame(rows).reindex(columns=NE_COLUMNS)
     for name, g in groups.items():  # mean Ho and unbiased He of the group, beside Ne
         _, ho, he = _ho_he(g)

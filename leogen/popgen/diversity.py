@@ -86,6 +86,7 @@ from leogen.model.genotypes import Genotypes
 from leogen.popgen import outputs
 from leogen.popgen.hwe import hwe_exact, snp_hwe_exact
 from leogen.popgen.ld import bh_qvalues
+from leogen.progress import progress, step
 
 ALL = "all"
 
@@ -960,8 +961,11 @@ def pairwise_fst(g: Genotypes, groups, n_permutations: int = 1000, seed: int = 1
     """
     K = max((len(a) for a in g.alleles), default=1)
     rows = []
+    bar = progress(total=len(groups) * (len(groups) - 1) // 2, unit="pairs of populations",
+                   desc=f"pairwise F_ST ({n_permutations} permutations per pair)")
     for i in range(len(groups)):
         for j in range(i + 1, len(groups)):
+            bar.update()
             (n1n, m1), (n2n, m2) = groups[i], groups[j]
             idx = np.concatenate([np.flatnonzero(m1), np.flatnonzero(m2)])
             n1, n2 = int(m1.sum()), int(m2.sum())
@@ -997,6 +1001,7 @@ def pairwise_fst(g: Genotypes, groups, n_permutations: int = 1000, seed: int = 1
                     exceed += int((tp >= theta - 1e-12).sum())
                 row["p_value"] = (1 + exceed) / (1 + n_permutations)
             rows.append(row)
+    bar.close()
     return pd.DataFrame(rows, columns=FST_COLUMNS)
 
 
@@ -1140,6 +1145,8 @@ def diversity(g: Genotypes, n_permutations: int = 1000, n_bootstraps: int = 1000
     if not (g.calls[..., 0] >= 0).any():
         raise InputError("every genotype is missing: nothing to compute")
     groups = population_groups(g)
+    step(f"diversity: {g.n_samples} individuals, {g.n_loci} loci, {len(groups) or 1} "
+         f"population(s); {n_bootstraps} bootstraps, {n_permutations} permutations")
     fstats = (population_fstats(g, groups, n_bootstraps, seed) if len(groups) >= 2 else None)
     per_locus, stats, groups, all_groups = per_locus_table(
         g, n_monte_carlo=n_hwe_monte_carlo, seed=seed, null_threshold=null_threshold,

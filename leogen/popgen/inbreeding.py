@@ -35,6 +35,7 @@ import pandas as pd
 from leogen.model.frequencies import AlleleFreqs, allele_frequencies
 from leogen.model.genotypes import Genotypes
 from leogen.popgen import outputs
+from leogen.progress import progress
 
 
 def heterozygosity_matrix(g: Genotypes) -> np.ndarray:
@@ -192,7 +193,8 @@ def g2_microsats(h: np.ndarray, n_bootstraps: int = 1000, n_permutations: int = 
     if n_permutations > 0:
         n_perm = max(n_permutations, 2)
         perm = [obs]
-        for _ in range(n_perm - 1):  # one g2 per permutation, vectorised inside
+        for _ in progress(range(n_perm - 1), desc=f"g2 permutations ({n_ind} individuals)",
+                          unit="permutations"):  # one g2 per permutation, vectorised inside
             order = np.argsort(rng.random((n_ind, n_loc)), axis=0)
             perm.append(g2_value(np.take_along_axis(h, order, axis=0)))
         perm = np.asarray(perm)
@@ -201,7 +203,8 @@ def g2_microsats(h: np.ndarray, n_bootstraps: int = 1000, n_permutations: int = 
     if n_bootstraps > 0:
         n_boot = max(n_bootstraps, 2)
         boot = [obs]
-        for _ in range(n_boot - 1):  # one g2 per bootstrap resample
+        for _ in progress(range(n_boot - 1), desc=f"g2 bootstraps ({n_ind} individuals)",
+                          unit="bootstraps"):  # one g2 per bootstrap resample
             boot.append(g2_value(h[rng.integers(0, n_ind, n_ind)]))
         boot = np.asarray(boot)
         ok = boot[np.isfinite(boot)]

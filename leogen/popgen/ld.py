@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from leogen.popgen import outputs
+from leogen.progress import progress
 
 LD_COLUMNS = outputs.LD.names
 
@@ -170,12 +171,15 @@ def ld_table(calls: np.ndarray, loci, groups, n_permutations: int = 1000,
     codes = genotype_codes(calls)
     L = len(loci)
     rows = []
+    bar = progress(total=len(groups) * L * (L - 1) // 2, unit="pairs of loci",
+                   desc=f"LD permutation tests ({n_permutations} permutations per pair)")
     for gi, (name, mask) in enumerate(groups):
         block = []
         for i in range(L):
             for j in range(i + 1, L):
                 res = genotypic_ld(codes[mask, i], codes[mask, j], n_permutations,
                                    seed=[int(seed), gi, i, j])
+                bar.update()
                 block.append({"locus1": loci[i], "locus2": loci[j], "population": name,
                               "method": "genotypic_g_permutation",
                               "n_permutations": n_permutations, **res})
@@ -184,6 +188,7 @@ def ld_table(calls: np.ndarray, loci, groups, n_permutations: int = 1000,
             for r, qq in zip(block, q, strict=True):
                 r["q_value_bh"] = qq
         rows.extend(block)
+    bar.close()
     return pd.DataFrame(rows, columns=LD_COLUMNS)
 
 

@@ -62,6 +62,7 @@ from leogen.io.tables import read_delimited
 from leogen.model.frequencies import AlleleFreqs, allele_frequencies
 from leogen.model.genotypes import Genotypes
 from leogen.popgen import outputs
+from leogen.progress import step
 
 MOMENT_ESTIMATORS = ("qg", "lr", "ritland", "wang", "li")
 ESTIMATORS = MOMENT_ESTIMATORS + ("ml",)
@@ -956,11 +957,15 @@ def run(g: Genotypes, out_dir, allele_freqs: AlleleFreqs | None = None, min_loci
     if g.n_samples < 2:
         raise InputError(f"need at least 2 individuals for relatedness, found {g.n_samples}")
     af = allele_freqs if allele_freqs is not None else allele_frequencies(g)
+    step(f"relatedness: {g.n_samples * (g.n_samples - 1) // 2} pairs of {g.n_samples} "
+         f"individuals at {g.n_loci} loci")
     pairs = pairwise_relatedness(g, af, min_loci, error_rate, qg=qg,
                                  wang_small_sample=wang_small_sample)
     out = Path(out_dir)
     recommended = "wang"
     if n_simulated_pairs > 0:
+        step(f"relatedness: simulating {n_simulated_pairs} pairs per relationship class to "
+             "choose the estimator")
         choice = compare_estimators(af, n_simulated_pairs, g.missing().mean(axis=0),
                                     min_loci, error_rate, seed, qg=qg,
                                     wang_small_sample=wang_small_sample)

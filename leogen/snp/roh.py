@@ -30,12 +30,14 @@ genotype: heterozygous, missing) and analysed in blocks of samples, so the peak 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from leogen.errors import InputError
 from leogen.io.vcfstream import is_autosome, iter_genotype_chunks, read_header
+from leogen.progress import progress
 
 _EPS = 2.0**-30  # PLINK 1.9's EPSILON
 
@@ -194,7 +196,9 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
         return InputError(f"{message}: runs of homozygosity need a VCF sorted by contig and "
                           "position (bcftools sort)", where, line, column)
 
-    for ch in iter_genotype_chunks(vcf_path, region, chunk_size, header):
+    chunks = iter_genotype_chunks(vcf_path, region, chunk_size, header)
+    for ch in progress(chunks, desc=f"runs of homozygosity in {Path(vcf_path).name}"
+                                    f"{':' + region if region else ''}", unit="chunks"):
         if ch.gt.shape[0] == 0:
             continue
         # split the chunk at chromosome changes (contiguous runs of one contig)

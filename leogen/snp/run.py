@@ -11,7 +11,14 @@ from pathlib import Path
 from leogen.errors import InputError
 from leogen.io.atomic import atomic_open
 from leogen.io.vcfstream import list_regions
+from leogen.progress import step
 from leogen.snp.stats import STATS_TABLES, SnpStats, compute_stats
+
+
+def _summarise(st: SnpStats) -> None:
+    step(f"SNP statistics: {st.n_sites} sites of {st.samples.size} samples "
+         f"({st.n_biallelic} biallelic, {st.n_auto} autosomal, {st.n_poly} polymorphic, "
+         f"{st.n_multiallelic} multiallelic)")
 
 
 def regions(vcf_path, size: int | None = 10_000_000, out=None) -> str:
@@ -60,6 +67,7 @@ def stats(vcf_path, out, region: str | None = None, chunk_size: int | None = Non
     """
     st = compute_stats(vcf_path, region=region, chunk_size=chunk_size, grm=grm,
                        small_sample=small_sample, threads=threads)
+    _summarise(st)
     st.save(out)
     return st
 
@@ -143,6 +151,7 @@ def all_tables(vcf_path, out_dir, tables=STATS_TABLES, region: str | None = None
     st = compute_stats(vcf_path, region=region, chunk_size=chunk_size,
                        grm=grm and "grm" in tables, small_sample=small_sample,
                        threads=threads, variants=bool({"freq", "hwe"} & set(tables)))
+    _summarise(st)
     return write_outputs(st, out_dir, tables)
 
 
@@ -173,6 +182,7 @@ def roh(vcf_path, out_dir, params=None, region: str | None = None,
 
     segments, froh = call_roh(vcf_path, params=params or RohParams(), region=region,
                               chunk_size=chunk_size)
+    step(f"runs of homozygosity: {len(segments)} runs in {len(froh)} samples")
     out = Path(out_dir)
     written = [out / Path(ROH_SEGMENTS.path).name, out / Path(FROH.path).name]
     ROH_SEGMENTS.write(segments, written[0])

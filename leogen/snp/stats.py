@@ -71,6 +71,7 @@ from leogen.io.vcfstream import (
     parse_block,
     read_header,
 )
+from leogen.progress import progress
 
 _RARE_FRACTION = 0.05  # sparse products when minor-allele carriers < this share of samples
 
@@ -641,8 +642,10 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
         if variants and rec is not None:
             records[k] = rec
 
+    where = f"{path.name}{':' + region if region else ''}"
     with blas_threads(1):
-        _round_robin(blocks, work, n_workers)
+        _round_robin(progress(blocks, desc=f"SNP statistics of {where}", unit="chunks"),
+                     work, n_workers)
     stats = parts[0]
     for part in parts[1:]:
         stats = stats + part

@@ -34,7 +34,7 @@ rule consensus:
     shell:
         "leogen consensus --genotypes {input.genotypes:q} --samples {input.samples:q}"
         " {params.species} --out-dir {params.outdir:q}"
-        " --min-het-reps {params.min_het:q} --min-hom-reps {params.min_hom:q}"
+        " --min-het-replicates {params.min_het:q} --min-hom-replicates {params.min_hom:q}"
         " --method {params.method:q} --min-posterior {params.min_posterior:q}"
         " --sex-locus {params.sex[locus]:q} --x-allele {params.sex[x_allele]:q}"
         " --y-allele {params.sex[y_allele]:q} > {log:q} 2>&1"
@@ -76,7 +76,7 @@ rule error_rates:
     shell:
         "leogen consensus --genotypes {input.genotypes:q} --samples {input.samples:q}"
         " {params.species} --links {input.links:q} --out-dir {params.outdir:q}"
-        " --min-het-reps {params.min_het:q} --min-hom-reps {params.min_hom:q}"
+        " --min-het-replicates {params.min_het:q} --min-hom-replicates {params.min_hom:q}"
         " --method {params.method:q} --min-posterior {params.min_posterior:q}"
         " --sex-locus {params.sex[locus]:q} --x-allele {params.sex[x_allele]:q}"
         " --y-allele {params.sex[y_allele]:q} > {log:q} 2>&1"

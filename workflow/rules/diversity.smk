@@ -38,7 +38,7 @@ rule diversity:
     shell:
         "leogen diversity --genotypes {input.genotypes:q} --out-dir {params.outdir:q}"
         " --permutations {params.permutations:q} --bootstraps {params.bootstraps:q}"
-        " --seed {params.seed:q} --plots --exclude-loci {params.sex_locus:q}"
+        " --seed {params.seed:q} --plots --sex-locus {params.sex_locus:q}"
         " --group-by {params.group_by:q} --period-years {params.period_years:q}"
         " --sample-individual {input.sample_individual:q} --samples {input.samples:q}"
         " > {log:q} 2>&1"

@@ -54,7 +54,7 @@ rule export:
     shell:
         "leogen export --genotypes {input.genotypes:q} --out-dir {params.outdir:q}"
         " --group-by {params.group_by:q} --period-years {params.period_years:q}"
-        " --exclude-loci {params.sex_locus:q}"
+        " --sex-locus {params.sex_locus:q}"
         " --sample-individual {input.sample_individual:q} --samples {input.samples:q}"
         " --individuals {input.individuals:q} --occasion {params.occasion:q}"
         " {params.camera} --seed {params.seed:q} > {log:q} 2>&1"

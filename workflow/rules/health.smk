@@ -31,6 +31,7 @@ rule health:
         inbreeding=res("inbreeding/individuals.tsv"),
         g2=res("inbreeding/g2.tsv"),
         pairs=res("relatedness/pairs.tsv"),
+        relationships=res("pedigree/relationships.tsv"),
     output:
         prevalence=res("health/prevalence.tsv"),
         status=res("health/status.tsv"),
@@ -91,6 +92,7 @@ rule health:
         "leogen health --screening {input.screening:q} --samples {input.samples:q}"
         " --sample-individual {input.sample_individual:q} --individuals {input.individuals:q}"
         " --inbreeding {input.inbreeding:q} --g2 {input.g2:q} --pairs {input.pairs:q}"
+        " --relationships {input.relationships:q}"
         " --cutoffs {input.cutoffs:q} {params.locations:q} --untested-years {params.untested:q}"
         " --relative-min-prob {params.relatives:q} --age-years {params.ages:q}"
         " --design-prevalence {params.design:q} --precision {params.precision:q}"

@@ -38,6 +38,6 @@ rule inbreeding:
         ),
     shell:
         "leogen inbreeding --genotypes {input.genotypes:q} --out-dir {params.outdir:q}"
-        " --exclude-loci {params.sex_locus:q} {params.snp}"
+        " --sex-locus {params.sex_locus:q} {params.snp}"
         " --bootstraps {params.bootstraps:q} --permutations {params.permutations:q}"
         " --seed {params.seed:q} > {log:q} 2>&1"

@@ -45,6 +45,6 @@ rule relatedness:
         ),
     shell:
         "leogen relatedness --genotypes {input.genotypes:q} --out-dir {params.outdir:q}"
-        " --exclude-loci {params.sex_locus:q} {params.snp}"
+        " --sex-locus {params.sex_locus:q} {params.snp}"
         " --min-loci {params.min_loci:q} --simulate-pairs {params.pairs:q}"
         " --error-rate {params.error_rate:q} --seed {params.seed:q} > {log:q} 2>&1"
