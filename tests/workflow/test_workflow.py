@@ -75,9 +75,22 @@ def test_local_run_produces_every_stage_and_report(local_run):
                 "report/state_of_population.html", "report/state_of_population.tsv"]:
         assert (res / rel).stat().st_size > 0, rel
     assert list((res / "health" / "animals").glob("*.html"))
-    # every rule left a log and a benchmark
-    assert len(list((res / "logs").glob("*.log"))) >= 8
+    for rel in ["pedigree/pedigree.tsv", "pedigree/relationships.tsv",
+                "pedigree/management_summary.tsv", "pedigree/pedigree.png", "scr/estimates.tsv",
+                "scr/trend.tsv", "monitoring/survival.tsv"]:
+        assert (res / rel).stat().st_size > 0, rel
+    # every rule left a log that says what it did, and a benchmark
+    logs = sorted((res / "logs").glob("*.log"))
+    assert len(logs) >= 20
+    empty = [p.name for p in logs if p.stat().st_size == 0]
+    assert not empty, f"empty rule logs: {empty}"
+    for p in logs:
+        if p.name != "health_cutoffs.log":  # a script rule: it says what it wrote itself
+            assert "written in" in p.read_text(), p.name
     assert len(list((res / "benchmarks").glob("*.tsv"))) >= 8
+    # the state of the population names its abundance method (SCR: detectors are given)
+    page = (res / "report/state_of_population.html").read_text()
+    assert "by spatially explicit capture-recapture" in page
     snakemake(local_run, "--report", "report.html")
     html = (local_run / "report.html").read_text(errors="replace")
     assert "Prevalence per pathogen" in html or "prevalence" in html
