@@ -71,6 +71,10 @@ def register(subparsers) -> None:
                    help="X allele size of the sex marker [%(default)s]")
     p.add_argument("--y-allele", type=int, default=194,
                    help="Y allele size of the sex marker [%(default)s]")
+    p.add_argument("--accept-probability", type=probability, default=0.99,
+                   help="likelihood: assign a sample whose LR against its group's full sib "
+                        "is below the threshold when its posterior membership reaches this "
+                        "(1: threshold only) [%(default)s]")
     p.add_argument("--id-prefix", default="LEO", help="prefix of individual ids [%(default)s]")
     p.add_argument("--seed", type=non_negative_int, default=1,
                    help="seed of the auto-k and false-match-rate simulations")
@@ -92,5 +96,6 @@ def main(args) -> int:
         args.quality, out_dir=args.out_dir, registry=args.registry, method=args.method,
         genotypes=args.genotypes, false_match_rate=args.false_match_rate,
         relative_prior=args.relative_prior, ambiguity=args.ambiguity, min_lr=args.min_lr,
-        quality_classes=args.quality_classes, consensus_error=args.consensus_error)
+        quality_classes=args.quality_classes, consensus_error=args.consensus_error,
+        accept_probability=args.accept_probability)
     return 0

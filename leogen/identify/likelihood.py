@@ -65,8 +65,25 @@ offspring of D's animal (prior ``p_new r`` each), or an animal unrelated to all 
 number of animals). The assignment probability of a grouped sample is the posterior of its
 own group; of a sample alone in its group, the posterior that it is none of the candidates'
 animals. A sample for which another group has posterior >= ``ambiguity`` is ``ambiguous``
-(or ``weak_match`` with one candidate, or when its own group fails ``T`` without it) and
-joins none.
+and joins none.
+
+Acceptance by posterior membership
+----------------------------------
+A grouped sample whose log ``LR_same_vs_sib`` against its own group (without it) is below
+``T`` is still assigned when its posterior membership of that group reaches ``accept``
+(default 0.99), and a sample alone in its group whose one plausible candidate group has
+posterior >= ``accept`` joins that group; otherwise the sample is ``weak_match``. A
+low-information sample close to exactly one big group thus gets a stated probability and
+is assigned when that probability passes, instead of failing a fixed LR against a sibling
+that ignores how many samples the group already has and how rare an unsampled sibling is
+(the relationship likelihoods of Wang 2004 Genetics 166:1963 with the Chinese-restaurant
+prior of Aldous 1985, Lecture Notes in Mathematics 1117, on which animal a sample is;
+identity with genotype uncertainty as in Wright et al. 2009 Biometrics 65:833). What it
+controls:
+under the priors, each sample so accepted is in the wrong animal with probability at most
+``1 - accept``; merges of groups (agglomeration, :func:`refine_groups`) still need ``T``,
+so the simulated false-match rate per pair of full sibs is unchanged. ``accept = 1``
+restores the threshold-only rule.
 """
 
 from __future__ import annotations
@@ -1079,7 +1096,7 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
                         unverified: np.ndarray, alpha: float = 1e-3, seed: int = 1,
                         n_pairs: int | None = None, min_lr: float = 100.0,
                         relative_prior: float = 0.05, ambiguity: float = 0.05,
-                        veto_lr: float = 0.01) -> dict:
+                        veto_lr: float = 0.01, accept: float = 0.99) -> dict:
     """The likelihood grouping of :mod:`leogen.identify.matching` (module docstring).
 
     Parameters
@@ -1090,6 +1107,8 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     unverified : bool (n,), species not confirmed: may join, never found an animal.
     alpha, seed, n_pairs, min_lr : the threshold (:func:`match_threshold`).
     relative_prior, ambiguity, veto_lr : :func:`assignment`, statuses, complete linkage.
+    accept : posterior membership probability at which a sample whose LR same vs sib
+        against its group is below T is still assigned (1 disables: T alone decides).
 
     Returns
     -------
@@ -1135,13 +1154,36 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     has_own = np.isfinite(own_ss)
     grouped = lab >= 0
     amb = grouped & (other_max >= ambiguity) & (has_own | (n_plaus >= 2))
-    weak = grouped & ~amb & ((has_own & (own_ss < t)) | (~has_own & (n_plaus == 1)))
+    # a sample whose LR against its own group stays under T is still assigned when its
+    # posterior membership (same animal against unsampled sib / parent-offspring / new
+    # animal, population priors) reaches ``accept``: P(wrong) <= 1 - accept per sample
+    p_own1 = res["p_own"]
+    sure = has_own & (p_own1 >= accept) & (accept < 1)
+    weak = grouped & ~amb & ((has_own & (own_ss < t) & ~sure) | (~has_own & (n_plaus == 1)))
+    # a singleton whose one candidate group has posterior >= accept joins it
+    join = np.zeros(n, dtype=np.int64) - 1
+    if accept < 1:
+        jr = rows[~own & (prob >= accept)]
+        js = jr["sample"].to_numpy()
+        one = grouped[js] & ~has_own[js] & (n_plaus[js] == 1)
+        join[js[one]] = jr["group"].to_numpy()[one]
+    moved = join >= 0
+    # two singletons joining each other: both take the smaller label (not a swap)
+    ms = np.flatnonzero(moved)
+    if ms.size:
+        lab_ms = lab[ms]
+        k = np.searchsorted(lab_ms, join[ms], sorter=np.argsort(lab_ms))
+        k = np.argsort(lab_ms)[np.minimum(k, ms.size - 1)]
+        mutual = (lab_ms[k] == join[ms]) & (join[ms[k]] == lab_ms)
+        join[ms[mutual]] = np.minimum(lab_ms[mutual], join[ms[mutual]])
+    weak &= ~moved
     status[amb] = "ambiguous"
     status[weak] = "weak_match"
     cand_rows = rows[(rows["probability"] >= ambiguity) | rows["own"]]
     cand_rows = cand_rows[np.isin(cand_rows["sample"], np.flatnonzero(amb | weak))]
     cand_lab = cand_rows.groupby("sample")["group"].agg(tuple)
     lab[amb | weak] = -1
+    lab[moved] = join[moved]
     grouped = lab >= 0
     ver[:] = False
     np.logical_or.at(ver, lab[grouped], ~unverified[grouped])

@@ -428,7 +428,8 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int | None = Non
              unverified_species=(), registry=None, method: str | None = None,
              evidence=None, false_match_rate: float = 1e-3, seed: int = 1,
              relative_prior: float = 0.05, ambiguity: float = 0.05, min_lr: float = 100.0,
-             n_simulated_pairs=None, consensus_error: float = 0.01) -> dict:
+             n_simulated_pairs=None, consensus_error: float = 0.01,
+             accept_probability: float = 0.99) -> dict:
     """Match samples into individuals; returns the output tables (see module docstring).
 
     Parameters
@@ -456,6 +457,9 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int | None = Non
         seed of its simulation, prior of a relative, level of another group's posterior
         that makes a sample ambiguous, minimum LR same vs sib, simulated pairs per
         relationship (:func:`leogen.identify.likelihood.group_by_likelihood`).
+    accept_probability : posterior membership at which a sample whose LR same vs sib
+        against its group stays under the threshold is still assigned (1: the threshold
+        alone decides; ``accept`` of :func:`leogen.identify.likelihood.group_by_likelihood`).
 
     Returns
     -------
@@ -493,7 +497,8 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int | None = Non
         eligible = (ev.n_amplified > 0).sum(axis=1) >= min_loci
         lk = lh.group_by_likelihood(ev, eligible & ~unverified, eligible, unverified,
                                     false_match_rate, seed, n_simulated_pairs, min_lr,
-                                    relative_prior, ambiguity)
+                                    relative_prior, ambiguity,
+                                    accept=accept_probability)
         group, status, cands = lk["group"], lk["status"], lk["candidates"]
         pairs = lk["pairs"]
         pi, pj = pairs["i"].to_numpy(), pairs["j"].to_numpy()
@@ -646,7 +651,8 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=None, occa
         min_hom=3, alpha=0.01, id_prefix="LEO", seed=1, max_pid_sib=0.01,
         quality=None, out_dir=None, registry=None, method="likelihood", genotypes=None,
         false_match_rate=1e-3, relative_prior=0.05, ambiguity=0.05, min_lr=100.0,
-        quality_classes=3, consensus_error=0.01, n_simulated_pairs=None) -> dict:
+        quality_classes=3, consensus_error=0.01, n_simulated_pairs=None,
+        accept_probability=0.99) -> dict:
     """The ``leogen identify`` step: read consensus and sheet, choose k, match, tabulate.
 
     Parameters
@@ -685,6 +691,7 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=None, occa
     false_match_rate : simulated false-match rate allowed per pair of full siblings.
     relative_prior, ambiguity, min_lr, n_simulated_pairs : see
         :func:`leogen.identify.likelihood.group_by_likelihood`.
+    accept_probability : see :func:`identify` (from 0.5 to 1).
 
     Returns
     -------
@@ -712,6 +719,9 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=None, occa
                         ("consensus_error", consensus_error, 0.5)):
         if not (isinstance(v, (int, float)) and 0 < v <= hi):
             raise InputError(f"{name} {v} is out of range (expected above 0, at most {hi})")
+    if not (isinstance(accept_probability, (int, float)) and 0.5 <= accept_probability <= 1):
+        raise InputError(f"accept_probability {accept_probability} is out of range (expected "
+                         "0.5 to 1)")
     if not (isinstance(min_lr, (int, float)) and min_lr >= 1):
         raise InputError(f"min_lr {min_lr} is out of range (expected a number >= 1)")
     if not (isinstance(quality_classes, (int, np.integer)) and 1 <= quality_classes <= 10):
@@ -796,7 +806,7 @@ def run(consensus_path, samples_path, max_mismatches="auto", min_loci=None, occa
                    method=method, evidence=evidence, false_match_rate=false_match_rate,
                    seed=seed, relative_prior=relative_prior, ambiguity=ambiguity,
                    min_lr=min_lr, n_simulated_pairs=n_simulated_pairs,
-                   consensus_error=consensus_error)
+                   consensus_error=consensus_error, accept_probability=accept_probability)
     out["max_mismatches"] = k
     out["auto_table"] = auto_table
     if out_dir is not None:

@@ -241,8 +241,9 @@ def test_next_year_keeps_every_id(year_runs):
 
 
 def test_registry_round_trip_is_stable(year_runs, tmp_path):
-    """The second run's registry given back with the same inputs: the same registry, every
-    animal now 'seen', no change but none."""
+    """The second run's registry given back with the same inputs: the same registry, and no
+    change but the recurring reports of animals the given registry already lists
+    'not_seen' (not seen again; their defining samples still unassigned)."""
     reg2 = _kept_copy(year_runs["second"], tmp_path / "registry_2024.tsv")
     out = _identify(year_runs["d"], tmp_path / "again", reg2)
     a = REGISTRY.read(reg2).drop(columns="status")
@@ -250,7 +251,9 @@ def test_registry_round_trip_is_stable(year_runs, tmp_path):
     assert set(b["status"]) <= {"seen", "not_seen"}
     pd.testing.assert_frame_equal(a, b.drop(columns="status"))
     ch = REGISTRY_CHANGES.read(out / "registry_changes.tsv")
-    assert set(ch["change"]) <= {"not_seen"}
+    assert set(ch["change"]) <= {"not_seen", "sample_unassigned"}
+    was_not_seen = set(REGISTRY.read(reg2).query("status == 'not_seen'")["individual_id"])
+    assert set(ch["individual_id"]) <= was_not_seen
 
 
 def test_user_columns_are_carried_over(year_runs, tmp_path):
