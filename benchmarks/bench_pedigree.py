@@ -7,7 +7,7 @@ sampled, 20 loci with 6-10 alleles, 1% genotype errors and 2% missing. Times
 posteriors, dummy-parent sibships, relationship probabilities, kinship, the tables, the
 genetic-management numbers with 5000 gene-drop replicates and the drawn pedigree);
 simulating the data is not timed. Threads are limited to ``--threads`` (default 2) before
-numpy is imported. Prints the time, the peak resident memory and the accuracy of the links.
+numpy is imported; ``--calibration-replicates R`` adds the bootstrap calibration. Prints the time, the peak resident memory and the accuracy of the links.
 
     python benchmarks/bench_pedigree.py
 """
@@ -30,6 +30,8 @@ def main(argv=None) -> int:
     ap.add_argument("--loci", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--calibration-replicates", type=int, default=0,
+                    help="bootstrap calibration replicates of the run (0: off, the default)")
     args = ap.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -54,11 +56,13 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
         res = run(g, samples.reset_index(drop=True), out, links=links,
-                  genetic_sex=drop.sex[keep])
+                  genetic_sex=drop.sex[keep],
+                  calibration_replicates=args.calibration_replicates)
     wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     e = evaluate(res.pedigree, res.relationships, res.inbreeding, drop.truth)
-    print(f"animals {g.n_samples}, loci {g.n_loci}, threads {args.threads}, seed {args.seed}")
+    print(f"animals {g.n_samples}, loci {g.n_loci}, threads {args.threads}, seed {args.seed}, "
+          f"calibration replicates {args.calibration_replicates}")
     print(f"wall time (pedigree run) {wall:.1f} s; peak RSS {rss:.0f} MB")
     print(f"links to sampled parents assigned {e['assigned']}, right {e['right']}; true links "
           f"with a sampled parent {e['true_links']}, found {e['found']}; dummy links "

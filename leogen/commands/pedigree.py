@@ -57,6 +57,9 @@ def register(subparsers) -> None:
                         "error) [%(default)s]")
     p.add_argument("--max-candidates", type=positive_int, default=6,
                    help="candidate parents per sex in the joint hypotheses [%(default)s]")
+    p.add_argument("--calibration-replicates", type=non_negative_int, default=0,
+                   help="simulated replicates of the parametric-bootstrap calibration of the "
+                        "parent probabilities (0: none) [%(default)s]")
     p.add_argument("--cub-age", type=positive_float, default=1.0,
                    help="age (years) at which a cub becomes a juvenile [%(default)s]")
     p.add_argument("--juvenile-age", type=positive_float, default=2.0,
@@ -150,7 +153,8 @@ def main(args) -> int:
               reference=args.reference, relatedness_matrix=args.relatedness_matrix,
               management_basis=args.management_basis, gene_drop=args.gene_drop,
               pairs=args.pairs, captive_pedigree=args.captive_pedigree,
-              captive_kinship=args.captive_kinship, colony_bestconfig=args.colony_bestconfig)
+              captive_kinship=args.captive_kinship, colony_bestconfig=args.colony_bestconfig,
+              calibration_replicates=args.calibration_replicates)
     ped = res.pedigree[res.pedigree["sampled"]]
     n_s = int(ped["sire"].notna().sum())
     n_d = int(ped["dam"].notna().sum())

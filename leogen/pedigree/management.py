@@ -54,6 +54,7 @@ import pandas as pd
 from leogen.errors import InputError
 from leogen.pedigree.kinship import (
     UNKNOWN_PARENT,
+    generation_depth,
     inbreeding_coefficients,
     kinship_matrix,
     parent_indices,
@@ -76,40 +77,6 @@ PAIR_COLUMNS = ("id1", "id2", "kinship", "offspring_f", "basis", "offspring_mean
 
 
 # --------------------------------------------------------------------------- pedigree helpers
-def generation_depth(sire_idx, dam_idx) -> np.ndarray:
-    """Generation depth of every animal: 0 for founders, else 1 + the deeper parent's depth.
-
-    Parameters
-    ----------
-    sire_idx, dam_idx : int arrays (n,)
-        Parent positions, -1 unknown (:func:`leogen.pedigree.kinship.parent_indices`).
-
-    Returns
-    -------
-    int64 array (n,)
-
-    Raises
-    ------
-    ValueError
-        The pedigree has a cycle.
-
-    Examples
-    --------
-    >>> generation_depth([-1, -1, 0, 2], [-1, -1, 1, -1]).tolist()
-    [0, 0, 1, 2]
-    """
-    s = np.asarray(sire_idx, dtype=np.int64)
-    d = np.asarray(dam_idx, dtype=np.int64)
-    depth = np.zeros(s.size, dtype=np.int64)
-    for _ in range(s.size + 1):  # longest path: at most n rounds, vectorised over animals
-        new = np.maximum(np.where(s >= 0, depth[np.maximum(s, 0)] + 1, 0),
-                         np.where(d >= 0, depth[np.maximum(d, 0)] + 1, 0))
-        if np.array_equal(new, depth):
-            return depth
-        depth = new
-    raise ValueError("the pedigree has a cycle (an animal is its own ancestor)")
-
-
 def complete_pedigree(sire_idx, dam_idx) -> tuple[np.ndarray, np.ndarray, int]:
     """Give every unknown parent of an animal with one known parent its own phantom founder.
 

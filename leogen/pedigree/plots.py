@@ -72,7 +72,7 @@ def placed_years(sire_idx, dam_idx, birth_year=None, min_gap: float = 3.0):
          else np.asarray(birth_year, dtype=float).copy())
     known = np.isfinite(y)
     if not known.any():
-        from leogen.pedigree.management import generation_depth
+        from leogen.pedigree.kinship import generation_depth
 
         return generation_depth(s, d).astype(float) * min_gap, known
     child = np.concatenate([np.flatnonzero(s >= 0), np.flatnonzero(d >= 0)])

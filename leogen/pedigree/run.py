@@ -15,6 +15,7 @@ import pandas as pd
 
 from leogen.errors import InputError
 from leogen.model.genotypes import Genotypes
+from leogen.pedigree import calibrate as cb
 from leogen.pedigree import kinship as kin
 from leogen.pedigree import likelihood as lk
 from leogen.pedigree import outputs
@@ -40,6 +41,7 @@ class PedigreeResult:
     pedigree, relationships, inbreeding : the tables written (DataFrames).
     parentage : :class:`leogen.pedigree.reconstruct.Parentage` of the n genotyped animals.
     relationship_probs : float array (n, n, 5), :func:`leogen.pedigree.reconstruct.relationship_probabilities`.
+    calibration : :class:`leogen.pedigree.calibrate.Calibration` applied (None: none).
     """
 
     ids: np.ndarray
@@ -52,6 +54,7 @@ class PedigreeResult:
     inbreeding: pd.DataFrame
     parentage: rc.Parentage
     relationship_probs: np.ndarray
+    calibration: cb.Calibration | None = None
 
 
 def consensus_error_rates(table: pd.DataFrame, loci) -> tuple[np.ndarray, np.ndarray]:
@@ -99,24 +102,11 @@ def consensus_error_rates(table: pd.DataFrame, loci) -> tuple[np.ndarray, np.nda
     return ado, fa
 
 
-def _depth(sire: np.ndarray, dam: np.ndarray) -> np.ndarray:
-    """Generations of ancestry above each individual (0 for founders)."""
-    n = len(sire)
-    depth = np.zeros(n, np.int64)
-    for _ in range(n + 1):  # longest path upwards, until stable
-        ds = np.where(sire >= 0, depth[np.maximum(sire, 0)] + 1, 0)
-        dd = np.where(dam >= 0, depth[np.maximum(dam, 0)] + 1, 0)
-        new = np.maximum(ds, dd)
-        if np.array_equal(new, depth):
-            break
-        depth = new
-    return depth
-
-
 def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES,
                          ado=DEFAULT_ERROR, fa=DEFAULT_ERROR, locus_error: float = 0.01,
                          min_probability: float = 0.7, max_candidates: int = 6,
-                         sibships: bool = True) -> PedigreeResult:
+                         sibships: bool = True, calibration_replicates: int = 0,
+                         seed: int = 1) -> PedigreeResult:
     """Parentage, dummy-parent sibships, relationships and kinship of genotyped animals
     (:mod:`leogen.pedigree.reconstruct`; docs/pedigree.md).
 
@@ -132,6 +122,9 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
         least this.
     max_candidates : candidates per sex in the joint parent hypotheses.
     sibships : cluster animals without a sampled parent into dummy-parent sibships.
+    calibration_replicates : replicates of the parametric-bootstrap calibration of the
+        parent posteriors (:mod:`leogen.pedigree.calibrate`; 0: posteriors as modelled).
+    seed : random seed of the calibration.
 
     Returns
     -------
@@ -144,6 +137,23 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
     if not ev.groups:
         raise InputError("no polymorphic locus: a pedigree needs genotype information")
     par = rc.parentage(ev, info, ages, max_candidates=max_candidates)
+    calibration = None
+    if calibration_replicates > 0:  # parametric-bootstrap calibration of the posteriors
+        first = _assemble(g, ev, info, par, min_probability, sibships)
+        calibration = cb.bootstrap_calibration(
+            g, info, par, first.sire_idx, first.dam_idx, ages, ado, fa, locus_error,
+            max_candidates, n_replicates=calibration_replicates, seed=seed)
+        par = cb.calibrated_parentage(par, calibration, info)
+    res = _assemble(g, ev, info, par, min_probability, sibships)
+    res.calibration = calibration
+    return res
+
+
+def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Parentage,
+              min_probability: float, sibships: bool) -> PedigreeResult:
+    """Assignment, dummy-parent sibships, relationships, kinship and the tables from the
+    parent posteriors ``par`` (:func:`reconstruct_pedigree` after its parentage step)."""
+    n = g.n_samples
     sire, dam, sire_p, dam_p = rc.map_parents(par, min_probability)
     share = par.class_share
     p_share = float(np.clip(share[1] + 0.5 * share[2], 1e-3, 0.5))
@@ -224,7 +234,7 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
     probs = rc.configuration_sibships(probs, s_all, d_all, np.asarray(s_prob, float),
                                       np.asarray(d_prob, float))
     rel = _relationship_table(ids[:n], par, probs)
-    depth = _depth(s_all, d_all)
+    depth = kin.generation_depth(s_all, d_all)
     inb = pd.DataFrame({
         "individual_id": ids[:n],
         "f_pedigree": f[:n],
@@ -294,7 +304,7 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
         seed: int = 1, samples_path=None, links_path=None, genotypes_path=None,
         reference=None, relatedness_matrix=None, management_basis: str = "auto",
         gene_drop: int = 5000, pairs=None, captive_pedigree=None, captive_kinship=None,
-        colony_bestconfig=None) -> PedigreeResult:
+        colony_bestconfig=None, calibration_replicates: int = 0) -> PedigreeResult:
     """The pedigree stage: reconstruct, write ``pedigree.tsv``, ``relationships.tsv``,
     ``inbreeding.tsv``, ``kinship.tsv``, the genetic-management tables
     (``management_animals.tsv``, ``management_summary.tsv``, ``proposed_pairs.tsv`` when
@@ -314,7 +324,7 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
         any of ``f_ritland, smlh, ir, hl``), optional, joined beside the pedigree F.
     ages : AgeSettings; locus_error, min_probability, max_candidates : as
         :func:`reconstruct_pedigree`.
-    seed : random seed handed to ``management`` (the reconstruction itself is deterministic).
+    seed : random seed of the calibration and of ``management``.
     samples_path, links_path, genotypes_path : the input files, for messages.
     reference : path of a table with ``individual_id``: the reference (e.g. living)
         population of the management numbers; default every genotyped animal.
@@ -328,6 +338,8 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
     captive_kinship : path of an ``id1, id2, kinship`` table for ``pairs``.
     colony_bestconfig : COLONY's ``*.BestConfig(_Ordered)`` or run prefix of the same
         animals: ``colony_pedigree.tsv`` and ``colony_comparison.tsv``.
+    calibration_replicates : replicates of the parametric-bootstrap calibration of the
+        parent posteriors (:mod:`leogen.pedigree.calibrate`; 0: none).
 
     Returns
     -------
@@ -354,7 +366,8 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
     else:
         ado = fa = DEFAULT_ERROR
     res = reconstruct_pedigree(g, info, ages, ado, fa, locus_error, min_probability,
-                               max_candidates)
+                               max_candidates, calibration_replicates=calibration_replicates,
+                               seed=seed)
     out = Path(out_dir)
     inb = res.inbreeding
     if marker_inbreeding is not None:

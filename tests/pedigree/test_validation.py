@@ -26,14 +26,14 @@ SEEDS = tuple(range(1, 9))
 
 
 @cache
-def _gene_drop_results(he: str = "high"):
+def _gene_drop_results(he: str = "high", calibration_replicates: int = 0):
     """Pooled evaluation of the default run on gene drops of 8 seeds."""
     tot: dict = {}
     calib, f_true, f_ped = [], [], []
     for seed in SEEDS:
         kw = {} if he == "high" else {"n_alleles": (3, 6)}
         d = gene_drop(seed, **kw)
-        res = _run_quiet(d)
+        res = _run_quiet(d, calibration_replicates)
         e = evaluate(res.pedigree, res.relationships, res.inbreeding, d.truth)
         calib += e["calib"]
         f_true.append(e["f_true"])
@@ -46,11 +46,12 @@ def _gene_drop_results(he: str = "high"):
     return tot
 
 
-def _run_quiet(d):
+def _run_quiet(d, calibration_replicates: int = 0):
     import tempfile
 
     with tempfile.TemporaryDirectory() as out:
-        return run(d.g, d.samples, out, links=d.links, genetic_sex=d.sex)
+        return run(d.g, d.samples, out, links=d.links, genetic_sex=d.sex,
+                   calibration_replicates=calibration_replicates)
 
 
 def _sure(calib: np.ndarray) -> tuple[int, float]:
@@ -70,6 +71,18 @@ def test_gene_drop_parentage_targets():
     # the probabilities are calibrated below 0.9 too: 0.7-0.9 links right as often as said
     mid = t["calib"][(t["calib"][:, 0] >= 0.7) & (t["calib"][:, 0] < 0.9)]
     assert abs(mid[:, 1].mean() - mid[:, 0].mean()) < 0.1
+
+
+@pytest.mark.slow
+def test_gene_drop_targets_kept_with_bootstrap_calibration():
+    # --calibration-replicates 5: the probabilities only go down, links below 0.7 drop out
+    t = _gene_drop_results(calibration_replicates=5)
+    assert t["right"] / t["assigned"] >= 0.95      # measured 0.960 (381 / 397)
+    assert t["found"] / t["true_links"] >= 0.80    # measured 0.805 (381 / 473)
+    n_sure, right = _sure(t["calib"])
+    assert n_sure > 200 and right >= 0.9           # measured 0.982 (320 / 326)
+    mid = t["calib"][(t["calib"][:, 0] >= 0.7) & (t["calib"][:, 0] < 0.9)]
+    assert mid[:, 1].mean() >= mid[:, 0].mean() - 0.05  # conservative: 0.86 right, 0.81 said
 
 
 def test_gene_drop_full_sib_precision():
@@ -105,12 +118,12 @@ def test_gene_drop_leopard_like_diversity_stays_calibrated():
     assert t["right"] / t["assigned"] >= 0.85
 
 
-def _example_run(tmp_path, seed):
-    d, r = simulate_and_identify(tmp_path, {"n_snps": 0}, seed)
-    out = r / "pedigree"
+def _example_run(d, r, *more):
+    out = r / ("pedigree" + "".join(more))
     assert main(["pedigree", "--genotypes", str(r / "identify" / "individual_genotypes.tsv"),
                  "--samples", str(d / "samples.tsv"), "--sample-individual",
-                 str(r / "identify" / "sample_individual.tsv"), "--out-dir", str(out)]) == 0
+                 str(r / "identify" / "sample_individual.tsv"), "--out-dir", str(out),
+                 "--gene-drop", "0", *more]) == 0
     truth = pd.read_csv(d / "truth" / "pedigree.tsv", sep="\t", keep_default_na=False)
     truth = truth.replace({"NA": None}).rename(columns={"f_pedigree": "f"})
     st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t")
@@ -124,21 +137,57 @@ def _example_run(tmp_path, seed):
                     outputs.read_inbreeding(out / "inbreeding.tsv"), truth, majority.to_dict())
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="bundled example's simulator (He 0.58, 2-5 alleles, "
-                   "an inbred population, no age classes on scats): measured seeds 1-3 35 of 43 "
-                   "links right (81%), 12 of 16 with p >= 0.9 (the 4 wrong ones in seed 3, mean "
-                   "kinship 0.13: inbred sibs taken for parents); seeds 4-6 16 of 16; see "
-                   "docs/pedigree.md")
-def test_bundled_example_links_are_right(tmp_path):
-    evals = [_example_run(tmp_path, seed) for seed in (1, 2, 3)]
-    assigned = sum(e["assigned"] for e in evals)
-    right = sum(e["right"] for e in evals)
+EXAMPLE_SEEDS = tuple(range(1, 7))
+
+
+@pytest.fixture(scope="module")
+def example_evals(tmp_path_factory):
+    """leogen.simulate's example-like populations (seeds 1-6) through species, consensus and
+    identify, then the pedigree without and with the bootstrap calibration (20 replicates)."""
+    out = {"raw": [], "calibrated": []}
+    for seed in EXAMPLE_SEEDS:
+        d, r = simulate_and_identify(tmp_path_factory.mktemp(f"ex{seed}"), {"n_snps": 0}, seed)
+        out["raw"].append(_example_run(d, r))
+        out["calibrated"].append(_example_run(d, r, "--calibration-replicates", "20"))
+    return out
+
+
+def _pooled(evals):
     calib = np.array([c for e in evals for c in e["calib"]] or np.zeros((0, 2)))
-    assert right >= 0.95 * assigned
-    if len(calib):
+    return (sum(e["assigned"] for e in evals), sum(e["right"] for e in evals), calib)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="leogen.simulate seeds 1-6 (spatial sampling, He 0.58, "
+                   "2-5 alleles, inbred, no age classes on scats): measured 26 of 29 links with "
+                   "p >= 0.9 right (89.7%; 20 / 23 with the bootstrap calibration), the 3 wrong "
+                   "ones in seed 3 (sibs born a year apart taken for parent and offspring); "
+                   "see docs/pedigree.md")
+def test_example_simulations_sure_links_are_right(example_evals):
+    for key in ("raw", "calibrated"):
+        _, _, calib = _pooled(example_evals[key])
         sure = calib[calib[:, 0] >= 0.9]
-        assert len(sure) == 0 or sure[:, 1].mean() >= 0.9
+        assert len(sure) > 15 and sure[:, 1].mean() >= 0.9, (key, len(sure), sure[:, 1].sum())
+
+
+@pytest.mark.slow
+def test_example_simulations_mid_probabilities_are_calibrated(example_evals):
+    # links given 0.7-0.9 are right about as often as said (measured: said 0.80, right 0.81;
+    # with the calibration 0.80 and 0.82)
+    for key in ("raw", "calibrated"):
+        _, _, calib = _pooled(example_evals[key])
+        mid = calib[(calib[:, 0] >= 0.7) & (calib[:, 0] < 0.9)]
+        assert len(mid) > 40, (key, len(mid))
+        assert abs(mid[:, 1].mean() - mid[:, 0].mean()) < 0.1, key
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="leogen.simulate seeds 1-6: measured 85 of 102 assigned "
+                   "links right (83%), 85 of 330 true links found (26%): 15 low-diversity loci "
+                   "and no age classes on scats; see docs/pedigree.md")
+def test_example_simulations_links_are_right(example_evals):
+    assigned, right, _ = _pooled(example_evals["raw"])
+    assert right >= 0.95 * assigned, (right, assigned)
 
 
 def test_snp_gene_drop():
