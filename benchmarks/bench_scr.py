@@ -6,6 +6,15 @@ likelihood, density + g0 + sigma; the mask (about 4,000 points) is a trapbuffer 
 Reports the time of the fit (optimisation + Hessian) and of one likelihood evaluation.
 
 Run: ``python benchmarks/bench_scr.py`` (add ``--repeat N``).
+
+``python benchmarks/bench_scr.py --example SEED [SEED ...] [--identify] [--work DIR]``
+instead measures the yearly estimates on the bundled example's settings
+(config/example/truth/params.yaml, 8 years; ``n_snps`` set to 0, which leaves every other
+simulated table identical) for each seed: with the true sample identities and camera aliases,
+or (``--identify``) through species -> consensus -> identify and the genetic camera aliases
+(:func:`leogen.simulate.genetic_camera_aliases`). Per year it prints the density and its
+interval against the state-space density of truth/density.tsv, and N in the mask against the
+realised number of activity centres in the mask; then the trend.
 """
 
 from __future__ import annotations
@@ -13,8 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from leogen.scr import fit as F
 from leogen.scr import mask as mk
@@ -45,10 +56,132 @@ def problem(seed: int = 1):
     return Session([s], mask.xy, mask.cell_area_ha), len(mask.xy)
 
 
+def _true_inputs(d: Path) -> dict:
+    """SCR inputs with the true identities (truth/samples_truth.tsv, true camera aliases of
+    the animals with a genetic sample)."""
+    from leogen.identify.outputs import SAMPLE_INDIVIDUAL
+    st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t", dtype=str)
+    st = st[st["species"] == "Panthera_pardus"]
+    si = pd.DataFrame({"sample_id": st["sample_id"], "individual_id": st["individual_id"],
+                       "status": "unique"})
+    for c in SAMPLE_INDIVIDUAL.names:
+        if c not in si:
+            si[c] = pd.NA
+    SAMPLE_INDIVIDUAL.write(si[SAMPLE_INDIVIDUAL.names], d / "sample_individual_true.tsv")
+    al = pd.read_csv(d / "truth" / "camera_aliases_true.tsv", sep="\t", dtype=str)
+    al[al["individual_id"].isin(set(si["individual_id"]))].to_csv(
+        d / "aliases_used.tsv", sep="\t", index=False)
+    return {"sample_individual": d / "sample_individual_true.tsv"}
+
+
+def _identified_inputs(d: Path) -> dict:
+    """SCR inputs after species -> consensus -> identify (the CLI, as the workflow)."""
+    from leogen.cli import main as cli
+    from leogen.simulate import genetic_camera_aliases
+    r = d / "results"
+    assert cli(["species", "--fasta", str(d / "mtdna.fasta"), "--reference",
+                str(d / "mtdna_reference.fasta"), "--samples", str(d / "samples.tsv"),
+                "--out", str(r / "species.tsv")]) == 0
+    assert cli(["consensus", "--genotypes", str(d / "genotypes.tsv"), "--samples",
+                str(d / "samples.tsv"), "--species", str(r / "species.tsv"),
+                "--out-dir", str(r / "consensus")]) == 0
+    assert cli(["identify", "--consensus", str(r / "consensus" / "consensus.tsv"),
+                "--genotypes", str(d / "genotypes.tsv"), "--samples", str(d / "samples.tsv"),
+                "--out-dir", str(r / "identify")]) == 0
+    read = lambda p: pd.read_csv(p, sep="\t", dtype=str)  # noqa: E731
+    al = genetic_camera_aliases(read(d / "truth" / "camera_aliases_true.tsv"),
+                                read(d / "truth" / "samples_truth.tsv"),
+                                read(r / "identify" / "sample_individual.tsv"))
+    al.to_csv(d / "aliases_used.tsv", sep="\t", index=False)
+    return {"sample_individual": r / "identify" / "sample_individual.tsv"}
+
+
+def example(seeds, identify: bool, work: Path) -> pd.DataFrame:
+    """Yearly estimates on the example's settings (module docstring); rows per seed x year."""
+    import warnings
+
+    import yaml
+    from scipy.spatial import cKDTree
+
+    from leogen.scr import detectors as dt
+    from leogen.scr import run
+    from leogen.simulate import simulate
+    from leogen.simulate.demography import alive_matrix
+    p = yaml.safe_load(open(Path(__file__).parents[1] / "config" / "example" / "truth" /
+                            "params.yaml", encoding="utf-8"))
+    p.pop("seed")
+    p.pop("derived")
+    p["n_snps"] = 0
+    rows = []
+    for seed in seeds:
+        d = work / f"example{seed}{'_id' if identify else ''}"
+        simulate(p, seed, d)
+        inp = _identified_inputs(d) if identify else _true_inputs(d)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data, mask, _ = run._pipeline(
+                d / "camera_stations.tsv", d / "search_effort.tsv", d / "samples.tsv",
+                inp["sample_individual"], d / "camera_traps.tsv", d / "aliases_used.tsv",
+                "month", None, None, None)
+            sessions, labels = dt.sessions_of(data, mask)
+            times = {lab: float(lab) for lab in labels}
+            det = {"camera": "hn", "scat": "hhn"}
+            est = F.estimates(F.fit(sessions, F.Model(det), labels, times))
+            tr = F.trend(F.fit(sessions, F.Model(det, False, "trend"), labels, times))
+        truth = pd.read_csv(d / "truth" / "density.tsv", sep="\t")
+        ped = pd.read_csv(d / "truth" / "pedigree.tsv", sep="\t", na_values="NA")
+        ped["death_year"] = ped["death_year"].astype("Int64")
+        ac = pd.read_csv(d / "truth" / "activity_centres.tsv", sep="\t").set_index(
+            "individual_id").loc[ped["individual_id"]]
+        yrs = truth["year"].to_numpy()
+        ok = alive_matrix(ped, yrs) & (yrs[None, :] - ped["birth_year"].to_numpy()[:, None]
+                                       >= p["min_age_sampled"])
+        x, y = data.projection.forward(ac["lon"].to_numpy(), ac["lat"].to_numpy())
+        dist, _ = cKDTree(mask.xy).query(np.column_stack([x, y]), p=np.inf)
+        n_mask = (ok & (dist <= mask.spacing / 2)[:, None]).sum(axis=0)
+        b1_true = np.polyfit(yrs - yrs[0], np.log(np.maximum(n_mask, 1)), 1)[0]
+        for j, yr in enumerate(yrs):
+            e = est[est["session"] == str(yr)].set_index("parameter")
+            rows.append({
+                "seed": seed, "year": int(yr), "d100": 100 * e.loc["density_per_km2", "estimate"],
+                "d100_lo": 100 * e.loc["density_per_km2", "lo"],
+                "d100_hi": 100 * e.loc["density_per_km2", "hi"],
+                "d100_true": float(truth["density_per_100km2"].iloc[j]),
+                "n_hat": e.loc["n_hat", "estimate"], "n_lo": e.loc["n_hat", "lo"],
+                "n_hi": e.loc["n_hat", "hi"], "n_mask": int(n_mask[j]),
+                "n_state_space": int(truth["n_state_space"].iloc[j]),
+                "mask_km2": mask.area_km2, "lambda": tr["lambda"],
+                "lambda_lo": tr["lambda_lo"], "lambda_hi": tr["lambda_hi"],
+                "lambda_true_mask": float(np.exp(b1_true))})
+    return pd.DataFrame(rows)
+
+
+def _summary(df: pd.DataFrame) -> str:
+    cov_d = (df["d100_lo"] <= df["d100_true"]) & (df["d100_true"] <= df["d100_hi"])
+    cov_n = (df["n_lo"] <= df["n_mask"]) & (df["n_mask"] <= df["n_hi"])
+    return (f"density bias {df['d100'].mean() / df['d100_true'].mean() - 1:+.3f}, "
+            f"coverage {cov_d.mean():.2f} ({int(cov_d.sum())}/{len(df)}); N in mask bias "
+            f"{df['n_hat'].mean() / df['n_mask'].mean() - 1:+.3f}, coverage {cov_n.mean():.2f} "
+            f"({int(cov_n.sum())}/{len(df)})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--example", type=int, nargs="+", metavar="SEED")
+    ap.add_argument("--identify", action="store_true")
+    ap.add_argument("--work", type=Path, default=Path("bench_scr_work"))
     a = ap.parse_args()
+    if a.example:
+        df = example(a.example, a.identify, a.work)
+        pd.set_option("display.width", 200)
+        print(df.round(3).to_string(index=False))
+        for seed, g in df.groupby("seed"):
+            print(f"seed {seed}: {_summary(g)}; trend lambda {g['lambda'].iloc[0]:.3f} "
+                  f"({g['lambda_lo'].iloc[0]:.3f}-{g['lambda_hi'].iloc[0]:.3f}), realised in "
+                  f"the mask {g['lambda_true_mask'].iloc[0]:.3f}")
+        print(f"all: {_summary(df)}")
+        return
     sess, m = problem()
     print(f"detectors 100, mask points {m}, animals {sess.n}, occasions 10, "
           f"cpus {os.cpu_count()}, load {os.getloadavg()}")

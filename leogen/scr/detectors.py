@@ -293,6 +293,8 @@ def build(stations_path=None, effort_path=None, samples_path=None,
         samples = read_samples(samples_path)
         si = read_sample_individual(sample_individual_path)
         gen = genetic_detections(si, samples, sample_individual_path)
+        # every identified animal (also one known only from blood) can carry a camera alias
+        identified = set(gen["individual_id"])
         sheet = samples.set_index("sample_id")
         gen["_line"] = sheet.loc[gen["sample_id"], "_line"].to_numpy()
         if "sample_type" in sheet:
@@ -310,7 +312,7 @@ def build(stations_path=None, effort_path=None, samples_path=None,
     cam = None
     if camera_path is not None:
         aliases = read_aliases(aliases_path) if aliases_path is not None else {}
-        genetic_ids = set(gen["individual_id"]) if gen is not None else set()
+        genetic_ids = identified if gen is not None else set()
         raw = read_delimited(camera_path, ["individual_id"])["individual_id"]
         known = genetic_ids | {c for c in raw if c not in aliases}
         cam = read_camera_traps(camera_path, known, aliases)

@@ -95,6 +95,31 @@ def test_build_linked_sessions(tmp_path):
     assert "+proj=laea" in data.projection.crs
 
 
+def test_camera_alias_to_an_animal_known_only_from_blood(tmp_path):
+    """A camera animal linked to a genetic id that has a blood sample but no scat is a
+    camera-only animal of the SCR data (not an unknown individual)."""
+    p = write_inputs(tmp_path)
+    sheet = pd.read_csv(p["samples"], sep="\t")
+    blood = sheet.iloc[[0]].assign(sample_id="BL001", sample_type="blood")
+    pd.concat([sheet, blood]).to_csv(p["samples"], sep="\t", index=False)
+    si = pd.read_csv(p["sample_individual"], sep="\t", dtype=str)
+    si = pd.concat([si, si.iloc[[0]].assign(sample_id="BL001", individual_id="L999")])
+    SAMPLE_INDIVIDUAL.write(si[SAMPLE_INDIVIDUAL.names], p["sample_individual"])
+    cam = pd.read_csv(p["camera_traps"], sep="\t")
+    cam_id = cam["individual_id"].iloc[0]
+    al = pd.read_csv(p["aliases"], sep="\t")
+    al = pd.concat([al[al["camera_id"] != cam_id],
+                    pd.DataFrame({"camera_id": [cam_id], "individual_id": ["L999"]})])
+    al.to_csv(p["aliases"], sep="\t", index=False)
+    data = dt.build(p["stations"], p["search_effort"], p["samples"],
+                    p["sample_individual"], p["camera_traps"], p["aliases"], "month")
+    assert any("non-scat" in n for n in data.notes)
+    yd = data.years[0]
+    k = yd.animals.index("L999")
+    assert yd.sets["scat"].captures[k].sum() == 0
+    assert yd.sets["camera"].captures[k].sum() == (cam["individual_id"] == cam_id).sum()
+
+
 def test_run_command_writes_tables(tmp_path):
     p = write_inputs(tmp_path)
     o = tmp_path / "out"
