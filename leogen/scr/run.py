@@ -34,7 +34,7 @@ def _models_rows(fits):
     rows = []
     for f in fits:
         det = f.model.detection
-        fn = ",".join(f"{g}:{d}" for g, d in det.items()) if isinstance(det, dict) else det
+        fn = ",".join(f"{g}:{d}" for g, d in sorted(det.items())) if isinstance(det, dict) else det
         rows.append({"model": f.model.name, "detection_function": fn,
                      "likelihood": "conditional" if f.model.cl else "full",
                      "n_par": f.n_par, "loglik": f.loglik, "aic": f.aic,
@@ -320,7 +320,7 @@ def run_pipeline(stations=None, search_effort=None, samples=None, sample_individ
     sessions, labels = dt.sessions_of(data, mask)
     times = {lab: float(lab) for lab in labels}
     groups = {g for s in sessions for g in (x.group for x in s.sets)}
-    det = {g: ("hn" if g == "camera" else "hhn") for g in groups}
+    det = {g: ("hn" if g == "camera" else "hhn") for g in sorted(groups)}
     res = fit_and_write(sessions, labels, times, mask, out_dir, data.projection.crs,
                         F.Model(det, cl), mixture=mixture, mask_check=mask_check,
                         region_km2=region_km2, habitat=hab, projection=data.projection)

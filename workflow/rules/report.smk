@@ -58,7 +58,19 @@ _REPORT_PLOTS = {
 
 # every output path (without wildcards) of the rules included so far
 _MADE = {str(f) for r in workflow.rules for f in r.output}
-REPORT_TABLES = [t for t in _REPORT_TABLES if res(t) in _MADE]
+# stages whose inputs the config may leave out: their rules exist but must not be requested
+_OPTIONAL_STAGE = {
+    "species/": HAS_MTDNA,
+    "snp/": HAS_SNPS,
+    "health/": HAS_SCREENING,
+    "scr/": HAS_SCR,
+}
+REPORT_TABLES = [
+    t
+    for t in _REPORT_TABLES
+    if res(t) in _MADE
+    and all(ok for prefix, ok in _OPTIONAL_STAGE.items() if t.startswith(prefix))
+]
 # the kinship network is drawn from the pedigree when there is one; its animals are
 # those of identify/individuals.tsv (always in REPORT_TABLES)
 REPORT_PLOTS = sorted({PLOTS[t] for t in REPORT_TABLES if t in PLOTS})
