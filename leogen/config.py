@@ -458,17 +458,9 @@ def update_config_reference(path) -> bool:
     bool
         True when the file changed.
     """
-    from leogen.io.atomic import atomic_open
+    from leogen.io.contract import replace_block
 
-    path = Path(path)
-    doc = path.read_text(encoding="utf-8")
-    start, end = doc.index(REFERENCE_START), doc.index(REFERENCE_END) + len(REFERENCE_END)
-    new = doc[:start] + config_reference() + doc[end:]
-    if new == doc:
-        return False
-    with atomic_open(path, "w", encoding="utf-8") as fh:
-        fh.write(new)
-    return True
+    return replace_block(path, REFERENCE_START, REFERENCE_END, config_reference())
 
 
 if __name__ == "__main__":  # python -m leogen.config config/README.md

@@ -51,6 +51,44 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
+def replace_block(path, start: str, end: str, block: str) -> bool:
+    """Replace the text from marker ``start`` to marker ``end`` (both included) of ``path``
+    by ``block`` (which holds both markers again); rewritten atomically, only when it differs.
+
+    Parameters
+    ----------
+    path : str or Path
+        A text file that already holds both markers.
+    start, end : str
+        The markers.
+    block : str
+        The new text, markers included.
+
+    Returns
+    -------
+    bool
+        True when the file changed.
+
+    Raises
+    ------
+    ValueError
+        A marker is missing (``str.index``).
+    """
+    from pathlib import Path
+
+    from leogen.io.atomic import atomic_open
+
+    path = Path(path)
+    doc = path.read_text(encoding="utf-8")
+    i, j = doc.index(start), doc.index(end) + len(end)
+    new = doc[:i] + block + doc[j:]
+    if new == doc:
+        return False
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(new)
+    return True
+
+
 def update_document(path) -> bool:
     """Rewrite the generated block of ``path`` (between the markers) from the declarations.
 
@@ -71,19 +109,7 @@ def update_document(path) -> bool:
     ValueError
         A marker is missing (``str.index``).
     """
-    from pathlib import Path
-
-    from leogen.io.atomic import atomic_open
-
-    path = Path(path)
-    doc = path.read_text(encoding="utf-8")
-    start, end = doc.index(SECTION_START), doc.index(SECTION_END) + len(SECTION_END)
-    new = doc[:start] + markdown() + doc[end:]
-    if new == doc:
-        return False
-    with atomic_open(path, "w", encoding="utf-8") as fh:
-        fh.write(new)
-    return True
+    return replace_block(path, SECTION_START, SECTION_END, markdown())
 
 
 if __name__ == "__main__":  # python -m leogen.io.contract docs/data-contract.md
