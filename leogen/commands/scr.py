@@ -76,9 +76,15 @@ def _common(p) -> None:
     p.add_argument("--conditional", action="store_true",
                    help="maximise the conditional likelihood (density derived as n / a)")
     p.add_argument("--mixture", action="store_true",
-                   help="also fit a two-class latent mixture (e.g. sexes) in g0 and sigma")
+                   help="also fit a two-class latent mixture in g0 and sigma (heterogeneity "
+                        "without a recorded covariate; for known sexes use --sex-covariate)")
     p.add_argument("--no-mask-check", dest="mask_check", action="store_false",
                    help="skip refitting with wider buffers")
+    p.add_argument("--sex-covariate", default=None, metavar="TSV",
+                   help="table with individual_id and sex (F, M, U or NA), e.g. "
+                        "identify/individuals.tsv: also fit the known-sex models (secr's "
+                        "hcov='sex': g0 and sigma by sex, pmix); animals not in it are of "
+                        "unknown sex")
     if not any(a.dest == "out_dir" for a in p._actions):
         p.add_argument("--out-dir", required=True, metavar="DIR", help="output folder")
 
@@ -87,7 +93,7 @@ def _fit(args) -> int:
     from leogen.scr.run import fit_files
     fit_files(args.detectors, args.captures, args.detector_type, args.buffer, args.out_dir,
               args.detection, args.conditional, args.fmt, args.spacing, None, args.mixture,
-              args.mask_check)
+              args.mask_check, args.sex_covariate)
     return 0
 
 
@@ -96,7 +102,7 @@ def _run(args) -> int:
     run_pipeline(args.stations, args.search_effort, args.samples, args.sample_individual,
                  args.camera_traps, args.aliases, args.occasion, args.buffer, args.out_dir,
                  args.spacing, args.habitat, args.region_km2, args.mixture, args.mask_check,
-                 args.conditional)
+                 args.conditional, args.sex_covariate)
     return 0
 
 

@@ -12,6 +12,8 @@ Modules
 * :mod:`leogen.scr.secrio` - secr's DENSITY text formats (trap layout, capture file);
 * :mod:`leogen.scr.detectors` - camera stations, search effort, detections of the pipeline;
 * :mod:`leogen.scr.mask` - habitat mask, default buffer, buffer check;
+* :mod:`leogen.scr.sexes` - the animals' known sex for the known-sex models (secr's
+  ``hcov``);
 * :mod:`leogen.scr.likelihood` - the vectorised likelihood;
 * :mod:`leogen.scr.fit` - maximisation, standard errors, derived density, trend;
 * :mod:`leogen.scr.simulate` - drawing detections (the one implementation, used by the

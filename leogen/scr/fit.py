@@ -17,6 +17,14 @@ Density models over sessions (``density=``):
 * ``trend``: ``D_s = exp(b0 + b1 (t_s - t_0))`` (secr's log-linear trend; ``exp(b1)`` is the
   finite rate of change per unit of ``t``, e.g. per year).
 
+Class models (``n_classes=2``): a latent two-class mixture (secr's ``h2``; Pledger 2000) with
+class-specific ``g0``/``lambda0`` and ``sigma``, or with ``hcov='sex'`` the known-class
+(hybrid) mixture of secr's ``hcov``: animals of known sex (:attr:`Session.known_class`) are
+restricted to their class, the others keep the mixture, ``pmix`` is estimated
+(:mod:`leogen.scr.likelihood`). ``class_detection=False`` shares ``g0`` and ``sigma`` between
+the classes (secr's ``hcov`` model without ``h2`` terms: ``pmix`` is then estimated from the
+known animals' sex ratio alone).
+
 With ``cl=True`` the conditional likelihood is maximised (no ``D``); density is derived as
 ``D = n / a`` with ``var = n / a^2 + n^2 var(a) / a^4`` (Poisson ``n``, delta-method ``a``)
 and a log-normal interval, as secr's ``derived``.
@@ -35,6 +43,7 @@ from scipy.stats import norm
 
 from leogen.scr.likelihood import Session, poisson_n_term
 from leogen.scr.mask import rpsv
+from leogen.scr.sexes import SEXES
 
 DENSITY_MODELS = ("session", "constant", "trend")
 HA_PER_KM2 = 100.0
@@ -53,24 +62,63 @@ class Model:
         Conditional likelihood.
     density : {'session', 'constant', 'trend'}
     n_classes : {1, 2}
-        Two latent classes (e.g. sexes) with their own ``g0``/``lambda0`` and ``sigma``.
+        Two classes (e.g. sexes) with their own ``g0``/``lambda0`` and ``sigma``.
+    hcov : {None, 'sex'}
+        ``'sex'``: the classes are the sexes (:data:`leogen.scr.sexes.SEXES`), known for the
+        animals whose :attr:`Session.known_class` is set (secr's ``hcov``); needs
+        ``n_classes=2``. None: latent classes.
+    class_detection : bool
+        Class-specific ``g0``/``lambda0`` and ``sigma`` (default); False shares them, leaving
+        only ``pmix`` (with ``hcov``).
     """
 
     detection: str | dict = "hn"
     cl: bool = False
     density: str = "session"
     n_classes: int = 1
+    hcov: str | None = None
+    class_detection: bool = True
+
+    def __post_init__(self):
+        if self.n_classes not in (1, 2):
+            raise ValueError("n_classes must be 1 or 2")
+        if self.hcov not in (None, "sex"):
+            raise ValueError("hcov must be None or 'sex'")
+        if self.hcov is not None and self.n_classes != 2:
+            raise ValueError("a known-class (hcov) model needs n_classes=2")
+        if not self.class_detection and self.hcov is None:
+            raise ValueError("class_detection=False needs hcov (a latent mixture of identical "
+                             "classes is not identifiable)")
+
+    @property
+    def n_detection_classes(self) -> int:
+        """Number of values of each detection parameter (1 when shared by the classes)."""
+        return self.n_classes if self.class_detection else 1
+
+    @property
+    def class_labels(self) -> list:
+        """Suffixes of class-specific parameters: ``['1', '2']`` (latent), ``['F', 'M']``
+        (sex), ``[]`` (one class)."""
+        if self.n_classes == 1:
+            return []
+        return list(SEXES) if self.hcov == "sex" else [str(k + 1) for k in
+                                                       range(self.n_classes)]
 
     @property
     def name(self) -> str:
-        """Short label, e.g. ``D~session g0~1 sigma~1 (hn, full)``."""
+        """Short label, e.g. ``D~session g0~1 sigma~1 (hn, full)``, ``D~session g0~sex
+        sigma~sex pmix~sex (hn, full)``."""
         dets = (set(self.detection.values()) if isinstance(self.detection, dict)
                 else {self.detection})
         det = "+".join(sorted("g0" if d == "hn" else "lambda0" for d in dets))
-        h = "h2" if self.n_classes == 2 else "1"
+        if self.n_classes == 1 or not self.class_detection:
+            h = "1"
+        else:
+            h = self.hcov or "h2"
+        pm = f" pmix~{self.hcov}" if self.hcov else ""
         dpart = "" if self.cl else f"D~{self.density} "
         fn = "+".join(sorted(dets))
-        return f"{dpart}{det}~{h} sigma~{h} ({fn}, {'CL' if self.cl else 'full'})"
+        return f"{dpart}{det}~{h} sigma~{h}{pm} ({fn}, {'CL' if self.cl else 'full'})"
 
     def detection_of(self, group: str) -> str:
         """Detection function of a detector group."""
@@ -135,19 +183,21 @@ class _Layout:
             else:
                 names += ["trend_b0", "trend_b1"]
         c = model.n_classes
+        lab = model.class_labels if model.class_detection else [""]
+        suf = [f"[{x}]" if x else "" for x in lab] or [""]
         for g in self.groups:
             det = "logit_g0" if model.detection_of(g) == "hn" else "log_lambda0"
-            names += [f"{det}[{g}]" + (f"[{k + 1}]" if c > 1 else "") for k in range(c)]
-        names += ["log_sigma" + (f"[{k + 1}]" if c > 1 else "") for k in range(c)]
+            names += [f"{det}[{g}]{x}" for x in suf]
+        names += [f"log_sigma{x}" for x in suf]
         if c > 1:
-            names += ["logit_pmix[2]"]
+            names += [f"logit_pmix[{model.class_labels[1]}]"]
         self.names = names
         self.cache = {}
         self.nD = 0 if model.cl else (len(self.labels) if model.density == "session" else
                                       1 if model.density == "constant" else 2)
 
     def unpack(self, theta):
-        m, c = self.model, self.model.n_classes
+        m, c = self.model, self.model.n_detection_classes
         i = self.nD
         log_g0 = {}
         for g in self.groups:
@@ -156,7 +206,7 @@ class _Layout:
             i += c
         log_sigma = theta[i:i + c]
         i += c
-        if c > 1:
+        if m.n_classes > 1:
             p2 = expit(theta[i])
             log_pi = np.log(np.array([1 - p2, p2]))
         else:
@@ -181,7 +231,8 @@ def _neg_loglik(theta, layout: _Layout, sessions: list):
     parts = layout.cache.get(key)
     if parts is None:
         log_g0, log_sigma, log_pi = layout.unpack(theta)
-        parts = [sess.components(log_g0, log_sigma, log_pi, layout.model.detection)[:2]
+        known = layout.model.hcov is not None
+        parts = [sess.components(log_g0, log_sigma, log_pi, layout.model.detection, known)[:2]
                  for sess in sessions]
         if len(layout.cache) > 5000:
             layout.cache.clear()
@@ -196,15 +247,18 @@ def _neg_loglik(theta, layout: _Layout, sessions: list):
 
 
 def _start(layout: _Layout, sessions: list) -> np.ndarray:
-    """Starting values: sigma from RPSV of the detections, g0 0.1 or lambda0 0.1 per unit
-    usage, D from n / a at those values."""
+    """Starting values: sigma from RPSV of the detections (per sex from the animals of known
+    sex in a sex model), g0 0.1 or lambda0 0.1 per unit usage, pmix from the known animals'
+    sex ratio, D from n / a at those values."""
     pts = []
+    cls = []
     spacing = []
     for sess in sessions:
         for s in sess.sets:
             ii, _, kk = np.nonzero(s.captures)
             for i in np.unique(ii):
                 pts.append(s.xy[kk[ii == i]])
+                cls.append(sess.known_class[i])
             if len(s.xy) > 1:
                 d = np.sqrt(((s.xy[:, None] - s.xy[None]) ** 2).sum(-1))
                 d[d == 0] = np.inf
@@ -212,7 +266,10 @@ def _start(layout: _Layout, sessions: list) -> np.ndarray:
     sig = rpsv(pts)
     if not np.isfinite(sig) or sig <= 0:
         sig = float(np.median(spacing)) if spacing else 1000.0
-    c = layout.model.n_classes
+    m = layout.model
+    c = m.n_detection_classes
+    cls = np.asarray(cls, dtype=int)
+    known = m.hcov is not None and (cls >= 0).any()
     theta = np.zeros(len(layout.names))
     i = layout.nD
     for g in layout.groups:
@@ -220,16 +277,24 @@ def _start(layout: _Layout, sessions: list) -> np.ndarray:
                           if s.group == g and (s.usage > 0).any()] or [1.0])
         v = min(0.1, 0.1 / mean_u)
         base = logit(v) if layout.model.detection_of(g) == "hn" else np.log(v)
-        theta[i:i + c] = base if c == 1 else [base + 0.3, base - 0.3]
+        theta[i:i + c] = base if c == 1 or known else [base + 0.3, base - 0.3]
         i += c
-    theta[i:i + c] = np.log(sig) if c == 1 else [np.log(sig * 0.75), np.log(sig * 1.3)]
-    if c > 1:
-        theta[i + c] = 0.0
+    if c == 1:
+        theta[i] = np.log(sig)
+    elif known:
+        for x in range(c):
+            sx = rpsv([p for p, k in zip(pts, cls, strict=True) if k == x])
+            theta[i + x] = np.log(sx if np.isfinite(sx) and sx > 0 else sig)
+    else:
+        theta[i:i + c] = [np.log(sig * 0.75), np.log(sig * 1.3)]
+    if m.n_classes > 1:
+        n_known = np.bincount(cls[cls >= 0], minlength=2) if known else np.ones(2)
+        theta[i + c] = logit(np.clip((n_known[1] + 0.5) / (n_known.sum() + 1.0), 0.05, 0.95))
     if layout.nD:
         lg, ls, lp = layout.unpack(theta)
         dens = {}
         for sess, lab in zip(sessions, layout.density_labels, strict=True):
-            _, a, _ = sess.components(lg, ls, lp, layout.model.detection)
+            _, a, _ = sess.components(lg, ls, lp, layout.model.detection, known)
             dens.setdefault(lab, []).append(max(sess.n, 1) / a)
         ld = {lab: np.log(np.mean(v)) for lab, v in dens.items()}
         if layout.model.density == "session":
@@ -356,22 +421,28 @@ def estimates(result: Fit, alpha: float = 0.05, region_km2: float | None = None)
     DataFrame
         ``session, parameter, estimate, se, lo, hi, n_animals, n_detections``; parameters
         ``density_per_km2``, ``density_per_100km2``, ``n_hat`` (expected number in the mask
-        ``D A``), ``n_hat_region``, ``g0[<group>]`` or ``lambda0[<group>]`` (per class when
-        mixed), ``sigma`` (metres) and ``pmix``.
+        ``D A``), ``n_hat_region``, ``g0[<group>]`` or ``lambda0[<group>]``, ``sigma``
+        (metres), each with a class suffix in class models (``g0[camera][2]``,
+        ``sigma[2]`` latent; ``g0[camera][F]``, ``sigma[M]`` sex), and the mixing proportion:
+        ``pmix[2]`` (latent) or ``pmix[F]`` and ``pmix[M]`` (sex; the same link parameter,
+        so the same SE). The full-likelihood sex model adds the density and expected number
+        of each sex, ``density_per_km2[F]``, ``n_hat[F]`` (``n_hat_region[F]``), ... =
+        ``D pmix_x`` (delta method on ``log D + log pmix_x``, log-normal interval).
     """
     z = float(norm.ppf(1 - alpha / 2))
     m = result.model
     layout = _Layout(m, result.sessions, result.density_labels, result.times)
     theta, cov, se = result.theta, result.cov, result.se()
     lg, ls, lp = layout.unpack(theta)
+    known = m.hcov is not None
     rows = []
     for sess, lab in zip(result.sessions, result.density_labels, strict=True):
         n = sess.n
         ndet = int(sum(s.captures.sum() for s in sess.sets))
-        _, a, _ = sess.components(lg, ls, lp, m.detection)
+        _, a, _ = sess.components(lg, ls, lp, m.detection, known)
         if m.cl:
             def a_of(th, sess=sess):
-                return sess.components(*layout.unpack(th), m.detection)[1]
+                return sess.components(*layout.unpack(th), m.detection, known)[1]
             ga = _gradient(a_of, theta)
             var_a = float(ga @ cov @ ga) if np.all(np.isfinite(cov)) else np.nan
             d = n / a
@@ -399,13 +470,15 @@ def estimates(result: Fit, alpha: float = 0.05, region_km2: float | None = None)
         if region_km2 is not None:
             rows.append(_row(name, "n_hat_region", *[v * region_km2 for v in dkm], n, ndet))
         i = layout.nD
-        c = m.n_classes
+        c = m.n_detection_classes
+        labels = m.class_labels if m.class_detection else []
+        csuf = [f"[{x}]" for x in labels] or [""]
         for g in layout.groups:
             hn = m.detection_of(g) == "hn"
             det = "g0" if hn else "lambda0"
             for k in range(c):
                 b, sb = theta[i], se[i]
-                suffix = f"[{g}]" + (f"[{k + 1}]" if c > 1 else "")
+                suffix = f"[{g}]" + csuf[k]
                 if hn:
                     p = float(expit(b))
                     rows.append(_row(name, det + suffix, p, sb * p * (1 - p),
@@ -415,15 +488,34 @@ def estimates(result: Fit, alpha: float = 0.05, region_km2: float | None = None)
                     rows.append(_row(name, det + suffix, *_log_link_row(b, sb, z), n, ndet))
                 i += 1
         for k in range(c):
-            suffix = f"[{k + 1}]" if c > 1 else ""
-            rows.append(_row(name, "sigma" + suffix, *_log_link_row(theta[i], se[i], z), n,
+            rows.append(_row(name, "sigma" + csuf[k], *_log_link_row(theta[i], se[i], z), n,
                              ndet))
             i += 1
-        if c > 1:
+        if m.n_classes > 1:
             b, sb = theta[i], se[i]
             p = float(expit(b))
-            rows.append(_row(name, "pmix[2]", p, sb * p * (1 - p), float(expit(b - z * sb)),
-                             float(expit(b + z * sb)), n, ndet))
+            lo, hi = float(expit(b - z * sb)), float(expit(b + z * sb))
+            first, second = m.class_labels
+            if m.hcov is not None:
+                rows.append(_row(name, f"pmix[{first}]", 1 - p, sb * p * (1 - p), 1 - hi,
+                                 1 - lo, n, ndet))
+            rows.append(_row(name, f"pmix[{second}]", p, sb * p * (1 - p), lo, hi, n, ndet))
+            if m.hcov is not None and not m.cl:
+                # density of each sex D_x = D pmix_x: delta method on log D_x, whose gradient
+                # is x (log D) plus d log pmix_x / d logit pmix[second] = -p (first), 1 - p
+                for lab_x, dlog in ((first, -p), (second, 1 - p)):
+                    gx = x.copy()
+                    gx[i] += dlog
+                    se_x = float(np.sqrt(gx @ cov @ gx)) if np.all(np.isfinite(cov)) else np.nan
+                    share = (1 - p) if lab_x == first else p
+                    vals = [v * HA_PER_KM2 for v in
+                            _log_link_row(logd + np.log(share), se_x, z)]
+                    rows.append(_row(name, f"density_per_km2[{lab_x}]", *vals, n, ndet))
+                    rows.append(_row(name, f"n_hat[{lab_x}]", *[v * area_km2 for v in vals],
+                                     n, ndet))
+                    if region_km2 is not None:
+                        rows.append(_row(name, f"n_hat_region[{lab_x}]",
+                                         *[v * region_km2 for v in vals], n, ndet))
     return pd.DataFrame(rows)
 
 
@@ -449,7 +541,8 @@ def trend(result: Fit, alpha: float = 0.05) -> dict:
             "lambda_lo": float(np.exp(b1 - z * sb)), "lambda_hi": float(np.exp(b1 + z * sb))}
 
 
-def session_from_arrays(sets: list, mask, name: str = "1", animals=None) -> Session:
+def session_from_arrays(sets: list, mask, name: str = "1", animals=None,
+                        known_class=None) -> Session:
     """A :class:`~leogen.scr.likelihood.Session` on a :class:`~leogen.scr.mask.Mask`.
 
     Parameters
@@ -458,9 +551,11 @@ def session_from_arrays(sets: list, mask, name: str = "1", animals=None) -> Sess
     mask : Mask
     name : str
     animals : list of str, optional
+    known_class : int array (n,), optional
+        Known class per animal (-1 unknown; :class:`~leogen.scr.likelihood.Session`).
 
     Returns
     -------
     Session
     """
-    return Session(sets, mask.xy, mask.cell_area_ha, name, animals)
+    return Session(sets, mask.xy, mask.cell_area_ha, name, animals, known_class)

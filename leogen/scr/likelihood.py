@@ -32,6 +32,34 @@ constant ``log n! - sum log n_w!`` over identical histories):
 A finite mixture of latent classes (e.g. two sexes with their own ``g0`` and ``sigma``;
 Pledger 2000, secr's ``h2`` models) replaces ``P(w_i | m)`` and ``p.(m)`` by their
 class-weighted sums.
+
+**Known classes** (secr's hybrid mixture ``hcov``, e.g. ``hcov = "sex"``: Efford, secr
+documentation ``?hcov`` and the appendix of the vignette *secr-finitemixtures*; Pledger 2000).
+Some detected animals are of known class ``x_i`` (the genetic sex marker), the others of
+unknown class; whether the class is recorded is assumed independent of the class. The
+detected animal's term becomes
+
+``log sum_x pi_x P(w_i | x) - log sum_x pi_x p.(x)``           (class unknown),
+``log pi_{x_i} P(w_i | x_i) - log sum_x pi_x p.(x)``           (class known),
+
+with ``P(w_i | x) = sum_m P(w_i | m, x)`` and ``p.(x) = sum_m p.(m, x)``: the class axis of a
+known animal is restricted by adding a 0/-inf mask of shape ``(C, n, 1)`` to the per-class
+log-probabilities ``log pi_x + log P(w_i | m, x)`` before the log-sum over classes (no loop over
+animals). This is term for term secr's ``hcov`` likelihood (``generalsecrloglikfn`` /
+``fastsecrloglikfn``): secr writes a known animal's term as ``log P(w_i | x_i) / p.(x_i)``
+(its per-animal ``pmixn`` is 1 for the known class, 0 for the other) and adds, for the known
+animals together, the multinomial class-membership term ``sum_x n_x log(pi_x p.(x) / sum_y
+pi_y p.(y))``; the two forms are identical, and the likelihood conditions on the number of
+known-class animals, as secr's (AIC only compares models fitted with the same known classes).
+The same holds for the conditional likelihood, where ``pi`` is estimated from the known
+animals' class counts and the unknown animals' detection histories. The one difference is in
+the *full* likelihood's term for ``n``: leogen uses the exact expected number detected
+``D a`` with ``a = c sum_m sum_x pi_x p.(m, x)`` (a Poisson process of centres with
+independent class marks), while secr uses ``D A`` times the harmonic mean of the per-animal
+``p.`` (class-specific for known animals), its device for individual covariates; the two agree
+when every detected animal is of known class (at the maximum over ``pi``), and are close
+otherwise. Likewise the conditional likelihood's derived density is ``n / a`` here and
+``sum_i 1 / a_i`` in secr's ``derived``.
 """
 
 from __future__ import annotations
@@ -207,6 +235,10 @@ class Session:
         Session label.
     animals : list of str, optional
         Animal id of each row.
+    known_class : int array (n,), optional
+        Known class of each animal row for the known-class (``hcov``) models: ``0`` or ``1``
+        (for sex: :data:`leogen.scr.sexes.SEXES`, female then male), ``-1`` unknown.
+        Default: every class unknown. Ignored by models without known classes.
     """
 
     sets: list
@@ -214,6 +246,7 @@ class Session:
     cell_area_ha: float
     name: str = "1"
     animals: list | None = None
+    known_class: np.ndarray | None = None
     d2: list = field(default_factory=list, repr=False)
     logmultinom: float = 0.0
 
@@ -223,6 +256,12 @@ class Session:
         if len(ns) != 1:
             raise ValueError("detector sets of a session must have the same animal rows")
         self.n = ns.pop()
+        kc = (np.full(self.n, -1, dtype=np.int64) if self.known_class is None
+              else np.asarray(self.known_class, dtype=np.int64).reshape(-1))
+        if kc.shape != (self.n,) or (kc < -1).any():
+            raise ValueError(f"known_class must be (n={self.n},) with -1 for unknown, "
+                             f"got shape {kc.shape}")
+        self.known_class = kc
         total = sum(s.captures.reshape(self.n, -1).sum(1) for s in self.sets)
         if self.n and (np.asarray(total) == 0).any():
             raise ValueError("an animal of the session has no detection")
@@ -250,15 +289,50 @@ class Session:
             logp0 = logp0 + l0
         return logp, logp0
 
+    def class_mask(self, n_classes: int) -> np.ndarray:
+        """0 / -inf restriction of the class axis for animals of known class.
+
+        Parameters
+        ----------
+        n_classes : int
+            ``C``; known classes must be below it.
+
+        Returns
+        -------
+        float array (C, n, 1)
+            ``0`` where animal ``i`` may be of class ``x`` (its known class, or every class
+            when unknown), ``-inf`` elsewhere; added to per-class log-probabilities
+            ``(C, n, M)``.
+
+        Examples
+        --------
+        >>> s = Session([DetectorSet(np.zeros((1, 2)), "count", np.ones((1, 1)),
+        ...              np.ones((2, 1, 1)))], np.zeros((1, 2)), 1.0, known_class=[1, -1])
+        >>> s.class_mask(2)[:, :, 0].tolist()
+        [[-inf, 0.0], [0.0, 0.0]]
+        """
+        kc = self.known_class
+        if (kc >= n_classes).any():
+            raise ValueError(f"known class {int(kc.max())} of a {n_classes}-class model")
+        ok = (kc[None, :] < 0) | (kc[None, :] == np.arange(n_classes)[:, None])
+        return np.where(ok, 0.0, -np.inf)[:, :, None]
+
+    def _log_joint(self, logp, lpi, known: bool):
+        """``log pi_x + log P(w_i | m, x)`` (C, n, M), restricted to known classes."""
+        lj = logp + np.asarray(lpi)[:, None, None]
+        if known and len(lpi) > 1:
+            lj = lj + self.class_mask(len(lpi))
+        return lj
+
     def realised_surface(self, log_g0: dict, log_sigma, log_pi, detection,
-                         density_ha: float) -> np.ndarray:
+                         density_ha: float, known: bool = False) -> np.ndarray:
         """Expected number of activity centres per mask cell given the data (secr's
         ``fxTotal``): each detected animal's posterior location plus the undetected animals
         ``D c (1 - p.(m))``.
 
         Parameters
         ----------
-        log_g0, log_sigma, log_pi, detection
+        log_g0, log_sigma, log_pi, detection, known
             As :meth:`components`.
         density_ha : float
             Animals per hectare.
@@ -274,24 +348,28 @@ class Session:
         undetected = density_ha * self.cell_area_ha * (1.0 - pdot)
         if not self.n:
             return undetected
-        lj = logsumexp(logp + lpi[:, None, None], axis=0)                 # (n, M)
+        lj = logsumexp(self._log_joint(logp, lpi, known), axis=0)        # (n, M)
         post = np.exp(lj - logsumexp(lj, axis=1, keepdims=True))
         return post.sum(0) + undetected
 
     def components(self, log_g0: dict, log_sigma: np.ndarray, log_pi: np.ndarray,
-                   detection: str):
+                   detection: str, known: bool = False):
         """The conditional part of the log-likelihood and ``a`` (effective area).
 
         Parameters
         ----------
-        log_g0 : dict of str to float array (C,)
-            ``log g0``/``log lambda0`` per detector-set group and class.
-        log_sigma : float array (C,)
+        log_g0 : dict of str to float array (C,) or (1,)
+            ``log g0``/``log lambda0`` per detector-set group and class (one value shared by
+            all classes when of length 1).
+        log_sigma : float array (C,) or (1,)
         log_pi : float array (C,)
             Log mixing proportions (``[0.0]`` for one class).
         detection : {'hn', 'hhn'} or dict of str to {'hn', 'hhn'}
-            One for all sets or one per group. For count sets 'hn' still reads ``g0`` as a probability whose hazard is
-            ``-log(1 - g)``.
+            One for all sets or one per group. For count sets 'hn' still reads ``g0`` as a
+            probability whose hazard is ``-log(1 - g)``.
+        known : bool
+            Restrict animals of known class (:attr:`known_class`) to their class (secr's
+            ``hcov``; module docstring). Without it every class is latent.
 
         Returns
         -------
@@ -306,7 +384,7 @@ class Session:
         pdot = (np.exp(lpi)[:, None] * -np.expm1(logp0)).sum(0)          # (M,)
         a = self.cell_area_ha * pdot.sum()
         if self.n:
-            per_animal = logsumexp(logp + lpi[:, None, None], axis=(0, 2))
+            per_animal = logsumexp(self._log_joint(logp, lpi, known), axis=(0, 2))
             cond = float(per_animal.sum() - self.n * np.log(pdot.sum()) + self.logmultinom)
         else:
             cond = 0.0

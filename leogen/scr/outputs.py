@@ -17,14 +17,17 @@ ESTIMATES = Table(
         Column("parameter", "str", na=False,
                description="density_per_km2|density_per_100km2|n_hat|n_hat_region|"
                            "g0[<group>]|lambda0[<group>]|sigma|pmix[2] (class suffix [1], "
-                           "[2] in mixture models)"),
+                           "[2] in latent mixture models; [F], [M] and pmix[F], pmix[M] in "
+                           "the known-sex model)"),
         Column("estimate", "float"),
         Column("se", "float"),
         Column("lo", "float"),
         Column("hi", "float"),
         Column("n_animals", "int", na=False),
         Column("n_detections", "int", na=False),
-        Column("model", "str", na=False),
+        Column("model", "str", na=False,
+               description="the model of the row: the null model's rows first, then the "
+                           "known-sex model's when fitted"),
         Column("crs", "str", description="projection of the detector coordinates"),
     ),
 )
@@ -39,7 +42,9 @@ MODELS = Table(
         Column("n_par", "int", na=False),
         Column("loglik", "float"),
         Column("aic", "float"),
-        Column("delta_aic", "float", description="among models of the same likelihood"),
+        Column("delta_aic", "float",
+               description="among models of the same likelihood and the same known classes "
+                           "(the known-sex models, pmix~sex, among themselves)"),
         Column("converged", "bool", na=False),
     ),
 )

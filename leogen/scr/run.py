@@ -4,8 +4,14 @@
 
 Every run fits the null model with density per session (the estimates), and with two or more
 sessions the log-linear density trend (``trend.tsv``); ``mixture=True`` adds the two-class
-latent mixture (sex-like classes with their own detection and sigma). All models go to
-``models.tsv`` with their AIC. The mask check refits density (one density for all sessions)
+latent mixture (sex-like classes with their own detection and sigma). With a sex table
+(``sex=``, :mod:`leogen.scr.sexes`) and at least one detected animal of known sex, the two
+known-class models of secr's ``hcov = "sex"`` are fitted too: ``pmix~sex`` (shared detection
+and sigma, pmix from the sex ratio) and ``g0~sex sigma~sex pmix~sex`` (the sex model); the
+sex model's rows follow the null model's in ``estimates.tsv`` (column ``model``). All models
+go to ``models.tsv`` with their AIC; ``delta_aic`` compares models of the same likelihood
+and the same known classes (secr: an ``hcov`` likelihood conditions on the known sexes, so
+its AIC is not comparable with that of a model without them). The mask check refits density (one density for all sessions)
 with buffers 1.5 and 2 times wider and flags the buffer as unstable when density changes by
 more than 1%.
 """
@@ -25,6 +31,7 @@ from leogen.scr import mask as mk
 from leogen.scr import outputs as out
 from leogen.scr import secrio
 from leogen.scr.likelihood import DetectorSet, Session
+from leogen.scr.sexes import known_classes, read_sex
 
 MASK_CHECK_FACTORS = (1.0, 1.5, 2.0)
 STABLE_CHANGE = 0.01
@@ -40,18 +47,39 @@ def _models_rows(fits):
                      "n_par": f.n_par, "loglik": f.loglik, "aic": f.aic,
                      "converged": f.converged})
     df = pd.DataFrame(rows)
-    df["delta_aic"] = df["aic"] - df.groupby("likelihood")["aic"].transform("min")
+    hcov = [str(f.model.hcov) for f in fits]
+    df["delta_aic"] = df["aic"] - df.groupby([df["likelihood"], pd.Series(hcov)])[
+        "aic"].transform("min")
     return df[out.MODELS.names]
 
 
 def _rebuild(sessions, mask):
-    return [Session(s.sets, mask.xy, mask.cell_area_ha, s.name, s.animals) for s in sessions]
+    return [Session(s.sets, mask.xy, mask.cell_area_ha, s.name, s.animals, s.known_class)
+            for s in sessions]
+
+
+def with_sex(sessions, sex) -> list:
+    """The sessions with the known sex of their animals (:func:`leogen.scr.sexes.known_classes`).
+
+    Parameters
+    ----------
+    sessions : list of Session
+        With ``animals`` set.
+    sex : Series or None
+        From :func:`leogen.scr.sexes.read_sex`; animals absent from it are of unknown sex.
+
+    Returns
+    -------
+    list of Session
+    """
+    return [Session(s.sets, s.mask_xy, s.cell_area_ha, s.name, s.animals,
+                    known_classes(s.animals, sex)) for s in sessions]
 
 
 def fit_and_write(sessions, labels, times, mask, out_dir, crs: str | None, model: F.Model,
                   mixture: bool = False, mask_check: bool = True,
                   region_km2: float | None = None, habitat=None, projection=None,
-                  grid_km: float = 10.0) -> dict:
+                  grid_km: float = 10.0, sex: bool = False) -> dict:
     """Fit the models, write the stage's tables.
 
     Parameters
@@ -79,6 +107,9 @@ def fit_and_write(sessions, labels, times, mask, out_dir, crs: str | None, model
     grid_km : float
         Generalisation grid of the map (km, at least
         :data:`leogen.io.locations.MIN_GRID_KM`).
+    sex : bool
+        Also fit the known-sex models (module docstring) from the sessions'
+        ``known_class``; skipped with a warning when no detected animal is of known sex.
 
     Returns
     -------
@@ -109,6 +140,25 @@ def fit_and_write(sessions, labels, times, mask, out_dir, crs: str | None, model
                           times))
     est = F.estimates(main, region_km2=region_km2)
     est["model"] = main.model.name
+    if sex:
+        kc = np.concatenate([s.known_class for s in sessions])
+        if not (kc >= 0).any():
+            warnings.warn("no detected animal is of known sex: the sex models are not fitted",
+                          RuntimeWarning, stacklevel=2)
+        else:
+            for k, x in enumerate(F.SEXES):
+                if not (kc == k).any():
+                    warnings.warn(f"no detected animal is known to be of sex {x}: the sex "
+                                  "model rests on the animals of unknown sex for it",
+                                  RuntimeWarning, stacklevel=2)
+            fits.append(F.fit(sessions, F.Model(model.detection, model.cl, "session", 2,
+                                                "sex", class_detection=False), labels, times))
+            sx = F.fit(sessions, F.Model(model.detection, model.cl, "session", 2, "sex"),
+                       labels, times)
+            fits.append(sx)
+            es = F.estimates(sx, region_km2=region_km2)
+            es["model"] = sx.model.name
+            est = pd.concat([est, es], ignore_index=True)
     est["crs"] = crs if crs is not None else pd.NA
     out.ESTIMATES.write(est[out.ESTIMATES.names], out_dir / "estimates.tsv")
     out.MODELS.write(_models_rows(fits), out_dir / "models.tsv")
@@ -140,7 +190,8 @@ def fit_and_write(sessions, labels, times, mask, out_dir, crs: str | None, model
     with atomic_open(out_dir / "projection.txt", "w", encoding="utf-8") as fh:
         fh.write((crs or "coordinates as given (secr files: metres in the user's own "
                   "projection)") + "\n")
-    _plot_detection(main, est, out_dir / "detection_function.png")
+    _plot_detection(main, est[est["model"] == main.model.name],
+                    out_dir / "detection_function.png")
     if projection is not None:
         _density_map(main, projection, out_dir / "density_map.png", grid_km)
     return {"fits": fits, "estimates": est}
@@ -164,7 +215,8 @@ def _density_map(result, projection, path, grid_km: float) -> None:
         d_ha = sess.n / a
     else:
         d_ha = float(np.exp(layout.log_density(result.theta)[lab]))
-    per_cell = sess.realised_surface(lg, ls, lp, result.model.detection, d_ha)
+    per_cell = sess.realised_surface(lg, ls, lp, result.model.detection, d_ha,
+                                     result.model.hcov is not None)
     lon, lat = projection.inverse(sess.mask_xy[:, 0], sess.mask_xy[:, 1])
     glat, glon = generalise(lat, lon, grid_km)
     df = pd.DataFrame({"lat": glat, "lon": glon, "n": per_cell,
@@ -211,7 +263,7 @@ def _plot_detection(result, est, path) -> None:
 def fit_files(detectors, captures, detector_type: str, buffer: float, out_dir,
               detection: str | None = None, cl: bool = False, fmt: str | None = None,
               spacing: float | None = None, n_occasions: int | None = None,
-              mixture: bool = False, mask_check: bool = True) -> dict:
+              mixture: bool = False, mask_check: bool = True, sex_covariate=None) -> dict:
     """Fit secr's DENSITY text files (``leogen scr fit``).
 
     Parameters
@@ -230,6 +282,9 @@ def fit_files(detectors, captures, detector_type: str, buffer: float, out_dir,
     n_occasions : int, optional
         Default: the usage's occasions, else the largest occasion in the capture file.
     mixture, mask_check : bool
+    sex_covariate : str or Path, optional
+        Sex table (``individual_id, sex``; :func:`leogen.scr.sexes.read_sex`) keyed by the
+        capture file's animal IDs: fits the known-sex models too (secr's ``hcov``).
 
     Returns
     -------
@@ -237,6 +292,7 @@ def fit_files(detectors, captures, detector_type: str, buffer: float, out_dir,
     """
     traps = secrio.read_traps(detectors)
     rec = secrio.read_captures(captures, traps, fmt)
+    sex = read_sex(sex_covariate) if sex_covariate is not None else None
     s_occ = (traps.usage.shape[1] if traps.usage is not None else
              int(n_occasions or rec.occasion.max()))
     usage = traps.usage if traps.usage is not None else np.ones((len(traps.ids), s_occ))
@@ -254,12 +310,13 @@ def fit_files(detectors, captures, detector_type: str, buffer: float, out_dir,
             raise InputError(f"detection at detector '{traps.ids[k]}' on occasion {o + 1}, "
                              "when its usage is 0", captures, None, "occasion")
         s = DetectorSet(traps.xy, detector_type, usage, y, group="detectors")
-        sessions.append(Session([s], mask.xy, mask.cell_area_ha, name, animals))
+        sessions.append(Session([s], mask.xy, mask.cell_area_ha, name, animals,
+                                known_classes(animals, sex)))
         labels.append(name)
     times = {lab: float(k) for k, lab in enumerate(names)}
     det = detection or ("hhn" if detector_type == "count" else "hn")
     return fit_and_write(sessions, labels, times, mask, out_dir, None, F.Model(det, cl),
-                         mixture=mixture, mask_check=mask_check)
+                         mixture=mixture, mask_check=mask_check, sex=sex is not None)
 
 
 def _pipeline(stations, search_effort, samples, sample_individual, camera_traps, aliases,
@@ -291,7 +348,7 @@ def run_pipeline(stations=None, search_effort=None, samples=None, sample_individ
                  camera_traps=None, aliases=None, occasion: str = "month",
                  buffer: float | None = None, out_dir=".", spacing: float | None = None,
                  habitat=None, region_km2: float | None = None, mixture: bool = False,
-                 mask_check: bool = True, cl: bool = False) -> dict:
+                 mask_check: bool = True, cl: bool = False, sex_covariate=None) -> dict:
     """SECR from the pipeline's inputs (``leogen scr run``; :mod:`leogen.scr.detectors`).
 
     Parameters
@@ -309,6 +366,10 @@ def run_pipeline(stations=None, search_effort=None, samples=None, sample_individ
     region_km2 : float, optional
         Region area for ``n_hat_region``.
     mixture, mask_check, cl : bool
+    sex_covariate : str or Path, optional
+        ``identify/individuals.tsv`` (or any table with ``individual_id, sex``;
+        :func:`leogen.scr.sexes.read_sex`): fits the known-sex models too. Camera-only
+        animals (not in the table) are of unknown sex.
 
     Returns
     -------
@@ -318,12 +379,16 @@ def run_pipeline(stations=None, search_effort=None, samples=None, sample_individ
     data, mask, hab = _pipeline(stations, search_effort, samples, sample_individual,
                                 camera_traps, aliases, occasion, buffer, spacing, habitat)
     sessions, labels = dt.sessions_of(data, mask)
+    sex = read_sex(sex_covariate) if sex_covariate is not None else None
+    if sex is not None:
+        sessions = with_sex(sessions, sex)
     times = {lab: float(lab) for lab in labels}
     groups = {g for s in sessions for g in (x.group for x in s.sets)}
     det = {g: ("hn" if g == "camera" else "hhn") for g in sorted(groups)}
     res = fit_and_write(sessions, labels, times, mask, out_dir, data.projection.crs,
                         F.Model(det, cl), mixture=mixture, mask_check=mask_check,
-                        region_km2=region_km2, habitat=hab, projection=data.projection)
+                        region_km2=region_km2, habitat=hab, projection=data.projection,
+                        sex=sex is not None)
     for note in data.notes:
         warnings.warn(note, UserWarning, stacklevel=2)
     res.update(data=data, mask=mask)

@@ -1,11 +1,13 @@
 # Spatially explicit capture-recapture: density, N and sigma per year from the scat searches
 # (count detectors with effort) and the camera stations (proximity detectors), with a
-# log-linear trend in density.
+# log-linear trend in density; with scr.sex_model the known-sex models (secr's hcov = "sex")
+# from the genetic sex of identify/individuals.tsv.
 
 
 rule scr:
     input:
         sample_individual=res("identify/sample_individual.tsv"),
+        individuals=res("identify/individuals.tsv"),
         samples=SAMPLES_SHEET,
         search_effort=config.get("search_effort") or [],
         stations=config.get("camera_stations") or [],
@@ -40,10 +42,15 @@ rule scr:
         buffer=lambda wc: opt("--buffer", config["scr"]["buffer_m"]),
         spacing=lambda wc: opt("--spacing", config["scr"]["spacing_m"]),
         habitat=lambda wc: opt("--habitat", config["scr"]["habitat"]),
+        sex=lambda wc, input: (
+            opt("--sex-covariate", input.individuals)
+            if config["scr"]["sex_model"]
+            else ""
+        ),
         seed=SEED,
     shell:
         "leogen scr run --sample-individual {input.sample_individual:q}"
         " --samples {input.samples:q} {params.effort} {params.stations}"
         " {params.camera} {params.aliases} --occasion {params.occasion:q}"
-        " {params.buffer} {params.spacing} {params.habitat}"
+        " {params.buffer} {params.spacing} {params.habitat} {params.sex}"
         " --seed {params.seed:q} --out-dir {params.outdir:q} > {log:q} 2>&1"
