@@ -285,7 +285,8 @@ def bootstrap_calibration(g: Genotypes, info: AnimalInfo, par: rc.Parentage, sir
                           dam: np.ndarray, ages: AgeSettings = DEFAULT_AGES, ado=0.005,
                           fa=0.005, locus_error: float = 0.01, max_candidates: int = 6,
                           n_replicates: int = 5, seed: int = 1, floor: float = 0.3,
-                          prior_weight: float = 10.0) -> Calibration:
+                          prior_weight: float = 10.0, min_probability: float = 0.7,
+                          joint_rounds: int = 2) -> Calibration:
     """Fit the calibration map of parent posteriors by parametric bootstrap (module docstring).
 
     Parameters
@@ -298,6 +299,8 @@ def bootstrap_calibration(g: Genotypes, info: AnimalInfo, par: rc.Parentage, sir
     seed : random seed.
     floor : best links with a posterior below this are not recorded.
     prior_weight : shrinkage of :func:`isotonic_map`.
+    min_probability, joint_rounds : the reconstruction's settings
+        (:func:`leogen.pedigree.reconstruct.joint_parentage`).
 
     Returns
     -------
@@ -316,7 +319,8 @@ def bootstrap_calibration(g: Genotypes, info: AnimalInfo, par: rc.Parentage, sir
         ev = lk.build_evidence(sim, ado=ado, fa=fa, locus_error=locus_error)
         if not ev.groups:
             continue
-        p_sim = rc.parentage(ev, info, ages, max_candidates=max_candidates)
+        p_sim = rc.joint_parentage(ev, info, ages, max_candidates=max_candidates,
+                                   min_probability=min_probability, rounds=joint_rounds)
         for post, t in ((p_sim.sire_post, truth[0]), (p_sim.dam_post, truth[1])):
             best = np.argmax(post[:, :n], axis=1)
             p = post[rows, best]

@@ -316,3 +316,120 @@ def age_prior(info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES) -> np.ndarray:
     a = (reach * soft) @ b.T
     np.fill_diagonal(a, 0.0)
     return np.clip(a, 0.0, 1.0)
+
+
+def pedigree_age_prior(info: AnimalInfo, sire: np.ndarray, dam: np.ndarray,
+                       ages: AgeSettings = DEFAULT_AGES, sire_p: np.ndarray | None = None,
+                       dam_p: np.ndarray | None = None) -> np.ndarray:
+    """``A[p, o]`` of :func:`age_prior` with each animal's birth year conditioned on its
+    descendants in a pedigree: a parent must be at least ``min_breeding_age`` older than
+    every assigned offspring, so an animal that is a parent, grandparent, ... of animals
+    seen at the same time is older than its own window alone says, and two animals each
+    with descendants are rarely parent and offspring of each other (sequoia's age prior,
+    Huisman 2017 Mol Ecol Resour 17:1009, carried through the pedigree).
+
+    Belief propagation over the assigned pedigree, one upward pass (children before
+    parents): ``D_x(y) = b_x(y) prod_{c child of x} M_c(y)`` with ``M_c(y) = sum_{y'}
+    band(y' - y) D_c(y')`` (``band``: offspring born ``min_breeding_age`` to ``max_age``
+    years after the parent), and one downward pass (parents before offspring): each
+    parent p sends ``N_p(y) = sum_{y'} band(y - y') B_p^{-x}(y')``, its belief without x's
+    message. Then ``A[p, o] = sum B_p(y) band(y' - y) soft_p(y') B_o(y')`` with the beliefs
+    B, for the two animals of an assigned link p -> o (either direction) without the link's
+    own messages (the link is not its own evidence). Exact on a tree (no animal with two assigned parents that share an
+    ancestor), an approximation otherwise.
+
+    Parameters
+    ----------
+    info : AnimalInfo of n animals.
+    sire, dam : int arrays (n,), assigned parents (-1 none), acyclic.
+    ages : AgeSettings.
+    sire_p, dam_p : float arrays (n,), optional, the links' probabilities q (default 1): a
+        link's message is the mixture ``q M + (1 - q)`` (the link holds with probability
+        q, else it constrains nothing), so an uncertain link moves the ages little.
+
+    Returns
+    -------
+    float array (n, n), ``[p, o]``, zero on the diagonal; equals :func:`age_prior` when
+    no parent is assigned.
+
+    Examples
+    --------
+    c born 2010, b in 2005-2010, a in 2000-2007 (uniform). Alone, a is b's possible parent
+    with P(b >= a + 2) = (4 + 5 + 6 + 7 + 8 + 8) / 48; with b assigned as c's parent, b was
+    born by 2008 and the chance drops to (4 + 5 + 6 + 7) / 32. The link b -> c itself keeps
+    its pairwise value P(b <= 2008) = 4 / 6:
+
+    >>> info = AnimalInfo(np.array(["a", "b", "c"]), np.array(["F", "M", "U"]),
+    ...                   np.array([2000, 2005, 2010]), np.array([2007, 2010, 2010]),
+    ...                   np.array([2012, 2012, 2012]), np.array([2012, 2012, 2012]),
+    ...                   np.zeros(3, bool), np.array([-1, -1, -1]), np.array([-1, -1, -1]))
+    >>> ages = AgeSettings(min_breeding_age=2, age_decay=1.0)
+    >>> age_prior(info, ages)[[0, 1], [1, 2]].round(4).tolist()
+    [0.7917, 0.6667]
+    >>> pedigree_age_prior(info, np.array([-1, -1, 1]), np.array([-1, -1, -1]),
+    ...                    ages)[[0, 1], [1, 2]].round(4).tolist()
+    [0.6875, 0.6667]
+    """
+    from leogen.pedigree.kinship import generation_depth
+
+    n = len(info.ids)
+    known = np.concatenate([info.birth_lo[info.birth_hi >= 0], info.birth_hi[info.birth_hi >= 0],
+                            info.last_year[info.last_year >= 0]])
+    sire = np.asarray(sire, np.int64)
+    dam = np.asarray(dam, np.int64)
+    if known.size == 0 or n == 0 or not ((sire >= 0) | (dam >= 0)).any():
+        return age_prior(info, ages)
+    sire_p = np.ones(n) if sire_p is None else np.nan_to_num(np.asarray(sire_p, float))
+    dam_p = np.ones(n) if dam_p is None else np.nan_to_num(np.asarray(dam_p, float))
+    years = np.arange(known.min() - ages.max_age, known.max() + 2)
+    b = birth_distribution(info, years, ages.age_decay)  # (n, Y)
+    diff = years[None, :] - years[:, None]  # [parent year, offspring year]
+    band = ((diff >= ages.min_breeding_age) & (diff <= ages.max_age)).astype(float)
+    depth = generation_depth(sire, dam)
+    log_d = np.log(np.maximum(b, 1e-300))
+    log_msg = np.zeros((n, 2, len(years)))  # message of each animal to its sire, dam
+    for lev in range(int(depth.max()), -1, -1):  # deepest generation first
+        rows = np.flatnonzero(depth == lev)
+        dist = np.exp(log_d[rows] - log_d[rows].max(axis=1, keepdims=True))
+        dist /= dist.sum(axis=1, keepdims=True)
+        m_c = dist @ band.T  # M_c(y) over parent years y, in [0, 1]
+        for side, parents, prob in ((0, sire, sire_p), (1, dam, dam_p)):
+            par = parents[rows]
+            ok = par >= 0
+            msg = np.log(np.maximum(prob[rows[ok], None] * m_c[ok] + (1 - prob[rows[ok], None]),
+                                    1e-300))
+            log_msg[rows[ok], side] = msg
+            np.add.at(log_d, par[ok], msg)
+    log_dn = np.zeros((n, 2, len(years)))  # message of each animal's sire, dam to it
+    for lev in range(1, int(depth.max()) + 1):  # parents before offspring
+        rows = np.flatnonzero(depth == lev)
+        for side, parents, prob in ((0, sire, sire_p), (1, dam, dam_p)):
+            par = parents[rows]
+            ok = par >= 0
+            r, pp = rows[ok], par[ok]
+            cav = log_d[pp] + log_dn[pp].sum(axis=1) - log_msg[r, side]  # p without r
+            cav = np.exp(cav - cav.max(axis=1, keepdims=True))
+            cav /= cav.sum(axis=1, keepdims=True)
+            nm = cav @ band  # N(y) over offspring years y, in [0, 1]
+            log_dn[r, side] = np.log(np.maximum(prob[r, None] * nm + (1 - prob[r, None]),
+                                                1e-300))
+    full = log_d + log_dn.sum(axis=1)
+
+    def norm(lx):
+        e = np.exp(lx - lx.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    d = norm(full)
+    last = info.last_year[:, None]
+    gap = years[None, :] - last - 1
+    soft = np.where((last >= 0) & (gap > 0), ages.last_seen_decay ** np.maximum(gap, 0), 1.0)
+    a = ((d @ band) * soft) @ d.T
+    for side, parents in ((0, sire), (1, dam)):  # assigned links: p without o's message
+        o = np.flatnonzero(parents >= 0)
+        p = parents[o]
+        cav_p = norm(full[p] - log_msg[o, side])
+        cav_o = norm(full[o] - log_dn[o, side])
+        a[p, o] = (((cav_p @ band) * soft[p]) * cav_o).sum(axis=1)
+        a[o, p] = (((cav_o @ band) * soft[o]) * cav_p).sum(axis=1)  # the other direction
+    np.fill_diagonal(a, 0.0)
+    return np.clip(a, 0.0, 1.0)

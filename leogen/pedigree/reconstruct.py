@@ -39,12 +39,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import logsumexp
 
 from leogen.pedigree import likelihood as lk
-from leogen.pedigree.priors import DEFAULT_AGES, AgeSettings, AnimalInfo, age_prior
+from leogen.pedigree.priors import (
+    DEFAULT_AGES,
+    AgeSettings,
+    AnimalInfo,
+    age_prior,
+    pedigree_age_prior,
+)
 
 REL_CLASSES = ("PO", "FS", "HS", "GPAV", "U")
 _NEG = -1e300
+_TINY_LR = 1e-300
 
 
 @dataclass
@@ -136,31 +144,23 @@ def _top(score: np.ndarray, k: int) -> np.ndarray:
     return np.where(ok, idx, -1)
 
 
-def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES,
-              max_candidates: int = 6, n_em: int = 30, theta0: float = 0.5,
-              pair_ll: np.ndarray | None = None, n_direction: int = 1) -> Parentage:
-    """Posterior probabilities of every sire and dam of every animal (module docstring, 2).
+def candidate_priors(info: AnimalInfo, a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Which animals may be each animal's sire and dam, and the prior of each candidate
+    given that the parent was sampled (module docstring, 2).
 
     Parameters
     ----------
-    ev : PedigreeEvidence of n animals; info : their AnimalInfo (same order).
-    ages : AgeSettings (age prior).
-    max_candidates : candidates per sex kept for the joint (sire, dam) hypotheses, by their
-        single-parent evidence and prior (the rest have negligible posterior).
-    n_em : EM iterations of the unsampled-parent shares.
-    theta0 : starting share of unsampled parents.
-    pair_ll : :func:`leogen.pedigree.likelihood.pair_loglik`, if already computed.
-    n_direction : rounds of the direction competition (module docstring).
+    info : AnimalInfo of n animals.
+    a : float array (n, n), the age prior transposed, ``[o, p]`` (:func:`leogen.pedigree.
+        priors.age_prior`).
 
     Returns
     -------
-    Parentage
+    ok_s, ok_d : bool arrays (n, n), ``[o, p]`` p may be o's sire / dam (sex, age, a parent
+        given in the sheet is the only candidate of its role).
+    ps, pd : float arrays (n, n), ``A[p, o] / Z_o`` over the allowed candidates.
     """
-    n = ev.n
-    pl = lk.pair_loglik(ev) if pair_ll is None else pair_ll
-    share = class_shares(pl)
-    m = nonparent_loglik(pl, share)
-    a = age_prior(info, ages).T  # [o, p]
+    n = len(info.ids)
     sex = np.asarray(info.sex)
     ok_s = np.broadcast_to(sex != "F", (n, n)) & (a > 0)
     ok_d = np.broadcast_to(sex != "M", (n, n)) & (a > 0)
@@ -173,9 +173,45 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
         ok[rows, known[rows]] = True
     zs = np.maximum(np.where(ok_s, a, 0.0).sum(axis=1), 1.0)
     zd = np.maximum(np.where(ok_d, a, 0.0).sum(axis=1), 1.0)
-    # prior that p is o's sire / dam, given that the parent was sampled: (n_o, n_p)
     ps = np.where(ok_s, a, 0.0) / zs[:, None]
     pd_ = np.where(ok_d, a, 0.0) / zd[:, None]
+    return ok_s, ok_d, ps, pd_
+
+
+def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES,
+              max_candidates: int = 6, n_em: int = 30, theta0: float = 0.5,
+              pair_ll: np.ndarray | None = None, n_direction: int = 1,
+              unsampled_ll: np.ndarray | None = None,
+              theta: tuple | None = None, age: np.ndarray | None = None) -> Parentage:
+    """Posterior probabilities of every sire and dam of every animal (module docstring, 2).
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals; info : their AnimalInfo (same order).
+    ages : AgeSettings (age prior).
+    max_candidates : candidates per sex kept for the joint (sire, dam) hypotheses, by their
+        single-parent evidence and prior (the rest have negligible posterior).
+    n_em : EM iterations of the unsampled-parent shares.
+    theta0 : starting share of unsampled parents.
+    pair_ll : :func:`leogen.pedigree.likelihood.pair_loglik`, if already computed.
+    n_direction : rounds of the direction competition (module docstring).
+    unsampled_ll : float array (n, 2), optional; log LR of "the sire (dam) of o was not
+        sampled" against an unrelated unsampled parent, from the dummy-parent sibships
+        (:func:`unsampled_parent_loglik`; module docstring, 5); default 0.
+    theta : (sire, dam) shares of unsampled parents to use as given (not estimated), optional.
+    age : float array (n, n), ``A[p, o]``, optional; default :func:`leogen.pedigree.priors.
+        age_prior` (e.g. :func:`leogen.pedigree.priors.pedigree_age_prior` instead).
+
+    Returns
+    -------
+    Parentage
+    """
+    n = ev.n
+    pl = lk.pair_loglik(ev) if pair_ll is None else pair_ll
+    share = class_shares(pl)
+    m = nonparent_loglik(pl, share)
+    a = (age_prior(info, ages) if age is None else age).T  # [o, p]
+    ok_s, ok_d, ps, pd_ = candidate_priors(info, a)
 
     def m_dir(th_s, th_d):
         """log LR of "p is not o's parent" for every [o, p]: o may be p's parent (prior of
@@ -208,6 +244,8 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
     trio[both] = lk.trio_loglik(ev, o[both], s[both], d[both])
     trio[valid & (s >= 0) & (d < 0)] = pl[o, np.maximum(s, 0), 0][valid & (s >= 0) & (d < 0)]
     trio[valid & (d >= 0) & (s < 0)] = pl[o, np.maximum(d, 0), 0][valid & (d >= 0) & (s < 0)]
+    if unsampled_ll is not None:  # the unsampled parent may be a sibship's dummy parent
+        trio += np.where(s < 0, unsampled_ll[o, 0], 0.0) + np.where(d < 0, unsampled_ll[o, 1], 0.0)
     fixed_s = info.known_sire[o] >= 0
     fixed_d = info.known_dam[o] >= 0
     valid &= ~(fixed_s & (s < 0)) & ~(fixed_d & (d < 0))
@@ -232,11 +270,13 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
             w = (w / w.sum(axis=1, keepdims=True)).ravel()
             none_s = np.bincount(o, weights=w * (s < 0), minlength=n)
             none_d = np.bincount(o, weights=w * (d < 0), minlength=n)
+            if theta is not None:  # shares given: no EM
+                break
             th_s = float(np.clip(none_s[free_s].mean() if free_s.any() else theta0, 0.02, 0.98))
             th_d = float(np.clip(none_d[free_d].mean() if free_d.any() else theta0, 0.02, 0.98))
         return w, th_s, th_d
 
-    w, th_s, th_d = posterior(ps, pd_, theta0, theta0)
+    w, th_s, th_d = posterior(ps, pd_, *((theta0, theta0) if theta is None else theta))
     for _ in range(n_direction):  # direction competition of parent-offspring pairs
         both_dir = (np.bincount(o * n + np.where(s >= 0, s, 0), weights=w * (s >= 0),
                                 minlength=n * n)
@@ -337,7 +377,8 @@ def _pair_gain(ev, sums, logl, a_idx, b_idx):
 
 
 def cluster_sibships(ev: lk.PedigreeEvidence, members: np.ndarray, other: list,
-                     log_odds: float, forbid: np.ndarray | None = None) -> Sibships:
+                     log_odds: float, forbid: np.ndarray | None = None,
+                     relatives: bool = True) -> Sibships:
     """Best-first clustering of ``members`` into sibships of unsampled parents.
 
     Parameters
@@ -348,6 +389,12 @@ def cluster_sibships(ev: lk.PedigreeEvidence, members: np.ndarray, other: list,
     log_odds : prior log odds that two of them share the parent.
     forbid : bool array (n, n), optional; pairs that may not be sibs (e.g. parent and
         offspring).
+    relatives : a member's probability weighs sharing the dummy parent (gain G for joining
+        the rest) against being a relative of it instead (:func:`dummy_relative_loglik`,
+        A) and unrelated, each of the first two with the prior odds:
+        ``e^(G + lo) / (e^(G + lo) + e^(A + lo) + 1)``; False: ``logistic(G + lo)``.
+        Genotypes cannot tell a half sib from a grandparent or an aunt; only the sibship's
+        other members can.
 
     Returns
     -------
@@ -400,8 +447,40 @@ def cluster_sibships(ev: lk.PedigreeEvidence, members: np.ndarray, other: list,
             cluster[members[i]] = renum[c]
             loo = [s[c:c + 1] - v[i:i + 1] for s, v in zip(sums, vec, strict=True)]
             g = (logl[c] - lk.cluster_loglik(ev, loo)[0] - single[i])
-            prob[members[i]] = 1.0 / (1.0 + np.exp(-(g + log_odds)))
+            if relatives:  # or a relative of the dummy parent (GP / AV of the members)
+                a = dummy_relative_loglik(ev, loo, members[i])
+                lp = np.logaddexp(np.logaddexp(g + log_odds, a + log_odds), 0.0)
+                prob[members[i]] = np.exp(g + log_odds - lp)
+            else:
+                prob[members[i]] = 1.0 / (1.0 + np.exp(-(g + log_odds)))
     return Sibships(cluster, prob, out_sums, len(keep), members, vec)
+
+
+def dummy_relative_loglik(ev: lk.PedigreeEvidence, sums: list, o: int) -> float:
+    """log LR (against unrelated) that animal o is a parent or a half sib of the dummy
+    parent of a sibship (so grandparent, aunt or uncle of its members), the dummy's genotype
+    given the members: ``prod_loci sum_g P(g | C) (k0 + k1 R1(o, g))`` averaged over
+    parent (k1 = 1) and half sib (k0 = k1 = 1/2) of the dummy.
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence; sums : list per group of float arrays (1, Lg, G), the sibship's
+        summed ``log v`` (:func:`leogen.pedigree.likelihood.cluster_loglik`); o : int.
+
+    Returns
+    -------
+    float
+    """
+    tot_po, tot_hs = 0.0, 0.0
+    for grp, acc in zip(ev.groups, sums, strict=True):  # groups of equal allele number
+        lw = acc[0] + np.log(grp.prior)
+        w = np.exp(lw - lw.max(axis=1, keepdims=True))
+        w /= w.sum(axis=1, keepdims=True)  # P(g | C), (Lg, G)
+        r1 = np.einsum("lh,lhg->lg", grp.post[o], grp.k1)  # R1 of o and a genotype g
+        e1 = np.maximum((w * r1).sum(axis=1), _TINY_LR)
+        tot_po += np.log(e1).sum()
+        tot_hs += np.log(0.5 + 0.5 * e1).sum()
+    return float(np.logaddexp(tot_po, tot_hs) - np.log(2.0))
 
 
 def other_parent_transmission(ev: lk.PedigreeEvidence, animals: np.ndarray,
@@ -435,6 +514,355 @@ def other_parent_transmission(ev: lk.PedigreeEvidence, animals: np.ndarray,
     dummy = lk.dummy_transmission(ev, loo)
     for t, d in zip(out, dummy, strict=True):  # per locus group
         t[rows] = d
+    return out
+
+
+def sibship_log_odds(share: np.ndarray) -> float:
+    """Prior log odds that two animals share a parent of one role, from the EM class shares
+    (FS plus half of HS/GP/AV), the prior of every merge of :func:`cluster_sibships`.
+
+    Parameters
+    ----------
+    share : float array (4,), :func:`class_shares`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(sibship_log_odds(np.array([0.03, 0.01, 0.08, 0.88])), 3)  # p = 0.05
+    -2.944
+    """
+    p = float(np.clip(share[1] + 0.5 * share[2], 1e-3, 0.5))
+    return float(np.log(p / (1 - p)))
+
+
+def po_probability(par: Parentage, sire: np.ndarray, dam: np.ndarray) -> np.ndarray:
+    """Probability that each pair is parent and offspring (either way, either role): the
+    parent posteriors, 1 for assigned links.
+
+    Parameters
+    ----------
+    par : Parentage of n animals; sire, dam : int arrays (n,), assigned parents (-1 none).
+
+    Returns
+    -------
+    float array (n, n) in [0, 1], symmetric.
+    """
+    n = len(sire)
+    po = par.sire_post[:, :n] + par.dam_post[:, :n]
+    po = po + po.T
+    rows = np.arange(n)
+    for par_idx in (sire, dam):
+        ok = par_idx >= 0
+        po[rows[ok], par_idx[ok]] = po[par_idx[ok], rows[ok]] = 1.0
+    return np.clip(po, 0.0, 1.0)
+
+
+def not_sibs(sire: np.ndarray, dam: np.ndarray, par: Parentage | None = None,
+             max_po: float = 0.5) -> np.ndarray:
+    """Pairs that may not be sibs of one dummy parent: assigned parent and offspring, and
+    pairs whose posterior of being parent and offspring (either way, either role) is at
+    least ``max_po``.
+
+    Parameters
+    ----------
+    sire, dam : int arrays (n,), assigned sampled parents (-1 none).
+    par : Parentage of the n animals, optional.
+    max_po : see above.
+
+    Returns
+    -------
+    bool array (n, n), symmetric.
+    """
+    n = len(sire)
+    forbid = np.zeros((n, n), bool)
+    if par is not None:
+        po = par.sire_post[:, :n] + par.dam_post[:, :n]
+        forbid |= (po + po.T) >= max_po
+    rows = np.arange(n)
+    for par_idx in (sire, dam):
+        ok = par_idx >= 0
+        forbid[rows[ok], par_idx[ok]] = True
+    return forbid | forbid.T
+
+
+def full_sib_log_odds(share: np.ndarray) -> float:
+    """Prior log odds that two animals sharing a parent of one role share the other too:
+    FS against the half of HS/GP/AV that shares a parent of that role, from the EM class
+    shares (the prior of :func:`sharing_probability` for the FS-or-HS question).
+
+    Parameters
+    ----------
+    share : float array (4,), :func:`class_shares`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(full_sib_log_odds(np.array([0.03, 0.01, 0.08, 0.88])), 3)  # 0.01 : 0.04
+    -1.386
+    """
+    fs, hs = max(float(share[1]), 1e-4), max(0.5 * float(share[2]), 1e-4)
+    return float(np.log(fs / hs))
+
+
+def dummy_sibships(ev: lk.PedigreeEvidence, sire: np.ndarray, dam: np.ndarray,
+                   log_odds: float, par: Parentage | None = None,
+                   max_po: float = 0.5) -> tuple[Sibships, Sibships]:
+    """Paternal then maternal dummy-parent sibships of the animals without an assigned
+    sampled parent of that role (module docstring, 3). Sibs of one dummy parent are not
+    parent and offspring of each other: assigned parent-offspring pairs, and pairs whose
+    posterior of being parent and offspring (either way, either role) is at least
+    ``max_po``, are never put in one sibship.
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals.
+    sire, dam : int arrays (n,), assigned sampled parents (-1 none), :func:`map_parents`.
+    log_odds : prior log odds of sharing a parent (:func:`sibship_log_odds`).
+    par : Parentage of the n animals, optional (the parent-offspring posteriors).
+    max_po : see above.
+
+    Returns
+    -------
+    sire_sibships, dam_sibships : Sibships
+    """
+    forbid = not_sibs(sire, dam, par, max_po)
+    mem = np.flatnonzero(sire < 0)
+    sib_s = cluster_sibships(ev, mem, other_parent_transmission(ev, mem, dam), log_odds, forbid)
+    mem = np.flatnonzero(dam < 0)
+    sib_d = cluster_sibships(ev, mem, other_parent_transmission(ev, mem, sire, sib_s),
+                             log_odds, forbid)
+    return sib_s, sib_d
+
+
+def unsampled_parent_loglik(ev: lk.PedigreeEvidence, sib: Sibships, other: list,
+                            share_prob: float, cand_prior: np.ndarray | None = None,
+                            theta: float = 0.5, po: np.ndarray | None = None,
+                            chunk: int = 64) -> np.ndarray:
+    """log LR that an animal's parent of one role is unsampled *and possibly the dummy
+    parent of one of the sibships*, against an unsampled parent unrelated to the others.
+
+    The unsampled parent of o is the dummy parent of sibship C with prior w each (``w =
+    min(share_prob, 0.9 / c)`` over the c sibships), else a parent of nobody else. A sibship
+    whose members all fit one sampled candidate p is not a sibship of an unsampled parent:
+    its probability of an unsampled parent is
+    ``q_C = theta / (theta + (1 - theta) sum_p a_pC LR(p | C))`` with the family likelihood
+    ratio ``LR(p | C) = prod_loci sum_g pi_p(g) prod_{m in C} v_m(g) / L(C)`` (p's genotype
+    in place of the dummy's, for the whole sibship jointly) and ``a_pC`` the geometric mean
+    over the members of p's candidate prior (0 when p cannot be the parent of one of them).
+    So::
+
+        B_o = max(1, 1 + w sum_C q_C (L(C u {o}) / (L(C) L({o})) - 1))
+
+    B is not let fall below 1: the sibships found are a fraction of the true ones (with a
+    few microsatellites most half-sib families are not found), so not fitting any of them
+    is no evidence against an unsampled parent (measured: without the floor the gene drop
+    loses precision, 94.8% against 95.3%).
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals.
+    sib : Sibships of the role (:func:`cluster_sibships`).
+    other : list per locus group of float arrays (n, Lg, K), the transmission of every
+        animal's other parent (:func:`other_parent_transmission` of all n animals).
+    share_prob : prior probability that o shares the parent of a given sibship.
+    cand_prior : float array (n, n), optional; ``[o, p]`` prior of p as o's parent of this
+        role given that it was sampled (:func:`candidate_priors`); None: every sibship's
+        parent is unsampled (``q_C = 1``).
+    theta : prior probability that a parent of this role was not sampled.
+    po : float array (n, n), optional, probability that each pair is parent and offspring
+        (:func:`po_probability`): sibship C is o's with prior ``w prod_{m in C} (1 - po[o,
+        m])`` (sibs of one dummy parent are not parent and offspring).
+    chunk : animals per vectorised block (memory: chunk x c x Lg x G).
+
+    Returns
+    -------
+    float array (n,), ``log B_o`` (0 when there is no sibship).
+    """
+    n = ev.n
+    c = sib.n_clusters
+    if c == 0:
+        return np.zeros(n)
+    w = min(float(share_prob), 0.9 / c)
+    vec = lk.sibship_vectors(ev, np.arange(n), other)  # per group (n, Lg, G)
+    pos = np.full(n, -1, np.int64)
+    pos[sib.members] = np.arange(len(sib.members))
+    gain = np.zeros((n, c))
+    for a in range(0, n, chunk):  # blocks of animals, all sibships at once
+        rows = np.arange(a, min(a + chunk, n))
+        own = sib.cluster[rows]  # own sibship (-1 none): scored leave-one-out
+        tot = np.zeros((len(rows), c))
+        for grp, acc, v, mv in zip(ev.groups, sib.sums, vec, sib.vec, strict=True):
+            lp = np.log(grp.prior)[None, None]
+            base = np.broadcast_to(acc[None], (len(rows),) + acc.shape).copy()
+            mine = np.flatnonzero(own >= 0)
+            base[mine, own[mine]] -= mv[pos[rows[mine]]]
+            joint = logsumexp(base + v[rows][:, None] + lp, axis=3).sum(axis=2)
+            alone = logsumexp(base + lp, axis=3).sum(axis=2)
+            single = logsumexp(v[rows] + lp[0], axis=2).sum(axis=1)
+            tot += joint - alone - single[:, None]
+        gain[rows] = tot
+    if po is not None:  # o joins C only if no member is its parent or offspring
+        member = np.zeros((n, c))
+        rows_m = np.flatnonzero(sib.cluster >= 0)
+        member[rows_m, sib.cluster[rows_m]] = 1.0
+        gain = gain + np.log1p(-np.clip(po, 0.0, 1.0 - 1e-12)) @ member
+    q = np.ones(c) if cand_prior is None else sibship_parent_posterior(ev, sib, cand_prior, theta)[0]
+    # B = 1 + w sum_C q_C (e^gain - 1), in logs: (1 - w sum q) + w sum q e^gain
+    top = np.maximum(gain.max(axis=1), 0.0)
+    with np.errstate(invalid="ignore"):
+        e = np.where(np.isfinite(gain), np.exp(gain - top[:, None]), 0.0)
+    mix = (1 - w * q.sum()) * np.exp(-top) + w * (q[None] * e).sum(axis=1)
+    return np.maximum(np.log(mix) + top, 0.0)
+
+
+def sibship_parent_posterior(ev: lk.PedigreeEvidence, sib: Sibships, cand_prior: np.ndarray,
+                     theta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior of the parent of each whole sibship: unsampled (``q_C`` of
+    :func:`unsampled_parent_loglik`) or one sampled candidate p, by the family likelihood
+    ``LR(p | C) = prod_loci sum_g pi_p(g) prod_{m in C} v_m(g) / L(C)`` (Wang & Santure
+    2009 Genetics 181:1579: a candidate tested on the sibship jointly, not per offspring).
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals; sib : Sibships (c sibships).
+    cand_prior : float array (n, n), ``[o, p]`` (:func:`candidate_priors`); p's prior for
+        the sibship is the geometric mean over its members (0 if 0 for one of them).
+    theta : prior probability that the parent was not sampled.
+
+    Returns
+    -------
+    q : float array (c,), P(unsampled); post : float array (n, c), P(p is C's parent).
+    """
+    n, c = ev.n, sib.n_clusters
+    fam = np.zeros((n, c))
+    for grp, acc in zip(ev.groups, sib.sums, strict=True):  # groups of equal allele number
+        top = acc.max(axis=2, keepdims=True)
+        e = np.exp(acc - top)
+        fit = np.einsum("plg,clg->pcl", grp.post, e)
+        dummy = np.einsum("lg,clg->cl", grp.prior, e)
+        fam += (np.log(np.maximum(fit, 1e-300)) - np.log(dummy)[None]).sum(axis=2)
+    member = np.zeros((c, n))
+    rows = np.flatnonzero(sib.cluster >= 0)
+    member[sib.cluster[rows], rows] = 1.0
+    size = member.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        lcp = np.log(np.maximum(cand_prior, 1e-300))  # [o, p]
+    log_a = (member @ lcp).T / size[None]  # (n_p, c), geometric mean over the members
+    log_a[(member @ (cand_prior <= 0)).T > 0] = -np.inf
+    lw = np.log1p(-theta) + log_a + fam  # (n_p, c)
+    top = np.maximum(lw.max(axis=0), np.log(theta))
+    e = np.exp(lw - top[None])
+    den = np.exp(np.log(theta) - top) + e.sum(axis=0)
+    return np.exp(np.log(theta) - top) / den, e / den[None]
+
+
+def joint_parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES,
+                    max_candidates: int = 6, min_probability: float = 0.7,
+                    rounds: int = 2, pedigree_ages: bool = True) -> Parentage:
+    """Parentage and sibships jointly: parentage (:func:`parentage`), the dummy-parent
+    sibships of the animals left without a parent (:func:`dummy_sibships`), then parentage
+    again with every "parent not sampled" hypothesis scored against those sibships
+    (:func:`unsampled_parent_loglik`), ``rounds`` times.
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals; info : their AnimalInfo.
+    ages, max_candidates : as :func:`parentage`.
+    min_probability : posterior of an assigned parent (:func:`map_parents`).
+    rounds : sibship-to-parentage rounds (0: :func:`parentage` alone).
+    pedigree_ages : in each round the age prior is conditioned on the descendants in the
+        pedigree so far (:func:`leogen.pedigree.priors.pedigree_age_prior`).
+
+    Returns
+    -------
+    Parentage
+    """
+    pl = lk.pair_loglik(ev)
+    par = parentage(ev, info, ages, max_candidates=max_candidates, pair_ll=pl)
+    log_odds = sibship_log_odds(par.class_share)
+    p_share = 1.0 / (1.0 + np.exp(-log_odds))
+    n = ev.n
+    _, _, ps, pd_ = candidate_priors(info, age_prior(info, ages).T)
+    theta = par.theta  # the shares of unsampled parents stay those of the first round
+    for _ in range(rounds):  # parentage <-> sibship rounds
+        sire, dam, sire_p, dam_p = map_parents(par, min_probability)
+        sib_s, sib_d = dummy_sibships(ev, sire, dam, log_odds, par)
+        a_ped = (pedigree_age_prior(info, sire, dam, ages, np.where(sire >= 0, sire_p, 0.0),
+                                    np.where(dam >= 0, dam_p, 0.0)) if pedigree_ages else None)
+        if a_ped is not None:
+            _, _, ps, pd_ = candidate_priors(info, a_ped.T)
+        po = po_probability(par, sire, dam)
+        b = np.stack([
+            unsampled_parent_loglik(ev, sib_s, other_parent_transmission(ev, np.arange(n), dam),
+                                    p_share, ps, theta[0], po),
+            unsampled_parent_loglik(ev, sib_d,
+                                    other_parent_transmission(ev, np.arange(n), sire, sib_s),
+                                    p_share, pd_, theta[1], po)], axis=1)
+        par = parentage(ev, info, ages, max_candidates=max_candidates, pair_ll=pl,
+                        unsampled_ll=b, theta=theta, age=a_ped)
+    return par
+
+
+def sharing_probability(ev: lk.PedigreeEvidence, sib: Sibships, log_odds: float,
+                        par: Parentage | None = None, role: int = 0,
+                        assigned: np.ndarray | None = None) -> np.ndarray:
+    """Probability that two animals have the same parent of one role, from the sibship
+    clustering's partition (the FS-or-HS question of a pair whose parents of this role are
+    not both assigned).
+
+    Members of one sibship share its dummy parent with probability ``pi_i pi_j`` (their
+    membership probabilities); members of two different units of the partition (sibships
+    or animals left alone) share with the posterior of merging the two units,
+    ``logistic(log L(A u B) - log L(A) - log L(B) + log_odds)`` (COLONY's sibship
+    likelihood, Wang 2004 Genetics 166:1963, with each member's other parent given). An
+    animal with an assigned sampled parent p and one without share it with the latter's
+    posterior of p (``par``).
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals.
+    sib : Sibships of the role, before members below the assignment threshold are removed.
+    log_odds : prior log odds of sharing (:func:`sibship_log_odds`; for two animals that
+        share the other parent, :func:`full_sib_log_odds`).
+    par : Parentage, optional; role : 0 sire, 1 dam; assigned : int array (n,), assigned
+        sampled parents of the role (-1 none), optional.
+
+    Returns
+    -------
+    float array (n, n), symmetric, zero diagonal.
+    """
+    n = ev.n
+    out = np.zeros((n, n))
+    mem = sib.members
+    if len(mem) >= 2 and sib.vec:
+        pos = np.full(n, -1, np.int64)
+        pos[mem] = np.arange(len(mem))
+        clu = sib.cluster[mem]
+        alone = np.flatnonzero(clu < 0)
+        unit = np.where(clu >= 0, clu, sib.n_clusters + np.searchsorted(alone, np.arange(len(mem))))
+        sums = [np.concatenate([acc, v[alone]]) for acc, v in zip(sib.sums, sib.vec, strict=True)]
+        logl = lk.cluster_loglik(ev, sums)
+        k = len(logl)
+        gain = _pair_gain(ev, sums, logl, np.arange(k), np.arange(k))
+        p_unit = 1.0 / (1.0 + np.exp(-np.clip(gain + log_odds, -700, 700)))
+        pm = p_unit[np.ix_(unit, unit)]
+        same = unit[:, None] == unit[None, :]
+        pr = sib.prob[mem]
+        pm = np.where(same, np.outer(pr, pr), pm)
+        out[np.ix_(mem, mem)] = pm
+    if par is not None and assigned is not None:
+        post = (par.sire_post if role == 0 else par.dam_post)[:, :n]
+        have = assigned >= 0
+        cross = post[:, np.maximum(assigned, 0)] * have[None, :]  # [j, i] = P(j's parent = i's)
+        cross = np.where(have[:, None], 0.0, cross)  # only for j without an assigned parent
+        out = np.maximum(out, np.maximum(cross, cross.T))
+    np.fill_diagonal(out, 0.0)
     return out
 
 
@@ -478,7 +906,9 @@ def relationship_probabilities(par: Parentage, sire: Sibships, dam: Sibships) ->
 
 
 def configuration_sibships(probs: np.ndarray, sire: np.ndarray, dam: np.ndarray,
-                           sire_p: np.ndarray, dam_p: np.ndarray) -> np.ndarray:
+                           sire_p: np.ndarray, dam_p: np.ndarray,
+                           same_sire: np.ndarray | None = None,
+                           same_dam: np.ndarray | None = None) -> np.ndarray:
     """Full- and half-sib probabilities read off the reconstructed pedigree.
 
     Two animals share a sire (dam) when the pedigree gives them the same sampled or dummy
@@ -486,8 +916,10 @@ def configuration_sibships(probs: np.ndarray, sire: np.ndarray, dam: np.ndarray,
     share both parents and HS when they share one and their parents of the other role are
     both assigned and differ (Jones & Wang 2010: sibships are read off the best pedigree
     configuration, not off independent pair posteriors). When the other parent is unassigned
-    for one of them, the shared-parent probability is split between FS and HS in the ratio
-    of ``probs`` (the marginal model). Pairs without a shared assigned parent are neither FS nor HS (their
+    for one of them, the shared-parent probability is split between FS and HS by the
+    probability that the two share the other parent too, ``same_sire`` / ``same_dam``
+    (:func:`sharing_probability`: the sibship partition), or without it in the ratio of
+    ``probs`` (the marginal model). Pairs without a shared assigned parent are neither FS nor HS (their
     sibship evidence is what the clustering of dummy parents rejected). PO is kept; the rest
     is divided between GP/AV and U in the ratio of ``probs``.
 
@@ -497,6 +929,7 @@ def configuration_sibships(probs: np.ndarray, sire: np.ndarray, dam: np.ndarray,
     sire, dam : int arrays (N >= n,), parent rows of the pedigree (dummy parents included),
         -1 none; the first n rows are the genotyped animals.
     sire_p, dam_p : float arrays (N,), probability of each link (NaN none).
+    same_sire, same_dam : float arrays (n, n), optional, :func:`sharing_probability`.
 
     Returns
     -------
@@ -533,11 +966,13 @@ def configuration_sibships(probs: np.ndarray, sire: np.ndarray, dam: np.ndarray,
     fs = sh_s * sh_d
     one_s, one_d = sh_s * (1 - sh_d), sh_d * (1 - sh_s)  # one shared, the other not
     hs = one_s * differ(d) + one_d * differ(s)
-    amb = one_s * ~differ(d) + one_d * ~differ(s)  # the other parent unassigned
     sib = probs[..., 1] + probs[..., 2]
     q_fs = np.where(sib > 0, probs[..., 1] / np.where(sib > 0, sib, 1.0), 0.0)
-    fs = fs + amb * q_fs
-    hs = hs + amb * (1 - q_fs)
+    amb_s, amb_d = one_s * ~differ(d), one_d * ~differ(s)
+    q_s = q_fs if same_dam is None else same_dam  # sire shared: is the dam too?
+    q_d = q_fs if same_sire is None else same_sire
+    fs = fs + amb_s * q_s + amb_d * q_d
+    hs = hs + amb_s * (1 - q_s) + amb_d * (1 - q_d)
     po = probs[..., 0]
     tot = po + fs + hs
     scale = np.where(tot > 1, 1.0 / np.maximum(tot, 1e-300), 1.0)

@@ -106,7 +106,7 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
                          ado=DEFAULT_ERROR, fa=DEFAULT_ERROR, locus_error: float = 0.01,
                          min_probability: float = 0.7, max_candidates: int = 6,
                          sibships: bool = True, calibration_replicates: int = 0,
-                         seed: int = 1) -> PedigreeResult:
+                         seed: int = 1, joint_rounds: int = 2) -> PedigreeResult:
     """Parentage, dummy-parent sibships, relationships and kinship of genotyped animals
     (:mod:`leogen.pedigree.reconstruct`; docs/pedigree.md).
 
@@ -125,6 +125,8 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
     calibration_replicates : replicates of the parametric-bootstrap calibration of the
         parent posteriors (:mod:`leogen.pedigree.calibrate`; 0: posteriors as modelled).
     seed : random seed of the calibration.
+    joint_rounds : rounds of sibship evidence fed back into parentage
+        (:func:`leogen.pedigree.reconstruct.joint_parentage`; 0: parentage alone).
 
     Returns
     -------
@@ -136,13 +138,15 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
     ev = lk.build_evidence(g, ado=ado, fa=fa, locus_error=locus_error)
     if not ev.groups:
         raise InputError("no polymorphic locus: a pedigree needs genotype information")
-    par = rc.parentage(ev, info, ages, max_candidates=max_candidates)
+    par = rc.joint_parentage(ev, info, ages, max_candidates=max_candidates,
+                             min_probability=min_probability, rounds=joint_rounds)
     calibration = None
     if calibration_replicates > 0:  # parametric-bootstrap calibration of the posteriors
         first = _assemble(g, ev, info, par, min_probability, sibships)
         calibration = cb.bootstrap_calibration(
             g, info, par, first.sire_idx, first.dam_idx, ages, ado, fa, locus_error,
-            max_candidates, n_replicates=calibration_replicates, seed=seed)
+            max_candidates, n_replicates=calibration_replicates, seed=seed,
+            min_probability=min_probability, joint_rounds=joint_rounds)
         par = cb.calibrated_parentage(par, calibration, info)
     res = _assemble(g, ev, info, par, min_probability, sibships)
     res.calibration = calibration
@@ -155,25 +159,17 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     parent posteriors ``par`` (:func:`reconstruct_pedigree` after its parentage step)."""
     n = g.n_samples
     sire, dam, sire_p, dam_p = rc.map_parents(par, min_probability)
-    share = par.class_share
-    p_share = float(np.clip(share[1] + 0.5 * share[2], 1e-3, 0.5))
-    log_odds = float(np.log(p_share / (1 - p_share)))
-    forbid = np.zeros((n, n), bool)
-    rows = np.arange(n)
-    for par_idx in (sire, dam):
-        ok = par_idx >= 0
-        forbid[rows[ok], par_idx[ok]] = True
-    forbid |= forbid.T
     empty = rc.Sibships(np.full(n, -1), np.zeros(n), [], 0, np.zeros(0, np.int64), [])
     sib_s = sib_d = empty
     if sibships:
-        mem = np.flatnonzero(sire < 0)
-        sib_s = rc.cluster_sibships(ev, mem, rc.other_parent_transmission(ev, mem, dam),
-                                    log_odds, forbid)
-        mem = np.flatnonzero(dam < 0)
-        sib_d = rc.cluster_sibships(ev, mem, rc.other_parent_transmission(ev, mem, sire, sib_s),
-                                    log_odds, forbid)
+        sib_s, sib_d = rc.dummy_sibships(ev, sire, dam, rc.sibship_log_odds(par.class_share),
+                                          par)
     probs = rc.relationship_probabilities(par, sib_s, sib_d)
+    same = [None, None]
+    if sibships:  # FS or HS of pairs with an unassigned parent: the sibship partition
+        lo = rc.full_sib_log_odds(par.class_share)
+        same = [rc.sharing_probability(ev, sib, lo, par, role, parents)
+                for role, (sib, parents) in enumerate(((sib_s, sire), (sib_d, dam)))]
     for sib in (sib_s, sib_d):  # sibship members below the threshold are not assigned
         low = (sib.cluster >= 0) & (sib.prob < min_probability)
         sib.cluster = np.where(low, -1, sib.cluster)
@@ -232,7 +228,7 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     })
     ped.loc[unknown_birth, ["birth_year_lo", "birth_year_hi"]] = pd.NA
     probs = rc.configuration_sibships(probs, s_all, d_all, np.asarray(s_prob, float),
-                                      np.asarray(d_prob, float))
+                                      np.asarray(d_prob, float), *same)
     rel = _relationship_table(ids[:n], par, probs)
     depth = kin.generation_depth(s_all, d_all)
     inb = pd.DataFrame({
