@@ -1,13 +1,15 @@
-"""Streaming VCF/BCF reader: blocks of whole lines, decoded to alt-allele counts with numpy.
+"""Streaming VCF/BCF reader: blocks of whole lines, decoded to alt-allele counts.
 
-The reader reads a (bgzipped) VCF in blocks of whole lines and decodes only the ``GT`` field,
-vectorised with numpy on the raw bytes:
+The reader reads a (bgzipped) VCF in blocks of whole lines and decodes only the ``GT`` field
+on the raw bytes:
 
 * fast path: lines whose FORMAT is exactly ``GT`` and whose genotypes are all 3 characters
   (``0/1``, ``1|0``, ``./.``): the genotype block is the last ``4 * n_samples`` bytes of the
-  line, so it is taken at a fixed stride without splitting;
+  line, so it is decoded at a fixed stride without splitting, by a compiled loop
+  (:func:`decode_fixed_gt`, numba, one branch-free pass per line);
 * tab path: any other line (``GT:AD:DP...``, a lone ``.`` for missing) is split on tabs,
-  vectorised over the block, and the ``GT`` sub-field (first, as the VCF spec requires) is read.
+  vectorised with numpy over the block, and the ``GT`` sub-field (first, as the VCF spec
+  requires) is read.
 
 Decompression (zlib-ng) runs in C without the GIL, so the thread that draws the blocks of
 :func:`line_blocks` overlaps with threads that parse them (:func:`parse_block`). Regions
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 from zlib_ng import gzip_ng, zlib_ng
 
 from leogen.errors import InputError
@@ -448,19 +451,9 @@ def parse_block(block: LineBlock, n_samples: int, path, region=None,
     fast_gt = None
     fast_bad = np.zeros(n_lines, bool)
     if cand.any():
-        view = np.lib.stride_tricks.sliding_window_view(a, W)
-        blk = view[gs[cand]]  # (k, 4 n) bytes: 'A', sep, 'B', tab per sample
-        # one little-endian word per sample; '0'/'1' alleles, '/' or '|', tab (newline last)
-        x = blk.view("<u4") & 0xFFFEFFFE
-        x[:, -1] ^= 0x03000000  # newline -> tab
-        simple = ((x == 0x09302F30) | (x == 0x09307C30)).all(axis=1)
-        del x
-        fast_gt = (blk[:, 0::4] + blk[:, 2::4] - 96).view(np.int8)  # alt count if simple
-        if not simple.all():  # missing or odd alleles: decode those lines by lookup tables
-            odd = np.flatnonzero(~simple)
-            words = blk[odd].view("<u2")  # (k, 2 n): A|sep<<8, B|tab<<8 per sample
-            fast_gt[odd] = _LUT_FINAL[_LUT_A[words[:, 0::2]] + _LUT_B[words[:, 1::2]]]
-            fast_bad[np.flatnonzero(cand)[odd]] = (fast_gt[odd] == -2).any(axis=1)
+        ci = np.flatnonzero(cand)
+        fast_gt = np.empty((ci.size, n_samples), np.int8)
+        fast_bad[ci] = decode_fixed_gt(a, gs[ci].astype(np.int64), n_samples, fast_gt)
     slow = np.flatnonzero(~fast)
     prefix_end = np.where(fast, gs - 4, 0)
     tabs_slow = None
@@ -583,25 +576,6 @@ def _parse_fixed(a, starts, prefix_end, path, block, ids: bool = True):
     return chrom, pos, vid, ref, alt, snp, multi
 
 
-def _make_luts():
-    """Lookup tables decoding a 'A/B<TAB>' field from its two little-endian 16-bit halves."""
-    codes = {48: 0, 49: 1, 46: 8}  # '0', '1', '.'
-    lut_a = np.full(65536, 64, np.uint8)
-    lut_b = np.full(65536, 64, np.uint8)
-    for b, v in codes.items():
-        for sep in (47, 124):  # '/', '|'
-            lut_a[b | sep << 8] = v
-        for term in (9, 10):  # tab, newline
-            lut_b[b | term << 8] = v
-    final = np.full(256, -2, np.int8)
-    final[[0, 1, 2]] = [0, 1, 2]
-    final[[8, 9, 16]] = -1
-    return lut_a, lut_b, final
-
-
-_LUT_A, _LUT_B, _LUT_FINAL = _make_luts()
-
-
 def _decode_pairs(b0: np.ndarray, b2: np.ndarray, single_missing) -> np.ndarray:
     """Allele bytes -> alt count; -1 missing ('.'), -2 invalid (other bytes)."""
     ok0 = (b0 == 48) | (b0 == 49)
@@ -612,6 +586,51 @@ def _decode_pairs(b0: np.ndarray, b2: np.ndarray, single_missing) -> np.ndarray:
     if single_missing is not None:
         g = np.where(single_missing, -1, g)
     return g.astype(np.int8)
+
+
+@njit(cache=True, nogil=True)
+def decode_fixed_gt(a, gs, n, out):
+    """Alt-allele counts of fixed-width diploid ``GT`` fields (``A/B`` or ``A|B`` then a tab,
+    the last field a newline), line by line.
+
+    Parameters
+    ----------
+    a : uint8 (n_bytes,)
+        The block's bytes.
+    gs : int64 (k,)
+        Offset of each line's first genotype field (its genotypes are the ``4 n`` bytes from
+        there).
+    n : int
+        Samples.
+    out : int8 (k, n)
+        Written: 0, 1, 2 alt alleles; -1 missing (``.`` in either allele: ``./.``, ``./1``);
+        -2 not a diploid 0/1 genotype of this width.
+
+    Returns
+    -------
+    bool (k,)
+        True for lines with a -2 (to be decoded by splitting on tabs instead).
+    """
+    k = gs.size
+    bad = np.zeros(k, np.bool_)
+    for r in range(k):
+        p = gs[r]
+        n_bad = 0
+        for s in range(n):  # branch-free: one vectorised pass over the line
+            b0 = a[p + 4 * s]
+            b1 = a[p + 4 * s + 1]
+            b2 = a[p + 4 * s + 2]
+            b3 = a[p + 4 * s + 3]
+            d0 = b0 == 46
+            d2 = b2 == 46
+            ok = ((((b0 | 1) == 49) | d0) & (((b2 | 1) == 49) | d2)
+                  & ((b1 == 47) | (b1 == 124)) & ((b3 == 9) | (b3 == 10)))
+            g = np.int8(b0 + b2 - 96)
+            g = np.int8(-1) if d0 | d2 else g
+            out[r, s] = g if ok else np.int8(-2)
+            n_bad += not ok
+        bad[r] = n_bad > 0
+    return bad
 
 
 def _split_slow(a, starts, nl, slow, n_samples, path, block) -> np.ndarray:
@@ -702,7 +721,28 @@ def iter_genotype_chunks(vcf_path, region: str | None = None, chunk_size: int | 
     header = header or read_header(path)
     blocks, reg = line_blocks(path, header, region, chunk_size)
     n = header.samples.size
-    yield from _prefetch(parse_block(b, n, path, reg) for b in blocks)
+    yield from _prefetch(_parse_in_order(blocks, lambda b: parse_block(b, n, path, reg)))
+
+
+def _parse_in_order(blocks: Iterator[LineBlock], parse, workers: int = 2,
+                    depth: int = 4) -> Iterator[GenotypeChunk]:
+    """``parse`` each block on ``workers`` threads (the parser releases the GIL), at most
+    ``depth`` blocks ahead, and yield the chunks in file order (the first error first)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending: deque = deque()
+    with ThreadPoolExecutor(workers) as pool:
+        try:
+            for b in blocks:
+                pending.append(pool.submit(parse, b))
+                if len(pending) >= depth:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
 
 
 def _bcf_all_blocks(path: Path, block_lines: int) -> Iterator[LineBlock]:

@@ -23,8 +23,9 @@ where the length covered is the sum over scanned chromosomes of (last SNP positi
 SNP position + 1); pass ``genome_length`` to use an assembly length instead.
 
 Memory: genotypes are streamed in chunks; each chromosome is kept bit-packed (2 bits per
-genotype: heterozygous, missing) and analysed in blocks of samples, so the peak is about
-``n_snps_on_chromosome * n_samples / 4`` bytes plus one sample block.
+genotype: heterozygous, missing) and scanned sample by sample by a compiled kernel
+(:func:`leogen.snp.kernels.roh_runs`), so the peak is about
+``n_snps_on_chromosome * n_samples / 4`` bytes.
 """
 
 from __future__ import annotations
@@ -86,52 +87,26 @@ def call_roh_block(het: np.ndarray, miss: np.ndarray, pos: np.ndarray,
     >>> [r.tolist() for r in runs]
     [[1], [34], [199], [1], [0]]
     """
-    m, s = het.shape
-    w = params.window_snps
-    empty = [np.zeros(0, np.int64)] * 5
-    if m < w or s == 0:
-        return empty
-    hc = np.zeros((m + 1, s), np.int32)
-    np.cumsum(het, axis=0, out=hc[1:])
-    mc = np.zeros((m + 1, s), np.int32)
-    np.cumsum(miss, axis=0, out=mc[1:])
-    n_win = m - w + 1
-    hom_w = ((hc[w:] - hc[:n_win]) <= params.window_het) & (
-        (mc[w:] - mc[:n_win]) <= params.window_missing)
-    wc = np.zeros((n_win + 1, s), np.int32)
-    np.cumsum(hom_w, axis=0, out=wc[1:])
-    j = np.arange(m)
-    lo = np.maximum(0, j - w + 1)
-    hi = np.minimum(j, n_win - 1)
-    hits = wc[hi + 1] - wc[lo]
-    n_cov = hi - lo + 1
-    need = np.floor(n_cov * params.window_threshold + 1.0 - _EPS).astype(np.int32)
-    flag = hits >= need[:, None]
-    gap = np.zeros(m + 1, bool)  # gap[j]: break between SNP j-1 and j
-    gap[1:m] = np.diff(pos) > params.gap_kb * 1000
-    gap[0] = gap[m] = True
-    prev = np.zeros((m, s), bool)
-    prev[1:] = flag[:-1]
-    nxt = np.zeros((m, s), bool)
-    nxt[:-1] = flag[1:]
-    start = flag & (~prev | gap[:m, None])
-    end = flag & (~nxt | gap[1:, None])
-    # sample-major order so that the k-th start and k-th end of a sample pair up
-    s_idx, first = np.nonzero(start.T)
-    e_idx, last = np.nonzero(end.T)
-    n_snps = last - first + 1
-    length = pos[last] + 1 - pos[first]
-    keep = ((n_snps >= params.min_snps) & (length >= params.min_kb * 1000)
-            & (n_snps * (params.density_kb * 1000 + _EPS) >= length))
-    s_idx, first, last = s_idx[keep], first[keep], last[keep]
-    n_het = hc[last + 1, s_idx] - hc[first, s_idx]
-    n_miss = mc[last + 1, s_idx] - mc[first, s_idx]
-    return [s_idx, first, last, n_het, n_miss]
+    het = np.asarray(het, bool)
+    return _runs(np.packbits(het, axis=1), np.packbits(np.asarray(miss, bool), axis=1),
+                 het.shape[1], np.asarray(pos, np.int64), params)
+
+
+def _runs(het_bits: np.ndarray, miss_bits: np.ndarray, n: int, pos: np.ndarray,
+          params: RohParams) -> list:
+    """:func:`call_roh_block` on bit-packed calls (``np.packbits(axis=1)``, (m, ceil(n/8)))
+    with the compiled scan :func:`leogen.snp.kernels.roh_runs`."""
+    from leogen.snp.kernels import roh_runs
+
+    r = roh_runs(het_bits, miss_bits, n, pos, params.window_snps, params.window_het,
+                 params.window_missing, float(params.window_threshold), params.min_snps,
+                 float(params.min_kb * 1000), float(params.density_kb * 1000 + _EPS),
+                 float(params.gap_kb * 1000), _EPS)
+    return [r[:, k].copy() for k in range(5)]
 
 
 def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = None,
-             chunk_size: int | None = None, genome_length: float | None = None,
-             sample_block: int = 128):
+             chunk_size: int | None = None, genome_length: float | None = None):
     """Runs of homozygosity of every sample and F_ROH (McQuillan et al. 2008), from a VCF.
 
     Parameters
@@ -141,7 +116,6 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
     region : only this region (``contig`` or ``contig:start-end``; needs the index).
     chunk_size : variants per streamed chunk.
     genome_length : denominator of F_ROH in bp (default: the length covered by SNPs).
-    sample_block : samples analysed at once (a multiple of 8): bounds memory.
 
     Returns
     -------
@@ -157,8 +131,6 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
         that appears again after others): named with its line (or contig:position); or no
         autosome has ``window_snps`` SNPs (without ``genome_length``).
     """
-    if sample_block % 8:
-        raise ValueError("sample_block must be a multiple of 8")
     header = read_header(vcf_path)
     samples = header.samples
     n = samples.size
@@ -175,17 +147,12 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
         covered += int(pos[-1] - pos[0] + 1)
         hp = np.concatenate(hets)
         mp = np.concatenate(misses)
-        for b0 in range(0, n, sample_block):
-            b1 = min(n, b0 + sample_block)
-            cols = slice(b0 // 8, (b1 + 7) // 8)  # b0 is a multiple of 8
-            het = np.unpackbits(hp[:, cols], axis=1, count=b1 - b0).view(bool)
-            miss = np.unpackbits(mp[:, cols], axis=1, count=b1 - b0).view(bool)
-            si, first, last, nh, nm = call_roh_block(het, miss, pos, params)
-            if si.size:
-                segs.append(pd.DataFrame({
-                    "sample_idx": si + b0, "chrom": chrom, "start": pos[first],
-                    "end": pos[last], "length": pos[last] + 1 - pos[first],
-                    "n_snps": last - first + 1, "n_het": nh, "n_missing": nm}))
+        si, first, last, nh, nm = _runs(hp, mp, n, pos, params)
+        if si.size:
+            segs.append(pd.DataFrame({
+                "sample_idx": si, "chrom": chrom, "start": pos[first],
+                "end": pos[last], "length": pos[last] + 1 - pos[first],
+                "n_snps": last - first + 1, "n_het": nh, "n_missing": nm}))
 
     done: set[str] = set()  # contigs already passed
     last = None  # (chrom, pos) of the previous variant

@@ -2,9 +2,9 @@
 
 :func:`compute_stats` streams a VCF/BCF with :mod:`leogen.io.vcfstream`: the calling thread
 decompresses (zlib-ng, without the GIL) and hands blocks of lines in turn to worker threads,
-each of which parses its blocks and adds them to its own partial sums (numpy and a
-single-threaded BLAS release the GIL, so the workers run in parallel); the partial sums are
-added at the end.
+each of which parses its blocks and adds them to its own partial sums (the compiled kernels
+of :mod:`leogen.snp.kernels`, numpy and a single-threaded BLAS for the GRM release the GIL,
+so the workers run in parallel); the partial sums are added at the end.
 
 Only biallelic SNPs enter the statistics; multi-allelic sites and other variants (indels,
 symbolic alleles) are skipped and counted. PLINK 2 by default keeps multi-allelic sites (as
@@ -25,17 +25,11 @@ Every statistic is a sum over variants, so a chunk's (or a region's) result is a
 * KING-robust kinship (Manichaikul et al. 2010, between-family estimator, exactly as
   ``plink2 --make-king-table``): over variants called in both samples,
   ``phi = (2 HetHet - 4 IBS0 - Het_i - Het_j + 2 min(Het_i, Het_j)) / (4 min(Het_i, Het_j))``.
-  Counts are matrix products of indicator matrices per chunk: with H = heterozygous,
-  M = missing, D = +1 / -1 for the two homozygotes (0 for heterozygous or missing) and
-  C = 1 - H - M (homozygous calls), ``HetHet = H'H``, ``N = m - miss_i - miss_j + M'M``,
-  ``Het_i = h_i - H'M`` and ``IBS0 = (C'C - D'D) / 2`` (a pair of opposite homozygotes gives
-  C C = 1 and D D = -1), where
-  ``C'C = m - (h_i + miss_i) - (h_j + miss_j) + H'H + H'M + M'H + M'M``. Common variants are
-  multiplied with float32 BLAS (exact: counts per chunk stay below 2^24). Variants whose minor
-  allele and missing calls are in few samples (most of a large sample's variants) are summed
-  as pairs of their few non-zero entries (as PLINK 2 treats rare variants separately): with
-  P = 2 Q + H + M (Q homozygous for the minor allele), D = P - 1 up to sign, so
-  ``D'D = P'P - p_i - p_j + m``; missing calls of variants missing in few samples likewise;
+  Each chunk is bit-packed per sample (hom-ref, het, hom-alt and missing planes, 64 variants
+  a word, as PLINK 2 does) and every pair's HetHet, IBS0, H'M (i heterozygous where j is
+  missing) and M'M (both missing) are popcounts of ANDs of the planes
+  (:mod:`leogen.snp.kernels`); then ``N = m - miss_i - miss_j + M'M`` and
+  ``Het_i = h_i - H'M[i, j]``;
 * allele frequencies (``plink2 --freq``) and genotype counts per variant, and the Wigginton
   et al. (2005) exact HWE test on them (``leogen.popgen.hwe.snp_hwe_exact``, as ``plink2 --hardy``);
 * the genomic relationship matrix of Yang et al. (2011) as GCTA computes it, over polymorphic
@@ -43,8 +37,10 @@ Every statistic is a sum over variants, so a chunk's (or a region's) result is a
   ``z = (x - 2p) / sqrt(2p(1-p))`` over variants called in both; diagonal
   ``A_jj = 1 + sum_v (x^2 - (1 + 2p) x + 2p^2) / (2p(1-p)) / N_j``.
 
-Memory: a few chunks of text and genotypes (``chunk_size`` variants each), four
-``n_samples x n_samples`` count matrices per worker thread, and per-variant identifiers and
+Memory: a few chunks of text and genotypes (``chunk_size`` variants each), per worker
+thread a packed buffer of ``_PACKED_WORDS`` x 64 variants (4 bits a genotype) and five int32
+``n_samples x n_samples`` upper-triangle counters, four int64 pair matrices for the total
+(two more float/int ones with the GRM), and per-variant identifiers and
 counts for the frequency/HWE tables (about 100 bytes per variant; ``variants=False`` drops
 them, for runs that write only the KING and F tables).
 """
@@ -72,12 +68,12 @@ from leogen.io.vcfstream import (
     read_header,
 )
 from leogen.progress import progress
+from leogen.snp import kernels
 
-_RARE_FRACTION = 0.05  # sparse products when minor-allele carriers < this share of samples
+_PACKED_WORDS = 96  # words of 64 variants packed per sample before the pair kernel runs
 
-
-_PAIR_FIELDS = ("hethet", "dd", "het_miss", "miss_miss")
-_SAMPLE_FIELDS = ("hom_ref", "het", "hom_alt", "missing", "miss_poly", "e_hom", "rare_p")
+_PAIR_FIELDS = ("hethet", "ibs0", "het_miss", "miss_miss")
+_SAMPLE_FIELDS = ("hom_ref", "het", "hom_alt", "missing", "miss_poly", "e_hom")
 _VARIANT_FIELDS = ("chrom", "pos", "vid", "ref", "alt", "v_hom_ref", "v_het", "v_hom_alt",
                    "v_missing")
 
@@ -89,10 +85,9 @@ class SnpStats:
     Per sample (autosomes): ``hom_ref, het, hom_alt, missing``; for ``--het``
     ``miss_poly, e_hom`` over polymorphic variants (a monomorphic variant has no
     heterozygote, so ``het`` counts the polymorphic variants' too).
-    ``dd`` holds D'D of common variants plus P'P of the ``n_rare`` variants summed as sparse
-    pairs, whose D'D is P'P - p_i - p_j + n_rare with ``rare_p`` = p per sample.
-    Per pair (n x n): ``hethet`` (H'H), ``dd`` (D'D), ``het_miss`` (H'M: [i, j] counts
-    variants where i is heterozygous and j missing), ``miss_miss`` (M'M).
+    Per pair (n x n): ``hethet`` (both heterozygous; diagonal: heterozygous calls),
+    ``ibs0`` (opposite homozygotes), ``het_miss`` ([i, j] counts variants where i is
+    heterozygous and j missing), ``miss_miss`` (both missing; diagonal: missing calls).
     GRM (optional): ``grm_num`` (Z Z'), ``grm_diag``, ``grm_miss`` per sample and
     ``grm_miss_miss``. Per variant: identifiers and genotype counts (all contigs).
     ``regions``: the region of each VCF part summed in (``''`` for a whole file); adding
@@ -108,16 +103,14 @@ class SnpStats:
     n_poly: int = 0
     n_grm: int = 0
     n_biallelic: int = 0
-    n_rare: int = 0
     hom_ref: np.ndarray = None
     het: np.ndarray = None
     hom_alt: np.ndarray = None
     missing: np.ndarray = None
     miss_poly: np.ndarray = None
     e_hom: np.ndarray = None
-    rare_p: np.ndarray = None
     hethet: np.ndarray = None
-    dd: np.ndarray = None
+    ibs0: np.ndarray = None
     het_miss: np.ndarray = None
     miss_miss: np.ndarray = None
     grm_num: np.ndarray | None = None
@@ -127,10 +120,17 @@ class SnpStats:
     variants: dict | None = field(default_factory=dict)
     #: the region of each part summed here ('' for a whole file), to refuse overlaps
     regions: tuple = ()
+    #: pair counts of chunks not yet added to the pair fields: upper triangles (i < j) of
+    #: :func:`leogen.snp.kernels.king_pairs`, int32 (:meth:`fold`)
+    _acc: np.ndarray | None = field(default=None, repr=False)
+    _acc_rows: int = field(default=0, repr=False)
+    #: packed chunks waiting for :func:`leogen.snp.kernels.king_pairs`: (planes, words used,
+    #: whether a call is missing)
+    _packed: list | None = field(default=None, repr=False)
 
     @classmethod
     def empty(cls, samples, grm: bool = True, small_sample: bool = False,
-              variants: bool = True) -> SnpStats:
+              variants: bool = True, pairs: bool = True) -> SnpStats:
         """Zero sums for ``samples`` (n_samples,): the start of an accumulation.
 
         Parameters
@@ -143,6 +143,8 @@ class SnpStats:
             E(HOM) with PLINK 1.9's ``--het small-sample`` n/(n-1) correction.
         variants : bool
             Keep per-variant identifiers and counts (frequency and HWE tables).
+        pairs : bool
+            Allocate the (n_samples, n_samples) pair matrices now (else at :meth:`fold`).
 
         Returns
         -------
@@ -155,7 +157,7 @@ class SnpStats:
         for f in _SAMPLE_FIELDS:
             setattr(s, f, np.zeros(n, np.float64 if f == "e_hom" else np.int64))
         for f in _PAIR_FIELDS:
-            setattr(s, f, np.zeros((n, n), np.int64))
+            setattr(s, f, np.zeros((n, n), np.int64) if pairs else None)
         if grm:
             s.grm_num = np.zeros((n, n))
             s.grm_diag = np.zeros(n)
@@ -191,6 +193,8 @@ class SnpStats:
             raise InputError("cannot combine SNP statistics of different sample sets")
         if self.small_sample != other.small_sample or self.has_grm != other.has_grm:
             raise InputError("cannot combine SNP statistics computed with different options")
+        self.fold()
+        other.fold()
         clash = overlapping_regions(self.regions, other.regions)
         if clash:
             a, b = (r or "the whole file" for r in clash)
@@ -200,7 +204,7 @@ class SnpStats:
         out = SnpStats(samples=self.samples, small_sample=self.small_sample,
                        regions=(*self.regions, *other.regions))
         for f in fields(self):
-            if f.name in ("samples", "small_sample", "variants", "regions"):
+            if f.name in ("samples", "small_sample", "variants", "regions") or f.name[0] == "_":
                 continue
             a, b = getattr(self, f.name), getattr(other, f.name)
             setattr(out, f.name, None if a is None else a + b)
@@ -210,6 +214,29 @@ class SnpStats:
             va, vb = self._variant_arrays(), other._variant_arrays()
             out.variants = {f: np.concatenate([va[f], vb[f]]) for f in _VARIANT_FIELDS}
         return out
+
+    def _absorb(self, other: SnpStats) -> None:
+        """``self += other`` in place for the workers' parts of :func:`compute_stats`
+        (same samples and options, per-variant counts kept elsewhere); ``other``'s pending
+        pair counts are folded straight into this one's pair matrices."""
+        other._count_pairs()
+        if other._acc is not None:
+            kernels.fold_upper(other._acc, self.hethet, self.ibs0, self.het_miss,
+                               self.miss_miss)
+            other._acc = None
+        for f in fields(self):
+            if f.name in ("samples", "small_sample", "variants", "regions") or f.name[0] == "_":
+                continue
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if f.name in _PAIR_FIELDS:
+                if b is not None:
+                    a += b
+            elif isinstance(a, np.ndarray):
+                a += b
+            elif a is not None:
+                setattr(self, f.name, a + b)
+        np.fill_diagonal(self.hethet, self.het)
+        np.fill_diagonal(self.miss_miss, self.missing)
 
     def __radd__(self, other):
         if other == 0:  # sum([...])
@@ -244,6 +271,34 @@ class SnpStats:
                 v[f].append(rec[f])
         return rec
 
+    def fold(self) -> None:
+        """Add the pending per-chunk pair counts (upper triangles) into the full pair matrices
+        (``hethet``, ``ibs0``, ``het_miss``, ``miss_miss``); :meth:`__add__`, :meth:`save`
+        and :func:`compute_stats` call it, so it is needed only after :meth:`add_chunk`."""
+        self._count_pairs()
+        n = self.samples.size
+        for f in _PAIR_FIELDS:
+            if getattr(self, f) is None:
+                setattr(self, f, np.zeros((n, n), np.int64))
+        if self._acc is not None:
+            kernels.fold_upper(self._acc, self.hethet, self.ibs0, self.het_miss,
+                               self.miss_miss)
+            self._acc = None
+            self._acc_rows = 0
+        np.fill_diagonal(self.hethet, self.het)  # the diagonals are per-sample counts
+        np.fill_diagonal(self.miss_miss, self.missing)
+
+    def _count_pairs(self) -> None:
+        """Run the pair kernel on the packed chunks waiting in the buffer."""
+        if self._packed is None or self._packed[1] == 0:
+            return
+        planes, n_words, missing = self._packed
+        n = planes.shape[1]
+        if self._acc is None:
+            self._acc = np.zeros((5, n, n), np.int32)
+        kernels.king_pairs(planes, n_words, self._acc, missing)
+        self._packed = [planes, 0, False]
+
     def _add_sums(self, ch: GenotypeChunk) -> dict | None:
         g = ch.gt
         self.n_sites += ch.n_sites
@@ -254,11 +309,7 @@ class SnpStats:
             return None
         self.n_biallelic += m
         n = g.shape[1]
-        is1 = g == 1
-        ism = g < 0
-        vhet = np.count_nonzero(is1, axis=1)
-        vmiss = np.count_nonzero(ism, axis=1)
-        ac = g.sum(axis=1, dtype=np.int64) + vmiss  # alt alleles (missing counted -1)
+        vhet, vmiss, ac = kernels.variant_counts(g)  # ac: alt alleles over called genotypes
         vha = (ac - vhet) // 2
         vhr = n - vmiss - vhet - vha
         rec = dict(zip(_VARIANT_FIELDS, (ch.chrom, ch.pos, ch.vid, ch.ref, ch.alt, vhr, vhet,
@@ -269,60 +320,54 @@ class SnpStats:
             sel = np.flatnonzero(np.isin(ch.chrom, chroms[auto]))
             if sel.size == 0:
                 return rec
-            g, is1, ism = g[sel], is1[sel], ism[sel]
+            g = np.ascontiguousarray(g[sel])
             vhet, vhr, vha, vmiss, ac = vhet[sel], vhr[sel], vha[sel], vmiss[sel], ac[sel]
         m = g.shape[0]
         self.n_auto += m
         any_missing = bool(vmiss.any())
-        if any_missing:  # (variant, sample) of every missing call
-            miss_v, miss_s = np.divmod(np.flatnonzero(ism), n)
-            s_miss = np.bincount(miss_s, minlength=n)
-        else:
-            s_miss = np.zeros(n, np.int64)
-        # ---- KING counts (module docstring): H'H, D'D, H'M, M'M
+        # ---- PLINK 1.9 --het terms: p from all samples at polymorphic variants
         an = 2 * (vhet + vhr + vha)
-        flip = 2 * ac > an  # the alt allele is the minor one
-        carriers = vhet + np.where(flip, vhr, vha)  # samples carrying the minor allele
-        rare = carriers + vmiss < _RARE_FRACTION * n
-        if not rare.all():
-            gd = g if not rare.any() else g[~rare]
-            h = (gd == 1).astype(np.float32)
-            d = np.subtract(1, gd, dtype=np.float32)  # D = 1 - g: +1, 0, -1
-            if any_missing:
-                d[gd < 0] = 0
-            _add_exact(self.hethet, h.T @ h)  # float32 syrk
-            _add_exact(self.dd, d.T @ d)
-        if rare.any():
-            self.n_rare += int(rare.sum())
-            self.rare_p += _add_rare_products(self.hethet, self.dd, g[rare], flip[rare])
-        s_het = np.count_nonzero(is1, axis=0)
-        if any_missing:
-            _add_missing_products(self.het_miss, self.miss_miss, g, ism, vmiss, miss_v,
-                                  miss_s)
-        s_alt = g.sum(axis=0, dtype=np.int64) + s_miss
-        s_ha = (s_alt - s_het) // 2
-        self.het += s_het
-        self.missing += s_miss
-        self.hom_alt += s_ha
-        self.hom_ref += m - s_miss - s_het - s_ha
-        # ---- PLINK 1.9 --het (polymorphic variants, p from all samples)
         poly = (ac > 0) & (ac < an)
+        nei_all = np.zeros(m)
         if poly.any():
             p = ac[poly] / an[poly]
             if self.small_sample:
                 nei = 1.0 - 2.0 * p * (1.0 - p) * an[poly] / (an[poly] - 1.0)
             else:
                 nei = 1.0 - 2.0 * p * (1.0 - p)
+            nei_all[poly] = nei
+        # ---- bit planes, per-sample counts and the KING pair counts (module docstring)
+        # chunks are packed side by side into a buffer of _PACKED_WORDS words (or one
+        # chunk's) and the pair kernel runs when it is full: long rows of words per pair
+        n_words = (m + 63) // 64
+        if self._acc_rows + m >= 2**31:  # keep the int32 counts exact
+            self.fold()
+        if self._packed is None or self._packed[0].shape[2] < n_words:
+            self._count_pairs()
+            self._packed = [np.empty((4, n, max(n_words, _PACKED_WORDS)), np.uint64), 0,
+                            False]
+        elif self._packed[1] + n_words > self._packed[0].shape[2]:
+            self._count_pairs()
+        buf, used, miss = self._packed
+        s_counts = np.zeros((4, n), np.int64)
+        s_miss = np.zeros((2, n))
+        kernels.pack_planes(g, nei_all, poly.view(np.uint8), buf[:, :, used:used + n_words],
+                            s_counts, s_miss)
+        self._packed = [buf, used + n_words, miss or any_missing]
+        self._acc_rows += m
+        self.hom_ref += s_counts[0]
+        self.het += s_counts[1]
+        self.hom_alt += s_counts[2]
+        self.missing += s_counts[3]
+        if poly.any():
             self.n_poly += int(poly.sum())
             called_nei = np.full(n, nei.sum())
             mp = None
             if any_missing:
-                nei_all = np.zeros(m)
-                nei_all[poly] = nei
-                self.miss_poly += np.bincount(miss_s[poly[miss_v]], minlength=n)
-                called_nei -= np.bincount(miss_s, weights=nei_all[miss_v], minlength=n)
+                self.miss_poly += s_miss[1].astype(np.int64)
+                called_nei -= s_miss[0]
                 if self.has_grm:
-                    mp = ism[poly]
+                    mp = g[poly] < 0
             self.e_hom += called_nei
             if self.has_grm:
                 self._add_grm(g[poly], p, mp, any_missing)
@@ -355,11 +400,12 @@ class SnpStats:
         path : str or Path
             The file to write (read back with :meth:`load`).
         """
+        self.fold()
         arrs = {"samples": self.samples.astype(str),
                 "scalars": np.array([self.small_sample, self.n_sites, self.n_multiallelic,
                                      self.n_other, self.n_auto, self.n_poly, self.n_grm,
                                      self.has_grm, self.n_biallelic,
-                                     self.variants is not None, self.n_rare], np.int64),
+                                     self.variants is not None], np.int64),
                 "regions": np.array(self.regions, dtype=str)}
         for f in _SAMPLE_FIELDS + _PAIR_FIELDS:
             arrs[f] = getattr(self, f)
@@ -403,7 +449,6 @@ class SnpStats:
                 for f in ("grm_num", "grm_diag", "grm_miss", "grm_miss_miss"):
                     setattr(s, f, z[f])
             s.n_biallelic = int(sc[8])
-            s.n_rare = int(sc[10])
             s.regions = tuple(str(r) for r in z["regions"]) if "regions" in z else ()
             s.variants = {f: z["v_" + f if not f.startswith("v_") else f]
                           for f in _VARIANT_FIELDS} if sc[9] else None
@@ -451,107 +496,12 @@ def blas_threads(n: int):
             put(ctypes.c_int(old))
 
 
-_PAIR_BATCH = 2_000_000  # pairs per np.add.at call in _add_pair_sums (bounds memory)
-
-
-def _add_pair_sums(acc: np.ndarray, row: np.ndarray, col: np.ndarray, val: np.ndarray,
-                   n_rows: int) -> None:
-    """``acc += A'A`` for a sparse matrix A given by its non-zero entries (``row`` sorted,
-    ``col``, ``val``): every ordered pair of entries of a row adds ``val_a * val_b`` at
-    ``(col_a, col_b)``. Rows are grouped by their number of entries, rounded up by at most a
-    quarter (padding entries have value 0), and each group's pairs are formed at once by
-    broadcasting, so the work follows the number of pairs, not n_samples^2 per chunk."""
-    n = acc.shape[0]
-    flat = acc.reshape(-1)
-    cnt = np.bincount(row, minlength=n_rows)
-    start = np.cumsum(cnt) - cnt
-    sizes = np.unique(cnt[cnt > 0])
-    # padded widths: sizes up to 8 as they are, larger ones rounded up to a power of 1.25
-    grid = np.ceil(1.25 ** np.ceil(np.log(sizes) / np.log(1.25) - 1e-9)).astype(np.int64)
-    widths = np.unique(np.where(sizes <= 8, sizes, np.maximum(grid, sizes)))
-    lower = 0
-    col_pad = np.append(col, 0)  # index -1 + 1 = the padding slot (value 0)
-    val_pad = np.append(val, 0).astype(np.int64)
-    for w in widths:
-        rows = np.flatnonzero((cnt > lower) & (cnt <= w))
-        lower = w
-        if rows.size == 0:
-            continue
-        step = max(1, _PAIR_BATCH // int(w * w))
-        for s in range(0, rows.size, step):
-            rs = rows[s:s + step]
-            k = np.arange(w)
-            idx = start[rs][:, None] + k[None, :]
-            idx = np.where(k[None, :] < cnt[rs][:, None], idx, col.size)
-            c, v = col_pad[idx], val_pad[idx]
-            key = (c[:, :, None] * n + c[:, None, :]).ravel()
-            np.add.at(flat, key, (v[:, :, None] * v[:, None, :]).ravel())
-
-
-def _add_rare_products(hh: np.ndarray, dd: np.ndarray, g: np.ndarray,
-                       flip: np.ndarray) -> np.ndarray:
-    """Add H'H and P'P of variants whose minor allele and missing calls are in few samples,
-    as sparse products, where P = 2 Q + H + M (Q: homozygous for the minor allele); return
-    p, the column sums of P. D = P - 1 elementwise (up to each variant's sign, which D'D
-    ignores), so their D'D = P'P - p_i - p_j + n_variants: that rank-one part is applied once,
-    in :func:`king_counts`, not to an n x n matrix per chunk."""
-    k, n = g.shape
-    p = np.abs(g).view(np.uint8)  # P when alt is the minor allele: 0, 1, 2; missing -1 -> 1
-    if flip.any():
-        pf = 2 - g[flip]
-        pf[pf == 3] = 1  # missing
-        p[flip] = pf
-    flat = np.flatnonzero(p)
-    r, c = np.divmod(flat, n)
-    val = p.reshape(-1)[flat]
-    _add_pair_sums(dd, r, c, val, k)
-    het = g.reshape(-1)[flat] == 1
-    _add_pair_sums(hh, r[het], c[het], np.ones(int(het.sum()), np.uint8), k)
-    return np.bincount(c, weights=val, minlength=n).astype(np.int64)
-
-
-def _add_exact(acc: np.ndarray, x: np.ndarray) -> None:
-    """``acc += x`` in place for an int64 count matrix and a float32 product of 0/1/-1
-    matrices (whole numbers, exact below 2^24: chunks are smaller), without temporaries."""
-    np.add(acc, x, out=acc, casting="unsafe")
-
-
-def _add_missing_products(het_miss: np.ndarray, miss_miss: np.ndarray, g: np.ndarray,
-                          ism: np.ndarray, vmiss: np.ndarray, miss_v: np.ndarray,
-                          miss_s: np.ndarray) -> None:
-    """Add H'M and M'M: BLAS for variants missing in many samples; for the others, pair
-    sums of missing calls (M'M) and scipy's sparse x dense product (H'M). ``miss_v, miss_s``
-    locate the missing calls."""
-    from scipy import sparse
-
-    n = g.shape[1]
-    many = vmiss >= _RARE_FRACTION * n
-    few = (vmiss > 0) & ~many
-    if many.any():
-        h = (g[many] == 1).astype(np.float32)
-        mf = ism[many].astype(np.float32)
-        _add_exact(het_miss, h.T @ mf)
-        _add_exact(miss_miss, mf.T @ mf)
-    if few.any():
-        rows = np.flatnonzero(few)
-        keep = few[miss_v]
-        rank = np.cumsum(few) - 1  # row of each few-missing variant among them
-        _add_pair_sums(miss_miss, rank[miss_v[keep]], miss_s[keep],
-                       np.ones(int(keep.sum()), np.uint8), rows.size)
-        indptr = np.zeros(rows.size + 1, np.int64)
-        np.cumsum(vmiss[rows], out=indptr[1:])
-        ms = sparse.csr_matrix((np.ones(int(indptr[-1]), np.float32), miss_s[keep], indptr),
-                               shape=(rows.size, n))
-        h = (g[rows] == 1).astype(np.float32)
-        _add_exact(het_miss, np.asarray(ms.T @ h).T)
-
-
 def _round_robin(items: Iterator, work, n_workers: int) -> None:
     """Call ``work(worker, k, item)`` for the k-th item on worker thread ``k % n_workers``
     (a fixed assignment, so each worker's floating-point sums are the same on every run),
     while this thread draws the items. The exception of the earliest failing item is
     raised once the workers have stopped; items after it are not processed."""
-    queues = [queue.Queue(maxsize=2) for _ in range(n_workers)]
+    queues = [queue.Queue(maxsize=1) for _ in range(n_workers)]
     errors: dict[int, BaseException] = {}
     first_error = [None]  # index of the earliest failed item so far
     lock = threading.Lock()
@@ -608,8 +558,9 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
 
     The calling thread decompresses (zlib-ng, in C without the GIL) and hands blocks of lines
     to ``threads`` worker threads in turn; each parses its blocks and adds them to its own
-    partial sums with a single-threaded BLAS, and the partials are added at the end (the
-    statistics are sums over variants). Chunk k always goes to worker k mod ``threads``, so
+    partial sums (bit-packed pair counts, :mod:`leogen.snp.kernels`; the GRM with a
+    single-threaded BLAS), and the partials are added at the end (the statistics are sums
+    over variants). Chunk k always goes to worker k mod ``threads``, so
     the floating-point sums, and the output, are the same on every run with the same
     settings.
 
@@ -633,7 +584,7 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
     n_workers = max(1, int(threads))
     blocks, reg = line_blocks(path, header, region, chunk_size)
     parts = [SnpStats.empty(header.samples, grm=grm, small_sample=small_sample,
-                            variants=False) for _ in range(n_workers)]
+                            variants=False, pairs=False) for _ in range(n_workers)]
     records: dict[int, dict] = {}
     n = header.samples.size
 
@@ -647,8 +598,9 @@ def compute_stats(vcf_path, region: str | None = None, chunk_size: int | None = 
         _round_robin(progress(blocks, desc=f"SNP statistics of {where}", unit="chunks"),
                      work, n_workers)
     stats = parts[0]
-    for part in parts[1:]:
-        stats = stats + part
+    stats.fold()
+    for part in parts[1:]:  # in place: one set of pair matrices
+        stats._absorb(part)
     if variants:
         stats.variants = {f: [records[k][f] for k in sorted(records)] for f in _VARIANT_FIELDS}
         stats._variant_arrays()
@@ -704,8 +656,7 @@ def overlapping_regions(a, b) -> tuple[str, str] | None:
 def king_counts(stats: SnpStats) -> dict:
     """KING counts of every pair from the sums (module docstring; Manichaikul et al. 2010).
 
-    With C = 1 - H - M (homozygous calls), IBS0 = (C'C - D'D) / 2 and
-    C'C = m - (h_i + miss_i) - (h_j + miss_j) + H'H + H'M + M'H + M'M.
+    ``n_snps = m - miss_i - miss_j + M'M`` and ``het_i = h_i - H'M[i, j]``.
 
     Parameters
     ----------
@@ -718,14 +669,10 @@ def king_counts(stats: SnpStats) -> dict:
     ``hethet``, ``ibs0`` and ``het_i`` ([i, j]: heterozygous calls of i where j is called).
     """
     s = stats
-    hom_i = s.n_auto - s.het - s.missing  # homozygous calls per sample
-    dd = s.dd + s.n_rare - s.rare_p[:, None] - s.rare_p[None, :]
-    cc = (hom_i[:, None] + hom_i[None, :] - s.n_auto + s.hethet + s.het_miss + s.het_miss.T
-          + s.miss_miss)
+    s.fold()
     n_snps = s.n_auto - s.missing[:, None] - s.missing[None, :] + s.miss_miss
-    ibs0 = (cc - dd) // 2
     het_i = s.het[:, None] - s.het_miss  # [i, j]: i het, j called
-    return {"n_snps": n_snps, "hethet": s.hethet, "ibs0": ibs0, "het_i": het_i}
+    return {"n_snps": n_snps, "hethet": s.hethet, "ibs0": s.ibs0, "het_i": het_i}
 
 
 def grm_matrix(stats: SnpStats) -> np.ndarray:

@@ -32,6 +32,12 @@ def _stats_of(vcf_path, region, chunk_size, stats: SnpStats | None) -> SnpStats:
     return compute_stats(vcf_path, region=region, chunk_size=chunk_size, grm=False)
 
 
+def _id_objects(samples: np.ndarray) -> np.ndarray:
+    """Sample ids (n_samples,) as an object array of str: indexing it for millions of pairs
+    copies pointers (8 bytes a cell) instead of making a str per cell."""
+    return np.array(samples.tolist(), dtype=object)
+
+
 def king_table(vcf_path=None, region: str | None = None, chunk_size: int | None = None,
                stats: SnpStats | None = None) -> pd.DataFrame:
     """KING-robust kinship for every pair, as ``plink2 --make-king-table``.
@@ -60,7 +66,8 @@ def king_table(vcf_path=None, region: str | None = None, chunk_size: int | None 
     with np.errstate(divide="ignore", invalid="ignore"):
         fr_hh = np.where(n > 0, hh / n, np.nan)
         fr_ib = np.where(n > 0, ib / n, np.nan)
-    return pd.DataFrame({"id1": s.samples[i], "id2": s.samples[j], "n_snps": n.astype(np.int64),
+    ids = _id_objects(s.samples)  # every row points at the same n_samples str objects
+    return pd.DataFrame({"id1": ids[i], "id2": ids[j], "n_snps": n.astype(np.int64),
                          "hethet": fr_hh, "ibs0": fr_ib, "kinship": kin})
 
 
@@ -174,7 +181,8 @@ def grm_table(stats: SnpStats) -> pd.DataFrame:
     n_pair = s.n_grm - s.grm_miss[:, None] - s.grm_miss[None, :] + s.grm_miss_miss
     np.fill_diagonal(n_pair, s.n_grm - s.grm_miss)
     i, j = np.triu_indices(s.samples.size)
-    return pd.DataFrame({"id1": s.samples[i], "id2": s.samples[j], "n_snps": n_pair[i, j],
+    ids = _id_objects(s.samples)
+    return pd.DataFrame({"id1": ids[i], "id2": ids[j], "n_snps": n_pair[i, j],
                          "grm": a[i, j]})
 
 
