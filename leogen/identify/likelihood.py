@@ -60,19 +60,39 @@ Assignment probabilities
 For each sample s and each candidate group D (its own group without s, and the groups of
 its prefilter neighbours), hypotheses: s is D's animal (prior ``(1 - p_new) |D| / (N - 1)``,
 likelihood ratio ``LR_same_vs_unrelated(s, D)``), s is an unsampled full sibling or parent/
-offspring of D's animal (prior ``p_new r`` each), or an animal unrelated to all candidates
-(the rest of ``p_new``); ``p_new`` = animals / samples (a Chinese-restaurant prior on the
-number of animals). The assignment probability of a grouped sample is the posterior of its
-own group; of a sample alone in its group, the posterior that it is none of the candidates'
-animals. A sample for which another group has posterior >= ``ambiguity`` is ``ambiguous``
-and joins none.
+offspring of D's animal (prior ``p_new r_fs`` and ``p_new r_po``), or an animal unrelated
+to all candidates (the rest of ``p_new``). Both priors are estimated from the data
+rather than fixed:
+
+- ``p_new``, the chance that a sample's animal has no other sample in the data, by EM:
+  the mean over grouped samples of their posterior of being none of their candidates'
+  animals, iterated to its fixed point, with one pseudo-sample alone (add-one, so it is
+  never 0). It starts at the Chinese-restaurant value animals / samples (Aldous 1985),
+  which counts every fragment and leftover singleton as an animal and so overstates it
+  (on the harsh simulations 0.11-0.28 against 0.011-0.053 true singletons per sample;
+  the EM value is within 15% of the truth, benchmarks/RESULTS_identify.md).
+- ``r_fs`` and ``r_po``, the shares of full sibs and parent-offspring among pairs of
+  animals, by EM on the mixture unrelated / full sib / parent-offspring / one animal over
+  the pairs of groups (:func:`relative_shares`, as COLONY estimates relationship
+  proportions; Wang 2004 Genetics 166:1963), each at least ``relative_prior`` (0.05):
+  a small, inbred population with many relatives gets a larger prior, never a smaller
+  one than the floor.
+
+The assignment probability of a grouped sample is the posterior of its own group; of a
+sample alone in its group, the posterior that it is none of the candidates' animals. A
+sample for which another group has posterior >= ``ambiguity`` is ``ambiguous`` and joins
+none.
 
 Acceptance by posterior membership
 ----------------------------------
 A grouped sample whose log ``LR_same_vs_sib`` against its own group (without it) is below
 ``T`` is still assigned when its posterior membership of that group reaches ``accept``
 (default 0.99), and a sample alone in its group whose one plausible candidate group has
-posterior >= ``accept`` joins that group; otherwise the sample is ``weak_match``. A
+posterior >= ``accept`` joins that group; otherwise the sample is ``weak_match``. Joins
+go in rounds (at most five): a singleton joining a group changes the candidates of the
+samples around it (a sample torn between its group and a singleton of the same animal is
+no longer ambiguous once the singleton has joined), so the posteriors are recomputed
+after every round of joins and the statuses are set on the last. A
 low-information sample close to exactly one big group thus gets a stated probability and
 is assigned when that probability passes, instead of failing a fixed LR against a sibling
 that ignores how many samples the group already has and how rare an unsampled sibling is
@@ -1022,24 +1042,148 @@ def _group_lse(key: np.ndarray, val: np.ndarray, n: int) -> np.ndarray:
         return mx + np.log(s)
 
 
+def unrank_pairs(rank: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of ``n`` items from their rank in ``np.triu_indices(n, 1)`` order.
+
+    Row i starts at rank ``i (2 n - i - 1) / 2``; the row is found by the root of that
+    quadratic, corrected by one either way for rounding.
+
+    Parameters
+    ----------
+    rank : int array (m,)
+        Ranks, 0 to n (n - 1) / 2 - 1.
+    n : int
+        Number of items.
+
+    Returns
+    -------
+    (int array (m,), int array (m,))
+
+    Examples
+    --------
+    >>> [a.tolist() for a in unrank_pairs(np.arange(6), 4)]
+    [[0, 0, 0, 1, 1, 2], [1, 2, 3, 2, 3, 3]]
+    """
+    rank = np.asarray(rank, dtype=np.int64)
+    b = 2 * int(n) - 1
+    i = np.floor((b - np.sqrt(np.maximum(b * b - 8.0 * rank, 0.0))) / 2).astype(np.int64)
+    i -= (i * (b - i) // 2 > rank).astype(np.int64)
+    i += ((i + 1) * (b - i - 1) // 2 <= rank).astype(np.int64)
+    return i, rank - i * (b - i) // 2 + i + 1
+
+
+def relative_shares(ev: Evidence, lab: np.ndarray, max_pairs: int = 50000, seed: int = 1,
+                    n_iter: int = 500, tol: float = 1e-8) -> dict:
+    """Shares of full siblings and parent-offspring among pairs of animals, by EM.
+
+    Every pair of groups (a random sample of ``max_pairs`` pairs, drawn with ``seed``, when
+    there are more) is a draw from a mixture of four relationships, unrelated, full sibs,
+    parent-offspring and one animal (fragments of one animal), whose likelihoods relative
+    to unrelated are the pooled :func:`pair_log_lrs`; the mixture weights are estimated by
+    EM (the relationship proportions of Wang 2004 Genetics 166:1963 and of COLONY, Jones &
+    Wang 2010 Mol Ecol Resour 10:551, here over pairs of groups). Half-sibs and other
+    relatives, not in the mixture, fall mostly in the full-sib and parent-offspring
+    classes, so the shares lean high (a conservative prior on unsampled relatives).
+
+    Parameters
+    ----------
+    ev : Evidence
+        The evidence (n samples).
+    lab : int array (n,)
+        Group label per sample, -1 for samples in no group.
+    max_pairs : int
+        Most pairs of groups used.
+    seed : int
+        Seed of the pair sample (only used when there are more than ``max_pairs`` pairs).
+    n_iter, tol : int, float
+        Most EM iterations; stop when no weight moves by more than ``tol``.
+
+    Returns
+    -------
+    dict
+        ``full_sib``, ``parent_offspring``: shares among pairs of distinct animals;
+        ``same``: share of group pairs that are one animal; ``n_pairs``: pairs used
+        (0 when there are fewer than two groups: the shares are then NaN).
+
+    Examples
+    --------
+    >>> from leogen.model.genotypes import Genotypes
+    >>> ev = evidence_from_genotypes(Genotypes(np.zeros((1, 1, 2), np.int32), ["a"],
+    ...                                        ["L1"], (np.array([100]),)), ["L1"])
+    >>> relative_shares(ev, np.array([0]))["n_pairs"]
+    0
+    """
+    grouped = lab >= 0
+    ul, comp = np.unique(lab[grouped], return_inverse=True)
+    n_grp = len(ul)
+    nan = {"full_sib": np.nan, "parent_offspring": np.nan, "same": np.nan, "n_pairs": 0}
+    if n_grp < 2:
+        return nan
+    srt = np.flatnonzero(grouped)[np.argsort(comp, kind="stable")]
+    gl = np.add.reduceat(ev.loglik[srt], np.searchsorted(np.sort(comp), np.arange(n_grp)),
+                         axis=0)
+    n_all = n_grp * (n_grp - 1) // 2
+    if n_all <= max_pairs:
+        i, j = np.triu_indices(n_grp, 1)
+    else:  # a random sample of distinct pairs, by their rank in the upper triangle
+        rank = np.sort(np.random.default_rng(seed).choice(n_all, max_pairs, replace=False))
+        i, j = unrank_pairs(rank, n_grp)
+    post = ev.posterior(gl)
+    q = ev.q(post)
+    lr = {k: np.zeros(len(i)) for k in ("sib_unrel", "po_unrel", "same_unrel")}
+    for a in range(0, len(i), 4000):  # chunks of pairs
+        sl = slice(a, a + 4000)
+        r = pair_log_lrs(ev, post[i[sl]], q[i[sl]], post[j[sl]])
+        for k in lr:
+            lr[k][sl] = r[k]
+    ll = np.stack([np.zeros(len(i)), lr["sib_unrel"], lr["po_unrel"], lr["same_unrel"]], 1)
+    w = np.array([0.9, 0.04, 0.04, 0.02])
+    for _ in range(n_iter):  # EM on the mixture weights
+        a = np.log(w) + ll
+        a = np.exp(a - a.max(axis=1, keepdims=True))
+        w_new = (a / a.sum(axis=1, keepdims=True)).mean(axis=0)
+        w_new = np.maximum(w_new, 1e-12)
+        done = np.abs(w_new - w).max() <= tol
+        w = w_new
+        if done:
+            break
+    distinct = w[:3].sum()
+    return {"full_sib": float(w[1] / distinct), "parent_offspring": float(w[2] / distinct),
+            "same": float(w[3]), "n_pairs": int(len(i))}
+
+
 def assignment(ev: Evidence, post: np.ndarray, q: np.ndarray, pairs: pd.DataFrame,
-               lab: np.ndarray, relative_prior: float = 0.05, chunk: int = 4000) -> dict:
+               lab: np.ndarray, relative_prior=0.05, p_new: float | None = None,
+               chunk: int = 4000, n_iter: int = 200, tol: float = 1e-6) -> dict:
     """Posterior of each sample's candidate groups (module docstring).
 
     Parameters
     ----------
     ev, post, q : evidence, posteriors and ``ev.q(post)`` (n rows).
     pairs : candidate pairs (i, j); lab : (n,) group label, -1 for samples in no group.
-    relative_prior : prior that a new animal is a full sib (and, separately, a parent or
-        offspring) of a given candidate animal.
+    relative_prior : float or (float, float)
+        Prior that a new animal is a full sib, and (separately) a parent or offspring, of
+        a given candidate animal; one number for both.
+    p_new : float or None
+        Prior that a sample's animal has no other sample in the data. None: estimated by
+        EM, the mean over grouped samples of their posterior of being none of their
+        candidates' animals (a fixed point; the Chinese-restaurant value animals / samples
+        is the start).
+    chunk : int
+        (sample, group) rows per block.
+    n_iter, tol : int, float
+        Most EM iterations for ``p_new``; stop when it moves by at most ``tol``.
 
     Returns
     -------
     dict: ``rows`` DataFrame (sample, group, own, log LRs, probability) one row per sample
     and candidate group; ``p_none`` (n,) posterior that the sample is none of its
-    candidates' animals (1 for samples without candidates; NaN outside groups).
+    candidates' animals (1 for samples without candidates; NaN outside groups); ``p_own``
+    (n,) posterior of its own group; ``p_new`` the prior used.
     """
     n = ev.n
+    r_fs, r_po = (relative_prior, relative_prior) if np.ndim(relative_prior) == 0 \
+        else tuple(relative_prior)
     grouped = lab >= 0
     ul, inv = np.unique(lab[grouped], return_inverse=True)
     comp = np.full(n, -1, dtype=np.int64)
@@ -1072,24 +1216,71 @@ def assignment(ev: Evidence, post: np.ndarray, q: np.ndarray, pairs: pd.DataFram
         for k, v in r.items():
             lr[k][sl] = v
     n_tot = int(grouped.sum())
-    p_new = min(max(n_grp / max(n_tot, 1), 1e-3), 1.0 - 1e-3)
     nd = size[d_r] - own.astype(int)
-    lp_same = np.log((1 - p_new) * nd / max(n_tot - 1, 1)) + lr["same_unrel"]
-    lrel = np.log(p_new * relative_prior)
-    lp_sib = lrel + lr["sib_unrel"]
-    lp_po = lrel + lr["po_unrel"]
     n_cand = np.bincount(s_r, minlength=n)
-    lp_new = np.log(p_new * np.maximum(1 - 2 * relative_prior * n_cand, 0.5))
-    vals = np.concatenate([lp_same, lp_sib, lp_po, lp_new[grouped]])
-    keys = np.concatenate([s_r, s_r, s_r, np.flatnonzero(grouped)])
-    lse = _group_lse(keys, vals, n)
-    prob = np.exp(lp_same - lse[s_r])
+    gs = np.flatnonzero(grouped)
+    keys = np.concatenate([s_r, s_r, s_r, gs])
+
+    def posterior(p):
+        lp_same = np.log((1 - p) * nd / max(n_tot - 1, 1)) + lr["same_unrel"]
+        lp_sib = np.log(p * r_fs) + lr["sib_unrel"]
+        lp_po = np.log(p * r_po) + lr["po_unrel"]
+        lp_new = np.log(p * np.maximum(1 - (r_fs + r_po) * n_cand, 0.5))
+        lse = _group_lse(keys, np.concatenate([lp_same, lp_sib, lp_po, lp_new[gs]]), n)
+        return np.exp(lp_same - lse[s_r])
+
+    fixed = p_new is not None
+    p = float(p_new) if fixed else min(max(n_grp / max(n_tot, 1), 1e-3), 1.0 - 1e-3)
+    prob = posterior(p)
+    for _ in range(0 if fixed or n_tot == 0 else n_iter):  # EM on p_new
+        # expected samples that are none of their candidates' animals, plus one (add-one
+        # smoothing: never 0 when every sample sits in a group)
+        p_next = min((n_tot - prob.sum() + 1) / (n_tot + 1), 1.0 - 1e-3)
+        done = abs(p_next - p) <= tol
+        p = p_next
+        prob = posterior(p)
+        if done:
+            break
     p_same_other = np.bincount(s_r[~own], weights=prob[~own], minlength=n)
     p_own = np.bincount(s_r[own], weights=prob[own], minlength=n)
     p_none = np.where(grouped, 1 - p_same_other - p_own, np.nan)
     rows = pd.DataFrame({"sample": s_r, "group": ul[d_r], "own": own, "probability": prob,
                          **{f"log_{k}": v for k, v in lr.items()}})
-    return {"rows": rows, "p_none": p_none, "p_own": p_own}
+    return {"rows": rows, "p_none": p_none, "p_own": p_own, "p_new": p}
+
+
+_JOIN_ROUNDS = 5
+
+
+def _joins(rows: pd.DataFrame, lab: np.ndarray, single: np.ndarray, accept: float) -> np.ndarray:
+    """Group label each singleton joins (-1: none): its candidate group with posterior
+    >= ``accept``; two singletons joining each other both take the smaller label.
+
+    Parameters
+    ----------
+    rows : :func:`assignment` rows (sample, group, own, probability).
+    lab : int array (n,), group labels; single : bool (n,), singletons that may join.
+    accept : posterior at which a singleton joins (1: none joins).
+
+    Returns
+    -------
+    int array (n,)
+    """
+    join = np.full(len(lab), -1, dtype=np.int64)
+    if accept >= 1:
+        return join
+    jr = rows[~rows["own"].to_numpy() & (rows["probability"].to_numpy() >= accept)]
+    js = jr["sample"].to_numpy()
+    one = single[js]
+    join[js[one]] = jr["group"].to_numpy()[one]
+    ms = np.flatnonzero(join >= 0)
+    if ms.size:  # mutual joins: both take the smaller label (not a swap)
+        lab_ms = lab[ms]
+        o = np.argsort(lab_ms)
+        k = o[np.minimum(np.searchsorted(lab_ms, join[ms], sorter=o), ms.size - 1)]
+        mutual = (lab_ms[k] == join[ms]) & (join[ms[k]] == lab_ms)
+        join[ms[mutual]] = np.minimum(lab_ms[mutual], join[ms[mutual]])
+    return join
 
 
 def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.ndarray,
@@ -1106,7 +1297,10 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     floor_ok : bool (n,), samples passing the optional loci floor.
     unverified : bool (n,), species not confirmed: may join, never found an animal.
     alpha, seed, n_pairs, min_lr : the threshold (:func:`match_threshold`).
-    relative_prior, ambiguity, veto_lr : :func:`assignment`, statuses, complete linkage.
+    relative_prior : smallest prior that a new animal is a full sib (and, separately, a
+        parent or offspring) of a candidate animal; the prior used is the share of
+        :func:`relative_shares` among this run's groups when larger.
+    ambiguity, veto_lr : statuses, complete linkage.
     accept : posterior membership probability at which a sample whose LR same vs sib
         against its group is below T is still assigned (1 disables: T alone decides).
 
@@ -1116,7 +1310,9 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     ('grouped', 'ambiguous', 'weak_match', 'unverified_no_match',
     'insufficient_information', ''), ``candidates`` list of tuples of group indices,
     ``probability`` (n,), ``log10_lr_sib`` (n,), ``log10_information`` (n,), ``pairs``
-    (candidate pairs with log LRs), ``threshold`` (T) and ``threshold_table``.
+    (candidate pairs with log LRs), ``threshold`` (T), ``threshold_table`` and ``priors``
+    (dict: ``full_sib``, ``parent_offspring``, ``p_new`` used in the final posteriors;
+    the ``estimated_`` shares of :func:`relative_shares` and ``n_group_pairs``).
     """
     n = ev.n
     post = ev.posterior()
@@ -1141,18 +1337,29 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     bad = grouped & ~ver[np.maximum(lab, 0)]
     status[bad] = "unverified_no_match"
     lab[bad] = -1
-    res = assignment(ev, post, q, pairs, lab, relative_prior)
-    rows = res["rows"]
-    # first pass: statuses
-    s_r, own, prob = rows["sample"].to_numpy(), rows["own"].to_numpy(), \
-        rows["probability"].to_numpy()
-    other_max = np.zeros(n)
-    np.maximum.at(other_max, s_r[~own], prob[~own])
-    n_plaus = np.bincount(s_r[~own & (prob >= ambiguity)], minlength=n)
-    own_ss = np.full(n, np.nan)
-    own_ss[s_r[own]] = rows["log_same_sib"].to_numpy()[own]
-    has_own = np.isfinite(own_ss)
-    grouped = lab >= 0
+    # priors on relatives: the shares among this run's groups (EM), at least relative_prior
+    shares = relative_shares(ev, lab, seed=seed)
+    rel = tuple(max(relative_prior, shares[k]) if np.isfinite(shares[k]) else relative_prior
+                for k in ("full_sib", "parent_offspring"))
+    # first pass: singletons whose one plausible group has posterior >= accept join it;
+    # rounds until none joins (a join changes the candidates of the group's neighbours)
+    for rnd in range(_JOIN_ROUNDS + 1):
+        res = assignment(ev, post, q, pairs, lab, rel)
+        rows = res["rows"]
+        s_r, own, prob = rows["sample"].to_numpy(), rows["own"].to_numpy(), \
+            rows["probability"].to_numpy()
+        other_max = np.zeros(n)
+        np.maximum.at(other_max, s_r[~own], prob[~own])
+        n_plaus = np.bincount(s_r[~own & (prob >= ambiguity)], minlength=n)
+        own_ss = np.full(n, np.nan)
+        own_ss[s_r[own]] = rows["log_same_sib"].to_numpy()[own]
+        has_own = np.isfinite(own_ss)
+        grouped = lab >= 0
+        join = _joins(rows, lab, grouped & ~has_own & (n_plaus == 1), accept)
+        moved = join >= 0
+        if not moved.any() or rnd == _JOIN_ROUNDS:
+            break
+        lab[moved] = join[moved]
     amb = grouped & (other_max >= ambiguity) & (has_own | (n_plaus >= 2))
     # a sample whose LR against its own group stays under T is still assigned when its
     # posterior membership (same animal against unsampled sib / parent-offspring / new
@@ -1160,30 +1367,12 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     p_own1 = res["p_own"]
     sure = has_own & (p_own1 >= accept) & (accept < 1)
     weak = grouped & ~amb & ((has_own & (own_ss < t) & ~sure) | (~has_own & (n_plaus == 1)))
-    # a singleton whose one candidate group has posterior >= accept joins it
-    join = np.zeros(n, dtype=np.int64) - 1
-    if accept < 1:
-        jr = rows[~own & (prob >= accept)]
-        js = jr["sample"].to_numpy()
-        one = grouped[js] & ~has_own[js] & (n_plaus[js] == 1)
-        join[js[one]] = jr["group"].to_numpy()[one]
-    moved = join >= 0
-    # two singletons joining each other: both take the smaller label (not a swap)
-    ms = np.flatnonzero(moved)
-    if ms.size:
-        lab_ms = lab[ms]
-        k = np.searchsorted(lab_ms, join[ms], sorter=np.argsort(lab_ms))
-        k = np.argsort(lab_ms)[np.minimum(k, ms.size - 1)]
-        mutual = (lab_ms[k] == join[ms]) & (join[ms[k]] == lab_ms)
-        join[ms[mutual]] = np.minimum(lab_ms[mutual], join[ms[mutual]])
-    weak &= ~moved
     status[amb] = "ambiguous"
     status[weak] = "weak_match"
     cand_rows = rows[(rows["probability"] >= ambiguity) | rows["own"]]
     cand_rows = cand_rows[np.isin(cand_rows["sample"], np.flatnonzero(amb | weak))]
     cand_lab = cand_rows.groupby("sample")["group"].agg(tuple)
     lab[amb | weak] = -1
-    lab[moved] = join[moved]
     grouped = lab >= 0
     ver[:] = False
     np.logical_or.at(ver, lab[grouped], ~unverified[grouped])
@@ -1191,7 +1380,7 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     status[bad] = "unverified_no_match"
     lab[bad] = -1
     # second pass on the final groups: probabilities
-    res = assignment(ev, post, q, pairs, lab, relative_prior)
+    res = assignment(ev, post, q, pairs, lab, rel)
     rows2 = res["rows"]
     grouped = lab >= 0
     ul, comp = np.unique(lab[grouped], return_inverse=True)
@@ -1217,4 +1406,8 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
     return {"group": group, "status": status, "candidates": candidates,
             "probability": probability, "log10_lr_sib": lr_sib,
             "log10_information": info / np.log(10), "pairs": pairs, "threshold": t,
-            "threshold_table": ttab}
+            "threshold_table": ttab,
+            "priors": {"full_sib": rel[0], "parent_offspring": rel[1], "p_new": res["p_new"],
+                       "estimated_full_sib": shares["full_sib"],
+                       "estimated_parent_offspring": shares["parent_offspring"],
+                       "estimated_same": shares["same"], "n_group_pairs": shares["n_pairs"]}}

@@ -454,7 +454,8 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int | None = Non
         with dropout and false-allele rate ``consensus_error``.
     false_match_rate, seed, relative_prior, ambiguity, min_lr, n_simulated_pairs : the
         likelihood method's threshold (simulated false-match rate per pair of full sibs),
-        seed of its simulation, prior of a relative, level of another group's posterior
+        seed of its simulation, smallest prior of a relative (the prior used is the
+        share estimated from the data when larger), level of another group's posterior
         that makes a sample ambiguous, minimum LR same vs sib, simulated pairs per
         relationship (:func:`leogen.identify.likelihood.group_by_likelihood`).
     accept_probability : posterior membership at which a sample whose LR same vs sib

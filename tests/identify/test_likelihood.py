@@ -330,15 +330,16 @@ def test_bundled_example_99_percent_none_wrong(tmp_path):
 
 @pytest.mark.slow
 def test_harsh_errors_and_calibration(tmp_path):
-    """ADO 0.3, FA 0.05, 20% failed scat amplifications, seeds 2-4 (the issue's target): at
+    """ADO 0.3, FA 0.05, 20% failed scat amplifications, seeds 2-4 and 6 (the issue's
+    target; seed 6, a small inbred population with many relatives, is the hardest): at
     least 90% of the leopard samples assigned on every seed, no sample in a wrong animal,
     and of the samples given an assignment probability >= 0.99 at least 99% right.
-    (Measured 95.7%, 96.9%, 95.1% with acceptance by posterior membership on the simulator
-    of 2026-12-01 ~13:30 UTC, 94.5%, 95.4%, 94.3% with the threshold alone; more seeds in
-    benchmarks/RESULTS_identify.md.)"""
+    (Measured with the priors estimated from the data, simulator of 2026-12-01 ~13:30 UTC:
+    98.0%, 98.9%, 97.8%, 90.1%; with the fixed priors 95.7%, 96.9%, 95.1%, 83.6%; more
+    seeds in benchmarks/RESULTS_identify.md.)"""
     params = {"n_snps": 0, "ado_scat": 0.3, "fa_scat": 0.05, "fail_scat": 0.2}
     rights, probs, rates = [], [], []
-    for seed in (2, 3, 4):
+    for seed in (2, 3, 4, 6):
         assigned, right, p = _pipeline(tmp_path, params, seed)
         rights.append(right)
         probs.append(p)
@@ -348,3 +349,117 @@ def test_harsh_errors_and_calibration(tmp_path):
     assert min(rates) >= 0.9, rates
     hi = p >= 0.99
     assert hi.sum() > 500 and right[hi].mean() >= 0.99
+
+
+# ------------------------------------------------ priors estimated from the data
+def test_unrank_pairs_is_triu_order():
+    for n in (2, 5, 301):
+        i, j = lh.unrank_pairs(np.arange(n * (n - 1) // 2), n)
+        ti, tj = np.triu_indices(n, 1)
+        assert (i == ti).all() and (j == tj).all()
+
+
+def _nuclear_families(rng, n_fam, n_kids, n_loci=20, n_alleles=8):
+    """Two unrelated parents and ``n_kids`` full sibs per family: sizes (n_fam (2 +
+    n_kids), L, 2), parents first in each family."""
+    p = rng.dirichlet(np.ones(n_alleles) * 2, size=n_loci)
+    out = []
+    for _ in range(n_fam):  # a family: parents, then Mendelian draws of the kids
+        par = np.stack([[rng.choice(n_alleles, 2, p=p[j]) for j in range(n_loci)]
+                        for _ in range(2)])  # (2, L, 2)
+        out += [par[0], par[1]]
+        for _ in range(n_kids):
+            pick = rng.integers(0, 2, size=(n_loci, 2))
+            out.append(np.stack([par[0][np.arange(n_loci), pick[:, 0]],
+                                 par[1][np.arange(n_loci), pick[:, 1]]], axis=1))
+    return np.sort(100 + 2 * np.stack(out), axis=2)
+
+
+def _ev_of_sizes(sizes):
+    ids = np.array([f"S{i:03d}" for i in range(len(sizes))])
+    loci = [f"L{j}" for j in range(sizes.shape[1])]
+    reps = _reps_from_sizes(sizes[:, :, None, :], ids, loci)
+    g = Genotypes(reps.calls[:, :, 0], ids, loci, reps.alleles)
+    return lh.evidence_from_genotypes(g, loci), ids, g
+
+
+def test_relative_shares_recover_planted_families():
+    # 10 families of 2 parents + 3 full sibs, each animal one group: of the 1,225 pairs
+    # 60 are parent-offspring (4.9%) and 30 full sibs (2.4%), no two groups one animal
+    rng = np.random.default_rng(21)
+    ev, _, _ = _ev_of_sizes(_nuclear_families(rng, 10, 3))
+    sh = lh.relative_shares(ev, np.arange(ev.n))
+    assert sh["n_pairs"] == 1225
+    assert sh["parent_offspring"] == pytest.approx(60 / 1225, abs=0.015)
+    assert sh["full_sib"] == pytest.approx(30 / 1225, abs=0.015)
+    assert sh["same"] < 0.005
+    # a random subset of the pairs (seeded, reproducible) estimates the same shares
+    sub = lh.relative_shares(ev, np.arange(ev.n), max_pairs=600, seed=3)
+    assert sub["n_pairs"] == 600
+    assert sub == lh.relative_shares(ev, np.arange(ev.n), max_pairs=600, seed=3)
+    assert sub["parent_offspring"] == pytest.approx(60 / 1225, abs=0.025)
+    # two groups of one animal count as 'same'
+    lab = np.arange(ev.n)
+    both = _ev_of_sizes(np.concatenate([_nuclear_families(rng, 10, 3)[:1]] * 2
+                                       + [_nuclear_families(rng, 10, 3)[2:]]))[0]
+    assert lh.relative_shares(both, np.arange(both.n))["same"] > 0
+    assert lh.relative_shares(ev, np.full(ev.n, 4))["n_pairs"] == 0
+    assert np.isnan(lh.relative_shares(ev, lab[:1].repeat(ev.n))["full_sib"])
+
+
+def test_new_animal_prior_is_the_share_of_samples_alone():
+    # 20 well-typed animals with 5 samples each and 10 with one: under the true groups the
+    # EM prior that a sample's animal has no other sample is (10 + 1) / (110 + 1) (add-one)
+    rng = np.random.default_rng(5)
+    animals = _population(rng, n_animals=30, n_loci=20, n_alleles=10)
+    owner = np.concatenate([np.repeat(np.arange(20), 5), np.arange(20, 30)])
+    ev, _, _ = _ev_of_sizes(animals[owner])
+    post = ev.posterior()
+    q = ev.q(post)
+    pairs = lh.candidate_pairs(lh.map_codes(ev, post))
+    res = lh.assignment(ev, post, q, pairs, owner)
+    assert res["p_new"] == pytest.approx(11 / 111, abs=1e-3)
+    assert (res["p_own"][:100] > 0.999).all()
+    # a fixed prior is used as given
+    assert lh.assignment(ev, post, q, pairs, owner, p_new=0.3)["p_new"] == 0.3
+    # a larger relative prior never raises a posterior of the sample's own group
+    r2 = lh.assignment(ev, post, q, pairs, owner, relative_prior=(0.05, 0.2), p_new=0.3)
+    r1 = lh.assignment(ev, post, q, pairs, owner, relative_prior=0.05, p_new=0.3)
+    assert (r2["p_own"][:100] <= r1["p_own"][:100]).all()
+
+
+def test_joins_by_hand():
+    # samples 0 and 1 are singletons that each fit the other (mutual: both take label 0);
+    # sample 2 is a singleton that joins group 7; sample 3 fits group 7 below accept
+    rows = pd.DataFrame({"sample": [0, 1, 2, 3], "group": [1, 0, 7, 7],
+                         "own": [False] * 4, "probability": [0.995, 0.999, 0.992, 0.98]})
+    lab = np.array([0, 1, 2, 3, 7, 7])
+    single = np.array([True, True, True, True, False, False])
+    assert lh._joins(rows, lab, single, 0.99).tolist() == [0, 0, 7, -1, -1, -1]
+    assert lh._joins(rows, lab, single, 1.0).tolist() == [-1] * 6
+    assert lh._joins(rows, lab, single & (np.arange(6) != 2), 0.99).tolist()[2] == -1
+
+
+def test_many_full_sibs_none_merged():
+    # families of 2 parents + 4 full sibs (a share of relatives well above the 0.05
+    # floor), 4 scats each under harsh errors: the data-estimated relative prior keeps
+    # every inferred animal to one true animal
+    rng = np.random.default_rng(8)
+    animals = _nuclear_families(rng, 6, 4, n_loci=10, n_alleles=6)
+    owner = np.repeat(np.arange(len(animals)), 4)
+    sizes = _replicates(rng, animals[owner], ado=0.3, fa=0.05, fail=0.2)
+    ids = np.array([f"S{i:03d}" for i in range(len(owner))])
+    loci = [f"L{j}" for j in range(animals.shape[1])]
+    reps = _reps_from_sizes(sizes, ids, loci)
+    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"))
+    g = Genotypes(reps.calls[:, :, 0], ids, loci, reps.alleles)
+    lk = lh.group_by_likelihood(ev, np.ones(len(ids), bool), np.ones(len(ids), bool),
+                                np.zeros(len(ids), bool), n_pairs=4000)
+    pr = lk["priors"]
+    # 6 x (8 parent-offspring + 6 full-sib) pairs of 630: shares 0.076 and 0.057
+    assert pr["parent_offspring"] >= 0.05 and pr["full_sib"] >= 0.05
+    a = lk["group"] >= 0
+    assert (pd.Series(owner[a]).groupby(lk["group"][a]).nunique() == 1).all()
+    assert a.mean() > 0.5
+    assert 0 < pr["p_new"] < 0.5
+    assert g.n_samples == len(ids)
