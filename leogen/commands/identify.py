@@ -36,8 +36,9 @@ def register(subparsers) -> None:
                    help="likelihood: smallest likelihood ratio one animal vs full siblings "
                         "that can join samples [%(default)s]")
     p.add_argument("--relative-prior", type=probability, default=0.05,
-                   help="likelihood: prior that a new animal is a full sibling (or parent/"
-                        "offspring) of a given candidate animal [%(default)s]")
+                   help="likelihood: smallest prior that a new animal is a full sibling (or "
+                        "parent/offspring) of a given candidate animal; the share estimated "
+                        "from the data is used when larger [%(default)s]")
     p.add_argument("--ambiguity", type=probability, default=0.05,
                    help="likelihood: a sample another animal explains with at least this "
                         "posterior is ambiguous [%(default)s]")

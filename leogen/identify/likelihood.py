@@ -69,7 +69,7 @@ rather than fixed:
   animals, iterated to its fixed point, with one pseudo-sample alone (add-one, so it is
   never 0). It starts at the Chinese-restaurant value animals / samples (Aldous 1985),
   which counts every fragment and leftover singleton as an animal and so overstates it
-  (on the harsh simulations 0.11-0.28 against 0.011-0.053 true singletons per sample;
+  (0.11-0.28 on harsh seeds 2, 3, 6, 7, against 0.011-0.053 true singletons per sample;
   the EM value is within 15% of the truth, benchmarks/RESULTS_identify.md).
 - ``r_fs`` and ``r_po``, the shares of full sibs and parent-offspring among pairs of
   animals, by EM on the mixture unrelated / full sib / parent-offspring / one animal over
