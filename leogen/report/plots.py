@@ -191,8 +191,9 @@ def plot_density(estimates: pd.DataFrame, path, parameter: str = "density_per_10
     Parameters
     ----------
     estimates : DataFrame
-        ``scr/estimates.tsv``: ``session, parameter, estimate, lo, hi``; the rows of
-        ``parameter`` are drawn, one point per session (in table order).
+        ``scr/estimates.tsv``: ``session, parameter, estimate, lo, hi`` and optionally
+        ``model``; the rows of ``parameter`` of the table's first model (the headline model the
+        state-of-the-population page uses) are drawn, one point per session (in table order).
     path : str or Path
         The PNG to write.
     parameter : str
@@ -203,6 +204,10 @@ def plot_density(estimates: pd.DataFrame, path, parameter: str = "density_per_10
     if d.empty:
         _empty(path, "Density by session", f"no {parameter} row in scr/estimates.tsv")
         return
+    model = None
+    if "model" in d.columns:
+        model = str(d["model"].iloc[0])
+        d = d[d["model"].astype(str) == model]
     sessions = d["session"].astype(str).tolist()
     x = np.arange(len(sessions))
     est = d["estimate"].to_numpy(dtype=float)
@@ -214,7 +219,8 @@ def plot_density(estimates: pd.DataFrame, path, parameter: str = "density_per_10
     unit = "100 km²" if parameter.endswith("100km2") else "km²"
     ax.set_ylabel(f"animals per {unit} (95% CI)")
     ax.set_xlabel("session")
-    ax.set_title("Density by session (spatial capture-recapture)")
+    ax.set_title("Density by session (spatial capture-recapture"
+                 + (f", model {model})" if model else ")"))
     fig.tight_layout()
     _save(fig, path)
 

@@ -170,3 +170,18 @@ A|C|U|0.7|0.1|0.1|0.05|0.05|0.7|
     assert [p.name for p in written] == ["pedigree_relationships.html", "mine_notes.html",
                                          "kinship_network.png"]
     assert (tmp_path / "plots" / "kinship_network.png").read_bytes()[:8] == PNG
+
+
+def test_density_plot_draws_the_first_model_only(tmp_path):
+    # scr/estimates.tsv with the known-sex model after the null model: the plot is the same
+    # as for the null model's rows alone (one point per session, not two)
+    est = pd.DataFrame({"session": ["2021", "2022", "2021", "2022"],
+                        "parameter": ["density_per_100km2"] * 4,
+                        "estimate": [1.2, 0.9, 1.5, 1.1], "lo": [0.8, 0.5, 1.0, 0.7],
+                        "hi": [1.9, 1.6, 2.2, 1.8], "model": ["null", "null", "sex", "sex"]})
+    both = _twice(tmp_path, plots.plot_density, est)
+    (tmp_path / "a.png").unlink()
+    null_only = _twice(tmp_path, plots.plot_density, est[est["model"] == "null"])
+    assert both == null_only
+    sex_only = _twice(tmp_path, plots.plot_density, est[est["model"] == "sex"])
+    assert sex_only != both
