@@ -35,7 +35,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    root = Path(__file__).resolve().parents[1]
+    # the working tree's leogen, not an installed copy
+    sys.path[:0] = [str(root), str(root / "tests")]
     import numpy as np
     from pedigree.genedrop import evaluate, gene_drop
 

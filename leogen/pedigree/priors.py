@@ -15,6 +15,8 @@ after p) under the two windows, times a soft last-detection factor: a parent las
 in year l gives ``decay ** (y - l - 1)`` for an offspring born in year y > l + 1 (an animal
 not seen for years is probably dead, but scats are missed). Sex: a sire must not be female,
 a dam not male (sex from the sex marker when called, else the sheet).
+:func:`pedigree_age_prior` is the same prior with every birth year conditioned on the links
+of a pedigree (the joint rounds of :func:`leogen.pedigree.reconstruct.joint_parentage`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Parentage and sibships jointly (leogen.pedigree.reconstruct, docs/pedigree.md Method 5):
+"""Parentage and sibships jointly (leogen.pedigree.reconstruct, docs/pedigree.md Method 5-7):
 the unsampled-parent likelihood from dummy sibships, a sibship's parent tested on the whole
 sibship, the FS-or-HS probability from the partition, the relatives-of-the-dummy alternative,
 and the pedigree-conditioned age prior. Families are built here by a few lines of Mendelian

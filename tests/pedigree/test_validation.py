@@ -64,10 +64,10 @@ def test_gene_drop_parentage_targets():
     assert t["assigned"] > 300 and t["true_links"] > 400
     precision = t["right"] / t["assigned"]
     recall = t["found"] / t["true_links"]
-    assert precision >= 0.95, precision   # measured 0.950 (8 seeds)
-    assert recall >= 0.80, recall         # measured 0.810
+    assert precision >= 0.95, precision   # measured 0.966 (399 / 413, 8 seeds)
+    assert recall >= 0.80, recall         # measured 0.844 (399 / 473)
     n_sure, right = _sure(t["calib"])
-    assert n_sure > 200 and right >= 0.9, (n_sure, right)  # measured 0.98
+    assert n_sure > 200 and right >= 0.9, (n_sure, right)  # measured 0.983 (337 / 343)
     # the probabilities are calibrated below 0.9 too: 0.7-0.9 links right as often as said
     mid = t["calib"][(t["calib"][:, 0] >= 0.7) & (t["calib"][:, 0] < 0.9)]
     assert abs(mid[:, 1].mean() - mid[:, 0].mean()) < 0.1
@@ -77,35 +77,73 @@ def test_gene_drop_parentage_targets():
 def test_gene_drop_targets_kept_with_bootstrap_calibration():
     # --calibration-replicates 5: the probabilities only go down, links below 0.7 drop out
     t = _gene_drop_results(calibration_replicates=5)
-    assert t["right"] / t["assigned"] >= 0.95      # measured 0.960 (381 / 397)
-    assert t["found"] / t["true_links"] >= 0.80    # measured 0.805 (381 / 473)
+    assert t["right"] / t["assigned"] >= 0.95      # measured 0.966 (399 / 413)
+    assert t["found"] / t["true_links"] >= 0.80    # measured 0.844 (399 / 473)
     n_sure, right = _sure(t["calib"])
-    assert n_sure > 200 and right >= 0.9           # measured 0.982 (320 / 326)
+    assert n_sure > 200 and right >= 0.9           # measured 0.982 (336 / 342)
     mid = t["calib"][(t["calib"][:, 0] >= 0.7) & (t["calib"][:, 0] < 0.9)]
-    assert mid[:, 1].mean() >= mid[:, 0].mean() - 0.05  # conservative: 0.86 right, 0.81 said
+    assert mid[:, 1].mean() >= mid[:, 0].mean() - 0.05  # measured: 0.89 right, 0.83 said
 
 
 def test_gene_drop_full_sib_precision():
     t = _gene_drop_results()
     assert t["FS_labelled"] > 50
-    assert t["FS_right"] / t["FS_labelled"] >= 0.9  # measured 0.965 (110 / 114)
+    assert t["FS_right"] / t["FS_labelled"] >= 0.9  # measured 0.984 (123 / 125)
 
 
-@pytest.mark.xfail(strict=False, reason="measured HS precision 0.77 (453 / 587) on the gene drop "
-                   "with labels read off the reconstructed pedigree (0.885 where both animals' "
-                   "other parents are assigned and differ; pairs whose other parent is "
-                   "unassigned are split FS/HS by their likelihoods); see docs/pedigree.md")
 def test_gene_drop_half_sib_precision():
+    # labels from the joint configuration: FS or HS of a pair with an unassigned parent
+    # from the sibship partition, dummy sibships weighed against relatives of the dummy
     t = _gene_drop_results()
-    assert t["HS_right"] / t["HS_labelled"] >= 0.9
+    assert t["HS_labelled"] > 300
+    assert t["HS_right"] / t["HS_labelled"] >= 0.9  # measured 0.924 (489 / 529)
 
 
-@pytest.mark.xfail(strict=False, reason="measured r = 0.25 (with marker-based founder kinship): "
+@pytest.mark.xfail(strict=False, reason="measured r = 0.38 (with marker-based founder kinship): "
                    "a 6-year study of a population founded 16 years earlier gives shallow "
                    "pedigrees, and 15 loci estimate the founders' kinship poorly; see "
                    "docs/pedigree.md")
 def test_gene_drop_inbreeding_correlation():
     assert _gene_drop_results()["f_r"] >= 0.8
+
+
+UNSEEN = tuple(range(9, 25))
+
+
+@cache
+def _unseen_results():
+    """Pooled evaluation on gene-drop seeds 9-24 (not those the method was developed on)."""
+    tot: dict = {"calib": []}
+    for seed in UNSEEN:
+        d = gene_drop(seed)
+        res = _run_quiet(d)
+        e = evaluate(res.pedigree, res.relationships, res.inbreeding, d.truth)
+        tot["calib"] += e["calib"]
+        for k, v in e.items():
+            if isinstance(v, (int, np.integer)):
+                tot[k] = tot.get(k, 0) + int(v)
+    tot["calib"] = np.array(tot["calib"])
+    return tot
+
+
+@pytest.mark.slow
+def test_gene_drop_unseen_seeds_sure_links_and_full_sibs():
+    t = _unseen_results()
+    n_sure, right = _sure(t["calib"])
+    assert n_sure > 400 and right >= 0.9, (n_sure, right)  # measured 0.970 (675 / 696)
+    assert t["FS_right"] / t["FS_labelled"] >= 0.9         # measured 0.961 (221 / 230)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="gene-drop seeds 9-24: measured 764 of 817 assigned "
+                   "links right (93.5%), 764 of 970 true links found (78.8%), HS labels 976 of "
+                   "1116 right (87.5%), links of 0.7-0.9 said 0.82 and right 0.74: the targets "
+                   "met on seeds 1-8 are not met on these; see docs/pedigree.md")
+def test_gene_drop_unseen_seeds_parentage_and_half_sibs():
+    t = _unseen_results()
+    assert t["right"] / t["assigned"] >= 0.95
+    assert t["found"] / t["true_links"] >= 0.80
+    assert t["HS_right"] / t["HS_labelled"] >= 0.9
 
 
 @pytest.mark.slow
@@ -114,8 +152,8 @@ def test_gene_drop_leopard_like_diversity_stays_calibrated():
     # links can be assigned, but those given p >= 0.9 are still right
     t = _gene_drop_results("low")
     n_sure, right = _sure(t["calib"])
-    assert n_sure > 30 and right >= 0.9, (n_sure, right)
-    assert t["right"] / t["assigned"] >= 0.85
+    assert n_sure > 30 and right >= 0.9, (n_sure, right)  # measured 0.961 (195 / 203)
+    assert t["right"] / t["assigned"] >= 0.85               # measured 0.929 (289 / 311)
 
 
 def _example_run(d, r, *more):
@@ -159,10 +197,11 @@ def _pooled(evals):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason="leogen.simulate seeds 1-6 (spatial sampling, He 0.58, "
-                   "2-5 alleles, inbred, no age classes on scats): measured 26 of 29 links with "
-                   "p >= 0.9 right (89.7%; 20 / 23 with the bootstrap calibration), the 3 wrong "
-                   "ones in seed 3 (sibs born a year apart taken for parent and offspring); "
-                   "see docs/pedigree.md")
+                   "2-5 alleles, inbred, no age classes on scats): measured 27 of 31 links with "
+                   "p >= 0.9 right (87.1%; 26 / 30 with the bootstrap calibration), the 4 wrong "
+                   "ones in seed 3, all in the family of one unsampled sire with 9 sampled "
+                   "offspring, two of them by his daughter (half sibs and an uncle taken for "
+                   "parents); see docs/pedigree.md")
 def test_example_simulations_sure_links_are_right(example_evals):
     for key in ("raw", "calibrated"):
         _, _, calib = _pooled(example_evals[key])
@@ -172,8 +211,8 @@ def test_example_simulations_sure_links_are_right(example_evals):
 
 @pytest.mark.slow
 def test_example_simulations_mid_probabilities_are_calibrated(example_evals):
-    # links given 0.7-0.9 are right about as often as said (measured: said 0.80, right 0.81;
-    # with the calibration 0.80 and 0.82)
+    # links given 0.7-0.9 are right about as often as said (measured: said 0.81, right 0.82,
+    # 67 links; with the calibration 0.81 and 0.82, 68 links)
     for key in ("raw", "calibrated"):
         _, _, calib = _pooled(example_evals[key])
         mid = calib[(calib[:, 0] >= 0.7) & (calib[:, 0] < 0.9)]
@@ -182,8 +221,8 @@ def test_example_simulations_mid_probabilities_are_calibrated(example_evals):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="leogen.simulate seeds 1-6: measured 85 of 102 assigned "
-                   "links right (83%), 85 of 330 true links found (26%): 15 low-diversity loci "
+@pytest.mark.xfail(strict=False, reason="leogen.simulate seeds 1-6: measured 82 of 98 assigned "
+                   "links right (84%), 82 of 330 true links found (25%): 15 low-diversity loci "
                    "and no age classes on scats; see docs/pedigree.md")
 def test_example_simulations_links_are_right(example_evals):
     assigned, right, _ = _pooled(example_evals["raw"])
@@ -196,5 +235,5 @@ def test_snp_gene_drop():
     assert d.g.is_snp
     res = _run_quiet(d)
     e = evaluate(res.pedigree, res.relationships, res.inbreeding, d.truth)
-    assert e["right"] >= 0.95 * e["assigned"] and e["assigned"] > 40  # measured 60 / 60
-    assert e["found"] >= 0.8 * e["true_links"]                         # measured 60 / 65
+    assert e["right"] >= 0.95 * e["assigned"] and e["assigned"] > 40  # measured 58 / 58
+    assert e["found"] >= 0.8 * e["true_links"]                         # measured 58 / 65
