@@ -31,7 +31,16 @@ def register(subparsers) -> None:
     f.add_argument("--detection", choices=("hn", "hhn"), default=None,
                    help="half-normal g0 (default) or hazard half-normal lambda0 (default "
                         "for count detectors)")
-    _common(f)
+    sexes = f.add_mutually_exclusive_group()
+    _common(f, sexes)
+    sexes.add_argument("--sex-column", default=None, metavar="COLUMN",
+                       help="instead of --sex-covariate: the capture file's individual "
+                            "covariate column holding sex (F, M, female, male or NA on "
+                            "every detection row; one sex per animal), by position (1 = "
+                            "the first column after the detector, or x y, as the first of "
+                            "secr's read.capthist covnames) or by the name in the file's "
+                            "column-header comment ('# Session ID Occasion Detector sex', "
+                            "as secr's write.capthist and 'leogen scr export' write it)")
     f.set_defaults(func=_fit)
 
     r = sub.add_parser("run", help="SECR per year from the pipeline's inputs")
@@ -52,6 +61,11 @@ def register(subparsers) -> None:
 
     e = sub.add_parser("export", help="write secr's text files per year and detector set")
     _pipeline_inputs(e)
+    e.add_argument("--sex-covariate", default=None, metavar="TSV",
+                   help="table with individual_id and sex (F, M, U or NA), e.g. "
+                        "identify/individuals.tsv: the capture files get the individual "
+                        "covariate 'sex' as their 5th column (F, M, NA), read in secr with "
+                        "read.capthist(..., covnames = 'sex')")
     e.set_defaults(func=_export)
 
 
@@ -72,7 +86,7 @@ def _pipeline_inputs(p) -> None:
     p.add_argument("--out-dir", required=True, metavar="DIR", help="output folder")
 
 
-def _common(p) -> None:
+def _common(p, sex_group=None) -> None:
     p.add_argument("--conditional", action="store_true",
                    help="maximise the conditional likelihood (density derived as n / a)")
     p.add_argument("--mixture", action="store_true",
@@ -80,11 +94,12 @@ def _common(p) -> None:
                         "without a recorded covariate; for known sexes use --sex-covariate)")
     p.add_argument("--no-mask-check", dest="mask_check", action="store_false",
                    help="skip refitting with wider buffers")
-    p.add_argument("--sex-covariate", default=None, metavar="TSV",
-                   help="table with individual_id and sex (F, M, U or NA), e.g. "
-                        "identify/individuals.tsv: also fit the known-sex models (secr's "
-                        "hcov='sex': g0 and sigma by sex, pmix); animals not in it are of "
-                        "unknown sex")
+    where = sex_group if sex_group is not None else p
+    where.add_argument("--sex-covariate", default=None, metavar="TSV",
+                       help="table with individual_id and sex (F, M, U or NA), e.g. "
+                            "identify/individuals.tsv: also fit the known-sex models (secr's "
+                            "hcov='sex': g0 and sigma by sex, pmix); animals not in it are "
+                            "of unknown sex")
     if not any(a.dest == "out_dir" for a in p._actions):
         p.add_argument("--out-dir", required=True, metavar="DIR", help="output folder")
 
@@ -93,7 +108,7 @@ def _fit(args) -> int:
     from leogen.scr.run import fit_files
     fit_files(args.detectors, args.captures, args.detector_type, args.buffer, args.out_dir,
               args.detection, args.conditional, args.fmt, args.spacing, None, args.mixture,
-              args.mask_check, args.sex_covariate)
+              args.mask_check, args.sex_covariate, args.sex_column)
     return 0
 
 
@@ -109,5 +124,5 @@ def _run(args) -> int:
 def _export(args) -> int:
     from leogen.scr.run import export
     export(args.stations, args.search_effort, args.samples, args.sample_individual,
-           args.camera_traps, args.aliases, args.occasion, args.out_dir)
+           args.camera_traps, args.aliases, args.occasion, args.out_dir, args.sex_covariate)
     return 0

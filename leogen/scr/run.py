@@ -31,7 +31,7 @@ from leogen.scr import mask as mk
 from leogen.scr import outputs as out
 from leogen.scr import secrio
 from leogen.scr.likelihood import DetectorSet, Session
-from leogen.scr.sexes import known_classes, read_sex
+from leogen.scr.sexes import known_classes, read_sex, sex_from_captures
 
 MASK_CHECK_FACTORS = (1.0, 1.5, 2.0)
 STABLE_CHANGE = 0.01
@@ -263,7 +263,8 @@ def _plot_detection(result, est, path) -> None:
 def fit_files(detectors, captures, detector_type: str, buffer: float, out_dir,
               detection: str | None = None, cl: bool = False, fmt: str | None = None,
               spacing: float | None = None, n_occasions: int | None = None,
-              mixture: bool = False, mask_check: bool = True, sex_covariate=None) -> dict:
+              mixture: bool = False, mask_check: bool = True, sex_covariate=None,
+              sex_column=None) -> dict:
     """Fit secr's DENSITY text files (``leogen scr fit``).
 
     Parameters
@@ -285,14 +286,29 @@ def fit_files(detectors, captures, detector_type: str, buffer: float, out_dir,
     sex_covariate : str or Path, optional
         Sex table (``individual_id, sex``; :func:`leogen.scr.sexes.read_sex`) keyed by the
         capture file's animal IDs: fits the known-sex models too (secr's ``hcov``).
+    sex_column : int or str, optional
+        Instead of ``sex_covariate``: the capture file's individual-covariate column holding
+        sex (position from 1, or the name in its column-header comment;
+        :func:`leogen.scr.sexes.sex_from_captures`), as ``read.capthist(covnames = "sex")``
+        and ``hcov = "sex"`` in secr.
 
     Returns
     -------
     dict, as :func:`fit_and_write`.
+
+    Raises
+    ------
+    ValueError
+        Both ``sex_covariate`` and ``sex_column``.
     """
+    if sex_covariate is not None and sex_column is not None:
+        raise ValueError("give the sex as a table (sex_covariate) or as a column of the "
+                         "capture file (sex_column), not both")
     traps = secrio.read_traps(detectors)
     rec = secrio.read_captures(captures, traps, fmt)
     sex = read_sex(sex_covariate) if sex_covariate is not None else None
+    if sex_column is not None:
+        sex = sex_from_captures(rec, sex_column, captures)
     s_occ = (traps.usage.shape[1] if traps.usage is not None else
              int(n_occasions or rec.occasion.max()))
     usage = traps.usage if traps.usage is not None else np.ones((len(traps.ids), s_occ))
@@ -396,18 +412,25 @@ def run_pipeline(stations=None, search_effort=None, samples=None, sample_individ
 
 
 def export(stations=None, search_effort=None, samples=None, sample_individual=None,
-           camera_traps=None, aliases=None, occasion: str = "month", out_dir=".") -> list:
+           camera_traps=None, aliases=None, occasion: str = "month", out_dir=".",
+           sex_covariate=None) -> list:
     """Write secr's text files per session and detector set (``leogen scr export``).
 
     Files ``<year>_<set>_traps.txt`` (usage per occasion) and ``<year>_<set>_captures.txt``
     (trapID format; occasions numbered within the year) in ``out_dir``; private (0600)
     because they hold projected detector coordinates. ``projection.txt`` gives the CRS.
+    With a sex table the capture files carry the individual covariate ``sex`` as their 5th
+    column (``F``, ``M``, ``NA`` for unknown or absent from the table), and their header
+    comment gives the ``read.capthist(..., covnames = "sex")`` call that reads it.
 
     Parameters
     ----------
     stations, search_effort, samples, sample_individual, camera_traps, aliases : paths
     occasion : {'month', 'season', 'year'}
     out_dir : str or Path
+    sex_covariate : str or Path, optional
+        ``identify/individuals.tsv`` or any ``individual_id, sex`` table
+        (:func:`leogen.scr.sexes.read_sex`, as ``leogen scr run``).
 
     Returns
     -------
@@ -417,6 +440,7 @@ def export(stations=None, search_effort=None, samples=None, sample_individual=No
     from leogen.scr import detectors as dt
     data = dt.build(stations, search_effort, samples, sample_individual, camera_traps,
                     aliases, occasion)
+    sex = read_sex(sex_covariate) if sex_covariate is not None else None
     out_dir = Path(out_dir)
     written = []
     for yd in data.years:
@@ -428,8 +452,24 @@ def export(stations=None, search_effort=None, samples=None, sample_individual=No
             reps = s.captures[ii, oo, kk]
             ii, oo, kk = np.repeat(ii, reps), np.repeat(oo, reps), np.repeat(kk, reps)
             cp = out_dir / f"{yd.year}_{name}_captures.txt"
-            secrio.write_captures(cp, [str(yd.year)] * len(ii), [yd.animals[i] for i in ii],
-                                  oo + 1, [ids[k] for k in kk])
+            who = [yd.animals[i] for i in ii]
+            cov, notes = None, ()
+            if sex is not None:
+                code = pd.Series(who, dtype=object).map(sex).fillna("")
+                cov = {"sex": code.where(code != "", "NA").tolist()}
+                g0, fn = ("lambda0", "HHN") if s.detector_type == "count" else ("g0", "HN")
+                # write_traps writes usage other than 0/1 as numbers: secr reads those
+                # with binary.usage = FALSE (secr-datainput, "Detector layout format")
+                numeric = ("" if np.isin(s.usage, (0.0, 1.0)).all()
+                           else ", binary.usage = FALSE")
+                notes = (f"individual covariate: column 5 'sex' (F, M; NA = unknown) from "
+                         f"{Path(sex_covariate).name}",
+                         f"secr: CH <- read.capthist('{cp.name}', '{tp.name}', "
+                         f"detector = '{s.detector_type}', covnames = 'sex'{numeric})",
+                         f"then: secr.fit(CH, detectfn = '{fn}', hcov = 'sex', "
+                         f"model = list({g0} ~ h2, sigma ~ h2), ...)")
+            secrio.write_captures(cp, [str(yd.year)] * len(ii), who, oo + 1,
+                                  [ids[k] for k in kk], covariates=cov, comments=notes)
             written += [tp, cp]
     with atomic_open(out_dir / "projection.txt", "w", encoding="utf-8") as fh:
         fh.write(data.projection.crs + "\n")

@@ -5,8 +5,13 @@
   a ``/`` (detector covariates) is ignored. Lines starting with ``#`` are comments.
 * **Capture file**: one detection per line, ``session ID occasion detector`` (trapID format)
   or ``session ID occasion x y`` (XY format; the coordinates must match a detector exactly).
-  Further columns (individual covariates) are ignored; a negative occasion (death on capture)
-  is read as its absolute value.
+  Further columns are individual covariates (secr's ``read.capthist(covnames = ...)``), one
+  value per detection row, ``NA`` where missing; they are kept as text
+  (:attr:`CaptureRecords.covariates`) and one of them is taken as the animals' sex by
+  :func:`leogen.scr.sexes.sex_from_captures`. Their names, when the file has them, come from
+  the column-header comment that ``secr::write.capthist`` and :func:`write_captures` write
+  (``# Session ID Occasion Detector sex``). A negative occasion (death on capture) is read as
+  its absolute value.
 
 The detector type (proximity, count, multi) is not stored in these files: the user names it,
 as with ``read.capthist(detector = ...)``.
@@ -43,12 +48,23 @@ class TrapLayout:
     usage: np.ndarray | None
 
 
-def _data_lines(path):
+def _data_lines(path, header: list | None = None):
+    """(line number, text) of the data lines; with ``header`` (a list), the fields of the
+    last column-header comment before the first data line (``# Session ID Occasion ...``)
+    are put in it."""
     from leogen.io.tables import read_text
     text = read_text(path)
+    seen_data = False
     for n, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if raw.lstrip().startswith("#"):
+            words = raw.lstrip()[1:].replace(",", " ").split()
+            if (header is not None and not seen_data and len(words) >= 3
+                    and [w.lower() for w in words[:3]] == ["session", "id", "occasion"]):
+                header[:] = words
+            continue
+        line = raw.split("#", 1)[0].strip()
         if line:
+            seen_data = True
             yield n, line
 
 
@@ -123,12 +139,23 @@ class CaptureRecords:
     ----------
     session, animal, detector : list of str (n_records,)
     occasion : int array (n_records,), 1-based
+    line : int array (n_records,) or None
+        Line of each record in the file (None for records not read from a file).
+    covariates : list (n_records,) of tuple of str or None
+        The individual-covariate fields of each record (after the detector, or x y), as
+        written (``NA`` included); rows may differ in length.
+    covnames : list of str or None
+        Names of the covariate columns from the file's column-header comment, None when it
+        has none.
     """
 
     session: list
     animal: list
     occasion: np.ndarray
     detector: list
+    line: np.ndarray | None = None
+    covariates: list | None = None
+    covnames: list | None = None
 
 
 def read_captures(path, traps: TrapLayout, fmt: str | None = None) -> CaptureRecords:
@@ -153,7 +180,8 @@ def read_captures(path, traps: TrapLayout, fmt: str | None = None) -> CaptureRec
         Too few fields; an occasion that is not a whole number >= 1; a detector id not in the
         layout (trapID) or coordinates matching no detector (XY).
     """
-    lines = list(_data_lines(path))
+    header: list = []
+    lines = list(_data_lines(path, header))
     if not lines:
         raise InputError("no detections", path)
     index = {d: i for i, d in enumerate(traps.ids)}
@@ -170,7 +198,7 @@ def read_captures(path, traps: TrapLayout, fmt: str | None = None) -> CaptureRec
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}")
     need = 5 if fmt == "XY" else 4
-    sess, ani, occ, det = [], [], [], []
+    sess, ani, occ, det, where, cov = [], [], [], [], [], []
     for n, line in lines:
         tok = line.replace(",", " ").split()
         if len(tok) < need:
@@ -198,7 +226,69 @@ def read_captures(path, traps: TrapLayout, fmt: str | None = None) -> CaptureRec
         ani.append(tok[1])
         occ.append(o)
         det.append(d)
-    return CaptureRecords(sess, ani, np.array(occ, dtype=int), det)
+        where.append(n)
+        cov.append(tuple(tok[need:]))
+    names = header[need:] if len(header) > need else None
+    return CaptureRecords(sess, ani, np.array(occ, dtype=int), det,
+                          np.array(where, dtype=int), cov, names)
+
+
+def covariate_column(records: CaptureRecords, column, path=None):
+    """One individual-covariate column of a capture file.
+
+    Parameters
+    ----------
+    records : CaptureRecords
+        From :func:`read_captures`.
+    column : int or str
+        A 1-based position among the covariate columns (1 is the first column after the
+        detector, or after x y: the first name of ``read.capthist``'s ``covnames``), given
+        as a number or a string of digits, or a name of the file's column-header comment
+        (case-insensitive).
+    path : str or Path, optional
+        The capture file, for messages.
+
+    Returns
+    -------
+    values : object array (n_records,) of str
+        As written (``NA`` included).
+    label : str
+        The column's name for messages (its header name, else ``covariate <j>``).
+
+    Raises
+    ------
+    InputError
+        A name the header comment does not have (or no header comment); a record without
+        that column.
+    """
+    if records.covariates is None:
+        raise ValueError("these records carry no covariate fields (not read from a file)")
+    text = str(column).strip()
+    names = records.covnames or []
+    if text.isdigit():
+        j = int(text) - 1
+        if j < 0:
+            raise ValueError("covariate positions start at 1")
+        label = names[j] if j < len(names) else f"covariate {j + 1}"
+    else:
+        low = [c.lower() for c in names]
+        if text.lower() not in low:
+            got = (f"its header comment names {', '.join(names)}" if names else
+                   "it has no column-header comment (# Session ID Occasion Detector ...)")
+            raise InputError(f"no individual covariate column named '{text}': {got}; give "
+                             "the column's position instead (1 = the first column after "
+                             "the detector, or x y)", path, None, text)
+        j = low.index(text.lower())
+        label = names[j]
+    width = np.array([len(c) for c in records.covariates], dtype=int)
+    short = np.flatnonzero(width <= j)
+    if len(short):
+        i = int(short[0])
+        line = int(records.line[i]) if records.line is not None else None
+        what = label if label == f"covariate {j + 1}" else f"'{label}' (covariate {j + 1})"
+        raise InputError(f"the detection has {width[i]} covariate field(s), no {what}; "
+                         "write NA where it is missing", path, line, label)
+    return np.array([c[j] for c in records.covariates], dtype=object), label
 
 
 def capture_array(records: CaptureRecords, traps: TrapLayout, session: str,
@@ -285,7 +375,7 @@ def write_traps(path, ids, xy, usage=None, binary: bool | None = None) -> None:
 
 
 def write_captures(path, session, animals, occasions, detectors, fmt: str = "trapID",
-                   xy=None) -> None:
+                   xy=None, covariates: dict | None = None, comments=()) -> None:
     """Write a DENSITY capture file (atomically).
 
     Parameters
@@ -295,12 +385,37 @@ def write_captures(path, session, animals, occasions, detectors, fmt: str = "tra
     occasions : sequence (n_records,) of int, 1-based
     fmt : {'trapID', 'XY'}
     xy : float array (n_records, 2), needed for XY
+    covariates : dict of str to sequence (n_records,), optional
+        Individual covariates, one column each after the detector (or x y) columns, in the
+        dict's order and named in the column-header comment (the names for
+        ``read.capthist(covnames = ...)``); a missing value (None, empty or NA) is written
+        ``NA``, secr's missing value.
+    comments : sequence of str
+        Lines written first, each as a ``#`` comment.
+
+    Raises
+    ------
+    ValueError
+        A covariate value or name with whitespace, ``,`` or ``#`` (the file's separators).
     """
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}")
-    head = "# Session ID Occasion " + ("X Y" if fmt == "XY" else "Detector")
-    rows = [head]
+    covariates = dict(covariates or {})
+    cols = []
+    for name, values in covariates.items():
+        v = np.array(["NA" if x is None or (isinstance(x, float) and np.isnan(x))
+                      or str(x) == "" else str(x) for x in values], dtype=object)
+        if len(v) != len(animals):
+            raise ValueError(f"covariate '{name}' has {len(v)} values for {len(animals)} "
+                             "records")
+        for t in (name, *v):
+            if re.search(r"[\s,#]", t):
+                raise ValueError(f"covariate '{name}': '{t}' holds whitespace, ',' or '#'")
+        cols.append(v)
+    rows = [f"# {c}" for c in comments]
+    rows.append("# Session ID Occasion " + ("X Y" if fmt == "XY" else "Detector")
+                + "".join(f" {n}" for n in covariates))
     for i, (s, a, o) in enumerate(zip(session, animals, occasions, strict=True)):
         where = f"{xy[i][0]:.2f} {xy[i][1]:.2f}" if fmt == "XY" else str(detectors[i])
-        rows.append(f"{s} {a} {int(o)} {where}")
+        rows.append(f"{s} {a} {int(o)} {where}" + "".join(f" {c[i]}" for c in cols))
     _write(path, rows)

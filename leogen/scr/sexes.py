@@ -10,6 +10,14 @@ when the sex marker failed) or empty / ``NA``. Any other value is an error namin
 line and column. An animal of the captures that is absent from the table is of unknown sex
 (e.g. a camera-only animal never sampled genetically): the model gives it the mixture over
 both sexes with the estimated proportion ``pmix``.
+
+The sex can also come from an individual-covariate column of secr's capture file
+(:func:`sex_from_captures`, ``leogen scr fit --sex-column``): one value per detection row,
+``F``/``M``/``female``/``male`` (any case) or ``NA``. secr keeps the first non-missing value
+of an animal (*secr-datainput*, "Capture data format"); leogen requires the non-missing
+values of an animal's rows to agree, across all sessions of the file (one ID, one animal),
+and rejects any other code (e.g. secr's numeric export ``1``/``2`` of
+``write.capthist(tonumeric = TRUE)``, or ``U``).
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from leogen.errors import InputError
 SEXES = ("F", "M")
 #: Values read as "sex not known".
 UNKNOWN = frozenset({"", "U", "u"})
+#: Codes of a capture file's sex column (lower case) and what they mean (``''`` unknown).
+CAPTURE_CODES = {"f": "F", "female": "F", "m": "M", "male": "M", "na": ""}
 
 
 def read_sex(path) -> pd.Series:
@@ -87,3 +97,57 @@ def known_classes(animals, sex: pd.Series | None) -> np.ndarray:
         return np.full(len(ids), -1, dtype=np.int64)
     code = pd.Series({s: k for k, s in enumerate(SEXES)})
     return np.array(ids.map(sex).map(code).fillna(-1), dtype=np.int64)
+
+
+def sex_from_captures(records, column, path=None) -> pd.Series:
+    """The animals' sex from an individual-covariate column of secr's capture file.
+
+    Parameters
+    ----------
+    records : leogen.scr.secrio.CaptureRecords
+        From :func:`leogen.scr.secrio.read_captures`.
+    column : int or str
+        The column: a 1-based position among the covariate columns or a name of the file's
+        column-header comment (:func:`leogen.scr.secrio.covariate_column`).
+    path : str or Path, optional
+        The capture file, for messages.
+
+    Returns
+    -------
+    Series (n_animals,)
+        Indexed by animal ID in order of first appearance, as :func:`read_sex`: ``'F'``,
+        ``'M'`` or ``''`` (every row of the animal ``NA``).
+
+    Raises
+    ------
+    InputError
+        A value other than F, M, female, male (any case) or NA; an animal whose rows
+        disagree (the first row that differs from the animal's first value named, with
+        the line of that value).
+    """
+    from leogen.scr.secrio import covariate_column
+    values, label = covariate_column(records, column, path)
+    raw = pd.Series(values, dtype=object).str.strip()
+    code = raw.str.lower().map(CAPTURE_CODES)
+    lines = records.line if records.line is not None else np.full(len(raw), -1)
+    bad = code.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"column {label}: sex '{raw.iloc[i]}' is not F, M, female, male "
+                         "or NA", path, int(lines[i]) if lines[i] >= 0 else None, label)
+    df = pd.DataFrame({"animal": list(records.animal), "sex": code.to_numpy(),
+                       "line": np.asarray(lines)})
+    known = df[df["sex"] != ""]
+    first = known.groupby("animal", sort=False)[["sex", "line"]].transform("first")
+    clash = (known["sex"] != first["sex"]).to_numpy()
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        row = known.iloc[i]
+        raise InputError(f"column {label}: animal '{row['animal']}' is {row['sex']} here "
+                         f"but {first['sex'].iloc[i]} on line {int(first['line'].iloc[i])} "
+                         "(one animal, one sex)", path,
+                         int(row["line"]) if row["line"] >= 0 else None, label)
+    animals = list(dict.fromkeys(records.animal))
+    sex = known.groupby("animal", sort=False)["sex"].first()
+    out = pd.Series(animals, dtype=object).map(sex).fillna("")
+    return pd.Series(out.to_numpy(), index=animals, name="sex")

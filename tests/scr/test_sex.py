@@ -112,12 +112,13 @@ def test_class_mask_shape_and_bad_class():
         _session([0])
 
 
-def _oven(drop_f_2006=False):
+def _oven(drop_f_2006=False, captures=DATA / "ovenCH_capt.txt", sex_of=None):
     """secr's ovenCH, sessions 2005-2006 (tests/scr/data/README.md), with the sex of each
-    bird; the mask of secr's test: make.mask(traps, buffer = 200, nx = 20, 'trapbuffer')."""
+    bird; the mask of secr's test: make.mask(traps, buffer = 200, nx = 20, 'trapbuffer').
+    ``sex_of(records)`` gives the sex Series (default: the sex table ovenCH_sex.tsv)."""
     traps = secrio.read_traps(DATA / "ovenCH_trap.txt")
-    rec = secrio.read_captures(DATA / "ovenCH_capt.txt", traps)
-    sex = read_sex(DATA / "ovenCH_sex.tsv")
+    rec = secrio.read_captures(captures, traps)
+    sex = read_sex(DATA / "ovenCH_sex.tsv") if sex_of is None else sex_of(rec)
     mask = mk.make_mask(traps.xy, 200.0, nx=20)
     sessions = []
     for name, n_occ in (("2005", 9), ("2006", 10)):
