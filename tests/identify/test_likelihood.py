@@ -89,6 +89,16 @@ def _reps_from_sizes(sizes, ids, loci):
     return Replicates(calls, np.ones(sizes.shape[:3], bool), ids, loci, tuple(alleles))
 
 
+def _scat_evidence(sizes):
+    """Scats S000, S001, ... typed at loci L0, L1, ... from replicate sizes (n, L, R, 2):
+    (ids, loci, Replicates, the error model's evidence, first-replicate Genotypes)."""
+    ids = np.array([f"S{i:03d}" for i in range(sizes.shape[0])])
+    loci = [f"L{j}" for j in range(sizes.shape[1])]
+    reps = _reps_from_sizes(sizes, ids, loci)
+    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"))
+    return ids, loci, reps, ev, Genotypes(reps.calls[:, :, 0], ids, loci, reps.alleles)
+
+
 def _sheet(ids):
     return pd.DataFrame({"sample_id": ids, "sample_type": "scat",
                          "date": pd.Timestamp("2021-01-01"), "site": "A",
@@ -202,11 +212,7 @@ def test_posterior_acceptance_assigns_more_and_never_a_sibling():
     animals = _families(rng)
     owner = np.repeat(np.arange(len(animals)), 6)
     sizes = _replicates(rng, animals[owner], ado=0.3, fa=0.05, fail=0.2)
-    ids = np.array([f"S{i:03d}" for i in range(len(owner))])
-    loci = [f"L{j}" for j in range(animals.shape[1])]
-    reps = _reps_from_sizes(sizes, ids, loci)
-    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"))
-    g = Genotypes(reps.calls[:, :, 0], ids, loci, reps.alleles)
+    ids, loci, reps, ev, g = _scat_evidence(sizes)
     out = {a: identify(g, _sheet(ids), method="likelihood", evidence=ev, sex_locus="none",
                        n_simulated_pairs=4000, accept_probability=a)["sample_individual"]
            for a in (1.0, 0.99)}
@@ -237,11 +243,7 @@ def test_little_information_is_insufficient():
     owner = np.repeat(np.arange(30), 3)
     sizes = _replicates(rng, animals[owner])
     sizes[0, 2:] = -1  # sample 0: two loci amplified only
-    ids = np.array([f"S{i:03d}" for i in range(len(owner))])
-    loci = [f"L{j}" for j in range(animals.shape[1])]
-    reps = _reps_from_sizes(sizes, ids, loci)
-    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"))
-    g = Genotypes(reps.calls[:, :, 0], ids, loci, reps.alleles)
+    ids, loci, reps, ev, g = _scat_evidence(sizes)
     si = identify(g, _sheet(ids), method="likelihood", evidence=ev, sex_locus="none",
                   n_simulated_pairs=2000)["sample_individual"].set_index("sample_id")
     assert si.loc["S000", "status"] == "insufficient_information"
@@ -448,11 +450,7 @@ def test_many_full_sibs_none_merged():
     animals = _nuclear_families(rng, 6, 4, n_loci=10, n_alleles=6)
     owner = np.repeat(np.arange(len(animals)), 4)
     sizes = _replicates(rng, animals[owner], ado=0.3, fa=0.05, fail=0.2)
-    ids = np.array([f"S{i:03d}" for i in range(len(owner))])
-    loci = [f"L{j}" for j in range(animals.shape[1])]
-    reps = _reps_from_sizes(sizes, ids, loci)
-    ev = lh.evidence_from_replicates(reps, loci, np.full(len(ids), "scat"))
-    g = Genotypes(reps.calls[:, :, 0], ids, loci, reps.alleles)
+    ids, loci, reps, ev, g = _scat_evidence(sizes)
     lk = lh.group_by_likelihood(ev, np.ones(len(ids), bool), np.ones(len(ids), bool),
                                 np.zeros(len(ids), bool), n_pairs=4000)
     pr = lk["priors"]
