@@ -12,54 +12,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scr.two_class import D_KM2, SIGMA, design, simulate
 
 from leogen.scr import fit as F
 from leogen.scr import mask as mk
-from leogen.scr.likelihood import DetectorSet, Session
-from leogen.scr.simulate import draw_captures
 
-D_KM2 = 0.06
-SIGMA = (1500.0, 3000.0)
-G0_CAM = (0.35, 0.2)
-LAMBDA0_SCAT = (0.6, 0.3)
 P2 = 0.5
-
-
-def _design():
-    rng = np.random.default_rng(0)
-    gx, gy = np.meshgrid(np.arange(6) * 3000.0, np.arange(5) * 3000.0)
-    cells = np.column_stack([gx.ravel(), gy.ravel()]) + rng.normal(0, 300, (30, 2))
-    cx, cy = np.meshgrid(np.linspace(2000, 13000, 4), [3000.0, 9000.0])
-    return cells, np.column_stack([cx.ravel(), cy.ravel()])
-
-
-def simulate(seed, mask, cells, cams):
-    """One replicate: (Session, realised number of centres in the mask)."""
-    rng = np.random.default_rng(seed)
-    n = rng.poisson(D_KM2 * mask.area_km2)
-    centres = (mask.xy[rng.integers(0, len(mask.xy), n)]
-               + rng.uniform(-0.5, 0.5, (n, 2)) * mask.spacing)
-    cls = (rng.random(n) < P2).astype(int)
-    sig = np.asarray(SIGMA)[cls]
-    u_scat = rng.uniform(1.0, 3.0, (len(cells), 4))
-    u_cam = np.ones((len(cams), 12))
-    ys = draw_captures(centres, cells, "count", np.asarray(LAMBDA0_SCAT)[cls], sig, u_scat,
-                       rng)
-    yc = draw_captures(centres, cams, "proximity", np.asarray(G0_CAM)[cls], sig, u_cam, rng)
-    seen = (ys.sum((1, 2)) + yc.sum((1, 2))) > 0
-    sets = [DetectorSet(cells, "count", u_scat, ys[seen], "scat"),
-            DetectorSet(cams, "proximity", u_cam, yc[seen], "camera")]
-    return Session(sets, mask.xy, mask.cell_area_ha, str(seed)), n
 
 
 @pytest.mark.slow
 def test_two_class_mixture_recovery():
-    cells, cams = _design()
+    cells, cams = design()
     mask = mk.make_mask(np.concatenate([cells, cams]), 4 * SIGMA[1], spacing=1500.0)
     model = F.Model({"scat": "hhn", "camera": "hn"}, n_classes=2)
     d_hat, d_cov, n_hat, n_true, s1, s2, pm = [], [], [], [], [], [], []
     for seed in range(24):
-        sess, n = simulate(2000 + seed, mask, cells, cams)
+        sess, n, _ = simulate(2000 + seed, mask, cells, cams, P2)
         est = F.estimates(F.fit([sess], model)).set_index("parameter")
         d = est.loc["density_per_km2"]
         d_hat.append(d["estimate"])

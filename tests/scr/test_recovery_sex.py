@@ -15,61 +15,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scr.two_class import D_KM2, SIGMA, design, simulate
 
 from leogen.scr import fit as F
 from leogen.scr import mask as mk
-from leogen.scr.likelihood import DetectorSet, Session
-from leogen.scr.simulate import draw_captures
 
-D_KM2 = 0.06
-SIGMA = (1500.0, 3000.0)        # F, M
-G0_CAM = (0.35, 0.2)
-LAMBDA0_SCAT = (0.6, 0.3)
 P_F = 0.5
 KNOWN = 0.8
 N_REPLICATES = 40
 
 
-def _design():
-    rng = np.random.default_rng(0)
-    gx, gy = np.meshgrid(np.arange(6) * 3000.0, np.arange(5) * 3000.0)
-    cells = np.column_stack([gx.ravel(), gy.ravel()]) + rng.normal(0, 300, (30, 2))
-    cx, cy = np.meshgrid(np.linspace(2000, 13000, 4), [3000.0, 9000.0])
-    return cells, np.column_stack([cx.ravel(), cy.ravel()])
-
-
-def simulate(seed, mask, cells, cams):
-    """One replicate: (Session with known sexes, realised numbers of centres in the mask:
-    all, females)."""
-    rng = np.random.default_rng(seed)
-    n = rng.poisson(D_KM2 * mask.area_km2)
-    centres = (mask.xy[rng.integers(0, len(mask.xy), n)]
-               + rng.uniform(-0.5, 0.5, (n, 2)) * mask.spacing)
-    sex = (rng.random(n) >= P_F).astype(int)                 # 0 female, 1 male
-    sig = np.asarray(SIGMA)[sex]
-    u_scat = rng.uniform(1.0, 3.0, (len(cells), 4))
-    u_cam = np.ones((len(cams), 12))
-    ys = draw_captures(centres, cells, "count", np.asarray(LAMBDA0_SCAT)[sex], sig, u_scat,
-                       rng)
-    yc = draw_captures(centres, cams, "proximity", np.asarray(G0_CAM)[sex], sig, u_cam, rng)
-    seen = (ys.sum((1, 2)) + yc.sum((1, 2))) > 0
-    known = np.where(rng.random(n) < KNOWN, sex, -1)[seen]
-    sets = [DetectorSet(cells, "count", u_scat, ys[seen], "scat"),
-            DetectorSet(cams, "proximity", u_cam, yc[seen], "camera")]
-    return (Session(sets, mask.xy, mask.cell_area_ha, str(seed), known_class=known), n,
-            int((sex == 0).sum()))
-
-
 @pytest.mark.slow
 def test_known_sex_model_recovery():
-    cells, cams = _design()
+    cells, cams = design()
     mask = mk.make_mask(np.concatenate([cells, cams]), 4 * SIGMA[1], spacing=1500.0)
     model = F.Model({"scat": "hhn", "camera": "hn"}, n_classes=2, hcov="sex")
     null = F.Model({"scat": "hhn", "camera": "hn"})
     rec = {k: [] for k in ("d", "d_cov", "sf", "sf_cov", "sm", "sm_cov", "pf", "pf_cov",
                            "df", "df_cov", "n_hat", "n_true", "nf_hat", "nf_true", "d_null")}
     for seed in range(N_REPLICATES):
-        sess, n, n_f = simulate(3000 + seed, mask, cells, cams)
+        sess, n, n_f = simulate(3000 + seed, mask, cells, cams, 1 - P_F, KNOWN)
         est = F.estimates(F.fit([sess], model)).set_index("parameter")
         for key, par, truth in (("d", "density_per_km2", D_KM2), ("sf", "sigma[F]", SIGMA[0]),
                                 ("sm", "sigma[M]", SIGMA[1]), ("pf", "pmix[F]", P_F),
