@@ -70,7 +70,7 @@ from leogen.io.vcfstream import (
 from leogen.progress import progress
 from leogen.snp import kernels
 
-_PACKED_WORDS = 96  # words of 64 variants packed per sample before the pair kernel runs
+_PACKED_WORDS = 96  # words of 64 variants (6144) packed per sample before the pair kernel runs
 
 _PAIR_FIELDS = ("hethet", "ibs0", "het_miss", "miss_miss")
 _SAMPLE_FIELDS = ("hom_ref", "het", "hom_alt", "missing", "miss_poly", "e_hom")
