@@ -54,6 +54,19 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def grid_km(text: str) -> float:
+    """Side of the generalisation grid in km: a number at or above the floor for a
+    poaching-sensitive species (:data:`leogen.io.locations.MIN_GRID_KM`)."""
+    from leogen.io.locations import MIN_GRID_KM
+
+    value = positive_float(text)
+    if value < MIN_GRID_KM:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is finer than the {MIN_GRID_KM:g} km floor for a poaching-sensitive "
+            "species (use --exact-locations for authorised outputs)")
+    return value
+
+
 def probability(text: str) -> float:
     """A probability or proportion in [0, 1]."""
     value = _number(text, float)

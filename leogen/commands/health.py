@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from leogen.commands._args import non_negative_int, positive_int
+from leogen.commands._args import grid_km, non_negative_int, positive_int
 from leogen.errors import InputError
 from leogen.health.run import run as run_health
 
@@ -22,17 +22,6 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
     if not (v > 0) or math.isinf(v):
         raise argparse.ArgumentTypeError(f"'{text}' must be > 0")
-    return v
-
-
-def _grid_km(text: str) -> float:
-    from leogen.io.locations import MIN_GRID_KM
-
-    v = _positive_float(text)
-    if v < MIN_GRID_KM:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is finer than the {MIN_GRID_KM:g} km floor for a poaching-sensitive "
-            "species (use --exact-locations for authorised outputs)")
     return v
 
 
@@ -90,7 +79,7 @@ def register(subparsers) -> None:
                         "--pairs)")
     p.add_argument("--cutoffs", help="YAML: pathogen -> assay -> cut-off titer [, Se, Sp, source]")
     loc = p.add_mutually_exclusive_group()
-    loc.add_argument("--grid-km", type=_grid_km, default=10.0,
+    loc.add_argument("--grid-km", type=grid_km, default=10.0,
                      help="generalise coordinates to this grid (km, default 10, at least 1)")
     loc.add_argument("--exact-locations", action="store_true",
                      help="show exact coordinates (only for authorised, non-shared outputs)")

@@ -3,7 +3,7 @@ inputs, export secr files)."""
 
 from __future__ import annotations
 
-from leogen.commands._args import positive_float
+from leogen.commands._args import grid_km, positive_float
 
 
 def register(subparsers) -> None:
@@ -53,6 +53,9 @@ def register(subparsers) -> None:
                    help="habitat polygon (lon/lat) clipping the mask")
     r.add_argument("--region-km2", type=positive_float, default=None,
                    help="area of a region for n_hat_region")
+    r.add_argument("--grid-km", type=grid_km, default=10.0,
+                   help="the density map is drawn on this generalised grid (km, at least "
+                        "1; mask points and detectors are never shown) [%(default)s]")
     r.add_argument("--seed", type=int, default=1,
                    help="accepted for the workflow's uniform interface; the fit is "
                         "deterministic")
@@ -117,7 +120,7 @@ def _run(args) -> int:
     run_pipeline(args.stations, args.search_effort, args.samples, args.sample_individual,
                  args.camera_traps, args.aliases, args.occasion, args.buffer, args.out_dir,
                  args.spacing, args.habitat, args.region_km2, args.mixture, args.mask_check,
-                 args.conditional, args.sex_covariate)
+                 args.conditional, args.sex_covariate, args.grid_km)
     return 0
 
 

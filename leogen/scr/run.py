@@ -364,7 +364,8 @@ def run_pipeline(stations=None, search_effort=None, samples=None, sample_individ
                  camera_traps=None, aliases=None, occasion: str = "month",
                  buffer: float | None = None, out_dir=".", spacing: float | None = None,
                  habitat=None, region_km2: float | None = None, mixture: bool = False,
-                 mask_check: bool = True, cl: bool = False, sex_covariate=None) -> dict:
+                 mask_check: bool = True, cl: bool = False, sex_covariate=None,
+                 grid_km: float = 10.0) -> dict:
     """SECR from the pipeline's inputs (``leogen scr run``; :mod:`leogen.scr.detectors`).
 
     Parameters
@@ -386,6 +387,9 @@ def run_pipeline(stations=None, search_effort=None, samples=None, sample_individ
         ``identify/individuals.tsv`` (or any table with ``individual_id, sex``;
         :func:`leogen.scr.sexes.read_sex`): fits the known-sex models too. Camera-only
         animals (not in the table) are of unknown sex.
+    grid_km : float
+        Side (km) of the generalised grid the density map is drawn on
+        (:func:`leogen.io.locations.generalise`).
 
     Returns
     -------
@@ -404,7 +408,7 @@ def run_pipeline(stations=None, search_effort=None, samples=None, sample_individ
     res = fit_and_write(sessions, labels, times, mask, out_dir, data.projection.crs,
                         F.Model(det, cl), mixture=mixture, mask_check=mask_check,
                         region_km2=region_km2, habitat=hab, projection=data.projection,
-                        sex=sex is not None)
+                        grid_km=grid_km, sex=sex is not None)
     for note in data.notes:
         warnings.warn(note, UserWarning, stacklevel=2)
     res.update(data=data, mask=mask)

@@ -433,7 +433,11 @@ def test_error_bad_grid(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(_args(d, tmp_path / "o", "--grid-km", "0"))
     assert e.value.code == 2
-    assert "'0' must be > 0" in capsys.readouterr().err
+    assert "0 is not allowed; expected a number > 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(_args(d, tmp_path / "o", "--grid-km", "0.5"))
+    assert e.value.code == 2
+    assert "finer than the 1 km floor" in capsys.readouterr().err
 
 
 def test_without_genetics(tmp_path):

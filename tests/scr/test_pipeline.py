@@ -137,6 +137,25 @@ def test_run_command_writes_tables(tmp_path):
     assert est.loc["sigma", "lo"] < est.loc["sigma", "estimate"] < est.loc["sigma", "hi"]
     assert "+proj=laea" in (o / "projection.txt").read_text()
     assert (o / "detection_function.png").stat().st_size > 1000
+    assert (o / "density_map.png").stat().st_size > 1000
+
+
+def test_density_map_on_the_configured_grid(tmp_path, monkeypatch):
+    # --grid-km reaches the map (drawn on the generalised grid); finer than the 1 km floor
+    # is refused by the parser
+    from leogen.scr import run as scr_run
+    seen = []
+    monkeypatch.setattr(scr_run, "_density_map",
+                        lambda result, projection, path, grid_km: seen.append(grid_km))
+    p = write_inputs(tmp_path)
+    args = cmd_args(["run", "--stations", p["stations"], "--search-effort",
+                     p["search_effort"], "--samples", p["samples"], "--sample-individual",
+                     p["sample_individual"], "--camera-traps", p["camera_traps"],
+                     "--aliases", p["aliases"], "--buffer", "8000", "--spacing", "2000",
+                     "--no-mask-check", "--grid-km", "25", "--out-dir", tmp_path / "out"])
+    assert args.func(args) == 0 and seen == [25.0]
+    with pytest.raises(SystemExit):
+        cmd_args(["run", "--grid-km", "0.5", "--out-dir", tmp_path / "o2"])
 
 
 def cmd_args(argv):

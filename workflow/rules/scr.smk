@@ -19,6 +19,16 @@ rule scr:
             caption="../report/scr_estimates.rst",
             category="7. Abundance and survival",
         ),
+        density_map=report(
+            res("scr/density_map.png"),
+            caption="../report/scr_density_map.rst",
+            category="7. Abundance and survival",
+        ),
+        detection_function=report(
+            res("scr/detection_function.png"),
+            caption="../report/scr_detection_function.rst",
+            category="7. Abundance and survival",
+        ),
         models=res("scr/models.tsv"),
         trend=res("scr/trend.tsv"),
         mask_check=res("scr/mask_check.tsv"),
@@ -47,10 +57,12 @@ rule scr:
             if config["scr"]["sex_model"]
             else ""
         ),
+        grid=config["health"]["grid_km"],
         seed=SEED,
     shell:
         "leogen scr run --sample-individual {input.sample_individual:q}"
         " --samples {input.samples:q} {params.effort} {params.stations}"
         " {params.camera} {params.aliases} --occasion {params.occasion:q}"
         " {params.buffer} {params.spacing} {params.habitat} {params.sex}"
-        " --seed {params.seed:q} --out-dir {params.outdir:q} > {log:q} 2>&1"
+        " --grid-km {params.grid:q} --seed {params.seed:q} --out-dir {params.outdir:q}"
+        " > {log:q} 2>&1"
