@@ -139,7 +139,10 @@ def test_chromium_screenshots_are_not_blank(report, tmp_path):
         "results['results/report/tables/relatedness_pairs.html'].data_uri});", "table")
     for img in (index, table):
         assert img.std() > 0.05
-        assert (img.mean(axis=2) < 0.9).mean() > 0.05      # a good share of non-white pixels
+        # a good share of non-white pixels in the content, right of the navigation bar
+        # (whose shade depends on when the screenshot catches its transition)
+        content = img[:, 300:].mean(axis=2)
+        assert (content < 0.9).mean() > 0.05, (content < 0.9).mean()
     # the table page adds its rows to the report's right-hand side
     right = np.s_[:, 400:]
     assert np.abs(table[right] - index[right]).mean() > 0.01
