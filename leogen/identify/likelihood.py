@@ -1410,4 +1410,6 @@ def group_by_likelihood(ev: Evidence, templates_mask: np.ndarray, floor_ok: np.n
             "priors": {"full_sib": rel[0], "parent_offspring": rel[1], "p_new": res["p_new"],
                        "estimated_full_sib": shares["full_sib"],
                        "estimated_parent_offspring": shares["parent_offspring"],
-                       "estimated_same": shares["same"], "n_group_pairs": shares["n_pairs"]}}
+                       "estimated_same": shares["same"], "n_group_pairs": shares["n_pairs"],
+                       "relative_prior_floor": float(relative_prior),
+                       "n_grouped": int(grouped.sum())}}

@@ -644,7 +644,41 @@ def identify(g: Genotypes, sheet: pd.DataFrame, max_mismatches: int | None = Non
     return {"sample_individual": si, "individuals": inds, "individual_genotypes": ig,
             "captures": captures, "pid": pid, "pid_summary": pid_summary(pid),
             "pairs": pairs, "registry": reg, "registry_changes": reg_changes,
-            "match_threshold": lk["threshold_table"] if lk else None}
+            "match_threshold": lk["threshold_table"] if lk else None,
+            "priors": priors_table(lk["priors"]) if lk else None}
+
+
+def priors_table(priors: dict) -> pd.DataFrame:
+    """The ``identify/priors.tsv`` rows of the likelihood method's estimated priors.
+
+    Parameters
+    ----------
+    priors : dict
+        ``priors`` of :func:`leogen.identify.likelihood.group_by_likelihood`.
+
+    Returns
+    -------
+    DataFrame (4 rows)
+        ``parameter, estimate, used, floor, n`` (:data:`leogen.identify.outputs.PRIORS`).
+
+    Examples
+    --------
+    >>> t = priors_table({"p_new": 0.04, "full_sib": 0.05, "parent_offspring": 0.08,
+    ...                   "estimated_full_sib": 0.01, "estimated_parent_offspring": 0.08,
+    ...                   "estimated_same": 0.002, "n_group_pairs": 300,
+    ...                   "relative_prior_floor": 0.05, "n_grouped": 90})
+    >>> t["used"].tolist()[:3]
+    [0.04, 0.05, 0.08]
+    """
+    floor = priors["relative_prior_floor"]
+    n_pairs = int(priors["n_group_pairs"])
+    return pd.DataFrame({
+        "parameter": ["new_animal", "full_sib", "parent_offspring", "same_animal_groups"],
+        "estimate": [priors["p_new"], priors["estimated_full_sib"],
+                     priors["estimated_parent_offspring"], priors["estimated_same"]],
+        "used": [priors["p_new"], priors["full_sib"], priors["parent_offspring"], np.nan],
+        "floor": [np.nan, floor, floor, np.nan],
+        "n": [int(priors["n_grouped"]), n_pairs, n_pairs, n_pairs]})
 
 
 def run(consensus_path, samples_path, max_mismatches="auto", min_loci=None, occasion="year",

@@ -190,6 +190,23 @@ MATCH_THRESHOLD = Table(
     ),
 )
 
+PRIORS = Table(
+    "identify/priors.tsv",
+    "likelihood method: the priors of the assignment probabilities, estimated from this run's "
+    "data by EM (leogen.identify.likelihood): the chance that a sample's animal has no other "
+    "sample (new_animal), and the shares of full sibs and parent-offspring among pairs of "
+    "animals, used at no less than the relative-prior floor.",
+    (
+        Column("parameter", "str", na=False,
+               description="new_animal | full_sib | parent_offspring | same_animal_groups"),
+        Column("estimate", "float", description="EM estimate; NA with fewer than two animals"),
+        Column("used", "float", description="the value the probabilities use; NA: not a prior"),
+        Column("floor", "float", description="the smallest value allowed (relative priors)"),
+        Column("n", "int", na=False,
+               description="samples (new_animal) or pairs of groups the estimate rests on"),
+    ),
+)
+
 #: Registry columns a user may edit; leogen carries them over unchanged from run to run.
 REGISTRY_USER_COLUMNS = ("name", "camera_trap_id", "notes")
 
@@ -292,10 +309,12 @@ def write_identify(tables: dict, out_dir) -> None:
         REGISTRY_CHANGES.write(tables["registry_changes"], out / "registry_changes.tsv")
     if tables.get("match_threshold") is not None:
         MATCH_THRESHOLD.write(tables["match_threshold"], out / "match_threshold.tsv")
+    if tables.get("priors") is not None:
+        PRIORS.write(tables["priors"], out / "priors.tsv")
     if tables.get("auto_table") is not None:
         MISMATCH_THRESHOLD.write(tables["auto_table"]["tail"], out / "mismatch_threshold.tsv")
         MISMATCH_BINS.write(tables["auto_table"]["bins"], out / "mismatch_bins.tsv")
 
 
 TABLES = [SAMPLE_INDIVIDUAL, INDIVIDUALS, INDIVIDUAL_GENOTYPES, CAPTURES, PID, PID_SUMMARY,
-          MISMATCH_THRESHOLD, MISMATCH_BINS, MATCH_THRESHOLD, REGISTRY, REGISTRY_CHANGES]
+          MISMATCH_THRESHOLD, MISMATCH_BINS, MATCH_THRESHOLD, PRIORS, REGISTRY, REGISTRY_CHANGES]

@@ -271,7 +271,7 @@ def _write_cli(tmp_path, n_animals=12, per=3, seed=7):
 
 
 def test_cli_likelihood_end_to_end(tmp_path):
-    from leogen.identify.outputs import MATCH_THRESHOLD, SAMPLE_INDIVIDUAL
+    from leogen.identify.outputs import MATCH_THRESHOLD, PRIORS, SAMPLE_INDIVIDUAL
 
     cons, geno, sh, owner = _write_cli(tmp_path)
     out = tmp_path / "id"
@@ -282,6 +282,18 @@ def test_cli_likelihood_end_to_end(tmp_path):
     assert si["assignment_probability"].notna().sum() >= 0.8 * len(si)
     thr = MATCH_THRESHOLD.read(out / "match_threshold.tsv")
     assert thr["relationship"].tolist() == ["full_sib", "unrelated", "same"]
+    # the priors the probabilities used: the relative shares at no less than the 0.05 floor,
+    # the new-animal prior a probability resting on the grouped samples
+    pri = PRIORS.read(out / "priors.tsv").set_index("parameter")
+    assert pri.index.tolist() == ["new_animal", "full_sib", "parent_offspring",
+                                  "same_animal_groups"]
+    for rel in ("full_sib", "parent_offspring"):
+        r = pri.loc[rel]
+        assert r["floor"] == 0.05
+        assert r["used"] == max(r["estimate"], 0.05)
+        assert r["n"] == 12 * 11 // 2          # the 12 animals' groups, every pair
+    # 36 grouped samples (12 animals x 3), all from sampled animals: a small prior
+    assert pri.loc["new_animal", "n"] == 36 and 0 < pri.loc["new_animal", "used"] < 0.1
     first = (out / "sample_individual.tsv").read_bytes()
     assert main(args) == 0  # same input and seed: the same bytes
     assert (out / "sample_individual.tsv").read_bytes() == first
