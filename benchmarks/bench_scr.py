@@ -56,44 +56,26 @@ def problem(seed: int = 1):
     return Session([s], mask.xy, mask.cell_area_ha), len(mask.xy)
 
 
-def _true_inputs(d: Path) -> dict:
-    """SCR inputs with the true identities (truth/samples_truth.tsv, true camera aliases of
-    the animals with a genetic sample)."""
-    from leogen.identify.outputs import SAMPLE_INDIVIDUAL
-    st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t", dtype=str)
-    st = st[st["species"] == "Panthera_pardus"]
-    si = pd.DataFrame({"sample_id": st["sample_id"], "individual_id": st["individual_id"],
-                       "status": "unique"})
-    for c in SAMPLE_INDIVIDUAL.names:
-        if c not in si:
-            si[c] = pd.NA
-    SAMPLE_INDIVIDUAL.write(si[SAMPLE_INDIVIDUAL.names], d / "sample_individual_true.tsv")
-    al = pd.read_csv(d / "truth" / "camera_aliases_true.tsv", sep="\t", dtype=str)
-    al[al["individual_id"].isin(set(si["individual_id"]))].to_csv(
-        d / "aliases_used.tsv", sep="\t", index=False)
-    return {"sample_individual": d / "sample_individual_true.tsv"}
+def _inputs(d: Path, identify: bool) -> dict:
+    """The SCR stage's inputs of a simulated folder: the true identities and camera aliases
+    (tests/helpers.py ``true_identity_inputs``), or (``identify``) species -> consensus ->
+    identify through the CLI as the workflow runs them, with the genetic camera aliases."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from helpers import identify_simulation, true_identity_inputs
 
-
-def _identified_inputs(d: Path) -> dict:
-    """SCR inputs after species -> consensus -> identify (the CLI, as the workflow)."""
-    from leogen.cli import main as cli
     from leogen.simulate import genetic_camera_aliases
-    r = d / "results"
-    assert cli(["species", "--fasta", str(d / "mtdna.fasta"), "--reference",
-                str(d / "mtdna_reference.fasta"), "--samples", str(d / "samples.tsv"),
-                "--out", str(r / "species.tsv")]) == 0
-    assert cli(["consensus", "--genotypes", str(d / "genotypes.tsv"), "--samples",
-                str(d / "samples.tsv"), "--species", str(r / "species.tsv"),
-                "--out-dir", str(r / "consensus")]) == 0
-    assert cli(["identify", "--consensus", str(r / "consensus" / "consensus.tsv"),
-                "--genotypes", str(d / "genotypes.tsv"), "--samples", str(d / "samples.tsv"),
-                "--out-dir", str(r / "identify")]) == 0
-    read = lambda p: pd.read_csv(p, sep="\t", dtype=str)  # noqa: E731
-    al = genetic_camera_aliases(read(d / "truth" / "camera_aliases_true.tsv"),
-                                read(d / "truth" / "samples_truth.tsv"),
-                                read(r / "identify" / "sample_individual.tsv"))
-    al.to_csv(d / "aliases_used.tsv", sep="\t", index=False)
-    return {"sample_individual": r / "identify" / "sample_individual.tsv"}
+    inp = true_identity_inputs(d)
+    if identify:
+        r = identify_simulation(d)
+        read = lambda p: pd.read_csv(p, sep="\t", dtype=str)  # noqa: E731
+        al = genetic_camera_aliases(read(d / "truth" / "camera_aliases_true.tsv"),
+                                    read(d / "truth" / "samples_truth.tsv"),
+                                    read(r / "identify" / "sample_individual.tsv"))
+        al.to_csv(d / "aliases_used.tsv", sep="\t", index=False)
+        inp.update(sample_individual=r / "identify" / "sample_individual.tsv",
+                   aliases=d / "aliases_used.tsv")
+    return inp
 
 
 def example(seeds, identify: bool, work: Path) -> pd.DataFrame:
@@ -116,13 +98,11 @@ def example(seeds, identify: bool, work: Path) -> pd.DataFrame:
     for seed in seeds:
         d = work / f"example{seed}{'_id' if identify else ''}"
         simulate(p, seed, d)
-        inp = _identified_inputs(d) if identify else _true_inputs(d)
+        inp = _inputs(d, identify)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            data, mask, _ = run._pipeline(
-                d / "camera_stations.tsv", d / "search_effort.tsv", d / "samples.tsv",
-                inp["sample_individual"], d / "camera_traps.tsv", d / "aliases_used.tsv",
-                "month", None, None, None)
+            data, mask, _ = run._pipeline(**inp, occasion="month", buffer=None,
+                                          spacing=None, habitat_path=None)
             sessions, labels = dt.sessions_of(data, mask)
             times = {lab: float(lab) for lab in labels}
             det = {"camera": "hn", "scat": "hhn"}

@@ -123,11 +123,18 @@ def offspring(rng, sire, dam):
 def simulate_and_identify(tmp_path, params, seed):
     """Simulate a population (``leogen simulate`` with ``params``) and run species, consensus
     and identify on it through the CLI; returns (simulation folder, results folder)."""
-    from leogen.cli import main
     from leogen.simulate import simulate
 
     d = tmp_path / f"sim{seed}"
     simulate(params, seed, d)
+    return d, identify_simulation(d)
+
+
+def identify_simulation(d):
+    """Run species, consensus and identify through the CLI (as the workflow does) on the
+    simulation folder ``d``; returns its results folder ``d / "results"``."""
+    from leogen.cli import main
+
     r = d / "results"
     assert main(["species", "--fasta", str(d / "mtdna.fasta"), "--reference",
                  str(d / "mtdna_reference.fasta"), "--samples", str(d / "samples.tsv"),
@@ -138,4 +145,42 @@ def simulate_and_identify(tmp_path, params, seed):
     assert main(["identify", "--consensus", str(r / "consensus" / "consensus.tsv"),
                  "--genotypes", str(d / "genotypes.tsv"), "--samples", str(d / "samples.tsv"),
                  "--out-dir", str(r / "identify")]) == 0
-    return d, r
+    return r
+
+
+def true_identity_inputs(d) -> dict:
+    """The SCR stage's inputs of a simulated folder, with the TRUE identities.
+
+    ``sample_individual`` is written from truth/samples_truth.tsv (leopard samples only);
+    camera aliases are the true ones, kept for animals with a genetic sample (the others
+    are camera-only animals under their camera id, as in the pipeline).
+
+    Parameters
+    ----------
+    d : Path
+        Output folder of :func:`leogen.simulate.simulate`.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`leogen.scr.run._pipeline` / ``run_pipeline``.
+    """
+    import pandas as pd
+
+    from leogen.identify.outputs import SAMPLE_INDIVIDUAL
+
+    st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t", dtype=str)
+    st = st[st["species"] == "Panthera_pardus"]
+    si = pd.DataFrame({"sample_id": st["sample_id"], "individual_id": st["individual_id"],
+                       "status": "unique"})
+    for c in SAMPLE_INDIVIDUAL.names:
+        if c not in si:
+            si[c] = pd.NA
+    SAMPLE_INDIVIDUAL.write(si[SAMPLE_INDIVIDUAL.names], d / "sample_individual_true.tsv")
+    al = pd.read_csv(d / "truth" / "camera_aliases_true.tsv", sep="\t", dtype=str)
+    al = al[al["individual_id"].isin(set(si["individual_id"]))]
+    al.to_csv(d / "aliases_true.tsv", sep="\t", index=False)
+    return {"stations": d / "camera_stations.tsv", "search_effort": d / "search_effort.tsv",
+            "samples": d / "samples.tsv",
+            "sample_individual": d / "sample_individual_true.tsv",
+            "camera_traps": d / "camera_traps.tsv", "aliases": d / "aliases_true.tsv"}

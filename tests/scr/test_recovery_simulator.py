@@ -28,9 +28,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import true_identity_inputs
 from scipy.spatial import cKDTree
 
-from leogen.identify.outputs import SAMPLE_INDIVIDUAL
 from leogen.scr import detectors as dt
 from leogen.scr import fit as F
 from leogen.scr import run
@@ -39,40 +39,6 @@ from leogen.simulate.demography import alive_matrix
 
 SEEDS = range(1, 51)
 MASK_SPACING = 2500.0   # sigma / 2 (secr's advice: spacing at most sigma / 2)
-
-
-def true_identity_inputs(d) -> dict:
-    """The SCR stage's inputs of a simulated folder, with the TRUE identities.
-
-    ``sample_individual`` is written from truth/samples_truth.tsv (leopard samples only);
-    camera aliases are the true ones, kept for animals with a genetic sample (the others
-    are camera-only animals under their camera id, as in the pipeline).
-
-    Parameters
-    ----------
-    d : Path
-        Output folder of :func:`leogen.simulate.simulate`.
-
-    Returns
-    -------
-    dict
-        Keyword arguments of :func:`leogen.scr.run._pipeline` / ``run_pipeline``.
-    """
-    st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t", dtype=str)
-    st = st[st["species"] == "Panthera_pardus"]
-    si = pd.DataFrame({"sample_id": st["sample_id"], "individual_id": st["individual_id"],
-                       "status": "unique"})
-    for c in SAMPLE_INDIVIDUAL.names:
-        if c not in si:
-            si[c] = pd.NA
-    SAMPLE_INDIVIDUAL.write(si[SAMPLE_INDIVIDUAL.names], d / "sample_individual_true.tsv")
-    al = pd.read_csv(d / "truth" / "camera_aliases_true.tsv", sep="\t", dtype=str)
-    al = al[al["individual_id"].isin(set(si["individual_id"]))]
-    al.to_csv(d / "aliases_true.tsv", sep="\t", index=False)
-    return {"stations": d / "camera_stations.tsv", "search_effort": d / "search_effort.tsv",
-            "samples": d / "samples.tsv",
-            "sample_individual": d / "sample_individual_true.tsv",
-            "camera_traps": d / "camera_traps.tsv", "aliases": d / "aliases_true.tsv"}
 
 
 def centres_in_mask(d, data, mask, years, min_age: int) -> np.ndarray:
