@@ -1,5 +1,3 @@
-import sys
+from leogen.cli import run
 
-from leogen.cli import main
-
-sys.exit(main())
+run()

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -126,6 +127,10 @@ def _tune_malloc() -> None:
 
 def _check_vcf(path):
     _tune_malloc()
+    # the imports are done: later garbage collections need not walk their objects again
+    # (numba's typing tables; the full collections while the tables' cells are made took
+    # 0.1-0.2 s of a 500-sample run)
+    gc.freeze()
     if not Path(path).exists():
         raise InputError("file not found", path)
 
@@ -209,4 +214,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from leogen.cli import quick_exit
+
+    quick_exit(main())

@@ -498,3 +498,29 @@ def test_skipped_sites_counted_without_identifiers(tmp_path):
     for variants in (True, False):
         st = stats.compute_stats(vcf, variants=variants)
         assert (st.n_sites, st.n_multiallelic, st.n_other, st.n_biallelic) == (8, 2, 2, 4)
+
+
+@pytest.mark.parametrize("entry", [["-m", "leogen", "snp"], ["-m", "leogen.commands.snp"]])
+def test_process_ends_with_complete_outputs_and_status(simvcf, tmp_path, entry):
+    """`leogen snp` ends through cli.quick_exit (no interpreter teardown): the tables and the
+    log are complete, and the exit status is the command's (0; 2 for an input error)."""
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, *entry, "all", "--vcf", str(simvcf), "--no-grm",
+                           "--tables", "king,het", "--out-dir", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (out / "king.tsv").read_bytes() == _write_king(simvcf, tmp_path).read_bytes()
+    if entry[-1] == "snp":  # the full CLI's log ends with its summary line
+        assert done.stderr.rstrip().splitlines()[-1].startswith("leogen snp all: done: 2 files")
+    bad = subprocess.run([sys.executable, *entry, "all", "--vcf", str(tmp_path / "no.vcf.gz"),
+                          "--out-dir", str(out)], capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().endswith("no.vcf.gz: file not found")
+
+
+def _write_king(vcf, tmp_path):
+    path = tmp_path / "king_library.tsv"
+    tables.STATS_OUTPUTS["king"].write(tables.king_table(vcf), path)
+    return path
