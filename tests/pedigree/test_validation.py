@@ -25,14 +25,21 @@ from leogen.pedigree.run import run
 SEEDS = tuple(range(1, 9))
 
 
+#: the monitoring of the issue ("about a hundred leopards monitored for two decades", 70-90%
+#: of the animals sampled): the study covers the population's whole history, 2008-2024
+TWO_DECADES = (2008, 2024)
+
+
 @cache
-def _gene_drop_results(he: str = "high", calibration_replicates: int = 0):
-    """Pooled evaluation of the default run on gene drops of 8 seeds."""
+def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
+                       study: tuple = (2019, 2024), seeds: tuple = SEEDS):
+    """Pooled evaluation of the default run on gene drops of the seeds: a six-year study of
+    a population founded 16 years earlier (default), or ``study`` years."""
     tot: dict = {}
     calib, f_true, f_ped = [], [], []
-    for seed in SEEDS:
+    for seed in seeds:
         kw = {} if he == "high" else {"n_alleles": (3, 6)}
-        d = gene_drop(seed, **kw)
+        d = gene_drop(seed, study=study, **kw)
         res = _run_quiet(d, calibration_replicates)
         e = evaluate(res.pedigree, res.relationships, res.inbreeding, d.truth)
         calib += e["calib"]
@@ -108,6 +115,60 @@ def test_gene_drop_inbreeding_correlation():
 
 
 UNSEEN = tuple(range(9, 25))
+
+
+def _assert_parentage_targets(t, n_assigned: int):
+    assert t["assigned"] > n_assigned
+    assert t["right"] / t["assigned"] >= 0.95, (t["right"], t["assigned"])
+    assert t["found"] / t["true_links"] >= 0.80, (t["found"], t["true_links"])
+    assert t["FS_right"] / t["FS_labelled"] >= 0.9, (t["FS_right"], t["FS_labelled"])
+    assert t["HS_right"] / t["HS_labelled"] >= 0.9, (t["HS_right"], t["HS_labelled"])
+    n_sure, right = _sure(t["calib"])
+    assert right >= 0.9, (n_sure, right)
+
+
+def _mid_band(calib: np.ndarray) -> tuple[float, float]:
+    """Mean posterior and share right of the links given 0.7 <= p < 0.9."""
+    mid = calib[(calib[:, 0] >= 0.7) & (calib[:, 0] < 0.9)]
+    return float(mid[:, 0].mean()), float(mid[:, 1].mean())
+
+
+def test_two_decade_study_targets():
+    # 2008-2024 monitoring, 70-80% of all animals genotyped (81-112 per seed). Measured,
+    # seeds 1-8: 954 / 992 links right (96.2%), 954 / 1064 found (89.7%), HS 93.5%, FS 97.4%,
+    # 887 / 906 sure links right (97.9%)
+    _assert_parentage_targets(_gene_drop_results(study=TWO_DECADES), 800)
+
+
+@pytest.mark.slow
+def test_two_decade_study_targets_unseen_seeds():
+    # seeds 9-24, not looked at while the method was developed. Measured: 1844 / 1937 links
+    # right (95.2%), 1844 / 2034 found (90.7%), HS 91.6%, FS 98.5%, sure links 97.7%
+    _assert_parentage_targets(_gene_drop_results(study=TWO_DECADES, seeds=UNSEEN), 1500)
+
+
+def test_two_decade_study_mid_probabilities_are_calibrated():
+    said, right = _mid_band(_gene_drop_results(study=TWO_DECADES)["calib"])
+    assert abs(right - said) < 0.1, (said, right)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="two-decade study, seeds 9-24: links given 0.7-0.9 "
+                   "said 0.82 and right 0.71 (183 links; 53 wrong, mostly half sibs, "
+                   "grandparents and aunts/uncles of an animal whose parent was not sampled); "
+                   "the links given >= 0.9 are right 97.7%; see docs/pedigree.md")
+def test_two_decade_study_mid_probabilities_unseen_seeds():
+    said, right = _mid_band(_gene_drop_results(study=TWO_DECADES, seeds=UNSEEN)["calib"])
+    assert abs(right - said) < 0.1, (said, right)
+
+
+@pytest.mark.xfail(strict=False, reason="two-decade study, seeds 1-8: measured r = 0.54. With "
+                   "both parents assigned and right pedigree F follows true F (r = 0.99 on "
+                   "seed 1); the inbred animals are the ones whose parent is most often not "
+                   "found (an inbred full sib or grandparent competes with it), and their F is "
+                   "then that of an unknown parent, 0; see docs/pedigree.md")
+def test_two_decade_study_inbreeding_correlation():
+    assert _gene_drop_results(study=TWO_DECADES)["f_r"] >= 0.8
 
 
 @cache
