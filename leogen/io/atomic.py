@@ -383,31 +383,77 @@ def atomic_open(path: str | Path, mode: str = "w", permissions: int | None = Non
             yield fh
 
 
-def write_table(df, path: str | Path, float_format: str = "%.6g",
-                permissions: int | None = None) -> None:
-    """Write a DataFrame as a tab-separated table, atomically, with stable formatting.
+def column_names(table) -> list:
+    """The column names of a table to write: a DataFrame's columns or a mapping's keys.
 
     Parameters
     ----------
-    df : DataFrame, (n_rows, n_columns); written without its index.
+    table : DataFrame or mapping of str to 1-D array
+        The table.
+
+    Returns
+    -------
+    list
+        The names, in order.
+
+    >>> column_names({"a": np.zeros(2), "b": np.ones(2)})
+    ['a', 'b']
+    """
+    columns = getattr(table, "columns", None)
+    return list(table) if columns is None else list(columns)
+
+
+def write_table(table, path: str | Path, float_format: str = "%.6g",
+                permissions: int | None = None) -> None:
+    """Write a table as tab-separated text, atomically, with stable formatting.
+
+    Parameters
+    ----------
+    table : DataFrame (n_rows, n_columns), or mapping of column name -> 1-D array (n_rows,)
+        Written without an index. The arrays of a mapping are numpy numbers, booleans, or
+        object (or ``U``) arrays of str with None or NaN for missing; a mapping is written
+        byte for byte as the DataFrame made of it (``pandas.DataFrame(table)``) would be.
     path : the file to write (replaced only once complete).
     float_format : ``%``-format of float cells; missing values are written ``NA``.
     permissions : None (follow the umask) or :data:`PRIVATE`, as in :func:`atomic_path`.
 
-    Frames of plain columns (numpy numbers and booleans, text without tabs, quotes or line
+    Raises
+    ------
+    ValueError
+        The arrays of a mapping differ in length.
+
+    Notes
+    -----
+    Tables of plain columns (numpy numbers and booleans, text without tabs, quotes or line
     breaks) are formatted column by column in slices of rows, several times faster than
-    ``DataFrame.to_csv`` for millions of rows (SNP pair tables) and byte-identical to it;
-    any other frame is written by ``DataFrame.to_csv``.
+    ``DataFrame.to_csv`` for millions of rows (SNP pair tables), byte-identical to it and
+    without importing pandas for a mapping; any other table is written by
+    ``DataFrame.to_csv``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.tsv"
+    >>> write_table({"id": np.array(["a", None], dtype=object),
+    ...              "x": np.array([0.5, np.nan])}, out)
+    >>> out.read_text()
+    'id\\tx\\na\\t0.5\\nNA\\tNA\\n'
     """
-    formatters = _plain_formatters(df, float_format)
+    formatters = _plain_formatters(table, float_format)
     with atomic_open(path, "w", permissions, encoding="utf-8") as fh:
         if formatters is None:
-            df.to_csv(fh, sep="\t", index=False, float_format=float_format,
-                      lineterminator="\n", na_rep="NA")
+            frame = table
+            if not hasattr(table, "to_csv"):
+                import pandas as pd
+
+                frame = pd.DataFrame(dict(table))
+            frame.to_csv(fh, sep="\t", index=False, float_format=float_format,
+                         lineterminator="\n", na_rep="NA")
             return
-        fh.write("\t".join(df.columns) + "\n")
+        fh.write("\t".join(column_names(table)) + "\n")
+        n_rows = len(table) if hasattr(table, "columns") else len(next(iter(table.values())))
         step = 100_000  # rows formatted at a time: memory stays bounded
-        for start in range(0, len(df), step):
+        for start in range(0, n_rows, step):
             cells = [fmt(start, start + step) for fmt in formatters]
             fh.write("\n".join(map("\t".join, zip(*cells, strict=True))) + "\n")
 
@@ -416,32 +462,77 @@ def write_table(df, path: str | Path, float_format: str = "%.6g",
 _QUOTED = ("\t", "\n", "\r", '"')
 
 
-def _plain_formatters(df, float_format):
-    """One ``(start, stop) -> list of cells`` function per column when every column and name
-    is plain (so that the cells equal what ``to_csv`` writes), else None."""
-    import pandas as pd
+def _numpy_columns(table):
+    """``(arrays, na)`` of a table: its columns as 1-D numpy arrays (n_rows,) (text as object
+    arrays) and, for text, a boolean mask (n_rows,) of the missing cells (None for other
+    columns); None when a column is not a numpy array (an extension dtype, a list): such a
+    table is written by to_csv."""
+    names = column_names(table)
+    arrays, nas = [], []
+    if hasattr(table, "columns"):  # a DataFrame: pandas is imported already
+        import pandas as pd
 
-    names = list(df.columns)
+        for k in range(len(names)):
+            col = table.iloc[:, k]
+            dtype = col.dtype
+            if isinstance(dtype, np.dtype) and dtype.kind != "O":
+                arrays.append(col.to_numpy())
+                nas.append(None)
+            elif dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype):
+                values = col.to_numpy(dtype=object)
+                arrays.append(values)
+                nas.append(pd.isna(values))
+            else:
+                return None
+        return arrays, nas
+    for name in names:
+        x = table[name]
+        if not isinstance(x, np.ndarray) or x.ndim != 1:
+            return None
+        na = None
+        if x.dtype.kind == "U":
+            x = x.astype(object)
+        if x.dtype == np.dtype(object):
+            try:  # None, or NaN (the one value unequal to itself)
+                na = np.equal(x, None) | np.not_equal(x, x)
+            except (TypeError, ValueError):  # a cell whose comparison is no bool (pd.NA)
+                return None
+        arrays.append(x)
+        nas.append(na)
+    if len({x.size for x in arrays}) > 1:
+        raise ValueError(f"columns of different lengths: "
+                         f"{dict(zip(names, (x.size for x in arrays), strict=True))}")
+    return arrays, nas
+
+
+def _plain_formatters(table, float_format):
+    """One ``(start, stop) -> list of cells`` function per column of ``table`` (a DataFrame
+    or a mapping of numpy columns) when every column and name is plain (so that the cells
+    equal what ``to_csv`` writes), else None."""
+    names = column_names(table)
     # a row of a single empty cell is written '""' by the csv module: leave those to pandas
     if (not isinstance(float_format, str) or len(names) < 2
             or not all(isinstance(n, str) and not any(c in n for c in _QUOTED) for n in names)):
         return None
+    plain = _numpy_columns(table)
+    if plain is None:
+        return None
+    arrays, nas = plain
     formatters = []
-    for k in range(len(names)):
-        col = df.iloc[:, k]
-        dtype = col.dtype
-        if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize >= 4:
-            formatters.append(_float_cells(col.to_numpy(), float_format))
-        elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
-            formatters.append(_str_cells(col.to_numpy()))
-        elif dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype):
-            values = col.to_numpy(dtype=object)
-            na = pd.isna(values)
-            text = values[~na]
-            if (pd.api.types.infer_dtype(text, skipna=False) not in ("string", "empty")
-                    or any(c in "\0".join(text.tolist()) for c in _QUOTED)):
+    for x, na in zip(arrays, nas, strict=True):
+        kind = x.dtype.kind
+        if kind == "f" and x.dtype.itemsize >= 4:
+            formatters.append(_float_cells(x, float_format))
+        elif kind in "iub":
+            formatters.append(_str_cells(x))
+        elif kind == "O":
+            try:  # every present cell is a str (join raises on anything else)
+                joined = "\0".join(x[~na].tolist())
+            except TypeError:
                 return None
-            formatters.append(_text_cells(values, na))
+            if any(c in joined for c in _QUOTED):
+                return None
+            formatters.append(_text_cells(x, na))
         else:
             return None
     return formatters

@@ -7,11 +7,14 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from leogen.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported by the readers: writing a table needs none
+    import pandas as pd
 
 # a sheet may hold long free-text cells (notes, comments): the csv module's default limit of
 # 131,072 characters per field would stop any reader of the package (tables, GenAlEx) on them
@@ -176,6 +179,8 @@ def read_delimited(
         line_numbers.append(k)
     if not records and not allow_empty:
         raise InputError("has a header but no data rows", path)
+    import pandas as pd
+
     df = pd.DataFrame(records, columns=header, dtype=object)
     df["_line"] = line_numbers
     return df
@@ -273,13 +278,13 @@ class Table:
                 return c
         raise KeyError(name)
 
-    def check_frame(self, df: pd.DataFrame) -> None:
-        """The frame about to be written has the declared columns, in order (a bug if not).
+    def check_frame(self, df) -> None:
+        """The table about to be written has the declared columns, in order (a bug if not).
 
         Parameters
         ----------
-        df : DataFrame
-            Its columns must be the required ones in declared order, then any optional ones
+        df : DataFrame, or mapping of column name -> 1-D array
+            Its columns (a mapping's keys) must be the required ones in declared order, then any optional ones
             in declared order, then (only when ``extra`` is set) undeclared ones.
 
         Raises
@@ -287,7 +292,9 @@ class Table:
         ValueError
             The columns differ from the declaration.
         """
-        names = list(df.columns)
+        from leogen.io.atomic import column_names
+
+        names = column_names(df)
         head, rest = names[: len(self.columns)], names[len(self.columns):]
         opt = [c for c in rest if c in self.optional_names]
         ok = head == self.names and opt == [c for c in self.optional_names if c in opt]
@@ -298,14 +305,15 @@ class Table:
                              f"{self.names} + optional {self.optional_names}"
                              f"{' + ' + self.extra if self.extra else ''}")
 
-    def write(self, df: pd.DataFrame, path: str | Path, float_format: str = "%.6g",
+    def write(self, df, path: str | Path, float_format: str = "%.6g",
               permissions: int | None = None) -> None:
         """Write ``df`` atomically as this table (columns checked against the declaration).
 
         Parameters
         ----------
-        df : DataFrame (n_rows, n_columns)
-            Columns as :meth:`check_frame` requires.
+        df : DataFrame (n_rows, n_columns), or mapping of column name -> 1-D array (n_rows,)
+            Columns as :meth:`check_frame` requires; a mapping of numpy arrays is written
+            without importing pandas, as :func:`leogen.io.atomic.write_table` says.
         path : str or Path
             The output file (tab-separated, NA for missing; :func:`leogen.io.atomic.write_table`).
         float_format : str
@@ -351,6 +359,8 @@ class Table:
         unknown = [c for c in (*wanted, *maybe) if c not in self.names + self.optional_names]
         if unknown:
             raise ValueError(f"{self.path}: no declared column(s) {unknown}")
+        import pandas as pd
+
         # a header without rows is a valid stage output (no runs of homozygosity, say)
         raw = read_delimited(path, wanted, allow_empty=True)
         present = list(dict.fromkeys(
@@ -408,6 +418,7 @@ def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> lines = pd.Series([2, 3, 4])
     >>> parse_column(pd.Series(["1", "NA", "3"]), Column("n", "int"), "t.tsv", lines).tolist()
     [1, <NA>, 3]
@@ -421,6 +432,8 @@ def parse_column(values: pd.Series, column: Column, path, lines) -> pd.Series:
     ...
     leogen.errors.InputError: species.tsv line 3: column status: 'maybe' is not one of target, unassigned
     """
+    import pandas as pd
+
     raw = values.astype(str)
     na = raw.isin(NA_TOKENS).to_numpy()
     if not column.na and na.any():

@@ -7,10 +7,12 @@ inbreeding) read ``king.tsv``, ``het.tsv`` and ``froh.tsv`` only through the rea
 from __future__ import annotations
 
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from leogen.io.tables import Column, Table
+
+if TYPE_CHECKING:  # the readers return DataFrames; declaring and writing needs no pandas
+    import pandas as pd
 
 FREQ = Table(
     "snp/freq.tsv",

@@ -32,15 +32,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from leogen.errors import InputError
 from leogen.io.vcfstream import is_autosome, iter_genotype_chunks, read_header
 from leogen.progress import progress
 
+if TYPE_CHECKING:  # the tables are returned as DataFrames; computing them needs no pandas
+    import pandas as pd
+
 _EPS = 2.0**-30  # PLINK 1.9's EPSILON
+
+_SEGMENT_COLUMNS = ("sample_id", "chrom", "start", "end", "length", "n_snps", "n_het",
+                    "n_missing")
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,35 @@ def _runs(het_bits: np.ndarray, miss_bits: np.ndarray, n: int, pos: np.ndarray,
 
 def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = None,
              chunk_size: int | None = None, genome_length: float | None = None):
-    """Runs of homozygosity of every sample and F_ROH (McQuillan et al. 2008), from a VCF.
+    """Runs of homozygosity of every sample and F_ROH (McQuillan et al. 2008), from a VCF,
+    as DataFrames: the tables of :func:`roh_columns`.
+
+    Parameters
+    ----------
+    vcf_path, params, region, chunk_size, genome_length :
+        As :func:`roh_columns`.
+
+    Returns
+    -------
+    ``(segments, froh)`` DataFrames, (n_runs, 8) and (n_samples, 5), with the columns of
+    :func:`roh_columns`.
+
+    Raises
+    ------
+    InputError
+        As :func:`roh_columns`.
+    """
+    import pandas as pd
+
+    seg, froh = roh_columns(vcf_path, params, region, chunk_size, genome_length)
+    return pd.DataFrame(seg).astype({"chrom": str}), pd.DataFrame(froh)
+
+
+def roh_columns(vcf_path, params: RohParams = RohParams(), region: str | None = None,
+                chunk_size: int | None = None, genome_length: float | None = None
+                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Runs of homozygosity of every sample and F_ROH (McQuillan et al. 2008), from a VCF,
+    as numpy columns (written by the declared tables without importing pandas).
 
     Parameters
     ----------
@@ -119,10 +153,10 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
 
     Returns
     -------
-    ``(segments, froh)`` DataFrames: ``segments`` (n_runs, 8) ``sample_id, chrom, start,
-    end, length, n_snps, n_het, n_missing`` (positions 1-based inclusive, length in bp =
-    end - start + 1), by sample; ``froh`` (n_samples, 5) ``sample_id, n_roh, length_roh,
-    length_covered, f_roh``.
+    ``(segments, froh)`` dicts of column name -> 1-D array: ``segments`` (n_runs,) each,
+    ``sample_id, chrom, start, end, length, n_snps, n_het, n_missing`` (positions 1-based
+    inclusive, length in bp = end - start + 1), by sample; ``froh`` (n_samples,) each,
+    ``sample_id, n_roh, length_roh, length_covered, f_roh``.
 
     Raises
     ------
@@ -149,10 +183,10 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
         mp = np.concatenate(misses)
         si, first, last, nh, nm = _runs(hp, mp, n, pos, params)
         if si.size:
-            segs.append(pd.DataFrame({
-                "sample_idx": si, "chrom": chrom, "start": pos[first],
-                "end": pos[last], "length": pos[last] + 1 - pos[first],
-                "n_snps": last - first + 1, "n_het": nh, "n_missing": nm}))
+            segs.append({
+                "sample_idx": si, "chrom": np.full(si.size, chrom, dtype=object),
+                "start": pos[first], "end": pos[last], "length": pos[last] + 1 - pos[first],
+                "n_snps": last - first + 1, "n_het": nh, "n_missing": nm})
 
     done: set[str] = set()  # contigs already passed
     last = None  # (chrom, pos) of the previous variant
@@ -199,21 +233,18 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
             cur[3].append(ch.pos[a:b])
     if cur is not None:
         finish(cur)
-    if segs:
-        seg = pd.concat(segs, ignore_index=True).sort_values(
-            "sample_idx", kind="stable")
+    if segs:  # runs by sample, each sample's in contig order
+        cols = {c: np.concatenate([d[c] for d in segs]) for c in segs[0]}
+        order = np.argsort(cols["sample_idx"], kind="stable")
+        cols = {c: x[order] for c, x in cols.items()}
     else:
-        seg = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in
-                            ("sample_idx", "start", "end", "length", "n_snps", "n_het",
-                             "n_missing")})
-        seg["chrom"] = pd.Series(dtype=str)
-    seg.insert(0, "sample_id", samples[seg["sample_idx"].to_numpy(dtype=np.int64)])
-    seg = seg[["sample_id", "chrom", "start", "end", "length", "n_snps", "n_het",
-               "n_missing"]].reset_index(drop=True)
-    idx = pd.Categorical(seg["sample_id"], categories=samples)
-    n_roh = np.bincount(idx.codes, minlength=n) if len(seg) else np.zeros(n, np.int64)
-    length = (np.bincount(idx.codes, weights=seg["length"].to_numpy(float), minlength=n)
-              if len(seg) else np.zeros(n))
+        cols = {c: np.zeros(0, np.int64) for c in ("sample_idx", *_SEGMENT_COLUMNS[2:])}
+        cols["chrom"] = np.zeros(0, dtype=object)
+    sample_idx = cols["sample_idx"].astype(np.int64)
+    cols["sample_id"] = np.asarray(samples)[sample_idx]
+    seg = {c: cols[c] for c in _SEGMENT_COLUMNS}
+    n_roh = np.bincount(sample_idx, minlength=n)
+    length = np.bincount(sample_idx, weights=seg["length"].astype(float), minlength=n)
     if not genome_length and covered == 0:
         # every F_ROH would be NA (0 / 0), and a length of 0 looks like a measured one
         raise InputError(f"no autosome has at least {params.window_snps} biallelic SNPs (one "
@@ -222,9 +253,9 @@ def call_roh(vcf_path, params: RohParams = RohParams(), region: str | None = Non
     denom = float(genome_length) if genome_length else float(covered)
     with np.errstate(invalid="ignore", divide="ignore"):
         f = length / denom if denom > 0 else np.full(n, np.nan)
-    froh = pd.DataFrame({"sample_id": samples, "n_roh": n_roh.astype(np.int64),
-                         "length_roh": length.astype(np.int64),
-                         "length_covered": int(denom), "f_roh": f})
+    froh = {"sample_id": np.asarray(samples), "n_roh": n_roh.astype(np.int64),
+            "length_roh": length.astype(np.int64),
+            "length_covered": np.full(n, int(denom), dtype=np.int64), "f_roh": f}
     return seg, froh
 
 

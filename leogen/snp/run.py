@@ -178,11 +178,13 @@ def roh(vcf_path, out_dir, params=None, region: str | None = None,
         The two paths written.
     """
     from leogen.snp.outputs import FROH, ROH_SEGMENTS
-    from leogen.snp.roh import RohParams, call_roh
+    from leogen.snp.roh import RohParams, roh_columns
 
-    segments, froh = call_roh(vcf_path, params=params or RohParams(), region=region,
-                              chunk_size=chunk_size)
-    step(f"runs of homozygosity: {len(segments)} runs in {len(froh)} samples")
+    # numpy columns, written without importing pandas (0.1 s of a 500-sample run)
+    segments, froh = roh_columns(vcf_path, params=params or RohParams(), region=region,
+                                 chunk_size=chunk_size)
+    step(f"runs of homozygosity: {len(segments['sample_id'])} runs in "
+         f"{len(froh['sample_id'])} samples")
     out = Path(out_dir)
     written = [out / Path(ROH_SEGMENTS.path).name, out / Path(FROH.path).name]
     ROH_SEGMENTS.write(segments, written[0])

@@ -3,14 +3,16 @@ through their declarations in :mod:`leogen.snp.outputs`.
 
 Each ``*_table`` function returns one table as a DataFrame, rows in sample (pairs: ``id1``
 before ``id2`` in sample order) or variant order; formulas are in :mod:`leogen.snp.stats`.
+Each is made from the table's columns as numpy arrays (the private ``_*_columns``), which
+:func:`write_outputs` writes as they are, so writing the tables imports no pandas.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from leogen.errors import InputError
 from leogen.snp.outputs import STATS_OUTPUTS
@@ -24,6 +26,9 @@ from leogen.snp.stats import (
     king_kinship,
     method_of_moments_f,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _stats_of(vcf_path, region, chunk_size, stats: SnpStats | None) -> SnpStats:
@@ -56,7 +61,11 @@ def king_table(vcf_path=None, region: str | None = None, chunk_size: int | None 
     both), as PLINK 2's HETHET and IBS0 columns; kinship by :func:`king_kinship` (NaN when
     either sample has no heterozygous call among the shared variants).
     """
-    s = _stats_of(vcf_path, region, chunk_size, stats)
+    return _frame(_king_columns(_stats_of(vcf_path, region, chunk_size, stats)))
+
+
+def _king_columns(s: SnpStats) -> dict[str, np.ndarray]:
+    """The columns of :func:`king_table`, each (n_samples (n_samples - 1) / 2,)."""
     k = king_counts(s)
     i, j = np.triu_indices(s.samples.size, k=1)
     n = k["n_snps"][i, j].astype(np.float64)
@@ -67,8 +76,8 @@ def king_table(vcf_path=None, region: str | None = None, chunk_size: int | None 
         fr_hh = np.where(n > 0, hh / n, np.nan)
         fr_ib = np.where(n > 0, ib / n, np.nan)
     ids = _id_objects(s.samples)  # every row points at the same n_samples str objects
-    return pd.DataFrame({"id1": ids[i], "id2": ids[j], "n_snps": n.astype(np.int64),
-                         "hethet": fr_hh, "ibs0": fr_ib, "kinship": kin})
+    return {"id1": ids[i], "id2": ids[j], "n_snps": n.astype(np.int64), "hethet": fr_hh,
+            "ibs0": fr_ib, "kinship": kin}
 
 
 def het_table(vcf_path=None, region: str | None = None, chunk_size: int | None = None,
@@ -85,14 +94,18 @@ def het_table(vcf_path=None, region: str | None = None, chunk_size: int | None =
     (autosomal biallelic SNPs) and, over polymorphic variants, ``o_hom`` (= O(HOM)),
     ``e_hom`` (E(HOM)), ``n_called`` (N(NM)) and ``f_mom`` (:func:`method_of_moments_f`).
     """
-    s = _stats_of(vcf_path, region, chunk_size, stats)
+    return _frame(_het_columns(_stats_of(vcf_path, region, chunk_size, stats)))
+
+
+def _het_columns(s: SnpStats) -> dict[str, np.ndarray]:
+    """The columns of :func:`het_table`, each (n_samples,)."""
     n_called = s.n_poly - s.miss_poly
     o_hom = n_called - s.het  # monomorphic variants have no heterozygote
     e_hom = np.where(n_called > 0, s.e_hom, np.nan)
     f = method_of_moments_f(o_hom, s.e_hom, n_called)
-    return pd.DataFrame({"sample_id": s.samples, "n_hom_ref": s.hom_ref, "n_het": s.het,
-                         "n_hom_alt": s.hom_alt, "n_missing": s.missing, "o_hom": o_hom,
-                         "e_hom": e_hom, "n_called": n_called, "f_mom": f})
+    return {"sample_id": s.samples, "n_hom_ref": s.hom_ref, "n_het": s.het,
+            "n_hom_alt": s.hom_alt, "n_missing": s.missing, "o_hom": o_hom, "e_hom": e_hom,
+            "n_called": n_called, "f_mom": f}
 
 
 def freq_table(stats: SnpStats) -> pd.DataFrame:
@@ -113,13 +126,18 @@ def freq_table(stats: SnpStats) -> pd.DataFrame:
     InputError
         The statistics have no per-variant counts.
     """
+    return _frame(_freq_columns(stats))
+
+
+def _freq_columns(stats: SnpStats) -> dict[str, np.ndarray]:
+    """The columns of :func:`freq_table`, each (n_variants,)."""
     v = stats._variant_arrays()
     an = 2 * (v["v_hom_ref"] + v["v_het"] + v["v_hom_alt"])
     ac = v["v_het"] + 2 * v["v_hom_alt"]
     with np.errstate(divide="ignore", invalid="ignore"):
         fr = np.where(an > 0, ac / an, np.nan)
-    return pd.DataFrame({"chrom": v["chrom"], "pos": v["pos"], "id": v["vid"], "ref": v["ref"],
-                         "alt": v["alt"], "alt_freq": fr, "n_alleles": an})
+    return {"chrom": v["chrom"], "pos": v["pos"], "id": v["vid"], "ref": v["ref"],
+            "alt": v["alt"], "alt_freq": fr, "n_alleles": an}
 
 
 def hwe_table(stats: SnpStats) -> pd.DataFrame:
@@ -145,6 +163,11 @@ def hwe_table(stats: SnpStats) -> pd.DataFrame:
     InputError
         The statistics have no per-variant counts.
     """
+    return _frame(_hwe_columns(stats))
+
+
+def _hwe_columns(stats: SnpStats) -> dict[str, np.ndarray]:
+    """The columns of :func:`hwe_table`, each (n_variants,)."""
     v = stats._variant_arrays()
     p = hwe_p_values(v["v_het"], v["v_hom_ref"], v["v_hom_alt"])
     n = (v["v_het"] + v["v_hom_ref"] + v["v_hom_alt"]).astype(np.int64)
@@ -152,10 +175,10 @@ def hwe_table(stats: SnpStats) -> pd.DataFrame:
         q = (v["v_het"] + 2 * v["v_hom_alt"]) / (2.0 * n)
         o_het = np.where(n > 0, v["v_het"] / n, np.nan)
         e_het = np.where(n > 0, 2 * q * (1 - q), np.nan)
-    return pd.DataFrame({"chrom": v["chrom"], "pos": v["pos"], "id": v["vid"], "ref": v["ref"],
-                         "alt": v["alt"], "n_hom_ref": v["v_hom_ref"], "n_het": v["v_het"],
-                         "n_hom_alt": v["v_hom_alt"], "n_missing": v["v_missing"],
-                         "o_het": o_het, "e_het": e_het, "p_hwe": p})
+    return {"chrom": v["chrom"], "pos": v["pos"], "id": v["vid"], "ref": v["ref"],
+            "alt": v["alt"], "n_hom_ref": v["v_hom_ref"], "n_het": v["v_het"],
+            "n_hom_alt": v["v_hom_alt"], "n_missing": v["v_missing"], "o_het": o_het,
+            "e_het": e_het, "p_hwe": p}
 
 
 def grm_table(stats: SnpStats) -> pd.DataFrame:
@@ -176,14 +199,17 @@ def grm_table(stats: SnpStats) -> pd.DataFrame:
     InputError
         The statistics were computed without the GRM.
     """
-    s = stats
+    return _frame(_grm_columns(stats))
+
+
+def _grm_columns(s: SnpStats) -> dict[str, np.ndarray]:
+    """The columns of :func:`grm_table`, each (n_samples (n_samples + 1) / 2,)."""
     a = grm_matrix(s)
     n_pair = s.n_grm - s.grm_miss[:, None] - s.grm_miss[None, :] + s.grm_miss_miss
     np.fill_diagonal(n_pair, s.n_grm - s.grm_miss)
     i, j = np.triu_indices(s.samples.size)
     ids = _id_objects(s.samples)
-    return pd.DataFrame({"id1": ids[i], "id2": ids[j], "n_snps": n_pair[i, j],
-                         "grm": a[i, j]})
+    return {"id1": ids[i], "id2": ids[j], "n_snps": n_pair[i, j], "grm": a[i, j]}
 
 
 def summary_table(stats: SnpStats) -> pd.DataFrame:
@@ -199,21 +225,33 @@ def summary_table(stats: SnpStats) -> pd.DataFrame:
         ``n_sites, n_biallelic_snps, n_multiallelic_skipped, n_other_skipped,
         n_autosomal_snps, n_polymorphic_autosomal, n_samples``.
     """
-    s = stats
-    return pd.DataFrame({"n_sites": [s.n_sites], "n_biallelic_snps": [s.n_biallelic],
-                         "n_multiallelic_skipped": [s.n_multiallelic],
-                         "n_other_skipped": [s.n_other], "n_autosomal_snps": [s.n_auto],
-                         "n_polymorphic_autosomal": [s.n_poly],
-                         "n_samples": [s.samples.size]})
+    return _frame(_summary_columns(stats))
 
 
-_MAKERS = {"king": lambda s: king_table(stats=s), "het": lambda s: het_table(stats=s),
-           "freq": freq_table, "hwe": hwe_table, "grm": grm_table, "summary": summary_table}
+def _summary_columns(s: SnpStats) -> dict[str, np.ndarray]:
+    """The columns of :func:`summary_table`, each (1,) int64."""
+    counts = {"n_sites": s.n_sites, "n_biallelic_snps": s.n_biallelic,
+              "n_multiallelic_skipped": s.n_multiallelic, "n_other_skipped": s.n_other,
+              "n_autosomal_snps": s.n_auto, "n_polymorphic_autosomal": s.n_poly,
+              "n_samples": s.samples.size}
+    return {k: np.array([v], dtype=np.int64) for k, v in counts.items()}
+
+
+def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A table's columns as a DataFrame (the public ``*_table`` functions return these)."""
+    import pandas as pd
+
+    return pd.DataFrame(columns)
+
+
+_MAKERS = {"king": _king_columns, "het": _het_columns, "freq": _freq_columns,
+            "hwe": _hwe_columns, "grm": _grm_columns, "summary": _summary_columns}
 
 
 def write_outputs(stats: SnpStats, out_dir, tables=STATS_TABLES) -> list[Path]:
     """Write ``<table>.tsv`` into ``out_dir`` for each named table (the GRM only when the
-    statistics include it), through its declaration in :mod:`leogen.snp.outputs`.
+    statistics include it), through its declaration in :mod:`leogen.snp.outputs`, from its
+    columns as numpy arrays (byte for byte what writing the ``*_table`` DataFrame gives).
 
     Parameters
     ----------

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -139,3 +140,102 @@ def test_temporaries_of_live_writers_are_kept(tmp_path):
     # the writer is gone now: its temporary is stale
     atomic.remove_stale_temporaries(tmp_path / "a.tsv")
     assert live.name not in temporaries(tmp_path)
+
+
+# ------------------------------------------------- tables given as mappings of numpy columns
+def _to_csv_bytes(df, tmp_path, name, float_format="%.6g") -> bytes:
+    """What pandas writes for ``df`` with the writer's settings (the reference)."""
+    path = tmp_path / name
+    df.to_csv(path, sep="\t", index=False, float_format=float_format, lineterminator="\n",
+              na_rep="NA")
+    return path.read_bytes()
+
+
+def _plain_mapping(n=1000, seed=5):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n) * 10.0 ** rng.integers(-8, 8, n)
+    x[rng.random(n) < 0.1] = np.nan
+    text = np.array([f"s{k}" for k in rng.integers(0, 50, n)], dtype=object)
+    text[rng.random(n) < 0.1] = None
+    text[rng.random(n) < 0.05] = np.nan
+    return {"id": text, "ref": np.array(list("ACGT"))[rng.integers(0, 4, n)],
+            "n": rng.integers(-10**12, 10**12, n), "u8": rng.integers(0, 255, n).astype(np.uint8),
+            "flag": rng.random(n) < 0.5, "x": x, "x32": x.astype(np.float32),
+            "empty_text": np.array([""] * n, dtype=object)}
+
+
+def test_mapping_and_the_equal_frame_write_the_same_bytes(tmp_path):
+    m = _plain_mapping()
+    write_table(m, tmp_path / "m.tsv")
+    write_table(pd.DataFrame(m), tmp_path / "d.tsv")
+    got = (tmp_path / "m.tsv").read_bytes()
+    assert got == (tmp_path / "d.tsv").read_bytes()
+    assert got == _to_csv_bytes(pd.DataFrame(m), tmp_path, "ref.tsv")
+    assert b"\tNA\t" in got and b"\nNA\t" in got  # NaN floats and None / NaN text
+    # more rows than one formatting slice, and other float formats
+    big = _plain_mapping(250_001, seed=6)
+    write_table(big, tmp_path / "big.tsv", "%.3e")
+    assert (tmp_path / "big.tsv").read_bytes() == _to_csv_bytes(pd.DataFrame(big), tmp_path,
+                                                                "bigref.tsv", "%.3e")
+
+
+def test_small_mapping_by_hand(tmp_path):
+    write_table({"id": np.array(["a", None, "c"], dtype=object), "n": np.array([1, -2, 3]),
+                 "ok": np.array([True, False, True]), "f": np.array([0.125, np.nan, 1e-7])},
+                tmp_path / "t.tsv", "%.3g")
+    assert (tmp_path / "t.tsv").read_text() == ("id\tn\tok\tf\na\t1\tTrue\t0.125\n"
+                                                "NA\t-2\tFalse\tNA\nc\t3\tTrue\t1e-07\n")
+    write_table({"a": np.zeros(0), "b": np.zeros(0, dtype=object)}, tmp_path / "e.tsv")
+    assert (tmp_path / "e.tsv").read_text() == "a\tb\n"
+
+
+@pytest.mark.parametrize("odd", [
+    np.array(["x\ty", "z", None], dtype=object),  # quoted by the csv module
+    np.array(['say "hi"', "z", "w"], dtype=object),
+    np.array(["two\nlines", "z", "w"], dtype=object),
+    np.array(["x", 1.5, None], dtype=object),  # not text
+    np.array(["x", pd.NA, "y"], dtype=object),  # its comparison is no bool
+    np.array(["2026-01-01", "NaT", "2026-03-01"], dtype="datetime64[D]"),
+    np.array([0.5, np.nan, 2.0], dtype=np.float16),
+    np.array([1 + 2j, 0, 1j]),
+    [1, 2, 3],  # not an array
+])
+def test_a_mapping_that_is_not_plain_is_written_as_its_frame(tmp_path, odd):
+    m = {"k": np.arange(3), "odd": odd, "x": np.array([0.1, np.nan, 3.0])}
+    assert atomic._plain_formatters(m, "%.6g") is None
+    write_table(m, tmp_path / "m.tsv")
+    assert (tmp_path / "m.tsv").read_bytes() == _to_csv_bytes(pd.DataFrame(m), tmp_path,
+                                                              "ref.tsv")
+
+
+def test_a_single_column_mapping_is_written_as_its_frame(tmp_path):
+    m = {"id": np.array(["a", "", "b"], dtype=object)}  # the empty row is quoted
+    write_table(m, tmp_path / "m.tsv")
+    assert (tmp_path / "m.tsv").read_bytes() == _to_csv_bytes(pd.DataFrame(m), tmp_path,
+                                                              "ref.tsv")
+    assert (tmp_path / "m.tsv").read_text() == 'id\na\n""\nb\n'
+
+
+def test_mapping_columns_of_different_lengths_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="different lengths"):
+        write_table({"a": np.zeros(2), "b": np.zeros(3)}, tmp_path / "t.tsv")
+    assert not (tmp_path / "t.tsv").exists()
+
+
+NO_PANDAS_WRITER = """
+import sys
+import numpy as np
+from leogen.io.atomic import write_table
+from leogen.io.tables import Column, Table
+t = Table("s/t.tsv", "t.", (Column("id"), Column("x", "float")))
+t.write({"id": np.array(["a", None], dtype=object), "x": np.array([0.5, np.nan])}, sys.argv[1])
+print(sorted(m for m in sys.modules if m.split(".")[0] == "pandas"))
+"""
+
+
+def test_writing_a_plain_mapping_imports_no_pandas(tmp_path):
+    done = subprocess.run([sys.executable, "-c", NO_PANDAS_WRITER, str(tmp_path / "t.tsv")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "t.tsv").read_text() == "id\tx\na\t0.5\nNA\tNA\n"

@@ -160,3 +160,22 @@ def test_choices_of_a_status_column(tmp_path):
     assert t.read(tmp_path / "s.tsv")["status"].tolist() == ["target", "other_species"]
     with pytest.raises(ValueError, match="choices are for str columns"):
         Column("n", "int", choices=("1",))
+
+
+def test_a_mapping_of_numpy_columns_is_written_and_read_back_as_declared(tmp_path):
+    columns = {"thing_id": np.array(["a", "b"], dtype=object), "n": np.array([1, 2]),
+               "n_maybe": np.array([3.0, np.nan]), "x": np.array([0.5, np.nan]),
+               "flag": np.array([True, False]),
+               "day": np.array(["2020-01-02", None], dtype=object)}
+    SPEC.write(columns, tmp_path / "m.tsv")
+    SPEC.write(pd.DataFrame(columns), tmp_path / "d.tsv")
+    assert (tmp_path / "m.tsv").read_bytes() == (tmp_path / "d.tsv").read_bytes()
+    assert (tmp_path / "m.tsv").read_text() == ("thing_id\tn\tn_maybe\tx\tflag\tday\n"
+                                                "a\t1\t3\t0.5\tTrue\t2020-01-02\n"
+                                                "b\t2\tNA\tNA\tFalse\tNA\n")
+    back = SPEC.read(tmp_path / "m.tsv")
+    assert back["n_maybe"].iloc[0] == 3 and back["n_maybe"].isna().iloc[1]
+    assert back["flag"].tolist() == [True, False]
+    with pytest.raises(ValueError, match="differ from the declaration"):
+        SPEC.write({"thing_id": columns["thing_id"], "x": columns["x"]}, tmp_path / "bad.tsv")
+    assert not (tmp_path / "bad.tsv").exists()

@@ -524,3 +524,55 @@ def _write_king(vcf, tmp_path):
     path = tmp_path / "king_library.tsv"
     tables.STATS_OUTPUTS["king"].write(tables.king_table(vcf), path)
     return path
+
+
+def test_written_tables_equal_the_library_frames_written(simvcf, tmp_path):
+    """write_outputs writes numpy columns without pandas: byte for byte what writing the
+    public ``*_table`` DataFrames through their declarations gives."""
+    st = stats.compute_stats(simvcf, variants=True)
+    written = tables.write_outputs(st, tmp_path / "out", stats.STATS_TABLES)
+    assert [p.name for p in written] == [f"{t}.tsv" for t in stats.STATS_TABLES]
+    frames = {"king": tables.king_table(stats=st), "het": tables.het_table(stats=st),
+              "freq": tables.freq_table(st), "hwe": tables.hwe_table(st),
+              "grm": tables.grm_table(st), "summary": tables.summary_table(st)}
+    for name, df in frames.items():
+        ref = tmp_path / f"{name}_frame.tsv"
+        tables.STATS_OUTPUTS[name].write(df, ref)
+        assert (tmp_path / "out" / f"{name}.tsv").read_bytes() == ref.read_bytes(), name
+
+
+def test_snp_all_writes_king_and_het_without_importing_pandas(simvcf, tmp_path):
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "leogen.commands.snp",
+                           "all", "--vcf", str(simvcf), "--no-grm", "--tables", "king,het",
+                           "--out-dir", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    imported = [ln.rsplit("|", 1)[-1].strip() for ln in done.stderr.splitlines()
+                if ln.startswith("import time:")]
+    assert "leogen.snp.tables" in imported
+    assert [m for m in imported if m.split(".")[0] == "pandas"] == []
+    assert (out / "king.tsv").read_bytes() == _write_king(simvcf, tmp_path).read_bytes()
+    het = tmp_path / "het_library.tsv"
+    tables.STATS_OUTPUTS["het"].write(tables.het_table(simvcf), het)
+    assert (out / "het.tsv").read_bytes() == het.read_bytes()
+
+
+def test_roh_columns_write_the_bytes_of_the_roh_frames(simvcf, tmp_path):
+    from leogen.snp.outputs import FROH, ROH_SEGMENTS
+    from leogen.snp.roh import RohParams, call_roh, roh_columns
+
+    params = RohParams(window_snps=5, window_het=0, window_missing=1, min_snps=6, min_kb=4,
+                       density_kb=5)
+    seg, froh = roh_columns(simvcf, params)
+    seg_df, froh_df = call_roh(simvcf, params)
+    assert len(seg["sample_id"]) == len(seg_df) > 0 and len(froh["sample_id"]) == 40
+    for table, cols, df in ((ROH_SEGMENTS, seg, seg_df), (FROH, froh, froh_df)):
+        table.write(cols, tmp_path / "cols.tsv")
+        table.write(df, tmp_path / "frame.tsv")
+        assert (tmp_path / "cols.tsv").read_bytes() == (tmp_path / "frame.tsv").read_bytes()
+    # runs by sample in sample order, and F_ROH's counts are the runs'
+    assert np.all(np.diff(np.searchsorted(froh["sample_id"], seg["sample_id"])) >= 0)
+    assert froh["n_roh"].sum() == len(seg_df)
+    assert froh["length_roh"].sum() == seg_df["length"].sum()
