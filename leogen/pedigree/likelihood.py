@@ -269,6 +269,31 @@ def trio_loglik(ev: PedigreeEvidence, o: np.ndarray, s: np.ndarray,
     return out
 
 
+def trio_locus_loglik(ev: PedigreeEvidence, o: np.ndarray, s: np.ndarray,
+                     d: np.ndarray) -> np.ndarray:
+    """Per-locus terms of :func:`trio_loglik`: log LR(o | s, d) at each kept locus.
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence.
+    o, s, d : int arrays (m,), as :func:`trio_loglik`.
+
+    Returns
+    -------
+    float array (m, L), loci in the order of ``ev.loci``; rows sum to :func:`trio_loglik`.
+    """
+    o, s, d = (np.asarray(x, np.int64) for x in (o, s, d))
+    out = np.zeros((len(o), len(ev.loci)))
+    for grp in ev.groups:  # groups of equal allele number
+        t = grp.transmission
+        t_s = np.where((s >= 0)[:, None, None], t[np.maximum(s, 0)], grp.freqs[None])
+        t_d = np.where((d >= 0)[:, None, None], t[np.maximum(d, 0)], grp.freqs[None])
+        w = (grp.post / grp.prior[None])[o][:, :, grp.pidx]
+        lr = np.einsum("mlk,mlkj,mlj->ml", t_s, w, t_d)
+        out[:, grp.loci] = np.log(np.maximum(lr, _TINY))
+    return out
+
+
 def parent_transmission(ev: PedigreeEvidence, idx: np.ndarray) -> list:
     """Allele transmission ``t`` of animals ``idx`` (-1: an unknown parent, the allele
     frequencies), per locus group.
