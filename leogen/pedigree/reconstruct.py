@@ -14,8 +14,10 @@ Method (a CERVUS/COLONY hybrid, stated so its probabilities can be read):
    likelihood ratio ``LR(PO) / M(o, p)`` with ``M = sum_c pi_c LR_c / sum_c pi_c`` over the
    non-parent classes: a full sib that happens to share an allele at every locus is not
    taken for a parent. A candidate pair (s, d) has the trio ratio
-   ``LR(o | s, d) / (M(o, s) M(o, d))``. Priors: P(parent not sampled) = theta (estimated by
-   EM over animals, per sex), and a sampled parent p gets ``(1 - theta) A[p, o] / Z_o`` with
+   ``LR(o | s, d)`` over the non-parent evidence of both, each also taken given the other as
+   the parent (:func:`conditional_nonparent_loglik`; the two orders of the chain rule
+   averaged). Priors: P(parent not sampled) = theta (estimated by EM over animals, per sex,
+   under the pairwise evidence), and a sampled parent p gets ``(1 - theta) A[p, o] / Z_o`` with
    the age prior ``A`` (:func:`leogen.pedigree.priors.age_prior`), ``Z_o`` its sum over the
    candidates (at least 1). Posteriors are normalised over all hypotheses of o; the marginal
    of each sire or dam is reported. Parents given in the sample sheet are fixed.
