@@ -257,16 +257,7 @@ def trio_loglik(ev: PedigreeEvidence, o: np.ndarray, s: np.ndarray,
     >>> np.exp(trio_loglik(ev, np.array([0, 0]), np.array([1, 1]), np.array([2, -1]))).round(4)
     array([2., 1.])
     """
-    o, s, d = (np.asarray(x, np.int64) for x in (o, s, d))
-    out = np.zeros(len(o))
-    for grp in ev.groups:  # groups of equal allele number
-        t = grp.transmission
-        t_s = np.where((s >= 0)[:, None, None], t[np.maximum(s, 0)], grp.freqs[None])
-        t_d = np.where((d >= 0)[:, None, None], t[np.maximum(d, 0)], grp.freqs[None])
-        w = (grp.post / grp.prior[None])[o][:, :, grp.pidx]
-        lr = np.einsum("mlk,mlkj,mlj->ml", t_s, w, t_d)
-        out += np.log(np.maximum(lr, _TINY)).sum(axis=1)
-    return out
+    return trio_locus_loglik(ev, o, s, d).sum(axis=1)
 
 
 def trio_locus_loglik(ev: PedigreeEvidence, o: np.ndarray, s: np.ndarray,
