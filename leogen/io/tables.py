@@ -284,8 +284,9 @@ class Table:
         Parameters
         ----------
         df : DataFrame, or mapping of column name -> 1-D array
-            Its columns (a mapping's keys) must be the required ones in declared order, then any optional ones
-            in declared order, then (only when ``extra`` is set) undeclared ones.
+            Its columns (a mapping's keys) must be the required ones in declared order, then
+            any optional ones in declared order, then (only when ``extra`` is set) undeclared
+            ones.
 
         Raises
         ------
