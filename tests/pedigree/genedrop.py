@@ -141,6 +141,20 @@ def gene_drop(seed: int, n_loci: int = 15, n_alleles=(6, 11), n_founders: int = 
     return GeneDrop(g, samples, links, gsex, truth, np.array([ids[k] for k in chosen]))
 
 
+def sampled_pedigree_f(d: GeneDrop) -> np.ndarray:
+    """F of each sampled animal (in ``d.sampled`` order) from its *true* pedigree cut to the
+    sampled animals: every link to a sampled parent right, every unsampled parent an
+    unrelated founder. The most any reconstruction without the unsampled animals' ancestry
+    can know (the ceiling of the pedigree-F correlation)."""
+    t = d.truth
+    keep = set(d.sampled)
+    rows = t[t["individual_id"].isin(keep)]  # birth order kept
+    cut = [x if isinstance(x, str) and x in keep else None for x in rows["sire"]], \
+        [x if isinstance(x, str) and x in keep else None for x in rows["dam"]]
+    f = pd.Series(_true_f(list(rows["individual_id"]), *cut), index=rows["individual_id"])
+    return f.loc[list(d.sampled)].to_numpy()
+
+
 def evaluate(ped: pd.DataFrame, rel: pd.DataFrame, inb: pd.DataFrame, truth: pd.DataFrame,
              id_map: dict | None = None) -> dict:
     """Compare a reconstructed pedigree with the truth.

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import simulate_and_identify
-from pedigree.genedrop import evaluate, gene_drop
+from pedigree.genedrop import evaluate, gene_drop, sampled_pedigree_f
 
 from leogen.cli import main
 from leogen.pedigree import outputs
@@ -32,24 +32,29 @@ TWO_DECADES = (2008, 2024)
 
 @cache
 def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
-                       study: tuple = (2019, 2024), seeds: tuple = SEEDS):
+                       study: tuple = (2019, 2024), seeds: tuple = SEEDS,
+                       sample_rate: float = 0.8):
     """Pooled evaluation of the default run on gene drops of the seeds: a six-year study of
-    a population founded 16 years earlier (default), or ``study`` years."""
+    a population founded 16 years earlier (default), or ``study`` years; ``f_ceiling`` is
+    the correlation of true F with the F of the true pedigree cut to the sampled animals."""
     tot: dict = {}
-    calib, f_true, f_ped = [], [], []
+    calib, f_true, f_ped, f_cut = [], [], [], []
     for seed in seeds:
         kw = {} if he == "high" else {"n_alleles": (3, 6)}
-        d = gene_drop(seed, study=study, **kw)
+        d = gene_drop(seed, study=study, sample_rate=sample_rate, **kw)
+        f_cut.append(pd.Series(sampled_pedigree_f(d), index=d.sampled))
         res = _run_quiet(d, calibration_replicates)
         e = evaluate(res.pedigree, res.relationships, res.inbreeding, d.truth)
         calib += e["calib"]
         f_true.append(e["f_true"])
         f_ped.append(e["f_ped"])
+        f_cut[-1] = f_cut[-1].loc[res.inbreeding["individual_id"]].to_numpy()
         for k, v in e.items():
             if isinstance(v, (int, np.integer)):
                 tot[k] = tot.get(k, 0) + int(v)
     tot["calib"] = np.array(calib)
     tot["f_r"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_ped))[0, 1])
+    tot["f_ceiling"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_cut))[0, 1])
     return tot
 
 
@@ -107,10 +112,10 @@ def test_gene_drop_half_sib_precision():
     assert t["HS_right"] / t["HS_labelled"] >= 0.9  # measured 0.907 (417 / 460)
 
 
-@pytest.mark.xfail(strict=False, reason="measured r = 0.46 (with marker-based founder kinship): "
-                   "a 6-year study of a population founded 16 years earlier gives shallow "
-                   "pedigrees, and 15 loci estimate the founders' kinship poorly; see "
-                   "docs/pedigree.md")
+@pytest.mark.xfail(strict=False, reason="measured r = 0.46 (with marker-based founder kinship), "
+                   "against 0.63 for the true pedigree cut to the sampled animals: a 6-year "
+                   "study of a population founded 16 years earlier gives shallow pedigrees, "
+                   "and 15 loci estimate the founders' kinship poorly; see docs/pedigree.md")
 def test_gene_drop_inbreeding_correlation():
     assert _gene_drop_results()["f_r"] >= 0.8
 
@@ -160,6 +165,43 @@ def test_two_decade_study_mid_probabilities_unseen_seeds():
     # evidence was conditioned on the co-parent)
     said, right = _mid_band(_gene_drop_results(study=TWO_DECADES, seeds=UNSEEN)["calib"])
     assert abs(right - said) < 0.1, (said, right)
+
+
+def test_two_decade_study_f_ceiling():
+    # even the true pedigree of the sampled animals (every link to a sampled parent right,
+    # unsampled parents unrelated founders) gives true F only r = 0.75 at 80% sampled (0.63
+    # in the six-year study; 0.88 at 90%): the r >= 0.8 target is above what any
+    # reconstruction of the sampled animals can reach at 70-80% sampled
+    t = _gene_drop_results(study=TWO_DECADES)
+    assert 0.65 < t["f_ceiling"] < 0.8, t["f_ceiling"]
+    assert t["f_r"] > 0.5, t["f_r"]  # measured 0.58
+
+
+def test_ninety_percent_sampled_targets():
+    # two decades, 90% of the animals alive genotyped (the top of the issue's 70-90%).
+    # Measured, seeds 1-8: 1357 / 1376 links right (98.6%), 1357 / 1425 found (95.2%), HS
+    # 97.3%, FS 99.8%, sure links 99.6%, 0.7-0.9 said 0.83 and right 0.84
+    t = _gene_drop_results(study=TWO_DECADES, sample_rate=0.9)
+    _assert_parentage_targets(t, 1200)
+    said, right = _mid_band(t["calib"])
+    assert abs(right - said) < 0.1, (said, right)
+
+
+@pytest.mark.slow
+def test_ninety_percent_sampled_targets_unseen_seeds():
+    # seeds 9-24: 2474 / 2519 right (98.2%), 2474 / 2628 found (94.1%), HS 95.5%, FS 99.3%,
+    # sure 99.1%, 0.7-0.9 said 0.82 and right 0.86
+    t = _gene_drop_results(study=TWO_DECADES, sample_rate=0.9, seeds=UNSEEN)
+    _assert_parentage_targets(t, 2000)
+    said, right = _mid_band(t["calib"])
+    assert abs(right - said) < 0.1, (said, right)
+
+
+@pytest.mark.xfail(strict=False, reason="two decades, 90% sampled, seeds 1-8: measured r = 0.79 "
+                   "(0.74 on seeds 9-24) against a ceiling of 0.88 (0.90) for the true pedigree "
+                   "of the sampled animals; see docs/pedigree.md")
+def test_ninety_percent_sampled_inbreeding_correlation():
+    assert _gene_drop_results(study=TWO_DECADES, sample_rate=0.9)["f_r"] >= 0.8
 
 
 @pytest.mark.xfail(strict=False, reason="two-decade study, seeds 1-8: measured r = 0.58. With "
