@@ -161,8 +161,8 @@ def conditional_nonparent_loglik(ev: lk.PedigreeEvidence, o: np.ndarray, s: np.n
     through the sire, d says nothing given s (1). So ``M(d | s) = a1 X + a0``, ``a1 = w_FS
     + w_HS / 2``, ``a0 = w_HS / 2 + w_U`` (``w`` the non-parent shares of ``share``), and
     the same for s given d (Thompson 1975 Ann Hum Genet 39:173 for the IBD probabilities;
-    the sharper alternative is what COLONY's joint likelihood uses, Jones & Wang 2010 Mol
-    Ecol Resour 10:551).
+    a step toward COLONY's joint likelihood, which weighs each candidate within the whole
+    configuration, Jones & Wang 2010 Mol Ecol Resour 10:551).
 
     Parameters
     ----------
