@@ -149,7 +149,8 @@ def nonparent_loglik(pair_ll: np.ndarray, share: np.ndarray) -> np.ndarray:
 
 
 def conditional_nonparent_loglik(ev: lk.PedigreeEvidence, o: np.ndarray, s: np.ndarray,
-                                 d: np.ndarray, share: np.ndarray) -> tuple[np.ndarray, ...]:
+                                 d: np.ndarray, share: np.ndarray,
+                                 trio_loci: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """log M of each candidate of a pair hypothesis (s, d) *given the other* as o's parent.
 
     Given the sire s, o's maternal allele is nearly known, so the evidence that candidate d
@@ -169,6 +170,8 @@ def conditional_nonparent_loglik(ev: lk.PedigreeEvidence, o: np.ndarray, s: np.n
     ev : PedigreeEvidence.
     o, s, d : int arrays (m,), offspring, sire and dam, all sampled.
     share : float array (4,), :func:`class_shares`.
+    trio_loci : float array (m, L), optional; :func:`leogen.pedigree.likelihood.
+        trio_locus_loglik` of the trios, if already computed.
 
     Returns
     -------
@@ -190,7 +193,7 @@ def conditional_nonparent_loglik(ev: lk.PedigreeEvidence, o: np.ndarray, s: np.n
     [[1.1111], [1.1111]]
     """
     none = np.full(len(o), -1)
-    l_sd = lk.trio_locus_loglik(ev, o, s, d)
+    l_sd = lk.trio_locus_loglik(ev, o, s, d) if trio_loci is None else trio_loci
     log_half = np.log(0.5)
     x_s = np.logaddexp(log_half, log_half + l_sd - lk.trio_locus_loglik(ev, o, none, d))
     x_d = np.logaddexp(log_half, log_half + l_sd - lk.trio_locus_loglik(ev, o, s, none))
@@ -314,8 +317,9 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
     valid &= ~((s >= 0) & (s == d))
     both = valid & (s >= 0) & (d >= 0)
     trio = np.zeros(len(o))
-    trio[both] = lk.trio_loglik(ev, o[both], s[both], d[both])
-    cond = (conditional_nonparent_loglik(ev, o[both], s[both], d[both], share)
+    trio_loci = lk.trio_locus_loglik(ev, o[both], s[both], d[both])
+    trio[both] = trio_loci.sum(axis=1)
+    cond = (conditional_nonparent_loglik(ev, o[both], s[both], d[both], share, trio_loci)
             if conditional and both.any() else None)
     trio[valid & (s >= 0) & (d < 0)] = pl[o, np.maximum(s, 0), 0][valid & (s >= 0) & (d < 0)]
     trio[valid & (d >= 0) & (s < 0)] = pl[o, np.maximum(d, 0), 0][valid & (d >= 0) & (s < 0)]
