@@ -98,6 +98,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command_name(argv: list[str]) -> str | None:
+    """The command a command line names: its first argument that is not an option."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``leogen`` command line; input and file errors are reported, not raised.
 
@@ -112,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         Exit status (2 for no command or an error).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    first = next((a for a in argv if not a.startswith("-")), None)
+    first = _command_name(argv)
     parser = build_parser(first if first in command_names() else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -282,7 +287,7 @@ def run() -> None:
     status (through :func:`quick_exit` for :data:`QUICK_EXIT_COMMANDS`)."""
     argv = sys.argv[1:]
     status = main(argv)
-    if next((a for a in argv if not a.startswith("-")), None) in QUICK_EXIT_COMMANDS:
+    if _command_name(argv) in QUICK_EXIT_COMMANDS:
         quick_exit(status)
     sys.exit(status)
 
