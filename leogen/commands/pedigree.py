@@ -159,9 +159,12 @@ def main(args) -> int:
     n_s = int(ped["sire"].notna().sum())
     n_d = int(ped["dam"].notna().sum())
     n_dummy = int((~res.sampled).sum())
+    dummies = res.pedigree[~res.pedigree["sampled"]]
+    n_dummy_par = int((dummies["sire"].notna() | dummies["dam"].notna()).sum())
     sure = int((ped["sire_probability"] >= 0.9).sum() + (ped["dam_probability"] >= 0.9).sum())
     print(f"{len(ped)} animals, {g.n_loci} loci: {n_s} sires and {n_d} dams assigned "
-          f"({sure} links with p >= 0.9), {n_dummy} dummy parents; unsampled-parent shares "
+          f"({sure} links with p >= 0.9), {n_dummy} dummy parents ({n_dummy_par} with a "
+          f"sampled parent); unsampled-parent shares "
           f"{res.parentage.theta[0]:.2f} (sires), {res.parentage.theta[1]:.2f} (dams); "
           f"mean pedigree F {float(np.mean(res.inbreeding['f_pedigree'])):.3f}",
           file=sys.stderr)

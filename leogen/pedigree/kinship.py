@@ -427,3 +427,38 @@ def generation_depth(sire_idx, dam_idx) -> np.ndarray:
             return depth
         depth = new
     raise ValueError("the pedigree has a cycle (an animal is its own ancestor)")
+
+
+def ancestor_matrix(sire_idx, dam_idx) -> np.ndarray:
+    """Which animals are ancestors of which: ``[x, y]`` is True when y is x or an ancestor
+    of x.
+
+    Parameters
+    ----------
+    sire_idx, dam_idx : int arrays (n,)
+        Parent positions, -1 unknown (:func:`parent_indices`), acyclic.
+
+    Returns
+    -------
+    bool array (n, n)
+
+    Raises
+    ------
+    ValueError
+        The pedigree has a cycle.
+
+    Examples
+    --------
+    >>> ancestor_matrix([-1, -1, 0, 2], [-1, -1, 1, -1]).astype(int).tolist()
+    [[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]
+    """
+    s = np.asarray(sire_idx, dtype=np.int64)
+    d = np.asarray(dam_idx, dtype=np.int64)
+    depth = generation_depth(s, d)
+    anc = np.eye(s.size, dtype=bool)
+    for lev in range(1, int(depth.max()) + 1 if s.size else 0):  # parents before offspring
+        rows = np.flatnonzero(depth == lev)
+        for par in (s[rows], d[rows]):
+            ok = par >= 0
+            anc[rows[ok]] |= anc[par[ok]]
+    return anc

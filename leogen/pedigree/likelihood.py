@@ -39,7 +39,7 @@ microsatellites), vectorised over animals and loci within a group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import logsumexp
@@ -369,3 +369,31 @@ def dummy_transmission(ev: PedigreeEvidence, sums: list) -> list:
         w /= w.sum(axis=2, keepdims=True)
         out.append(np.einsum("clg,gk->clk", w, grp.gam))
     return out
+
+
+def with_dummy_animals(ev: PedigreeEvidence, ids, sums: list) -> PedigreeEvidence:
+    """The evidence with dummy parents appended as animals: each dummy's genotype posterior
+    is its sibship's, ``P(g) prod_{o in C} v_o(g)`` normalised (:func:`dummy_transmission`),
+    so every pair, trio and parentage likelihood of this module applies to it as to a
+    genotyped animal (``t' W_D t`` of a dummy is the family likelihood ratio
+    ``sum_g P(g | s, d) prod v_o(g) / L(C)`` of its parents s, d).
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n animals.
+    ids : str array (c,), names of the dummies.
+    sums : list (per locus group) of float arrays (c, Lg, G), ``sum_{o in C} log v_o(g)``.
+
+    Returns
+    -------
+    PedigreeEvidence of n + c animals (the n first, unchanged).
+    """
+    groups = []
+    for grp, acc in zip(ev.groups, sums, strict=True):  # groups of equal allele number
+        lw = acc + np.log(grp.prior)[None]
+        w = np.exp(lw - lw.max(axis=2, keepdims=True))
+        w /= w.sum(axis=2, keepdims=True)
+        groups.append(replace(grp, post=np.concatenate([grp.post, w])))
+    typed = np.full(len(ids), len(ev.loci), np.int64)
+    return PedigreeEvidence(np.concatenate([np.asarray(ev.ids, object), np.asarray(ids, object)]),
+                            ev.loci, tuple(groups), np.concatenate([ev.n_typed, typed]))

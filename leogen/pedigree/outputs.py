@@ -11,8 +11,9 @@ from leogen.io.tables import Column, Table
 PEDIGREE = Table(
     "pedigree/pedigree.tsv",
     "the reconstructed pedigree: one row per genotyped animal, then one per dummy parent "
-    "(an unsampled parent shared by a sibship, id *M001 / *F001); each parent with its "
-    "posterior probability (see docs/pedigree.md).",
+    "(an unsampled parent shared by a sibship, id *M001 / *F001; its own sire and dam where "
+    "they are sampled animals); each parent with its posterior probability (see "
+    "docs/pedigree.md).",
     (
         Column("individual_id", "str", na=False),
         Column("sampled", "bool", na=False, description="false for dummy parents"),
@@ -22,10 +23,13 @@ PEDIGREE = Table(
         Column("sire", "str", description="NA: no sire assigned"),
         Column("sire_probability", "float",
                description="posterior that sire is the sire (a dummy: that the animal belongs "
-                           "to the dummy's sibship); NA when no sire is assigned"),
-        Column("sire_dummy", "bool", description="the sire is a dummy (unsampled) parent"),
+                           "to the dummy's sibship; of a dummy's row: that the dummy is an "
+                           "unsampled animal and sire its sire); NA when no sire is assigned"),
+        Column("sire_dummy", "bool", description="the sire is a dummy (unsampled) parent; NA "
+                                                 "in a dummy's row without a sire"),
         Column("sire_unsampled_probability", "float",
-               description="posterior that the sire is none of the sampled animals"),
+               description="posterior that the sire is none of the sampled animals (of a "
+                           "dummy's row: given that the dummy is unsampled)"),
         Column("dam", "str"),
         Column("dam_probability", "float"),
         Column("dam_dummy", "bool"),

@@ -44,6 +44,10 @@ Method (a CERVUS/COLONY hybrid, stated so its probabilities can be read):
    (:func:`unsampled_parent_loglik`: the sibship o fits, unless a sampled candidate is the
    parent of that whole sibship, :func:`sibship_parent_posterior`) and the age prior
    conditioned on the pedigree so far (:func:`leogen.pedigree.priors.pedigree_age_prior`).
+6. **Parents of dummy parents** (:func:`dummy_parentage`; sequoia's grandparents of a
+   sibship, Huisman 2017): each dummy parent, its genotype posterior that of its sibship,
+   gets the parentage of step 2 among the sampled animals, with its birth year bounded by
+   its offspring's through the pedigree age prior.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
+from leogen.pedigree import kinship as kin
 from leogen.pedigree import likelihood as lk
 from leogen.pedigree.priors import (
     DEFAULT_AGES,
@@ -1123,3 +1128,90 @@ def configuration_sibships(probs: np.ndarray, sire: np.ndarray, dam: np.ndarray,
     idx = np.arange(n)
     out[idx, idx] = np.nan
     return out
+
+
+def dummy_parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, par: Parentage,
+                    sire: np.ndarray, dam: np.ndarray, sire_p: np.ndarray, dam_p: np.ndarray,
+                    roles: np.ndarray, offspring: list, link_p: list, sums: list,
+                    ages: AgeSettings = DEFAULT_AGES,
+                    max_candidates: int = 6) -> tuple[np.ndarray, ...]:
+    """Posterior sire and dam, among the sampled animals, of each dummy (unsampled) parent:
+    the grandparents of its offspring (sequoia's parents of dummy individuals, Huisman 2017
+    Mol Ecol Resour 17:1009).
+
+    A dummy's genotype posterior is that of its offspring's shared parent,
+    ``P(g) prod_o v_o(g)`` (:func:`leogen.pedigree.likelihood.with_dummy_animals`), so the
+    parentage of :func:`parentage` applies to it unchanged: the trio ratio of a candidate
+    pair (s, d) is the family likelihood ``sum_g P(g | s, d) prod_o v_o(g) / L(C)`` (a
+    grandparent pair that cannot have transmitted one offspring's allele from the dummy is
+    excluded as a parent pair is), each candidate's evidence is weighed against its being
+    another relative of the dummy, with the class shares and the shares of unsampled
+    parents of the genotyped animals (held). The dummy's birth year has no window of its
+    own: the pedigree age prior (:func:`leogen.pedigree.priors.pedigree_age_prior`) bounds
+    it by its offspring's, and no descendant of a dummy is its candidate. A genotyped
+    animal without an assigned parent of the dummy's role may be the dummy's offspring
+    instead (the reverse direction, with its age prior). And the dummy may not be
+    unsampled at all: ``q``, the probability that no sampled candidate is the parent of
+    the whole sibship (:func:`sibship_parent_posterior`), is returned beside.
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n genotyped animals; info : their AnimalInfo.
+    par : Parentage of the n animals (class shares and shares of unsampled parents).
+    sire, dam : int arrays (n,), assigned sampled parents (-1 none); sire_p, dam_p : float
+        arrays (n,), their posteriors.
+    roles : int array (c,), 0 a dummy sire, 1 a dummy dam.
+    offspring : list of c int arrays, each dummy's offspring (genotyped animals without an
+        assigned parent of its role).
+    link_p : list of c float arrays, the probability of each of those links.
+    sums : list (per locus group) of float arrays (c, Lg, G), each dummy's summed
+        ``log v_o(g)`` over its offspring (:class:`Sibships` ``vec``).
+    ages : AgeSettings; max_candidates : as :func:`parentage`.
+
+    Returns
+    -------
+    sire_post, dam_post : float arrays (c, n + 1), ``[k, p]`` P(p is dummy k's sire / dam |
+        the dummy is unsampled), the last column P(not sampled).
+    q : float array (c,), P(the dummy is unsampled).
+    """
+    n, c = ev.n, len(roles)
+    if c == 0:
+        return np.zeros((0, n + 1)), np.zeros((0, n + 1)), np.zeros(0)
+    ext = lk.with_dummy_animals(ev, np.array([f"_dummy{k}" for k in range(c)], object), sums)
+    none = np.full(c, -1, np.int64)
+    info_ext = AnimalInfo(
+        ext.ids, np.concatenate([np.asarray(info.sex, object),
+                                 np.where(np.asarray(roles) == 0, "M", "F")]).astype(str),
+        np.concatenate([info.birth_lo, none]), np.concatenate([info.birth_hi, none]),
+        np.concatenate([info.first_year, none]), np.concatenate([info.last_year, none]),
+        np.concatenate([info.open_window, np.zeros(c, bool)]),
+        np.concatenate([info.known_sire, none]), np.concatenate([info.known_dam, none]))
+    s_ext, d_ext = np.concatenate([sire, none]), np.concatenate([dam, none])
+    sp = np.concatenate([np.where(sire >= 0, sire_p, 0.0), np.zeros(c)])
+    dp = np.concatenate([np.where(dam >= 0, dam_p, 0.0), np.zeros(c)])
+    for k, (role, kids, q) in enumerate(zip(roles, offspring, link_p, strict=True)):
+        (s_ext if role == 0 else d_ext)[kids] = n + k
+        (sp if role == 0 else dp)[kids] = q
+    a = pedigree_age_prior(info_ext, s_ext, d_ext, ages, sp, dp)  # [p, o]
+    # a dummy may be the parent of a genotyped animal without a parent of its role (the
+    # reverse direction of its own parentage), of no other
+    a[n:][(roles == 0)[:, None] & (s_ext >= 0)[None]] = 0.0
+    a[n:][(roles == 1)[:, None] & (d_ext >= 0)[None]] = 0.0
+    a[n:, n:] = 0.0
+    a[kin.ancestor_matrix(s_ext, d_ext)] = 0.0  # no animal is a parent of its ancestor
+    post = parentage(ext, info_ext, ages, max_candidates=max_candidates,
+                     pair_ll=lk.pair_loglik(ext), age=a, share=par.class_share,
+                     theta=par.theta)
+    cols = np.append(np.arange(n), n + c)
+    q = np.ones(c)
+    _, _, ps, pd_ = candidate_priors(info, age_prior(info, ages).T)
+    for role, cand in ((0, ps), (1, pd_)):  # P(unsampled) of the sibships of each role
+        rows = np.flatnonzero(np.asarray(roles) == role)
+        if rows.size:
+            cluster = np.full(n, -1, np.int64)
+            for j, k in enumerate(rows):
+                cluster[offspring[k]] = j
+            sib = Sibships(cluster, np.zeros(n), [x[rows] for x in sums], len(rows),
+                           np.zeros(0, np.int64), [])
+            q[rows] = sibship_parent_posterior(ev, sib, cand, par.theta[role])[0]
+    return post.sire_post[n:][:, cols], post.dam_post[n:][:, cols], q

@@ -106,7 +106,8 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
                          ado=DEFAULT_ERROR, fa=DEFAULT_ERROR, locus_error: float = 0.01,
                          min_probability: float = 0.7, max_candidates: int = 6,
                          sibships: bool = True, calibration_replicates: int = 0,
-                         seed: int = 1, joint_rounds: int = 2) -> PedigreeResult:
+                         seed: int = 1, joint_rounds: int = 2,
+                         dummy_parents: bool = True) -> PedigreeResult:
     """Parentage, dummy-parent sibships, relationships and kinship of genotyped animals
     (:mod:`leogen.pedigree.reconstruct`; docs/pedigree.md).
 
@@ -127,6 +128,10 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
     seed : random seed of the calibration.
     joint_rounds : rounds of sibship evidence fed back into parentage
         (:func:`leogen.pedigree.reconstruct.joint_parentage`; 0: parentage alone).
+    dummy_parents : look for the sampled parents of dummy parents
+        (:func:`leogen.pedigree.reconstruct.dummy_parentage`), and give an animal whose
+        parent is probably unsampled a dummy parent of its own when that parent's parents
+        are found (with ``sibships``).
 
     Returns
     -------
@@ -142,19 +147,22 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
                              min_probability=min_probability, rounds=joint_rounds)
     calibration = None
     if calibration_replicates > 0:  # parametric-bootstrap calibration of the posteriors
-        first = _assemble(g, ev, info, par, min_probability, sibships)
+        first = _assemble(g, ev, info, par, min_probability, sibships, ages,
+                          max_candidates, dummy_parents)
         calibration = cb.bootstrap_calibration(
             g, info, par, first.sire_idx, first.dam_idx, ages, ado, fa, locus_error,
             max_candidates, n_replicates=calibration_replicates, seed=seed,
             min_probability=min_probability, joint_rounds=joint_rounds)
         par = cb.calibrated_parentage(par, calibration, info)
-    res = _assemble(g, ev, info, par, min_probability, sibships)
+    res = _assemble(g, ev, info, par, min_probability, sibships, ages, max_candidates,
+                    dummy_parents)
     res.calibration = calibration
     return res
 
 
 def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Parentage,
-              min_probability: float, sibships: bool) -> PedigreeResult:
+              min_probability: float, sibships: bool, ages: AgeSettings = DEFAULT_AGES,
+              max_candidates: int = 6, dummy_parents: bool = True) -> PedigreeResult:
     """Assignment, dummy-parent sibships, relationships, kinship and the tables from the
     parent posteriors ``par`` (:func:`reconstruct_pedigree` after its parentage step)."""
     n = g.n_samples
@@ -175,7 +183,15 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
         sib.cluster = np.where(low, -1, sib.cluster)
         sib.prob = np.where(low, 0.0, sib.prob)
 
-    # the pedigree with dummy parents as founders
+    # the dummy parents, one per sibship (their own parents looked for among the sampled)
+    specs = []  # (role, offspring, link probabilities)
+    for role, sib in enumerate((sib_s, sib_d)):
+        for c in sorted(set(sib.cluster[sib.cluster >= 0].tolist())):
+            kids = np.flatnonzero(sib.cluster == c)
+            specs.append((role, kids, sib.prob[kids]))
+    gp = _dummy_grandparents(ev, info, par, sire, dam, sire_p, dam_p, specs, (sib_s, sib_d),
+                             ages, max_candidates, min_probability) if dummy_parents else None
+    # the pedigree with dummy parents (their parents assigned where found)
     ids = list(g.samples)
     sampled = [True] * n
     sexes = list(info.sex)
@@ -183,24 +199,25 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     s_prob, d_prob = list(np.where(sire >= 0, sire_p, np.nan)), list(np.where(dam >= 0, dam_p,
                                                                               np.nan))
     s_dummy, d_dummy = [False] * n, [False] * n
-    for sib, prefix, sex, parents, prob, flag in ((sib_s, "*M", "M", s_all, s_prob, s_dummy),
-                                                   (sib_d, "*F", "F", d_all, d_prob, d_dummy)):
-        used = sorted(set(sib.cluster[sib.cluster >= 0].tolist()))
-        for k, c in enumerate(used, start=1):  # one row per dummy parent
-            row = len(ids)
-            ids.append(f"{prefix}{k:03d}")
-            sampled.append(False)
-            sexes.append(sex)
-            for lst in (s_all, d_all):
-                lst.append(-1)
-            for lst in (s_prob, d_prob):
-                lst.append(np.nan)
-            for lst in (s_dummy, d_dummy):
-                lst.append(False)
-            for o in np.flatnonzero(sib.cluster == c):  # its offspring
-                parents[o] = row
-                prob[o] = sib.prob[o]
-                flag[o] = True
+    s_none, d_none = list(par.sire_post[:, n]), list(par.dam_post[:, n])
+    counter = [0, 0]
+    for k, (role, kids, q) in enumerate(specs):  # one row per dummy parent
+        counter[role] += 1
+        row = len(ids)
+        ids.append(f"{'*M' if role == 0 else '*F'}{counter[role]:03d}")
+        sampled.append(False)
+        sexes.append("M" if role == 0 else "F")
+        for side, (lst, prob, flag, none) in enumerate(((s_all, s_prob, s_dummy, s_none),
+                                                        (d_all, d_prob, d_dummy, d_none))):
+            found = gp is not None and gp[side][k] >= 0
+            lst.append(int(gp[side][k]) if found else -1)
+            prob.append(float(gp[2 + side][k]) if found else np.nan)
+            flag.append(False)
+            none.append(float(gp[4 + side][k]) if gp is not None else np.nan)
+        for o, qo in zip(kids, q, strict=True):  # its offspring
+            (s_all if role == 0 else d_all)[o] = row
+            (s_prob if role == 0 else d_prob)[o] = qo
+            (s_dummy if role == 0 else d_dummy)[o] = True
     ids = np.asarray(ids, dtype=object)
     s_all, d_all = np.asarray(s_all, np.int64), np.asarray(d_all, np.int64)
     k = kin.kinship_matrix(s_all, d_all, founder_kinship(probs, len(ids)))
@@ -217,14 +234,14 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
         "birth_year_hi": pd.array(np.where(unknown_birth, 0, hi), dtype="Int64"),
         "sire": np.where(s_all >= 0, ids[np.maximum(s_all, 0)], None),
         "sire_probability": np.asarray(s_prob, float),
-        "sire_dummy": pd.array(np.where(np.arange(n_all) < n, s_dummy, pd.NA), dtype="boolean"),
-        "sire_unsampled_probability": np.concatenate([par.sire_post[:, n],
-                                                      np.full(n_all - n, np.nan)]),
+        "sire_dummy": pd.array(np.where((np.arange(n_all) < n) | (s_all >= 0), s_dummy, pd.NA),
+                               dtype="boolean"),
+        "sire_unsampled_probability": np.asarray(s_none, float),
         "dam": np.where(d_all >= 0, ids[np.maximum(d_all, 0)], None),
         "dam_probability": np.asarray(d_prob, float),
-        "dam_dummy": pd.array(np.where(np.arange(n_all) < n, d_dummy, pd.NA), dtype="boolean"),
-        "dam_unsampled_probability": np.concatenate([par.dam_post[:, n],
-                                                     np.full(n_all - n, np.nan)]),
+        "dam_dummy": pd.array(np.where((np.arange(n_all) < n) | (d_all >= 0), d_dummy, pd.NA),
+                              dtype="boolean"),
+        "dam_unsampled_probability": np.asarray(d_none, float),
     })
     ped.loc[unknown_birth, ["birth_year_lo", "birth_year_hi"]] = pd.NA
     probs = rc.configuration_sibships(probs, s_all, d_all, np.asarray(s_prob, float),
@@ -239,6 +256,56 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     })
     return PedigreeResult(ids, np.asarray(sampled, bool), s_all, d_all, k, ped, rel, inb,
                           par, probs)
+
+
+def _dummy_grandparents(ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Parentage, sire,
+                        dam, sire_p, dam_p, specs: list, sibs: tuple, ages: AgeSettings,
+                        max_candidates: int, min_probability: float) -> tuple:
+    """The sampled parents of the dummy parents ``specs`` (role, offspring, link
+    probabilities), by :func:`leogen.pedigree.reconstruct.dummy_parentage`, assigned as
+    :func:`leogen.pedigree.reconstruct.map_parents` does: a link's probability (the
+    candidate's posterior given that the dummy is unsampled, times the probability that it
+    is) at least ``min_probability``, best first, never making an animal its own ancestor.
+
+    Returns
+    -------
+    (sire, dam, sire_probability, dam_probability, sire_unsampled, dam_unsampled), int or
+    float arrays (c,): the assigned parent (-1 none) and its probability, and the posterior
+    that the dummy's parent was not sampled.
+    """
+    n, c = ev.n, len(specs)
+    roles = np.array([sp[0] for sp in specs], np.int64)
+    sums = []
+    for gi in range(len(ev.groups)):  # per locus group: each dummy's summed log v
+        rows = []
+        for role, kids, _ in specs:
+            sib = sibs[role]
+            pos = np.searchsorted(sib.members, kids)  # members are sorted positions
+            rows.append(sib.vec[gi][pos].sum(axis=0))
+        sums.append(np.stack(rows) if rows else np.zeros((0,) + ev.groups[gi].post.shape[1:]))
+    ps, pd_, q = rc.dummy_parentage(ev, info, par, sire, dam, sire_p, dam_p, roles,
+                                    [sp[1] for sp in specs], [sp[2] for sp in specs], sums,
+                                    ages, max_candidates)
+    # the extended pedigree, to keep the links acyclic
+    s_ext = np.concatenate([sire, np.full(c, -1, np.int64)])
+    d_ext = np.concatenate([dam, np.full(c, -1, np.int64)])
+    for k, (role, kids, _) in enumerate(specs):
+        (s_ext if role == 0 else d_ext)[kids] = n + k
+    out = [np.full(c, -1, np.int64), np.full(c, -1, np.int64)]
+    prob = [np.full(c, np.nan), np.full(c, np.nan)]
+    links = []
+    for side, post in enumerate((ps, pd_)):
+        best = np.argmax(post[:, :n], axis=1) if c else np.zeros(0, np.int64)
+        p = post[np.arange(c), best] * q  # and the dummy is not a sampled animal
+        links += [(p[k], side, k, best[k]) for k in np.flatnonzero(p >= min_probability)]
+    links.sort(key=lambda t: (-t[0], t[1], t[2]))
+    for p, side, k, cand in links:  # best first, at most 2 c links
+        if rc._ancestor(s_ext, d_ext, n + k, cand):
+            continue
+        (s_ext if side == 0 else d_ext)[n + k] = cand
+        out[side][k] = cand
+        prob[side][k] = p
+    return out[0], out[1], prob[0], prob[1], ps[:, n], pd_[:, n]
 
 
 def founder_kinship(probs: np.ndarray, n_all: int) -> np.ndarray:

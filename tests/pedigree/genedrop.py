@@ -141,17 +141,30 @@ def gene_drop(seed: int, n_loci: int = 15, n_alleles=(6, 11), n_founders: int = 
     return GeneDrop(g, samples, links, gsex, truth, np.array([ids[k] for k in chosen]))
 
 
-def sampled_pedigree_f(d: GeneDrop) -> np.ndarray:
+def sampled_pedigree_f(d: GeneDrop, dummy_parents: bool = False) -> np.ndarray:
     """F of each sampled animal (in ``d.sampled`` order) from its *true* pedigree cut to the
     sampled animals: every link to a sampled parent right, every unsampled parent an
     unrelated founder. The most any reconstruction without the unsampled animals' ancestry
-    can know (the ceiling of the pedigree-F correlation)."""
+    can know (the ceiling of the pedigree-F correlation). ``dummy_parents``: each unsampled
+    parent of a sampled animal is kept (one dummy per true parent, as if every sibship were
+    found) with its own links to sampled parents, the most a reconstruction that gives dummy
+    parents their sampled parents can know."""
     t = d.truth
-    keep = set(d.sampled)
+    sampled = set(d.sampled)
+    keep = set(sampled)
+    if dummy_parents:
+        keep |= {p for col in ("sire", "dam") for p in t.loc[t["individual_id"].isin(sampled),
+                                                           col]
+                 if isinstance(p, str)}
     rows = t[t["individual_id"].isin(keep)]  # birth order kept
-    cut = [x if isinstance(x, str) and x in keep else None for x in rows["sire"]], \
-        [x if isinstance(x, str) and x in keep else None for x in rows["dam"]]
-    f = pd.Series(_true_f(list(rows["individual_id"]), *cut), index=rows["individual_id"])
+
+    def cut(col):
+        allowed = [keep if x in sampled else sampled for x in rows["individual_id"]]
+        return [p if isinstance(p, str) and p in ok else None
+                for p, ok in zip(rows[col], allowed, strict=True)]
+
+    f = pd.Series(_true_f(list(rows["individual_id"]), cut("sire"), cut("dam")),
+                  index=rows["individual_id"])
     return f.loc[list(d.sampled)].to_numpy()
 
 
@@ -162,7 +175,8 @@ def evaluate(ped: pd.DataFrame, rel: pd.DataFrame, inb: pd.DataFrame, truth: pd.
     ``ped``, ``rel``, ``inb``: the pedigree, relationships and inbreeding tables;
     ``truth``: individual_id, sire, dam (NA/None unknown) and f; ``id_map``: reconstructed
     id -> true id (default identity). Returns counts and the (probability, right) pairs of
-    every link to a sampled parent, for calibration.
+    every link to a sampled parent, for calibration; ``dummy_parent_*`` the same for the
+    sampled parents of dummy parents.
     """
     id_map = id_map or {}
     tid = lambda x: id_map.get(x, x)  # noqa: E731
@@ -172,7 +186,9 @@ def evaluate(ped: pd.DataFrame, rel: pd.DataFrame, inb: pd.DataFrame, truth: pd.
     sampled = ped[ped["sampled"]]
     present = {tid(x) for x in sampled["individual_id"]}
     out = {"assigned": 0, "right": 0, "true_links": 0, "found": 0, "calib": [],
-           "dummy_assigned": 0, "dummy_right": 0}
+           "dummy_assigned": 0, "dummy_right": 0, "dummy_parent_assigned": 0,
+           "dummy_parent_right": 0, "dummy_parent_calib": []}
+    dummy_truth = {}  # dummy parent -> the true animal most of its offspring have
     for role in ("sire", "dam"):
         dummies = {}
         for rec in sampled.itertuples(index=False):
@@ -190,11 +206,24 @@ def evaluate(ped: pd.DataFrame, rel: pd.DataFrame, inb: pd.DataFrame, truth: pd.
                 out["calib"].append((float(prob), bool(ok)))
             elif isinstance(par, str) and par:
                 dummies.setdefault(par, []).append(tp)
-        for members in dummies.values():  # a dummy link is right if it names the
+        for dummy, members in dummies.items():  # a dummy link is right if it names the
             vals = pd.Series([m for m in members if m is not None])  # sibship's parent
             top = vals.value_counts().index[0] if len(vals) else None
+            dummy_truth[dummy] = top if top not in present else None
             out["dummy_assigned"] += len(members)
             out["dummy_right"] += sum(m == top and top not in present for m in members)
+    # the sampled parents of dummy parents: right if they are the true parents of the
+    # unsampled animal the dummy stands for (wrong too when the dummy is a sampled animal)
+    for rec in ped[~ped["sampled"]].itertuples(index=False):
+        for role in ("sire", "dam"):
+            par = getattr(rec, role)
+            if isinstance(par, str) and par:
+                truth_d = dummy_truth.get(rec.individual_id)
+                ok = truth_d is not None and tid(par) == true_par[role].get(truth_d)
+                out["dummy_parent_assigned"] += 1
+                out["dummy_parent_right"] += ok
+                out["dummy_parent_calib"].append((float(getattr(rec, f"{role}_probability")),
+                                                  bool(ok)))
     # pairs
     sire = {k: true_par["sire"].get(k) for k in t.index}
     dam = {k: true_par["dam"].get(k) for k in t.index}

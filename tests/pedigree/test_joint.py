@@ -205,3 +205,49 @@ def test_joint_parentage_rounds_zero_is_parentage():
     for post in (b, j):
         assert (np.argmax(post.sire_post[3:, :6], axis=1) == 0).all()
         assert (np.argmax(post.dam_post[3:5, :6], axis=1) == 1).all()
+
+
+def _aged_info(keep, sex):
+    """Birth windows that order the generations: G 1990-1992, the dams and U 1998-2002,
+    S's offspring 2008-2010 (so G cannot be an offspring of S)."""
+    born = {"G": (1990, 1992), "O": (2008, 2010)}
+    lo = np.array([born.get(x, born.get(x[0], (1998, 2002)))[0] for x in keep])
+    hi = np.array([born.get(x, born.get(x[0], (1998, 2002)))[1] for x in keep])
+    z = np.full(len(keep), -1)
+    return AnimalInfo(np.asarray(keep), np.asarray(sex), lo, hi, np.full(len(keep), 2012),
+                      np.full(len(keep), 2012), np.zeros(len(keep), bool), z, z)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dummy_parent_gets_its_sampled_father(seed):
+    # S is not sampled: his five offspring form a dummy sibship, and his father G is found
+    # as the dummy's sire (even prior odds that a parent was sampled); with S sampled the
+    # sibship's parent is S, and the dummy is not an unsampled animal (q ~ 0)
+    from dataclasses import replace
+
+    names, data = _family(seed)
+    kid_names = ("O1", "O2", "O3", "O4", "O5")
+    for sampled in (False, True):
+        keep = [x for x in names if sampled or x != "S"]
+        ev = _evidence(names, data, keep)
+        sex = ["M" if x in ("S", "G", "U") else "F" if x.startswith("D") else "U"
+               for x in keep]
+        info = _aged_info(keep, sex)
+        par = replace(rc.parentage(ev, info), theta=(0.5, 0.5))
+        kids = np.array([keep.index(x) for x in kid_names])
+        sib = _sibship(ev, kids)
+        none = np.full(ev.n, -1)
+        sums = [v[np.searchsorted(sib.members, kids)].sum(axis=0, keepdims=True)
+                for v in sib.vec]
+        sire_post, dam_post, q = rc.dummy_parentage(
+            ev, info, par, none, none, np.zeros(ev.n), np.zeros(ev.n), np.array([0]),
+            [kids], [np.ones(len(kids))], sums)
+        assert sire_post.shape == dam_post.shape == (1, ev.n + 1)
+        assert np.allclose(sire_post.sum(axis=1), 1.0)
+        assert sire_post[0, kids].sum() == 0.0  # its offspring are never its parents
+        if not sampled:
+            assert sib.n_clusters == 1 and (sib.cluster[kids] == 0).all()
+            assert sire_post[0, keep.index("G")] > 0.9, sire_post[0]
+            assert q[0] > 0.9, q
+        else:
+            assert q[0] < 0.1, q

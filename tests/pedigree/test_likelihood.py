@@ -85,6 +85,25 @@ def test_sibship_of_a_dummy_parent_by_hand():
     assert t[0, 0].tolist() == pytest.approx([5 / 6, 1 / 6], rel=1e-4)
 
 
+
+def test_dummy_parent_as_an_animal_by_hand():
+    # the two 0/0 offspring of the case above share a dummy parent (posterior (2/3, 1/3, 0));
+    # as an animal, its trio with s = 0/0 and d = 0/1 is the family likelihood ratio:
+    # P(g | s, d) = (1/2, 1/2, 0), V(g) = v(g)^2 = (4, 1, 0), L(C) = 1.5:
+    # (1/2 * 4 + 1/2 * 1) / 1.5 = 5/3
+    g = _genotypes([[[0, 0]], [[0, 0]], [[0, 0]], [[0, 1]]], (2,))
+    ev = _exact(g, np.array([[0.5, 0.5]]))
+    vec = lk.sibship_vectors(ev, np.array([0, 1]), lk.parent_transmission(ev, np.array([-1, -1])))
+    ext = lk.with_dummy_animals(ev, np.array(["*M001"]), [v.sum(axis=0, keepdims=True)
+                                                          for v in vec])
+    assert ext.n == 5 and ext.ids[-1] == "*M001"
+    assert ext.groups[0].post[4, 0].tolist() == pytest.approx([2 / 3, 1 / 3, 0.0], abs=1e-5)
+    assert np.exp(lk.trio_loglik(ext, np.array([4]), np.array([2]), np.array([3])))[0] \
+        == pytest.approx(5 / 3, rel=1e-4)
+    # the genotyped animals are unchanged
+    assert np.array_equal(ext.groups[0].post[:4], ev.groups[0].post)
+
+
 def test_snp_genotypes():
     rng = np.random.default_rng(2)
     calls = rng.integers(0, 2, (5, 40, 2))

@@ -36,25 +36,33 @@ def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
                        sample_rate: float = 0.8):
     """Pooled evaluation of the default run on gene drops of the seeds: a six-year study of
     a population founded 16 years earlier (default), or ``study`` years; ``f_ceiling`` is
-    the correlation of true F with the F of the true pedigree cut to the sampled animals."""
+    the correlation of true F with the F of the true pedigree cut to the sampled animals,
+    ``f_ceiling_dummies`` with their unsampled parents kept as dummies with their sampled
+    parents."""
     tot: dict = {}
-    calib, f_true, f_ped, f_cut = [], [], [], []
+    calib, dummy_calib, f_true, f_ped, f_cut, f_dummy = [], [], [], [], [], []
     for seed in seeds:
         kw = {} if he == "high" else {"n_alleles": (3, 6)}
         d = gene_drop(seed, study=study, sample_rate=sample_rate, **kw)
-        f_cut.append(pd.Series(sampled_pedigree_f(d), index=d.sampled))
         res = _run_quiet(d, calibration_replicates)
         e = evaluate(res.pedigree, res.relationships, res.inbreeding, d.truth)
         calib += e["calib"]
+        dummy_calib += e["dummy_parent_calib"]
         f_true.append(e["f_true"])
         f_ped.append(e["f_ped"])
-        f_cut[-1] = f_cut[-1].loc[res.inbreeding["individual_id"]].to_numpy()
+        order = res.inbreeding["individual_id"]
+        f_cut.append(pd.Series(sampled_pedigree_f(d), index=d.sampled).loc[order].to_numpy())
+        f_dummy.append(pd.Series(sampled_pedigree_f(d, dummy_parents=True),
+                                 index=d.sampled).loc[order].to_numpy())
         for k, v in e.items():
             if isinstance(v, (int, np.integer)):
                 tot[k] = tot.get(k, 0) + int(v)
     tot["calib"] = np.array(calib)
+    tot["dummy_calib"] = np.array(dummy_calib).reshape(-1, 2)
     tot["f_r"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_ped))[0, 1])
     tot["f_ceiling"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_cut))[0, 1])
+    tot["f_ceiling_dummies"] = float(np.corrcoef(np.concatenate(f_true),
+                                                 np.concatenate(f_dummy))[0, 1])
     return tot
 
 
@@ -113,9 +121,10 @@ def test_gene_drop_half_sib_precision():
 
 
 @pytest.mark.xfail(strict=False, reason="measured r = 0.46 (with marker-based founder kinship), "
-                   "against 0.63 for the true pedigree cut to the sampled animals: a 6-year "
-                   "study of a population founded 16 years earlier gives shallow pedigrees, "
-                   "and 15 loci estimate the founders' kinship poorly; see docs/pedigree.md")
+                   "against 0.63 for the true pedigree cut to the sampled animals (0.81 with "
+                   "its dummy parents and their sampled parents): a 6-year study of a "
+                   "population founded 16 years earlier gives shallow pedigrees, and 15 loci "
+                   "estimate the founders' kinship poorly; see docs/pedigree.md")
 def test_gene_drop_inbreeding_correlation():
     assert _gene_drop_results()["f_r"] >= 0.8
 
@@ -168,13 +177,46 @@ def test_two_decade_study_mid_probabilities_unseen_seeds():
 
 
 def test_two_decade_study_f_ceiling():
-    # even the true pedigree of the sampled animals (every link to a sampled parent right,
+    # the true pedigree of the sampled animals alone (every link to a sampled parent right,
     # unsampled parents unrelated founders) gives true F only r = 0.75 at 80% sampled (0.63
-    # in the six-year study; 0.88 at 90%): the r >= 0.8 target is above what any
-    # reconstruction of the sampled animals can reach at 70-80% sampled
+    # in the six-year study; 0.88 at 90%); with each unsampled parent kept as a dummy with
+    # its own sampled parents, r = 0.98 (0.81; 0.99): at 70-80% sampled, F can follow true
+    # F only through the parents of dummy parents
     t = _gene_drop_results(study=TWO_DECADES)
     assert 0.65 < t["f_ceiling"] < 0.8, t["f_ceiling"]
-    assert t["f_r"] > 0.5, t["f_r"]  # measured 0.58
+    assert t["f_ceiling_dummies"] > 0.95, t["f_ceiling_dummies"]
+    assert t["f_r"] > 0.6, t["f_r"]  # measured 0.655 (0.58 without the dummies' parents)
+
+
+def _all_dummy_parent_links() -> np.ndarray:
+    return np.concatenate([_gene_drop_results(**kw)["dummy_calib"] for kw in (
+        {}, {"study": TWO_DECADES}, {"study": TWO_DECADES, "sample_rate": 0.9})])
+
+
+def test_dummy_parent_links():
+    # the sampled parents of dummy parents (the grandparents of a sibship), pooled over the
+    # six-year study and the two-decade studies at 80% and 90% sampled, seeds 1-8. Measured:
+    # 36 / 42 right (6 / 7, 21 / 23, 9 / 12), 26 / 27 with p >= 0.9; with the links of the
+    # genotyped animals 394 / 404, 975 / 1002 and 1366 / 1388 right
+    c = _all_dummy_parent_links()
+    assert len(c) > 30
+    assert c[:, 1].mean() >= 0.8, c[:, 1].mean()
+    n_sure, right = _sure(c)
+    assert n_sure > 20 and right >= 0.9, (n_sure, right)
+    for kw in ({}, {"study": TWO_DECADES}, {"study": TWO_DECADES, "sample_rate": 0.9}):
+        t = _gene_drop_results(**kw)
+        c = t["dummy_calib"]
+        assert (t["right"] + c[:, 1].sum()) / (t["assigned"] + len(c)) >= 0.95, kw
+
+
+@pytest.mark.slow
+def test_dummy_parent_links_unseen_seeds():
+    # two decades, 80% sampled, seeds 9-24: measured 38 / 40 right, 17 / 18 with p >= 0.9,
+    # the 0.7-0.9 band said 0.81 and right 0.95 (22 links)
+    c = _gene_drop_results(study=TWO_DECADES, seeds=UNSEEN)["dummy_calib"]
+    assert len(c) > 20 and c[:, 1].mean() >= 0.9, (len(c), c[:, 1].mean())
+    n_sure, right = _sure(c)
+    assert right >= 0.9, (n_sure, right)
 
 
 def test_ninety_percent_sampled_targets():
@@ -197,18 +239,26 @@ def test_ninety_percent_sampled_targets_unseen_seeds():
     assert abs(right - said) < 0.1, (said, right)
 
 
-@pytest.mark.xfail(strict=False, reason="two decades, 90% sampled, seeds 1-8: measured r = 0.79 "
-                   "(0.74 on seeds 9-24) against a ceiling of 0.88 (0.90) for the true pedigree "
-                   "of the sampled animals; see docs/pedigree.md")
 def test_ninety_percent_sampled_inbreeding_correlation():
+    # measured r = 0.826 (0.79 before the dummy parents got their sampled parents), against
+    # 0.88 for the true pedigree of the sampled animals and 0.99 with its dummy parents
     assert _gene_drop_results(study=TWO_DECADES, sample_rate=0.9)["f_r"] >= 0.8
 
 
-@pytest.mark.xfail(strict=False, reason="two-decade study, seeds 1-8: measured r = 0.58. With "
-                   "both parents assigned and right pedigree F follows true F (r = 0.99 on "
-                   "seed 1); the inbred animals are the ones whose parent is most often not "
-                   "found (an inbred full sib or grandparent competes with it), and their F is "
-                   "then that of an unknown parent, 0; see docs/pedigree.md")
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="two decades, 90% sampled, seeds 9-24: measured r = "
+                   "0.767 (0.74 before the dummy parents got their sampled parents); see "
+                   "docs/pedigree.md")
+def test_ninety_percent_sampled_inbreeding_correlation_unseen_seeds():
+    assert _gene_drop_results(study=TWO_DECADES, sample_rate=0.9, seeds=UNSEEN)["f_r"] >= 0.8
+
+
+@pytest.mark.xfail(strict=False, reason="two-decade study (80% sampled), seeds 1-8: measured r = "
+                   "0.655 (0.596 on seeds 9-24), against 0.98 for the true pedigree with every "
+                   "unsampled parent a dummy with its sampled parents: the loss is in the links "
+                   "not found (the inbred animals' parents are found least often: an inbred full "
+                   "sib or grandparent competes) and the sibships of unsampled parents not "
+                   "found; see docs/pedigree.md")
 def test_two_decade_study_inbreeding_correlation():
     assert _gene_drop_results(study=TWO_DECADES)["f_r"] >= 0.8
 
