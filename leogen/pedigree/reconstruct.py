@@ -1122,12 +1122,51 @@ def configuration_sibships(probs: np.ndarray, sire: np.ndarray, dam: np.ndarray,
     scale = np.where(tot > 1, 1.0 / np.maximum(tot, 1e-300), 1.0)
     po, fs, hs = po * scale, fs * scale, hs * scale
     rest = np.clip(1.0 - po - fs - hs, 0.0, 1.0)
+    gp = np.minimum(pedigree_grandparents(sire, dam, sire_p, dam_p)[:n, :n], rest)
     far = probs[..., 3] + probs[..., 4]
     q = np.where(far > 0, probs[..., 3] / np.where(far > 0, far, 1.0), 0.5)
-    out = np.stack([po, fs, hs, rest * q, rest * (1 - q)], axis=-1)
+    out = np.stack([po, fs, hs, gp + (rest - gp) * q, (rest - gp) * (1 - q)], axis=-1)
     idx = np.arange(n)
     out[idx, idx] = np.nan
     return out
+
+
+def pedigree_grandparents(sire: np.ndarray, dam: np.ndarray, sire_p: np.ndarray,
+                          dam_p: np.ndarray) -> np.ndarray:
+    """Probability that each pair is grandparent and grandoffspring through the
+    reconstructed pedigree: an animal's parent (sampled or dummy) and that parent's parent,
+    the product of the two links' probabilities (the larger over the paths).
+
+    Parameters
+    ----------
+    sire, dam : int arrays (N,), parent rows (-1 none); sire_p, dam_p : float arrays (N,),
+        the links' probabilities (NaN none).
+
+    Returns
+    -------
+    float array (N, N), symmetric.
+
+    Examples
+    --------
+    Animal 0's sire is the dummy 2 (link 0.9), whose dam is animal 1 (0.8):
+
+    >>> pedigree_grandparents(np.array([2, -1, -1]), np.array([-1, -1, 1]),
+    ...                       np.array([0.9, np.nan, np.nan]),
+    ...                       np.array([np.nan, np.nan, 0.8]))[0].round(2).tolist()
+    [0.0, 0.72, 0.0]
+    """
+    sire, dam = np.asarray(sire, np.int64), np.asarray(dam, np.int64)
+    n_all = len(sire)
+    link_p = (np.nan_to_num(np.asarray(sire_p, float)), np.nan_to_num(np.asarray(dam_p, float)))
+    out = np.zeros((n_all, n_all))
+    for parent, p1 in zip((sire, dam), link_p, strict=True):  # the animal's parent
+        o = np.flatnonzero(parent >= 0)
+        mid = parent[o]
+        for grand, p2 in zip((sire, dam), link_p, strict=True):  # and that parent's parent
+            g = grand[mid]
+            ok = g >= 0
+            np.maximum.at(out, (o[ok], g[ok]), p1[o[ok]] * p2[mid[ok]])
+    return np.maximum(out, out.T)
 
 
 def dummy_parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, par: Parentage,

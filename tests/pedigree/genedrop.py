@@ -237,6 +237,19 @@ def evaluate(ped: pd.DataFrame, rel: pd.DataFrame, inb: pd.DataFrame, truth: pd.
         out[f"{cls}_labelled"] = int((lab == cls).sum())
         out[f"{cls}_right"] = int((truth_mask & (lab == cls)).sum())
         out[f"{cls}_true"] = int(truth_mask.sum())
+    # grandparent / avuncular labels: the true relationship by the kinship module's
+    # classification of the true pedigree
+    from leogen.pedigree.kinship import parent_indices, relationship_matrix
+
+    ids = list(t.index)
+    s_idx, d_idx = parent_indices(ids, t["sire"].fillna("").tolist(), t["dam"].fillna("").tolist())
+    true_rel = relationship_matrix(s_idx, d_idx)
+    pos = {x: k for k, x in enumerate(ids)}
+    gpav = lab == "GPAV"
+    ok = np.array([true_rel[pos[x], pos[y]] in ("GP", "AV") for x, y in
+                   zip(a[gpav], b[gpav], strict=True)], bool)
+    out["GPAV_labelled"] = int(gpav.sum())
+    out["GPAV_right"] = int(ok.sum())
     f_true = inb["individual_id"].map(lambda x: t.loc[tid(x), "f"]).to_numpy(float)
     out["f_true"] = f_true
     out["f_ped"] = inb["f_pedigree"].to_numpy(float)

@@ -251,3 +251,19 @@ def test_dummy_parent_gets_its_sampled_father(seed):
             assert q[0] > 0.9, q
         else:
             assert q[0] < 0.1, q
+
+
+def test_grandparents_are_read_off_the_pedigree():
+    # animal 0's sire is animal 1 (link 0.9), whose dam is animal 2 (0.8): 0 and 2 are
+    # GP/AV with probability >= 0.72, taken from U; without the link they split by likelihood
+    p = np.zeros((3, 3, 5))
+    p[..., 3], p[..., 4] = 0.1, 0.9
+    sire, dam = np.array([1, -1, -1]), np.array([-1, 2, -1])
+    sp, dp = np.array([0.9, np.nan, np.nan]), np.array([np.nan, 0.8, np.nan])
+    out = rc.configuration_sibships(p, sire, dam, sp, dp)
+    assert out[0, 2, 3] == pytest.approx(0.72 + 0.28 * 0.1)
+    assert out[0, 2].sum() == pytest.approx(1.0)
+    assert out[2, 0, 3] == pytest.approx(out[0, 2, 3])
+    none = rc.configuration_sibships(p, np.full(3, -1), np.full(3, -1), np.full(3, np.nan),
+                                     np.full(3, np.nan))
+    assert none[0, 2, 3] == pytest.approx(0.1)
