@@ -462,3 +462,32 @@ def ancestor_matrix(sire_idx, dam_idx) -> np.ndarray:
             ok = par >= 0
             anc[rows[ok]] |= anc[par[ok]]
     return anc
+
+
+def expected_inbreeding(kinship: np.ndarray, sire_weights: np.ndarray,
+                        dam_weights: np.ndarray) -> np.ndarray:
+    """Posterior expectation of each animal's pedigree F over uncertain parents:
+    ``F_o = sum_{s, d} w_s(o, s) phi(s, d) w_d(o, d)``, the kinship of its possible sires and
+    dams weighted by their probabilities (F of an animal is the kinship of its parents,
+    Malecot 1948; a parent with no weight, e.g. one not sampled, contributes kinship 0).
+
+    Parameters
+    ----------
+    kinship : float array (N, N), pedigree kinship (:func:`kinship_matrix`).
+    sire_weights, dam_weights : float arrays (n, N), probability that each of the N animals
+        is the sire / dam of each of the n animals (rows sum to at most 1).
+
+    Returns
+    -------
+    float array (n,)
+
+    Examples
+    --------
+    Parents 0 and 1 full sibs (kinship 1/4), a second possible sire 2 unrelated to 1:
+    with the sire 0 at probability 0.6, 2 at 0.4, F = 0.6 / 4 = 0.15:
+
+    >>> k = np.array([[0.5, 0.25, 0.0], [0.25, 0.5, 0.0], [0.0, 0.0, 0.5]])
+    >>> expected_inbreeding(k, np.array([[0.6, 0.0, 0.4]]), np.array([[0.0, 1.0, 0.0]]))
+    array([0.15])
+    """
+    return np.einsum("os,sd,od->o", sire_weights, kinship, dam_weights)

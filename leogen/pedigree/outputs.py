@@ -59,10 +59,14 @@ RELATIONSHIPS = Table(
 INBREEDING = Table(
     "pedigree/inbreeding.tsv",
     "pedigree inbreeding F (kinship of the assigned parents, tabular method) of every "
-    "genotyped animal, beside the marker-based estimates of the inbreeding stage when given.",
+    "genotyped animal, and its posterior expectation over the parents not assigned, beside "
+    "the marker-based estimates of the inbreeding stage when given.",
     (
         Column("individual_id", "str", na=False),
         Column("f_pedigree", "float", na=False),
+        Column("f_pedigree_expected", "float", na=False,
+               description="posterior expectation of pedigree F: a parent not assigned "
+                           "replaced by its posterior over the sampled candidates"),
         Column("n_parents", "int", na=False, description="assigned parents (0-2)"),
         Column("n_ancestor_generations", "int", na=False,
                description="generations of assigned ancestry above the animal"),

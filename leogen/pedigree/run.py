@@ -223,6 +223,9 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     k = kin.kinship_matrix(s_all, d_all, founder_kinship(probs, len(ids)))
     f = kin.inbreeding_coefficients(s_all, d_all, k)
     n_all = len(ids)
+    f_expected = kin.expected_inbreeding(k, *(parent_weights(post, parents[:n], n_all)
+                                            for post, parents in ((par.sire_post, s_all),
+                                                                  (par.dam_post, d_all))))
     lo = np.concatenate([info.birth_lo, np.full(n_all - n, -1)])
     hi = np.concatenate([info.birth_hi, np.full(n_all - n, -1)])
     unknown_birth = (hi < 0)
@@ -251,6 +254,7 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     inb = pd.DataFrame({
         "individual_id": ids[:n],
         "f_pedigree": f[:n],
+        "f_pedigree_expected": f_expected,
         "n_parents": ((s_all >= 0).astype(int) + (d_all >= 0))[:n],
         "n_ancestor_generations": depth[:n],
     })
@@ -306,6 +310,31 @@ def _dummy_grandparents(ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Paren
         out[side][k] = cand
         prob[side][k] = p
     return out[0], out[1], prob[0], prob[1], ps[:, n], pd_[:, n]
+
+
+def parent_weights(post: np.ndarray, parents: np.ndarray, n_all: int) -> np.ndarray:
+    """Probability of each animal of the pedigree as the parent of one role of each
+    genotyped animal, for :func:`leogen.pedigree.kinship.expected_inbreeding`: the assigned
+    parent (sampled or dummy) with weight 1, else the parent posterior over the sampled
+    candidates (the probability that the parent was not sampled carries no kinship).
+
+    Parameters
+    ----------
+    post : float array (n, n + 1), :class:`leogen.pedigree.reconstruct.Parentage` posterior.
+    parents : int array (n,), assigned parent rows (-1 none).
+    n_all : int, animals of the pedigree (genotyped, then dummy parents).
+
+    Returns
+    -------
+    float array (n, n_all)
+    """
+    n = len(parents)
+    w = np.zeros((n, n_all))
+    w[:, :n] = post[:, :n]
+    have = np.flatnonzero(parents >= 0)
+    w[have] = 0.0
+    w[have, parents[have]] = 1.0
+    return w
 
 
 def founder_kinship(probs: np.ndarray, n_all: int) -> np.ndarray:

@@ -253,4 +253,5 @@ def evaluate(ped: pd.DataFrame, rel: pd.DataFrame, inb: pd.DataFrame, truth: pd.
     f_true = inb["individual_id"].map(lambda x: t.loc[tid(x), "f"]).to_numpy(float)
     out["f_true"] = f_true
     out["f_ped"] = inb["f_pedigree"].to_numpy(float)
+    out["f_expected"] = inb["f_pedigree_expected"].to_numpy(float)
     return out

@@ -124,8 +124,8 @@ def test_error_rate_table_and_marker_inbreeding(tmp_path):
     assert _cli(geno, samples, links, tmp_path / "o", "--error-rates", str(rates),
                 "--inbreeding", str(marker)) == 0
     inb = outputs.read_inbreeding(tmp_path / "o" / "inbreeding.tsv")
-    assert list(inb.columns[:6]) == ["individual_id", "f_pedigree", "n_parents",
-                                     "n_ancestor_generations", "f_ritland", "smlh"]
+    assert list(inb.columns[:7]) == ["individual_id", "f_pedigree", "f_pedigree_expected",
+                                     "n_parents", "n_ancestor_generations", "f_ritland", "smlh"]
     assert (inb["f_ritland"] == 0.05).all()
     # per replicate ADO 0.2 and FA 0.02 over 4 replicates -> 2 (0.1)^4 (floored 1e-3), 6 e^2
     ado, fa = consensus_error_rates(pd.read_csv(rates, sep="\t"), drop.g.loci)

@@ -40,7 +40,7 @@ def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
     ``f_ceiling_dummies`` with their unsampled parents kept as dummies with their sampled
     parents."""
     tot: dict = {}
-    calib, dummy_calib, f_true, f_ped, f_cut, f_dummy = [], [], [], [], [], []
+    calib, dummy_calib, f_true, f_ped, f_cut, f_dummy, f_exp = [], [], [], [], [], [], []
     for seed in seeds:
         kw = {} if he == "high" else {"n_alleles": (3, 6)}
         d = gene_drop(seed, study=study, sample_rate=sample_rate, **kw)
@@ -50,6 +50,7 @@ def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
         dummy_calib += e["dummy_parent_calib"]
         f_true.append(e["f_true"])
         f_ped.append(e["f_ped"])
+        f_exp.append(e["f_expected"])
         order = res.inbreeding["individual_id"]
         f_cut.append(pd.Series(sampled_pedigree_f(d), index=d.sampled).loc[order].to_numpy())
         f_dummy.append(pd.Series(sampled_pedigree_f(d, dummy_parents=True),
@@ -60,6 +61,7 @@ def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
     tot["calib"] = np.array(calib)
     tot["dummy_calib"] = np.array(dummy_calib).reshape(-1, 2)
     tot["f_r"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_ped))[0, 1])
+    tot["f_r_expected"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_exp))[0, 1])
     tot["f_ceiling"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_cut))[0, 1])
     tot["f_ceiling_dummies"] = float(np.corrcoef(np.concatenate(f_true),
                                                  np.concatenate(f_dummy))[0, 1])
@@ -131,12 +133,14 @@ def test_grandparent_labels():
 
 
 @pytest.mark.xfail(strict=False, reason="measured r = 0.46 (with marker-based founder kinship), "
-                   "against 0.63 for the true pedigree cut to the sampled animals (0.81 with "
-                   "its dummy parents and their sampled parents): a 6-year study of a "
+                   "and 0.52 for its posterior expectation, against 0.63 for the true "
+                   "pedigree cut to the sampled animals (0.81 with its dummy parents and their "
+                   "sampled parents): a 6-year study of a "
                    "population founded 16 years earlier gives shallow pedigrees, and 15 loci "
                    "estimate the founders' kinship poorly; see docs/pedigree.md")
 def test_gene_drop_inbreeding_correlation():
-    assert _gene_drop_results()["f_r"] >= 0.8
+    t = _gene_drop_results()
+    assert max(t["f_r"], t["f_r_expected"]) >= 0.8
 
 
 UNSEEN = tuple(range(9, 25))
@@ -251,26 +255,37 @@ def test_ninety_percent_sampled_targets_unseen_seeds():
 
 def test_ninety_percent_sampled_inbreeding_correlation():
     # measured r = 0.826 (0.79 before the dummy parents got their sampled parents), against
-    # 0.88 for the true pedigree of the sampled animals and 0.99 with its dummy parents
-    assert _gene_drop_results(study=TWO_DECADES, sample_rate=0.9)["f_r"] >= 0.8
+    # 0.88 for the true pedigree of the sampled animals and 0.99 with its dummy parents; the
+    # posterior-expected F 0.855
+    t = _gene_drop_results(study=TWO_DECADES, sample_rate=0.9)
+    assert t["f_r"] >= 0.8, t["f_r"]
+    assert t["f_r_expected"] >= 0.8, t["f_r_expected"]
+
+
+@pytest.mark.slow
+def test_ninety_percent_sampled_expected_inbreeding_unseen_seeds():
+    # seeds 9-24: the posterior-expected pedigree F, measured r = 0.838
+    t = _gene_drop_results(study=TWO_DECADES, sample_rate=0.9, seeds=UNSEEN)
+    assert t["f_r_expected"] >= 0.8, t["f_r_expected"]
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason="two decades, 90% sampled, seeds 9-24: measured r = "
-                   "0.767 (0.74 before the dummy parents got their sampled parents); see "
-                   "docs/pedigree.md")
+                   "0.767 for the F of the assigned pedigree (0.74 before the dummy parents got "
+                   "their sampled parents; its posterior expectation: 0.838); see docs/pedigree.md")
 def test_ninety_percent_sampled_inbreeding_correlation_unseen_seeds():
     assert _gene_drop_results(study=TWO_DECADES, sample_rate=0.9, seeds=UNSEEN)["f_r"] >= 0.8
 
 
 @pytest.mark.xfail(strict=False, reason="two-decade study (80% sampled), seeds 1-8: measured r = "
-                   "0.655 (0.596 on seeds 9-24), against 0.98 for the true pedigree with every "
-                   "unsampled parent a dummy with its sampled parents: the loss is in the links "
-                   "not found (the inbred animals' parents are found least often: an inbred full "
-                   "sib or grandparent competes) and the sibships of unsampled parents not "
-                   "found; see docs/pedigree.md")
+                   "0.655 (0.596 on seeds 9-24; the posterior-expected F 0.692 / 0.650), against "
+                   "0.98 for the true pedigree with every unsampled parent a dummy with its "
+                   "sampled parents: the loss is in the links not found (the inbred animals' "
+                   "parents are found least often: an inbred full sib or grandparent competes) "
+                   "and the sibships of unsampled parents not found; see docs/pedigree.md")
 def test_two_decade_study_inbreeding_correlation():
-    assert _gene_drop_results(study=TWO_DECADES)["f_r"] >= 0.8
+    t = _gene_drop_results(study=TWO_DECADES)
+    assert max(t["f_r"], t["f_r_expected"]) >= 0.8
 
 
 @cache
