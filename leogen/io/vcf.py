@@ -233,10 +233,14 @@ def read(path) -> Genotypes:
         except (EOFError, zlib.error, gzip.BadGzipFile) as e:
             raise InputError(f"gzip data truncated or corrupt ({e})", path) from None
         except Exception as e:  # scikit-allel raises many kinds on malformed input
-            # its record index (0-based, after the header) gives the line
-            m = re.search(r"variant: (\d+)", str(e))
-            line = len(meta) + 2 + int(m.group(1)) if m else None
-            raise InputError(f"cannot read as VCF: {e}", path, line) from None
+            # its record index (0-based after the header) gives the line, its field the
+            # column; index -1 is before the first record (e.g. a broken #CHROM line)
+            m = re.search(r"variant: (-?\d+)", str(e))
+            line = len(meta) + 2 + int(m.group(1)) if m and int(m.group(1)) >= 0 else None
+            field = re.search(r"field: (\w+)", str(e))
+            raise InputError(f"cannot read as VCF: {e} (expected a tab-separated #CHROM header "
+                             "line and records)", path, line,
+                             field.group(1) if field else None) from None
 
     # a cheap first pass for the largest number of ALT alleles, then one full read
     first = load(["variants/numalt"])

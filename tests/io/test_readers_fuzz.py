@@ -323,3 +323,15 @@ def test_stage_reader_never_crashes(name, read, table, workdir):
         check_reader(call, path, data, line_expected=True)
 
     prop()
+
+
+def test_vcf_with_a_carriage_return_in_the_header_is_an_input_error(tmp_path):
+    # found by the slow fuzz run: a CR byte inside the #CHROM line makes scikit-allel fail
+    # before the first record ("variant: -1"); the error names the file and says what was
+    # expected, without a line it cannot know
+    read, name, valid, line_expected = READERS["vcf"]
+    data = bytearray(valid)
+    data[int(0.5 * len(data))] = 13
+    check_reader(read, tmp_path / name, bytes(data), line_expected)
+    with pytest.raises(InputError, match="expected a tab-separated #CHROM header line"):
+        read(tmp_path / name)
