@@ -1225,12 +1225,9 @@ def dummy_parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, par: Parentage,
         np.concatenate([info.first_year, none]), np.concatenate([info.last_year, none]),
         np.concatenate([info.open_window, np.zeros(c, bool)]),
         np.concatenate([info.known_sire, none]), np.concatenate([info.known_dam, none]))
-    s_ext, d_ext = np.concatenate([sire, none]), np.concatenate([dam, none])
-    sp = np.concatenate([np.where(sire >= 0, sire_p, 0.0), np.zeros(c)])
-    dp = np.concatenate([np.where(dam >= 0, dam_p, 0.0), np.zeros(c)])
-    for k, (role, kids, q) in enumerate(zip(roles, offspring, link_p, strict=True)):
-        (s_ext if role == 0 else d_ext)[kids] = n + k
-        (sp if role == 0 else dp)[kids] = q
+    s_ext, d_ext = with_dummy_links(sire, dam, roles, offspring)
+    sp, dp = with_dummy_links(np.where(sire >= 0, sire_p, 0.0), np.where(dam >= 0, dam_p, 0.0),
+                              roles, offspring, link_p)
     a = pedigree_age_prior(info_ext, s_ext, d_ext, ages, sp, dp)  # [p, o]
     # a dummy may be the parent of a genotyped animal without a parent of its role (the
     # reverse direction of its own parentage), of no other
@@ -1254,3 +1251,33 @@ def dummy_parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, par: Parentage,
                            np.zeros(0, np.int64), [])
             q[rows] = sibship_parent_posterior(ev, sib, cand, par.theta[role])[0]
     return post.sire_post[n:][:, cols], post.dam_post[n:][:, cols], q
+
+
+def with_dummy_links(sire: np.ndarray, dam: np.ndarray, roles: np.ndarray, offspring: list,
+                     values: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The n genotyped animals' parents with c dummy parents appended (rows n, n + 1, ...):
+    each dummy the parent of its role of its offspring.
+
+    Parameters
+    ----------
+    sire, dam : arrays (n,), parent rows (-1 none), or a per-link value (e.g. probabilities).
+    roles : int array (c,), 0 a dummy sire, 1 a dummy dam; offspring : list of c int arrays.
+    values : list of c float arrays, optional; with it, the offspring's links get these
+        values instead of the dummies' rows (and the dummies' own entries are 0).
+
+    Returns
+    -------
+    sire, dam : arrays (n + c,), the dummies' own parents unknown (-1; 0 with ``values``).
+
+    Examples
+    --------
+    >>> with_dummy_links(np.array([-1, -1]), np.array([-1, 5]), np.array([0]), [np.array([0, 1])])
+    (array([ 2,  2, -1]), array([-1,  5, -1]))
+    """
+    fill = -1 if values is None else 0
+    out = [np.concatenate([np.asarray(x), np.full(len(roles), fill, np.asarray(x).dtype)])
+           for x in (sire, dam)]
+    n = len(sire)
+    for k, (role, kids) in enumerate(zip(roles, offspring, strict=True)):
+        out[role][kids] = n + k if values is None else values[k]
+    return out[0], out[1]

@@ -129,9 +129,7 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
     joint_rounds : rounds of sibship evidence fed back into parentage
         (:func:`leogen.pedigree.reconstruct.joint_parentage`; 0: parentage alone).
     dummy_parents : look for the sampled parents of dummy parents
-        (:func:`leogen.pedigree.reconstruct.dummy_parentage`), and give an animal whose
-        parent is probably unsampled a dummy parent of its own when that parent's parents
-        are found (with ``sibships``).
+        (:func:`leogen.pedigree.reconstruct.dummy_parentage`; with ``sibships``).
 
     Returns
     -------
@@ -201,7 +199,7 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     s_dummy, d_dummy = [False] * n, [False] * n
     s_none, d_none = list(par.sire_post[:, n]), list(par.dam_post[:, n])
     counter = [0, 0]
-    for k, (role, kids, q) in enumerate(specs):  # one row per dummy parent
+    for k, (role, kids, link_p) in enumerate(specs):  # one row per dummy parent
         counter[role] += 1
         row = len(ids)
         ids.append(f"{'*M' if role == 0 else '*F'}{counter[role]:03d}")
@@ -214,7 +212,7 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
             prob.append(float(gp[2 + side][k]) if found else np.nan)
             flag.append(False)
             none.append(float(gp[4 + side][k]) if gp is not None else np.nan)
-        for o, qo in zip(kids, q, strict=True):  # its offspring
+        for o, qo in zip(kids, link_p, strict=True):  # its offspring
             (s_all if role == 0 else d_all)[o] = row
             (s_prob if role == 0 else d_prob)[o] = qo
             (s_dummy if role == 0 else d_dummy)[o] = True
@@ -291,10 +289,7 @@ def _dummy_grandparents(ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Paren
                                     [sp[1] for sp in specs], [sp[2] for sp in specs], sums,
                                     ages, max_candidates)
     # the extended pedigree, to keep the links acyclic
-    s_ext = np.concatenate([sire, np.full(c, -1, np.int64)])
-    d_ext = np.concatenate([dam, np.full(c, -1, np.int64)])
-    for k, (role, kids, _) in enumerate(specs):
-        (s_ext if role == 0 else d_ext)[kids] = n + k
+    s_ext, d_ext = rc.with_dummy_links(sire, dam, roles, [sp[1] for sp in specs])
     out = [np.full(c, -1, np.int64), np.full(c, -1, np.int64)]
     prob = [np.full(c, np.nan), np.full(c, np.nan)]
     links = []
