@@ -198,11 +198,8 @@ def sample_pedigree(par: rc.Parentage, sire: np.ndarray, dam: np.ndarray,
         dummy = recon[:n] >= n
         new[role][:n] = np.where(pick < n, -1, np.where(dummy, recon[:n], -1))
         for o in np.flatnonzero(pick < n):  # the drawn sampled parents, at most n per role
-            links.append((-post[o, pick[o]], role, o, pick[o]))
-    links.sort()
-    for _, role, o, p in links:  # best first; at most 2 n links
-        if not rc._ancestor(new[0], new[1], o, p):
-            new[role][o] = p
+            links.append((post[o, pick[o]], role, o, pick[o]))
+    rc.assign_best_first(links, new[0], new[1])
     return new[0], new[1]
 
 

@@ -448,6 +448,39 @@ def _ancestor(sire: np.ndarray, dam: np.ndarray, a: int, b: int) -> bool:
     return False
 
 
+def assign_best_first(links: list, sire: np.ndarray, dam: np.ndarray) -> list:
+    """Assign parent links best first, skipping each that would make an animal its own
+    ancestor given the links already in ``sire`` and ``dam`` (changed in place).
+
+    Parameters
+    ----------
+    links : list of (probability, role, child, parent), role 0 sire, 1 dam.
+    sire, dam : int arrays (N,), parent rows (-1 none).
+
+    Returns
+    -------
+    list of the links assigned, in the order taken.
+
+    Examples
+    --------
+    1 is 0's sire (0.9); 0 as 1's dam (0.8) would close a cycle and is skipped:
+
+    >>> s, d = np.full(2, -1), np.full(2, -1)
+    >>> assign_best_first([(0.8, 1, 1, 0), (0.9, 0, 0, 1)], s, d)
+    [(0.9, 0, 0, 1)]
+    >>> s.tolist(), d.tolist()
+    ([1, -1], [-1, -1])
+    """
+    taken = []
+    for link in sorted(links, key=lambda t: (-t[0], t[1], t[2])):  # at most one per role
+        _, role, child, parent = link                               # and child
+        if _ancestor(sire, dam, child, parent):
+            continue
+        (sire if role == 0 else dam)[child] = parent
+        taken.append(link)
+    return taken
+
+
 def map_parents(par: Parentage, min_probability: float = 0.5) -> tuple[np.ndarray, ...]:
     """Sampled parents assigned: each animal's most probable sire and dam when its posterior
     is at least ``min_probability``, links taken best first and skipped when they would make an
@@ -472,11 +505,7 @@ def map_parents(par: Parentage, min_probability: float = 0.5) -> tuple[np.ndarra
         p = post[np.arange(n), best]
         for o in np.flatnonzero(p >= min_probability):
             links.append((p[o], role, o, best[o]))
-    links.sort(key=lambda t: (-t[0], t[1], t[2]))
-    for _, role, o, p in links:  # best first, at most 2 n links
-        if _ancestor(sire, dam, o, p):
-            continue
-        (sire if role == 0 else dam)[o] = p
+    assign_best_first(links, sire, dam)
     rows = np.arange(n)
     sire_p = np.where(sire >= 0, par.sire_post[rows, np.maximum(sire, 0)], par.sire_post[:, n])
     dam_p = np.where(dam >= 0, par.dam_post[rows, np.maximum(dam, 0)], par.dam_post[:, n])

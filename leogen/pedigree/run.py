@@ -296,14 +296,10 @@ def _dummy_grandparents(ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Paren
     for side, post in enumerate((ps, pd_)):
         best = np.argmax(post[:, :n], axis=1) if c else np.zeros(0, np.int64)
         p = post[np.arange(c), best] * q  # and the dummy is not a sampled animal
-        links += [(p[k], side, k, best[k]) for k in np.flatnonzero(p >= min_probability)]
-    links.sort(key=lambda t: (-t[0], t[1], t[2]))
-    for p, side, k, cand in links:  # best first, at most 2 c links
-        if rc._ancestor(s_ext, d_ext, n + k, cand):
-            continue
-        (s_ext if side == 0 else d_ext)[n + k] = cand
-        out[side][k] = cand
-        prob[side][k] = p
+        links += [(p[k], side, n + k, best[k]) for k in np.flatnonzero(p >= min_probability)]
+    for p, side, row, cand in rc.assign_best_first(links, s_ext, d_ext):
+        out[side][row - n] = cand
+        prob[side][row - n] = p
     return out[0], out[1], prob[0], prob[1], ps[:, n], pd_[:, n]
 
 
