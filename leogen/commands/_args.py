@@ -75,6 +75,17 @@ def probability(text: str) -> float:
     return value
 
 
+def probability_or_auto(text: str) -> float | None:
+    """``auto`` (None: estimated from the data) or a probability in [0, 1]."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        return probability(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"'{text}' is neither 'auto' nor a probability in "
+                                         "[0, 1]") from None
+
+
 def read_grouping(args):
     """``(sample links, sample sheet)`` for ``--group-by site|period``, or ``(None, None)``
     for ``--group-by none``: the inputs of :func:`leogen.popgen.diversity.assign_populations`

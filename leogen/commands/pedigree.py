@@ -17,6 +17,7 @@ from leogen.commands._args import (
     positive_float,
     positive_int,
     probability,
+    probability_or_auto,
 )
 from leogen.errors import InputError
 
@@ -70,6 +71,18 @@ def register(subparsers) -> None:
                    help="oldest possible age [%(default)s]")
     p.add_argument("--min-breeding-age", type=non_negative_int, default=2,
                    help="youngest age at which an animal has offspring [%(default)s]")
+    p.add_argument("--detectable-age", type=non_negative_int, default=1,
+                   help="youngest age at which an animal leaves samples: the sampled years "
+                        "it was this old before its first detection are years it was "
+                        "missed [%(default)s]")
+    p.add_argument("--detection-history", choices=["yes", "no"], default="yes",
+                   help="weigh birth years by the chance of the animal having been missed "
+                        "before its first detection, from the animals' annual detection "
+                        "rates [%(default)s]")
+    p.add_argument("--availability", type=probability_or_auto, default=None,
+                   help="share of animals that could be sampled in the years before their "
+                        "first detection (the rest, e.g. immigrants, were elsewhere): 'auto' "
+                        "estimates it from the animals of known age [auto]")
     p.add_argument("--last-seen-decay", type=probability, default=0.5,
                    help="prior factor per year an offspring is born after its parent's last "
                         "detection (soft constraint) [%(default)s]")
@@ -144,7 +157,10 @@ def main(args) -> int:
                                             ["individual_id", "f_ritland", "smlh", "ir", "hl"])
     ages = AgeSettings(cub=args.cub_age, juvenile=args.juvenile_age, adult=args.adult_age,
                        max_age=args.max_age, min_breeding_age=args.min_breeding_age,
-                       last_seen_decay=args.last_seen_decay, age_decay=args.age_decay)
+                       last_seen_decay=args.last_seen_decay, age_decay=args.age_decay,
+                       detectable_age=args.detectable_age,
+                       detection_history=args.detection_history == "yes",
+                       availability=args.availability)
     res = run(g, samples, args.out_dir, links=links, genetic_sex=genetic_sex,
               error_rates=error_rates, marker_inbreeding=marker, ages=ages,
               locus_error=args.locus_error, min_probability=args.min_probability,

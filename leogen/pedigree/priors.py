@@ -21,7 +21,7 @@ of a pedigree (the joint rounds of :func:`leogen.pedigree.reconstruct.joint_pare
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,14 @@ class AgeSettings:
     age_decay : within an open window (no age class, or adult), the prior of an age a at the
         first detection is proportional to ``age_decay ** a`` (the stationary age
         distribution of a population with annual survival ``age_decay``; 1 = uniform).
+    detectable_age : youngest age at which an animal leaves samples; the years of the study
+        an animal was at least this old before its first detection are years it was missed.
+    detection_history : weigh each birth year by the chance of the animal being missed in
+        the study's sampled years before its first detection (:func:`missed_weight`);
+        False: the window alone.
+    availability : share of animals that could be sampled in the years before their first
+        detection (:func:`missed_weight`); None: estimated from the animals of known age
+        (:func:`fit_availability`).
     """
 
     cub: float = 1.0
@@ -54,6 +62,9 @@ class AgeSettings:
     min_breeding_age: int = 2
     last_seen_decay: float = 0.5
     age_decay: float = 0.8
+    detectable_age: int = 1
+    detection_history: bool = True
+    availability: float | None = None
 
 
 #: the default age settings
@@ -71,6 +82,14 @@ class AnimalInfo:
     open_window : bool, the window is only bounded by the maximum age (no birth year, no
     age class below adult): the age prior decays with age (``AgeSettings.age_decay``);
     known_sire, known_dam : int positions of parents given in the sheet (-1 none).
+    sampled_years : int array, the years in which any of the animals was sampled (empty:
+        unknown).
+    detection_a, detection_b : float arrays (n,), each animal's Beta distribution of its
+        annual detection probability (:func:`fit_detection` updated by its own history;
+        empty: the detection history is not used).
+    availability : float, the share of animals that could be sampled in the years before
+        their first detection (the rest, e.g. immigrants, were elsewhere;
+        :func:`fit_availability`).
     """
 
     ids: np.ndarray
@@ -82,6 +101,10 @@ class AnimalInfo:
     open_window: np.ndarray
     known_sire: np.ndarray
     known_dam: np.ndarray
+    sampled_years: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    detection_a: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    detection_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    availability: float = 1.0
 
 
 def _int_cell(value: str, path, line, column) -> int:
@@ -93,6 +116,92 @@ def _int_cell(value: str, path, line, column) -> int:
     if not np.isfinite(f) or f != int(f):
         raise InputError(f"{column} '{value}' is not a whole year", path, line, column)
     return int(f)
+
+
+def detection_histories(animal: np.ndarray, year: np.ndarray, sampled_years: np.ndarray,
+                        n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each animal's known-alive sampled years and the years it was sampled in them: the
+    sampled years strictly between its first and last detection (the animal was alive and
+    could have been sampled; Pollock et al. 1990 Wildl Monogr 107).
+
+    Parameters
+    ----------
+    animal : int array (m,), the animal (0..n-1) of each sample; year : int array (m,), its
+        year.
+    sampled_years : int array, the years in which the study sampled at all.
+    n : number of animals.
+
+    Returns
+    -------
+    trials, detected : int arrays (n,).
+
+    Examples
+    --------
+    Animal 0 is seen in 2010, 2011 and 2014 (known alive 2011-2013, seen in one of three),
+    animal 1 in 2010 and 2016 (2011-2015: none of five), animal 2 once:
+
+    >>> t, d = detection_histories(np.array([0, 0, 0, 1, 1, 2]),
+    ...                            np.array([2010, 2011, 2014, 2010, 2016, 2012]),
+    ...                            np.arange(2010, 2017), 3)
+    >>> t.tolist(), d.tolist()
+    ([3, 5, 0], [1, 0, 0])
+    """
+    trials = np.zeros(n, np.int64)
+    detected = np.zeros(n, np.int64)
+    det = pd.DataFrame({"a": animal, "y": year}).drop_duplicates()
+    if det.empty:
+        return trials, detected
+    grp = det.groupby("a")["y"]
+    span = grp.agg(["min", "max", "nunique"])
+    sy = np.sort(np.asarray(sampled_years))
+    a = span.index.to_numpy()
+    trials[a] = (np.searchsorted(sy, span["max"].to_numpy(), "left")
+                 - np.searchsorted(sy, span["min"].to_numpy(), "right")).clip(min=0)
+    # detection years strictly between the first and the last
+    detected[a] = span["nunique"].to_numpy() - 1 - (span["max"] > span["min"]).to_numpy()
+    return trials, detected
+
+
+def fit_detection(trials: np.ndarray, detected: np.ndarray,
+                  min_trials: int = 5) -> tuple[float, float] | None:
+    """Beta distribution of the annual detection probability over animals, by maximum
+    likelihood of the beta-binomial of their known-alive histories (detection heterogeneity,
+    model Mh of capture-recapture; Dorazio & Royle 2003 Biometrics 59:351).
+
+    Parameters
+    ----------
+    trials, detected : int arrays (n,), :func:`detection_histories`.
+    min_trials : fewer known-alive years in all: no estimate.
+
+    Returns
+    -------
+    (a, b) of the Beta distribution, or None.
+
+    Examples
+    --------
+    >>> a, b = fit_detection(np.array([4] * 20), np.array([3, 2] * 10))
+    >>> round(a / (a + b), 3)
+    0.625
+    """
+    from scipy.optimize import minimize
+    from scipy.stats import betabinom
+
+    use = trials > 0
+    if trials[use].sum() < min_trials:
+        return None
+    t, k = trials[use], detected[use]
+    mean = float(np.clip(k.sum() / t.sum(), 0.02, 0.98))
+
+    def nll(x):
+        a, b = np.exp(x)
+        return -float(betabinom.logpmf(k, t, a, b).sum())
+
+    # a concentration between 0.5 and 1000: from very heterogeneous to a common probability
+    x0 = np.log([2.0 * mean, 2.0 * (1 - mean)])
+    bounds = [(np.log(0.05), np.log(1000.0))] * 2
+    res = minimize(nll, x0, method="L-BFGS-B", bounds=bounds)
+    a, b = np.exp(res.x)
+    return float(a), float(b)
 
 
 def animal_info(ids, samples: pd.DataFrame, links: pd.DataFrame | None,
@@ -191,6 +300,7 @@ def animal_info(ids, samples: pd.DataFrame, links: pd.DataFrame | None,
                                  "birth_year")
             lo[k] = hi[k] = b
             has_by[k] = True
+    has_class = np.zeros(n, bool)
     if "age_class" in df.columns:
         bounds = {"cub": (0.0, ages.cub), "juvenile": (ages.cub, ages.juvenile),
                   "subadult": (ages.juvenile, ages.adult),
@@ -202,6 +312,7 @@ def animal_info(ids, samples: pd.DataFrame, links: pd.DataFrame | None,
             if has_by[k]:
                 continue
             a_lo, a_hi = bounds[rec.age_class]
+            has_class[k] = True
             y = int(rec.x_year)
             # age in [a_lo, a_hi) on the date: born in years (y - a_hi, y - a_lo]
             lo[k] = int(np.floor(y - a_hi + 1e-9)) + (0 if a_hi == ages.max_age else 1)
@@ -238,11 +349,124 @@ def animal_info(ids, samples: pd.DataFrame, links: pd.DataFrame | None,
         known[col] = out
     lo = np.where(lo < 0, hi, lo)
     open_w = (hi - lo) >= ages.max_age - ages.adult
-    return AnimalInfo(ids, sex.astype(str), lo, hi, first, last, open_w, known["sire"],
-                      known["dam"])
+    sampled_years = np.unique(yr[ok]).astype(np.int64)
+    det_a = det_b = np.zeros(0)
+    if ages.detection_history:
+        trials, detected = detection_histories(idx[ok], yr[ok].astype(np.int64),
+                                               sampled_years, n)
+        fit = fit_detection(trials, detected)
+        if fit is not None:  # each animal's own known-alive years update the population's
+            det_a = fit[0] + detected
+            det_b = fit[1] + trials - detected
+    info = AnimalInfo(ids, sex.astype(str), lo, hi, first, last, open_w, known["sire"],
+                      known["dam"], sampled_years, det_a, det_b)
+    if len(det_a):
+        pi = (fit_availability(info, has_by | (has_class & ~open_w), ages)
+              if ages.availability is None else float(ages.availability))
+        info = replace(info, availability=pi)
+    return info
 
 
-def birth_distribution(info: AnimalInfo, years: np.ndarray, age_decay: float = 1.0) -> np.ndarray:
+def missed_weight(info: AnimalInfo, years: np.ndarray, detectable_age: int = 1) -> np.ndarray:
+    """``pi E[(1 - p) ** k] + 1 - pi``: the chance that an animal born in year y was missed
+    in the k sampled years in which it was at least ``detectable_age`` old before its first
+    detection, over the Beta distribution of its detection probability p
+    (``info.detection_a``, ``info.detection_b``): ``B(a, b + k) / B(a, b)``, if it lived in
+    the study area then (probability ``pi = info.availability``). An animal first
+    seen late in a long study was probably born shortly before; one first seen in the
+    study's first year may be of any age (the information on age in first captures of
+    capture-recapture; Pollock et al. 1990 Wildl Monogr 107).
+
+    Parameters
+    ----------
+    info : AnimalInfo; years : int array (Y,).
+    detectable_age : see :class:`AgeSettings`.
+
+    Returns
+    -------
+    float array (n, Y) of weights in (0, 1]; all 1 without a detection probability, or for
+    an animal with its birth year known or no detection.
+
+    Examples
+    --------
+    Sampled 2010-2014, the animal first seen in 2013 and p = 0.5 for certain (a, b large):
+    born in 2009 or before, it was missed in 2010-2012; born in 2010, in 2011 and 2012 (it
+    leaves samples from age 1); born in 2012 or 2013, in none:
+
+    >>> info = AnimalInfo(np.array(["a"]), np.array(["U"]), np.array([2000]),
+    ...                   np.array([2013]), np.array([2013]), np.array([2013]),
+    ...                   np.array([True]), np.array([-1]), np.array([-1]),
+    ...                   np.arange(2010, 2015), np.array([1e6]), np.array([1e6]))
+    >>> missed_weight(info, np.arange(2008, 2014)).round(3).tolist()
+    [[0.125, 0.125, 0.25, 0.5, 1.0, 1.0]]
+    """
+    y = np.asarray(years)
+    n = len(info.ids)
+    if len(info.detection_a) == 0 or len(info.sampled_years) == 0:
+        return np.ones((n, len(y)))
+    from scipy.special import betaln
+
+    sy = np.sort(np.asarray(info.sampled_years))
+    before_first = np.searchsorted(sy, info.first_year, "left")[:, None]  # sampled years < f
+    before_able = np.searchsorted(sy, y + detectable_age, "left")[None, :]
+    k = np.clip(before_first - before_able, 0, None)
+    a, b = info.detection_a[:, None], info.detection_b[:, None]
+    pi = info.availability
+    w = pi * np.exp(betaln(a, b + k) - betaln(a, b)) + (1 - pi)
+    fixed = (info.first_year < 0) | (info.birth_lo == info.birth_hi)
+    w[fixed] = 1.0
+    return w
+
+
+#: availability when fewer animals of known age than :data:`MIN_AGED` tell it (measured
+#: best by the birth years' log score between a closed sampled area, 1, and a spatial one
+#: with dispersal, 0.5-0.7: docs/pedigree.md)
+DEFAULT_AVAILABILITY = 0.5
+MIN_AGED = 10
+
+
+def fit_availability(info: AnimalInfo, aged: np.ndarray, ages: AgeSettings) -> float:
+    """The availability of :func:`missed_weight` that best predicts the birth years of the
+    animals whose age is known (a ``birth_year``, or an age class below adult): the
+    maximum over a grid of 0, 0.05, ..., 1 of the probability of their known windows
+    under the prior they would have from their detections alone (empirical Bayes).
+
+    Parameters
+    ----------
+    info : AnimalInfo with the detection fields set; aged : bool array (n,), the animals of
+        known age (their windows in ``info``).
+    ages : AgeSettings.
+
+    Returns
+    -------
+    float in [0, 1]; :data:`DEFAULT_AVAILABILITY` when fewer than :data:`MIN_AGED` animals
+    have a known age and a detection after the study's first year.
+    """
+    use = aged & (info.first_year > (info.sampled_years.min() if len(info.sampled_years)
+                                     else np.iinfo(np.int64).max))
+    if use.sum() < MIN_AGED or len(info.detection_a) == 0:
+        return DEFAULT_AVAILABILITY
+    idx = np.flatnonzero(use)
+    first = info.first_year[idx]
+    sub = replace(info, ids=info.ids[idx], sex=info.sex[idx], birth_lo=first - ages.max_age,
+                  birth_hi=first, first_year=first, last_year=info.last_year[idx],
+                  open_window=np.ones(len(idx), bool), known_sire=info.known_sire[idx],
+                  known_dam=info.known_dam[idx], detection_a=info.detection_a[idx],
+                  detection_b=info.detection_b[idx])
+    years = np.arange(int(first.min()) - ages.max_age, int(first.max()) + 1)
+    known = ((years[None, :] >= info.birth_lo[idx, None])
+             & (years[None, :] <= info.birth_hi[idx, None]))
+    grid = np.linspace(0.0, 1.0, 21)
+    score = []
+    for pi in grid:  # 21 grid points, each vectorised over the animals
+        b = birth_distribution(replace(sub, availability=float(pi)), years, ages.age_decay,
+                               ages.detectable_age)
+        score.append(np.log(np.clip((b * known).sum(axis=1), 1e-12, None)).sum())
+    return float(grid[int(np.argmax(score))])
+
+
+def birth_distribution(info: AnimalInfo, years: np.ndarray, age_decay: float = 1.0,
+                       detectable_age: int = 1) -> np.ndarray:
     """Birth-year prior of each animal over its window, (n, Y) on ``years`` (Y,): uniform, or
     in an open window ``age_decay ** (hi - y)`` (younger more likely).
 
@@ -269,7 +493,7 @@ def birth_distribution(info: AnimalInfo, years: np.ndarray, age_decay: float = 1
     lo, hi = info.birth_lo[:, None], info.birth_hi[:, None]
     m = ((y >= lo) & (y <= hi)).astype(float)
     decay = np.where(info.open_window[:, None], float(age_decay) ** np.maximum(hi - y, 0), 1.0)
-    m = m * decay
+    m = m * decay * missed_weight(info, years, detectable_age)
     unknown = (info.birth_hi < 0) | (m.sum(axis=1) == 0)
     m[unknown] = 1.0
     return m / m.sum(axis=1, keepdims=True)
@@ -308,7 +532,7 @@ def age_prior(info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES) -> np.ndarray:
         np.fill_diagonal(a, 0.0)
         return a
     years = np.arange(known.min() - ages.max_age, known.max() + 2)
-    b = birth_distribution(info, years, ages.age_decay)  # (n, Y)
+    b = birth_distribution(info, years, ages.age_decay, ages.detectable_age)  # (n, Y)
     diff = years[None, :] - years[:, None]  # offspring year - parent year
     band = ((diff >= ages.min_breeding_age) & (diff <= ages.max_age)).astype(float)
     reach = b @ band  # (n_parent, Y_offspring): P(parent old enough in year y)
@@ -384,7 +608,7 @@ def pedigree_age_prior(info: AnimalInfo, sire: np.ndarray, dam: np.ndarray,
     sire_p = np.ones(n) if sire_p is None else np.nan_to_num(np.asarray(sire_p, float))
     dam_p = np.ones(n) if dam_p is None else np.nan_to_num(np.asarray(dam_p, float))
     years = np.arange(known.min() - ages.max_age, known.max() + 2)
-    b = birth_distribution(info, years, ages.age_decay)  # (n, Y)
+    b = birth_distribution(info, years, ages.age_decay, ages.detectable_age)  # (n, Y)
     diff = years[None, :] - years[:, None]  # [parent year, offspring year]
     band = ((diff >= ages.min_breeding_age) & (diff <= ages.max_age)).astype(float)
     depth = generation_depth(sire, dam)

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from leogen.errors import InputError
 from leogen.io.sheets import read_samples
-from leogen.pedigree.priors import AgeSettings, age_prior, animal_info
+from leogen.pedigree.priors import (
+    DEFAULT_AVAILABILITY,
+    AgeSettings,
+    AnimalInfo,
+    age_prior,
+    animal_info,
+    birth_distribution,
+    detection_histories,
+    fit_detection,
+    missed_weight,
+)
 
 HEADER = "sample_id\tsample_type\tdate\tsite\tlat\tlon\tsex\tage_class"
 
@@ -111,3 +123,88 @@ def test_known_parent_unknown_id_and_wrong_sex(tmp_path):
     path, sheet = _sheet(tmp_path, rows, extra=("dam",))
     with pytest.raises(InputError, match="a dam must be F"):
         animal_info(["m1", "c1"], sheet, None, path=path)
+
+
+def test_detection_histories_skip_years_without_sampling():
+    # 2012 had no sampling at all: animal 0, seen 2010 and 2014, was known alive in the
+    # sampled years 2011 and 2013 (seen in neither)
+    t, d = detection_histories(np.array([0, 0, 1, 1, 1]), np.array([2010, 2014, 2010, 2011, 2013]),
+                               np.array([2010, 2011, 2013, 2014]), 2)
+    assert t.tolist() == [2, 1] and d.tolist() == [0, 1]
+
+
+def test_missed_weight_uniform_detection_by_hand():
+    # p ~ Beta(1, 1): E[(1 - p)^k] = 1 / (k + 1); sampled 2010-2015, first seen 2014, the
+    # animal leaves samples from age 1: born 2008 -> missed 2010-2013 (k = 4), 2010 -> 3 (2011-
+    # 2013), 2012 -> 1 (2013), 2013 -> 0; availability 0.6 mixes in "was elsewhere" (weight 1)
+    info = AnimalInfo(np.array(["a"]), np.array(["U"]), np.array([1994]), np.array([2014]),
+                      np.array([2014]), np.array([2014]), np.array([True]), np.array([-1]),
+                      np.array([-1]), np.arange(2010, 2016), np.array([1.0]), np.array([1.0]))
+    w = missed_weight(info, np.array([2008, 2010, 2012, 2013]))
+    assert np.allclose(w, [[1 / 5, 1 / 4, 1 / 2, 1.0]])
+    w = missed_weight(replace(info, availability=0.6), np.array([2008, 2010, 2012, 2013]))
+    assert np.allclose(w, [[0.6 / 5 + 0.4, 0.6 / 4 + 0.4, 0.6 / 2 + 0.4, 1.0]])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fit_detection_recovers_heterogeneity(seed):
+    # beta-binomial histories of 400 animals, 1-8 known-alive years each
+    rng = np.random.default_rng(seed)
+    t = rng.integers(1, 9, 400)
+    p = rng.beta(2.0, 3.0, 400)           # heterogeneous: mean 0.4, concentration 5
+    a, b = fit_detection(t, rng.binomial(t, p))
+    assert abs(a / (a + b) - 0.4) < 0.04 and 2.5 < a + b < 12, (a, b)
+    p = np.full(400, 0.7)                 # one probability for all
+    a, b = fit_detection(t, rng.binomial(t, p))
+    assert abs(a / (a + b) - 0.7) < 0.03 and a + b > 50, (a, b)
+    assert fit_detection(np.array([1, 2, 0]), np.array([1, 1, 0])) is None  # 3 years
+
+
+def _yearly_sheet(tmp_path, n_resident=12, late=()):
+    """Animals sampled every year 2010-2020 from their first year, one with an age class
+    per year of birth 2008-2019 (known ages), and animals first seen in ``late`` years."""
+    rows, links, k = [], [], 0
+    for i in range(n_resident):
+        born = 2008 + i
+        for y in range(max(2010, born + 1), 2021):
+            k += 1
+            rows.append(_row(f"s{k}", f"{y}-06-01", "", "juvenile" if y == born + 1 else ""))
+            links.append((f"s{k}", f"R{i}"))
+    for j, y in enumerate(late):
+        k += 1
+        rows.append(_row(f"s{k}", f"{y}-06-01"))
+        links.append((f"s{k}", f"L{j}"))
+    path, sheet = _sheet(tmp_path, rows)
+    link = pd.DataFrame(links, columns=["sample_id", "individual_id"])
+    ids = sorted(set(link["individual_id"]))
+    return ids, sheet, link, path
+
+
+def test_animal_first_seen_late_in_a_well_sampled_study_is_young(tmp_path):
+    ids, sheet, links, path = _yearly_sheet(tmp_path, late=(2018,))
+    info = animal_info(ids, sheet, links, path=path)
+    late = ids.index("L0")
+    # every animal was seen in every year it was known alive: detection ~ 1, and the known
+    # ages (juveniles first seen in their second year) say the animals are always there
+    assert info.availability == 1.0
+    years = np.arange(1990, 2021)
+    b = birth_distribution(info, years, 0.8, 1)[late]
+    assert b[years >= 2017].sum() > 0.9
+    # without the detection history: the open window's age prior only
+    off = animal_info(ids, sheet, links, ages=AgeSettings(detection_history=False), path=path)
+    assert len(off.detection_a) == 0
+    assert birth_distribution(off, years, 0.8, 1)[late][years >= 2017].sum() < 0.5
+    # an animal first seen in the study's first year may be of any age: the history is
+    # silent about it
+    first = ids.index("R0")
+    assert np.allclose(birth_distribution(info, years, 0.8, 1)[first],
+                       birth_distribution(off, years, 0.8, 1)[first])
+
+
+def test_availability_given_and_default(tmp_path):
+    ids, sheet, links, path = _yearly_sheet(tmp_path, n_resident=6, late=(2018,))
+    # 6 animals of known age first seen after 2010 are too few to estimate it from
+    assert animal_info(ids, sheet, links, path=path).availability == DEFAULT_AVAILABILITY
+    info = animal_info(ids, sheet, links, ages=AgeSettings(availability=0.0), path=path)
+    assert info.availability == 0.0
+    assert np.all(missed_weight(info, np.arange(1990, 2021)) == 1.0)

@@ -156,6 +156,25 @@ def test_cli_bad_input(tmp_path, capsys):
     assert f"sample_individual.tsv line {len(text) + 1}: sample_id 'X_UNKNOWN'" in err
 
 
+def test_cli_detection_history_options(tmp_path, capsys):
+    drop = gene_drop(2)
+    geno, samples, links = write_inputs(tmp_path, drop)
+    with pytest.raises(SystemExit) as e:
+        _cli(geno, samples, links, tmp_path / "o", "--availability", "most")
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "'most' is neither 'auto' nor a probability in [0, 1]" in err
+    assert "Traceback" not in err
+    # off, a given availability, auto: all run; turning the history off changes the priors
+    outs = {}
+    for name, more in (("off", ("--detection-history", "no")),
+                       ("given", ("--availability", "1")), ("auto", ())):
+        assert _cli(geno, samples, links, tmp_path / name, *more) == 0
+        outs[name] = (tmp_path / name / "pedigree.tsv").read_bytes()
+    assert outs["given"] == outs["auto"]  # the gene drop's own estimate is 1 (closed area)
+    assert outs["off"] != outs["auto"]
+
+
 def test_cli_management_pairs_and_colony(tmp_path):
     """Every table of the stage and the PNG through ``main()``: the management numbers on a
     reference of the animals, proposed pairs, and COLONY's best configuration (here the

@@ -27,6 +27,7 @@ rule pedigree:
     params:
         outdir=out_dir,
         cfg=config["pedigree"],
+        history="yes" if config["pedigree"]["detection_history"] else "no",
         sex=config["sex_marker"],
         seed=SEED,
     shell:
@@ -41,4 +42,7 @@ rule pedigree:
         " --cub-age {params.cfg[cub_age]:q} --juvenile-age {params.cfg[juvenile_age]:q}"
         " --adult-age {params.cfg[adult_age]:q} --max-age {params.cfg[max_age]:q}"
         " --min-breeding-age {params.cfg[min_breeding_age]:q}"
+        " --detectable-age {params.cfg[detectable_age]:q}"
+        " --detection-history {params.history:q}"
+        " --availability {params.cfg[availability]:q}"
         " --seed {params.seed:q} > {log:q} 2>&1"
