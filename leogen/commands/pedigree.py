@@ -61,6 +61,8 @@ def register(subparsers) -> None:
     p.add_argument("--calibration-replicates", type=non_negative_int, default=0,
                    help="simulated replicates of the parametric-bootstrap calibration of the "
                         "parent probabilities (0: none) [%(default)s]")
+    p.add_argument("--species", help="the species stage's species.tsv: the samples' mtDNA "
+                   "haplotypes, evidence on dams and maternal sibships (optional)")
     p.add_argument("--cub-age", type=positive_float, default=1.0,
                    help="age (years) at which a cub becomes a juvenile [%(default)s]")
     p.add_argument("--juvenile-age", type=positive_float, default=2.0,
@@ -155,6 +157,12 @@ def main(args) -> int:
 
         marker = read_individual_inbreeding(args.inbreeding,
                                             ["individual_id", "f_ritland", "smlh", "ir", "hl"])
+    species = None
+    if args.species:
+        from leogen.qc.outputs import SPECIES
+
+        species = SPECIES.read(args.species, ["sample_id", "best_species", "best_haplotype",
+                                              "status"])
     ages = AgeSettings(cub=args.cub_age, juvenile=args.juvenile_age, adult=args.adult_age,
                        max_age=args.max_age, min_breeding_age=args.min_breeding_age,
                        last_seen_decay=args.last_seen_decay, age_decay=args.age_decay,
@@ -170,7 +178,7 @@ def main(args) -> int:
               management_basis=args.management_basis, gene_drop=args.gene_drop,
               pairs=args.pairs, captive_pedigree=args.captive_pedigree,
               captive_kinship=args.captive_kinship, colony_bestconfig=args.colony_bestconfig,
-              calibration_replicates=args.calibration_replicates)
+              calibration_replicates=args.calibration_replicates, species=species)
     ped = res.pedigree[res.pedigree["sampled"]]
     n_s = int(ped["sire"].notna().sum())
     n_d = int(ped["dam"].notna().sum())

@@ -27,7 +27,7 @@ Mol Ecol 7:639, and Kalinowski et al. 2007 Mol Ecol 16:1099):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -304,6 +304,9 @@ def bootstrap_calibration(g: Genotypes, info: AnimalInfo, par: rc.Parentage, sir
     Calibration
     """
     n = g.n_samples
+    # the replicates simulate genotypes only: the real animals' mtDNA haplotypes do not
+    # follow a replicate's pedigree, so they are left out of its reconstruction
+    info = replace(info, mt_haplotype=np.zeros(0, dtype=object))
     rng = np.random.default_rng(seed)
     phi = background_kinship(par, sire, dam)
     hidden = int(np.clip(round(1.0 / (4.0 * phi)), 2, 10 * n)) if phi > 1e-4 else 0

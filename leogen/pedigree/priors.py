@@ -90,6 +90,8 @@ class AnimalInfo:
     availability : float, the share of animals that could be sampled in the years before
         their first detection (the rest, e.g. immigrants, were elsewhere;
         :func:`fit_availability`).
+    mt_haplotype : str array (n,), each animal's mtDNA haplotype ('' unknown; empty: none
+        known), :func:`animal_haplotypes`.
     """
 
     ids: np.ndarray
@@ -105,6 +107,7 @@ class AnimalInfo:
     detection_a: np.ndarray = field(default_factory=lambda: np.zeros(0))
     detection_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
     availability: float = 1.0
+    mt_haplotype: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
 
 def _int_cell(value: str, path, line, column) -> int:
@@ -204,9 +207,108 @@ def fit_detection(trials: np.ndarray, detected: np.ndarray,
     return float(a), float(b)
 
 
+def animal_haplotypes(ids, species: pd.DataFrame, links: pd.DataFrame | None) -> np.ndarray:
+    """Each animal's mtDNA haplotype from the species stage's barcodes of its samples: the
+    haplotype of most of its samples with a target-species call ('' when none has one, or
+    two haplotypes are called equally often).
+
+    Parameters
+    ----------
+    ids : sequence (n,) of the animals.
+    species : ``species.tsv`` (``sample_id, best_species, best_haplotype, status``).
+    links : ``sample_id, individual_id``, or None when the sample ids are the animals.
+
+    Returns
+    -------
+    object array (n,) of str, ``species|haplotype`` or ''.
+
+    Examples
+    --------
+    >>> sp = pd.DataFrame({"sample_id": ["s1", "s2", "s3", "s4"],
+    ...                    "best_species": ["P_pardus"] * 4,
+    ...                    "best_haplotype": ["H1", "H1", "H2", None],
+    ...                    "status": ["target"] * 4})
+    >>> ln = pd.DataFrame({"sample_id": ["s1", "s2", "s3", "s4"],
+    ...                    "individual_id": ["A", "A", "A", "B"]})
+    >>> animal_haplotypes(["A", "B"], sp, ln).tolist()
+    ['P_pardus|H1', '']
+    """
+    ids = list(ids)
+    out = np.full(len(ids), "", dtype=object)
+    sp = species[(species["status"] == "target") & species["best_haplotype"].notna()
+                 & (species["best_haplotype"].astype(str).str.strip() != "")]
+    if sp.empty:
+        return out
+    hap = sp["best_species"].astype(str) + "|" + sp["best_haplotype"].astype(str)
+    animal = (sp["sample_id"].map(dict(zip(links["sample_id"], links["individual_id"],
+                                           strict=True)))
+              if links is not None else sp["sample_id"])
+    calls = pd.DataFrame({"a": animal.to_numpy(), "h": hap.to_numpy()}).dropna()
+    counts = calls.groupby(["a", "h"]).size().rename("k").reset_index()
+    counts = counts.sort_values(["a", "k", "h"], ascending=[True, False, True])
+    top = counts.groupby("a").head(2)
+    first = top.groupby("a").nth(0).set_index("a")
+    second = top.groupby("a").nth(1).set_index("a")["k"]
+    clear = first["k"] > second.reindex(first.index).fillna(0)
+    pos = {x: k for k, x in enumerate(ids)}
+    for a, h in first.loc[clear, "h"].items():
+        if a in pos:
+            out[pos[a]] = h
+    return out
+
+
+def maternal_haplotype_loglik(info: AnimalInfo, error: float = 0.01) -> np.ndarray:
+    """Log likelihood ratio of the mtDNA haplotypes of o and p under "p is of o's maternal
+    line" (o's dam, or a full sib, a maternal half sib, ...) against "unrelated": an
+    offspring carries its dam's haplotype (maternal inheritance), but for a sequencing or
+    calling ``error``: ``log((1 - error) / f(h_o))`` when the two match,
+    ``log(error / (1 - f(h_o)))`` when they do not, f the haplotype's frequency among the
+    animals (with half an animal added to each); 0 when either haplotype is unknown. The
+    parentage weighs it for the dam, and for the relatives that compete with a parent
+    (:func:`leogen.pedigree.reconstruct.nonparent_loglik`), so that a maternal aunt is not
+    taken for the dam because she shares the haplotype.
+
+    Parameters
+    ----------
+    info : AnimalInfo with ``mt_haplotype``; error : probability that a dam and offspring
+        are called with different haplotypes.
+
+    Returns
+    -------
+    float array (n, n), ``[o, p]``; all 0 without haplotypes.
+
+    Examples
+    --------
+    Two animals of H1 and one of H2: f(H1) = 2.5 / 4, f(H2) = 1.5 / 4; a match of H1 gives
+    log(0.99 / 0.625) = 0.46, a mismatch log(0.01 / 0.375) for H1 and log(0.01 / 0.625) for
+    H2:
+
+    >>> info = AnimalInfo(*(np.zeros(3),) * 9, mt_haplotype=np.array(["H1", "H1", "H2"],
+    ...                                                              dtype=object))
+    >>> maternal_haplotype_loglik(info).round(2).tolist()
+    [[0.0, 0.46, -3.62], [0.46, 0.0, -3.62], [-4.14, -4.14, 0.0]]
+    """
+    h = np.asarray(info.mt_haplotype, dtype=object)
+    n = len(info.ids)
+    if len(h) == 0 or not (h != "").any():
+        return np.zeros((n, n))
+    known = h != ""
+    labels, inv, counts = np.unique(h[known], return_inverse=True, return_counts=True)
+    freq = (counts + 0.5) / (counts.sum() + 0.5 * len(labels))
+    f_o = np.ones(n)
+    f_o[known] = freq[inv]
+    same = (h[:, None] == h[None, :])
+    ll = np.where(same, np.log1p(-error) - np.log(f_o)[:, None],
+                  np.log(error) - np.log1p(-np.minimum(f_o, 0.99))[:, None])
+    ll[~known, :] = 0.0
+    ll[:, ~known] = 0.0
+    np.fill_diagonal(ll, 0.0)
+    return ll
+
+
 def animal_info(ids, samples: pd.DataFrame, links: pd.DataFrame | None,
                 genetic_sex: np.ndarray | None = None, ages: AgeSettings = DEFAULT_AGES,
-                path=None) -> AnimalInfo:
+                path=None, species: pd.DataFrame | None = None) -> AnimalInfo:
     """Sex, birth-year window, detection years and known parents of each animal.
 
     Parameters
@@ -221,6 +323,8 @@ def animal_info(ids, samples: pd.DataFrame, links: pd.DataFrame | None,
         the sheet where called.
     ages : AgeSettings.
     path : the sample sheet, for messages.
+    species : the species stage's ``species.tsv``, optional: the animals' mtDNA haplotypes
+        (:func:`animal_haplotypes`).
 
     Returns
     -------
@@ -364,6 +468,8 @@ def animal_info(ids, samples: pd.DataFrame, links: pd.DataFrame | None,
         pi = (fit_availability(info, has_by | (has_class & ~open_w), ages)
               if ages.availability is None else float(ages.availability))
         info = replace(info, availability=pi)
+    if species is not None:
+        info = replace(info, mt_haplotype=animal_haplotypes(ids, species, links))
     return info
 
 

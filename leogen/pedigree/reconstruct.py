@@ -64,6 +64,7 @@ from leogen.pedigree.priors import (
     AgeSettings,
     AnimalInfo,
     age_prior,
+    maternal_haplotype_loglik,
     pedigree_age_prior,
 )
 
@@ -137,25 +138,33 @@ def class_shares(pair_ll: np.ndarray, n_iter: int = 200, prior=PRIOR_SHARES,
     return pi
 
 
-def nonparent_loglik(pair_ll: np.ndarray, share: np.ndarray) -> np.ndarray:
+def nonparent_loglik(pair_ll: np.ndarray, share: np.ndarray,
+                     mt: np.ndarray | None = None) -> np.ndarray:
     """``log M``: log LR against U of "some relative other than parent", (n, n).
 
     Parameters
     ----------
     pair_ll : float array (n, n, 4); share : float array (4,), :func:`class_shares`.
+    mt : float array (n, n), optional; ``[o, p]`` log LR of the two animals' mtDNA under
+        "p is of o's maternal line" (:func:`leogen.pedigree.priors.maternal_haplotype_loglik`):
+        a full sib is, a half sib (grandparent, aunt, uncle) is with probability 1/2.
 
     Returns
     -------
     float array (n, n)
     """
     w = share[1:] / share[1:].sum()
-    return np.logaddexp(np.logaddexp(np.log(w[0]) + pair_ll[..., 1],
-                                     np.log(w[1]) + pair_ll[..., 2]), np.log(w[2]))
+    q_fs = np.zeros(pair_ll.shape[:2]) if mt is None else mt
+    q_hs = np.logaddexp(np.log(0.5) + q_fs, np.log(0.5))
+    return np.logaddexp(np.logaddexp(np.log(w[0]) + pair_ll[..., 1] + q_fs,
+                                     np.log(w[1]) + pair_ll[..., 2] + q_hs), np.log(w[2]))
 
 
 def conditional_nonparent_loglik(ev: lk.PedigreeEvidence, o: np.ndarray, s: np.ndarray,
                                  d: np.ndarray, share: np.ndarray,
-                                 trio_loci: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+                                 trio_loci: np.ndarray | None = None,
+                                 mt_s: np.ndarray | None = None,
+                                 mt_d: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """log M of each candidate of a pair hypothesis (s, d) *given the other* as o's parent.
 
     Given the sire s, o's maternal allele is nearly known, so the evidence that candidate d
@@ -177,6 +186,11 @@ def conditional_nonparent_loglik(ev: lk.PedigreeEvidence, o: np.ndarray, s: np.n
     share : float array (4,), :func:`class_shares`.
     trio_loci : float array (m, L), optional; :func:`leogen.pedigree.likelihood.
         trio_locus_loglik` of the trios, if already computed.
+    mt_s, mt_d : float arrays (m,), optional; the mtDNA log LR of (o, s) and (o, d) under
+        "of o's maternal line" (:func:`leogen.pedigree.priors.maternal_haplotype_loglik`):
+        o's full sibs and its relatives through the dam share it, those through the sire
+        do not, so ``M(d | s) = q_d a1 X + a0`` and ``M(s | d) = (w_FS q_s + w_HS / 2) X +
+        w_HS / 2 q_s + w_U`` (q = e^mt; 1 without).
 
     Returns
     -------
@@ -203,9 +217,22 @@ def conditional_nonparent_loglik(ev: lk.PedigreeEvidence, o: np.ndarray, s: np.n
     x_s = np.logaddexp(log_half, log_half + l_sd - lk.trio_locus_loglik(ev, o, none, d))
     x_d = np.logaddexp(log_half, log_half + l_sd - lk.trio_locus_loglik(ev, o, s, none))
     w = share[1:] / share[1:].sum()  # FS, HS, U among non-parents
-    a1, a0 = w[0] + 0.5 * w[1], 0.5 * w[1] + w[2]
-    return (np.logaddexp(np.log(a1) + x_s.sum(axis=1), np.log(a0)),
-            np.logaddexp(np.log(a1) + x_d.sum(axis=1), np.log(a0)))
+    if mt_s is None and mt_d is None:
+        a1, a0 = w[0] + 0.5 * w[1], 0.5 * w[1] + w[2]
+        return (np.logaddexp(np.log(a1) + x_s.sum(axis=1), np.log(a0)),
+                np.logaddexp(np.log(a1) + x_d.sum(axis=1), np.log(a0)))
+    q_s = np.exp(np.zeros(len(o)) if mt_s is None else mt_s)
+    q_d = np.exp(np.zeros(len(o)) if mt_d is None else mt_d)
+    a1_s, a0_s = w[0] * q_s + 0.5 * w[1], 0.5 * w[1] * q_s + w[2]
+    a1_d, a0_d = (w[0] + 0.5 * w[1]) * q_d, 0.5 * w[1] + w[2]
+    return (np.logaddexp(np.log(a1_s) + x_s.sum(axis=1), np.log(a0_s)),
+            np.logaddexp(np.log(a1_d) + x_d.sum(axis=1), np.log(a0_d)))
+
+
+def info_has_mt(info: AnimalInfo) -> bool:
+    """Whether any animal of ``info`` has an mtDNA haplotype."""
+    h = np.asarray(info.mt_haplotype, dtype=object)
+    return bool(len(h)) and bool((h != "").any())
 
 
 def _top(score: np.ndarray, k: int) -> np.ndarray:
@@ -290,22 +317,33 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
     n = ev.n
     pl = lk.pair_loglik(ev) if pair_ll is None else pair_ll
     share = class_shares(pl) if share is None else share
-    m = nonparent_loglik(pl, share)
+    mt = maternal_haplotype_loglik(info)  # [o, p], the mtDNA of o and p's maternal lines
+    m = nonparent_loglik(pl, share, mt if info_has_mt(info) else None)
     a = (age_prior(info, ages) if age is None else age).T  # [o, p]
     ok_s, ok_d, ps, pd_ = candidate_priors(info, a)
+
+    def reverse(ps_, pd_, th_s, th_d):
+        """Prior that o is p's parent, [o, p], and the log LR of the reverse direction: the
+        pair's PO evidence, plus the mtDNA evidence when o would be p's dam."""
+        ws, wd = (1 - th_s) * ps_.T, (1 - th_d) * pd_.T
+        rev = np.clip(ws + wd, 0.0, 0.99)
+        tot = ws + wd
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mt_rev = np.where(tot > 0, np.log((ws + wd * np.exp(mt.T)) / tot), 0.0)
+        return rev, pl[..., 0] + mt_rev
 
     def m_dir(th_s, th_d):
         """log LR of "p is not o's parent" for every [o, p]: o may be p's parent (prior of
         that direction), else a non-parent relative (M)."""
-        rev = np.clip((1 - th_s) * ps.T + (1 - th_d) * pd_.T, 0.0, 0.99)  # o parent of p
+        rev, rev_ll = reverse(ps, pd_, th_s, th_d)  # o parent of p
         with np.errstate(divide="ignore"):
-            return np.logaddexp(np.log(rev) + pl[..., 0], np.log1p(-rev) + m)
+            return np.logaddexp(np.log(rev) + rev_ll, np.log1p(-rev) + m)
 
     single0 = pl[..., 0] - m_dir(theta0, theta0)
     with np.errstate(divide="ignore"):
         la = np.log(a)
     score_s = np.where(ok_s, single0 + la, _NEG)
-    score_d = np.where(ok_d, single0 + la, _NEG)
+    score_d = np.where(ok_d, single0 + la + mt, _NEG)
     cs = _top(score_s, max_candidates)  # (n, C)
     cd = _top(score_d, max_candidates)
     # joint options: sire in cs + none (-1), dam in cd + none
@@ -324,10 +362,14 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
     trio = np.zeros(len(o))
     trio_loci = lk.trio_locus_loglik(ev, o[both], s[both], d[both])
     trio[both] = trio_loci.sum(axis=1)
-    cond = (conditional_nonparent_loglik(ev, o[both], s[both], d[both], share, trio_loci)
+    mt_args = ((mt[o[both], s[both]], mt[o[both], d[both]]) if info_has_mt(info)
+               else (None, None))
+    cond = (conditional_nonparent_loglik(ev, o[both], s[both], d[both], share, trio_loci,
+                                         *mt_args)
             if conditional and both.any() else None)
     trio[valid & (s >= 0) & (d < 0)] = pl[o, np.maximum(s, 0), 0][valid & (s >= 0) & (d < 0)]
     trio[valid & (d >= 0) & (s < 0)] = pl[o, np.maximum(d, 0), 0][valid & (d >= 0) & (s < 0)]
+    trio += np.where(d >= 0, mt[o, np.maximum(d, 0)], 0.0)
     if unsampled_ll is not None:  # the unsampled parent may be a sibship's dummy parent
         trio += np.where(s < 0, unsampled_ll[o, 0], 0.0) + np.where(d < 0, unsampled_ll[o, 1], 0.0)
     fixed_s = info.known_sire[o] >= 0
@@ -343,9 +385,9 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
             la_s = np.where(s >= 0, np.log(ps_[o, np.maximum(s, 0)]), 0.0)
             la_d = np.where(d >= 0, np.log(pd_[o, np.maximum(d, 0)]), 0.0)
         for _ in range(max(n_em, 1)):  # EM iterations
-            rev = np.clip((1 - th_s) * ps_.T + (1 - th_d) * pd_.T, 0.0, 0.99)
+            rev, rev_ll = reverse(ps_, pd_, th_s, th_d)
             with np.errstate(divide="ignore"):
-                md = np.logaddexp(np.log(rev) + pl[..., 0], np.log1p(-rev) + m)
+                md = np.logaddexp(np.log(rev) + rev_ll, np.log1p(-rev) + m)
             ll = (trio - np.where(s >= 0, md[o, np.maximum(s, 0)], 0.0)
                   - np.where(d >= 0, md[o, np.maximum(d, 0)], 0.0))
             if cond is not None and given_co_parent:
@@ -354,8 +396,8 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
                 ob, sb, db = o[both], s[both], d[both]
                 rs, rd = rev[ob, sb], rev[ob, db]
                 with np.errstate(divide="ignore"):
-                    mc_s = np.logaddexp(np.log(rs) + pl[ob, sb, 0], np.log1p(-rs) + cond[0])
-                    mc_d = np.logaddexp(np.log(rd) + pl[ob, db, 0], np.log1p(-rd) + cond[1])
+                    mc_s = np.logaddexp(np.log(rs) + rev_ll[ob, sb], np.log1p(-rs) + cond[0])
+                    mc_d = np.logaddexp(np.log(rd) + rev_ll[ob, db], np.log1p(-rd) + cond[1])
                 ll[both] = trio[both] - 0.5 * (md[ob, sb] + md[ob, db] + mc_s + mc_d)
             lp = (np.where(s >= 0, np.log1p(-th_s) + la_s, np.log(th_s))
                   + np.where(d >= 0, np.log1p(-th_d) + la_d, np.log(th_d)))
@@ -784,7 +826,8 @@ def full_sib_log_odds(share: np.ndarray) -> float:
 
 def dummy_sibships(ev: lk.PedigreeEvidence, sire: np.ndarray, dam: np.ndarray,
                    log_odds: float, par: Parentage | None = None,
-                   max_po: float = 0.5) -> tuple[Sibships, Sibships]:
+                   max_po: float = 0.5,
+                   haplotypes: np.ndarray | None = None) -> tuple[Sibships, Sibships]:
     """Paternal then maternal dummy-parent sibships of the animals without an assigned
     sampled parent of that role (module docstring, 3). Sibs of one dummy parent are not
     parent and offspring of each other: assigned parent-offspring pairs, and pairs whose
@@ -798,6 +841,8 @@ def dummy_sibships(ev: lk.PedigreeEvidence, sire: np.ndarray, dam: np.ndarray,
     log_odds : prior log odds of sharing a parent (:func:`sibship_log_odds`).
     par : Parentage of the n animals, optional (the parent-offspring posteriors).
     max_po : see above.
+    haplotypes : str array (n,), the animals' mtDNA haplotypes ('' unknown), optional: two
+        animals of different haplotypes are not put in one maternal sibship.
 
     Returns
     -------
@@ -807,8 +852,13 @@ def dummy_sibships(ev: lk.PedigreeEvidence, sire: np.ndarray, dam: np.ndarray,
     mem = np.flatnonzero(sire < 0)
     sib_s = cluster_sibships(ev, mem, other_parent_transmission(ev, mem, dam), log_odds, forbid)
     mem = np.flatnonzero(dam < 0)
+    forbid_d = forbid
+    if haplotypes is not None and len(haplotypes):
+        h = np.asarray(haplotypes, dtype=object)
+        forbid_d = forbid | ((h[:, None] != h[None, :]) & (h != "")[:, None]
+                             & (h != "")[None, :])
     sib_d = cluster_sibships(ev, mem, other_parent_transmission(ev, mem, sire, sib_s),
-                             log_odds, forbid)
+                             log_odds, forbid_d)
     return sib_s, sib_d
 
 
@@ -965,7 +1015,8 @@ def joint_parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings
     theta = par.theta  # the shares of unsampled parents stay those of the first round
     for _ in range(rounds):  # parentage <-> sibship rounds
         sire, dam, sire_p, dam_p = map_parents(par, min_probability)
-        sib_s, sib_d = dummy_sibships(ev, sire, dam, log_odds, par)
+        sib_s, sib_d = dummy_sibships(ev, sire, dam, log_odds, par,
+                                      haplotypes=info.mt_haplotype)
         a_ped = (pedigree_age_prior(info, sire, dam, ages, np.where(sire >= 0, sire_p, 0.0),
                                     np.where(dam >= 0, dam_p, 0.0)) if pedigree_ages else None)
         if a_ped is not None:

@@ -169,7 +169,7 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     sib_s = sib_d = empty
     if sibships:
         sib_s, sib_d = rc.dummy_sibships(ev, sire, dam, rc.sibship_log_odds(par.class_share),
-                                          par)
+                                          par, haplotypes=info.mt_haplotype)
     probs = rc.relationship_probabilities(par, sib_s, sib_d)
     same = [None, None]
     if sibships:  # FS or HS of pairs with an unassigned parent: the sibship partition
@@ -387,7 +387,8 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
         seed: int = 1, samples_path=None, links_path=None, genotypes_path=None,
         reference=None, relatedness_matrix=None, management_basis: str = "auto",
         gene_drop: int = 5000, pairs=None, captive_pedigree=None, captive_kinship=None,
-        colony_bestconfig=None, calibration_replicates: int = 0) -> PedigreeResult:
+        colony_bestconfig=None, calibration_replicates: int = 0,
+        species: pd.DataFrame | None = None) -> PedigreeResult:
     """The pedigree stage: reconstruct, write ``pedigree.tsv``, ``relationships.tsv``,
     ``inbreeding.tsv``, ``kinship.tsv``, the genetic-management tables
     (``management_animals.tsv``, ``management_summary.tsv``, ``proposed_pairs.tsv`` when
@@ -423,6 +424,10 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
         animals: ``colony_pedigree.tsv`` and ``colony_comparison.tsv``.
     calibration_replicates : replicates of the parametric-bootstrap calibration of the
         parent posteriors (:mod:`leogen.pedigree.calibrate`; 0: none).
+    species : the species stage's ``species.tsv`` (``sample_id, best_species,
+        best_haplotype, status``), optional: mtDNA haplotypes, maternally inherited, as
+        evidence on dams and maternal sibships
+        (:func:`leogen.pedigree.priors.maternal_haplotype_loglik`).
 
     Returns
     -------
@@ -443,7 +448,7 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
     else:
         check_known_ids(g.samples, samples["sample_id"], genotypes_path,
                         "sample_id").raise_if_any()
-    info = animal_info(g.samples, samples, links, genetic_sex, ages, samples_path)
+    info = animal_info(g.samples, samples, links, genetic_sex, ages, samples_path, species)
     if error_rates is not None:
         ado, fa = consensus_error_rates(error_rates, g.loci)
     else:

@@ -267,3 +267,20 @@ def test_grandparents_are_read_off_the_pedigree():
     none = rc.configuration_sibships(p, np.full(3, -1), np.full(3, -1), np.full(3, np.nan),
                                      np.full(3, np.nan))
     assert none[0, 2, 3] == pytest.approx(0.1)
+
+
+def test_different_mtdna_haplotypes_are_no_maternal_sibship():
+    # full sibs O1, O2 (parents unsampled) among unrelated animals: one paternal and one
+    # maternal sibship; with different mtDNA haplotypes they cannot share a mother, and
+    # still share a father
+    names, data = _family(3)
+    keep = ["O1", "O2", "U", "D2", "D3", "G"]
+    ev = _evidence(names, data, keep)
+    none = np.full(len(keep), -1)
+    sib_s, sib_d = rc.dummy_sibships(ev, none, none, -2.0)
+    assert sib_s.cluster[0] >= 0 and sib_s.cluster[0] == sib_s.cluster[1]
+    assert sib_d.cluster[0] >= 0 and sib_d.cluster[0] == sib_d.cluster[1]
+    hap = np.array(["H1", "H2", "", "", "", ""], dtype=object)
+    sib_s, sib_d = rc.dummy_sibships(ev, none, none, -2.0, haplotypes=hap)
+    assert sib_s.cluster[0] >= 0 and sib_s.cluster[0] == sib_s.cluster[1]
+    assert sib_d.cluster[0] < 0 or sib_d.cluster[0] != sib_d.cluster[1]

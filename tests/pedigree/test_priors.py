@@ -15,10 +15,12 @@ from leogen.pedigree.priors import (
     AgeSettings,
     AnimalInfo,
     age_prior,
+    animal_haplotypes,
     animal_info,
     birth_distribution,
     detection_histories,
     fit_detection,
+    maternal_haplotype_loglik,
     missed_weight,
 )
 
@@ -208,3 +210,19 @@ def test_availability_given_and_default(tmp_path):
     info = animal_info(ids, sheet, links, ages=AgeSettings(availability=0.0), path=path)
     assert info.availability == 0.0
     assert np.all(missed_weight(info, np.arange(1990, 2021)) == 1.0)
+
+
+def test_animal_haplotypes_majority_ties_and_other_species():
+    sp = pd.DataFrame({
+        "sample_id": ["a1", "a2", "a3", "b1", "b2", "c1", "d1"],
+        "best_species": ["P", "P", "P", "P", "P", "Lynx", "P"],
+        "best_haplotype": ["H1", "H1", "H2", "H1", "H2", "L1", None],
+        "status": ["target"] * 5 + ["other_species", "target"]})
+    links = pd.DataFrame({"sample_id": ["a1", "a2", "a3", "b1", "b2", "c1", "d1"],
+                          "individual_id": ["A", "A", "A", "B", "B", "C", "D"]})
+    # A: 2 of 3 samples H1; B: one H1, one H2 (a tie: unknown); C: not the study species;
+    # D: no haplotype called
+    assert animal_haplotypes(["A", "B", "C", "D"], sp, links).tolist() == ["P|H1", "", "", ""]
+    info = AnimalInfo(*(np.zeros(4),) * 9, mt_haplotype=np.array(["P|H1", "", "", ""],
+                                                                  dtype=object))
+    assert np.all(maternal_haplotype_loglik(info) == 0.0)  # one known animal: no pair

@@ -3,6 +3,8 @@ constraints, bad input."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,6 +110,40 @@ def test_parents_found_in_a_trio_and_a_parent_that_fails_on_age():
     assert ped.loc["A30", "sire"] == "A00"
 
 
+def test_mtdna_tells_apart_two_genetically_equal_dams():
+    # a cub of founders 0 (M) and 1 (F), and animal 31 a female with the genotype of 1 (a
+    # clone: the nuclear loci cannot tell the two dams apart); the cub and 1 carry mtDNA
+    # haplotype H1, 31 carries H2
+    rng = np.random.default_rng(11)
+    n_loci, k = 20, 8
+    freqs = rng.dirichlet(np.full(k, 2.0), n_loci)
+    founders = np.stack([[rng.choice(k, 2, p=f) for f in freqs] for _ in range(30)])
+    pick = rng.integers(0, 2, (2, n_loci))
+    cub = np.stack([founders[0, np.arange(n_loci), pick[0]],
+                    founders[1, np.arange(n_loci), pick[1]]], axis=1)
+    calls = np.concatenate([founders, cub[None], founders[1][None]])
+    n = 32
+    g = Genotypes(calls, [f"A{i:02d}" for i in range(n)], [f"L{j}" for j in range(n_loci)],
+                  tuple(np.arange(k) * 2 + 100 for _ in range(n_loci)))
+    sex = np.array(["M", "F"] * 15 + ["U", "F"])
+    lo = np.full(n, 2005)
+    lo[30] = 2015
+    info = AnimalInfo(g.samples, sex, lo, lo.copy(), lo + 1, np.full(n, 2020),
+                      np.zeros(n, bool), np.full(n, -1), np.full(n, -1))
+    post = reconstruct_pedigree(g, info, AgeSettings()).parentage.dam_post
+    assert abs(post[30, 1] - post[30, 31]) < 0.05  # the clones share the dam's posterior
+    hap = np.array(["H3", "H1"] * 15 + ["H1", "H2"], dtype=object)
+    res = reconstruct_pedigree(g, replace(info, mt_haplotype=hap), AgeSettings())
+    ped = res.pedigree.set_index("individual_id")
+    # the mismatch speaks against the clone as the dam, and as the cub's full sib or
+    # maternal half sib alike, so it is not excluded outright (a clone of the dam with
+    # another haplotype fits no hypothesis well); the dam with the matching haplotype wins
+    p_true, p_clone = res.parentage.dam_post[30, 1], res.parentage.dam_post[30, 31]
+    assert ped.loc["A30", "dam"] == "A01" and p_true > 0.6 and p_true > 3 * p_clone, (
+        p_true, p_clone)
+    assert ped.loc["A30", "sire"] == "A00"  # the sire is not touched by the mtDNA
+
+
 def test_error_rate_table_and_marker_inbreeding(tmp_path):
     drop = gene_drop(3)
     geno, samples, links = write_inputs(tmp_path, drop)
@@ -173,6 +209,39 @@ def test_cli_detection_history_options(tmp_path, capsys):
         outs[name] = (tmp_path / name / "pedigree.tsv").read_bytes()
     assert outs["given"] == outs["auto"]  # the gene drop's own estimate is 1 (closed area)
     assert outs["off"] != outs["auto"]
+
+
+def test_cli_species_haplotypes(tmp_path, capsys):
+    drop = gene_drop(2)
+    geno, samples, links = write_inputs(tmp_path, drop)
+    # each animal's mtDNA: its true dam's line (founders by their own id)
+    t = drop.truth.set_index("individual_id")
+
+    def line(x):
+        while isinstance(t.loc[x, "dam"], str) and t.loc[x, "dam"]:
+            x = t.loc[x, "dam"]
+        return x
+
+    animal = dict(zip(drop.links["sample_id"], drop.links["individual_id"], strict=True))
+    sp = pd.DataFrame({"sample_id": drop.samples["sample_id"], "sample_type": "scat",
+                       "best_species": "Panthera_pardus",
+                       "best_haplotype": [line(animal[x]) for x in drop.samples["sample_id"]],
+                       "identity": 1.0, "second_species": "NA", "second_identity": "NA",
+                       "margin": "NA", "n_aligned": 500, "status": "target", "reason": "NA"})
+    species = tmp_path / "species.tsv"
+    sp.to_csv(species, sep="\t", index=False)
+    assert _cli(geno, samples, links, tmp_path / "mt", "--species", str(species)) == 0
+    assert _cli(geno, samples, links, tmp_path / "no_mt") == 0
+    ped = outputs.read_pedigree(tmp_path / "mt" / "pedigree.tsv")
+    truth_dam = ped["individual_id"].map(t["dam"])
+    named = ped["sampled"] & (ped["dam"] != "") & ~ped["dam"].str.startswith("*")
+    assert (ped.loc[named, "dam"] == truth_dam[named]).mean() >= 0.95
+    # a species table without the haplotype column: file and column named, exit 2
+    sp.drop(columns="best_haplotype").to_csv(species, sep="\t", index=False)
+    assert _cli(geno, samples, links, tmp_path / "bad", "--species", str(species)) == 2
+    err = capsys.readouterr().err
+    assert "species.tsv" in err and "best_haplotype" in err and "Traceback" not in err
+    assert not (tmp_path / "bad").exists()
 
 
 def test_cli_management_pairs_and_colony(tmp_path):

@@ -365,7 +365,7 @@ def _example_run(d, r, *more):
     assert main(["pedigree", "--genotypes", str(r / "identify" / "individual_genotypes.tsv"),
                  "--samples", str(d / "samples.tsv"), "--sample-individual",
                  str(r / "identify" / "sample_individual.tsv"), "--out-dir", str(out),
-                 "--gene-drop", "0", *more]) == 0
+                 "--species", str(r / "species.tsv"), "--gene-drop", "0", *more]) == 0
     truth = pd.read_csv(d / "truth" / "pedigree.tsv", sep="\t", keep_default_na=False)
     truth = truth.replace({"NA": None}).rename(columns={"f_pedigree": "f"})
     st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t")

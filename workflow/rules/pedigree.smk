@@ -9,6 +9,7 @@ rule pedigree:
         samples=SAMPLES_SHEET,
         errors=res("error_rates/error_rates_locus.tsv"),
         inbreeding=res("inbreeding/individuals.tsv"),
+        species=res("species/species.tsv") if HAS_MTDNA else [],
     output:
         pedigree=res("pedigree/pedigree.tsv"),
         relationships=res("pedigree/relationships.tsv"),
@@ -27,13 +28,14 @@ rule pedigree:
     params:
         outdir=out_dir,
         cfg=config["pedigree"],
+        species=lambda wc, input: opt("--species", input.species),
         history="yes" if config["pedigree"]["detection_history"] else "no",
         sex=config["sex_marker"],
         seed=SEED,
     shell:
         "leogen pedigree --genotypes {input.genotypes:q} --samples {input.samples:q}"
         " --sample-individual {input.links:q} --error-rates {input.errors:q}"
-        " --inbreeding {input.inbreeding:q} --out-dir {params.outdir:q}"
+        " --inbreeding {input.inbreeding:q} --out-dir {params.outdir:q} {params.species}"
         " --sex-locus {params.sex[locus]:q} --x-allele {params.sex[x_allele]:q}"
         " --y-allele {params.sex[y_allele]:q}"
         " --min-probability {params.cfg[min_probability]:q}"
