@@ -52,7 +52,7 @@ Method (a CERVUS/COLONY hybrid, stated so its probabilities can be read):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import logsumexp
@@ -1305,6 +1305,13 @@ def dummy_parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, par: Parentage,
         np.concatenate([info.first_year, none]), np.concatenate([info.last_year, none]),
         np.concatenate([info.open_window, np.zeros(c, bool)]),
         np.concatenate([info.known_sire, none]), np.concatenate([info.known_dam, none]))
+    if info_has_mt(info):  # a dummy dam carries her offspring's haplotype (one per sibship)
+        h = np.asarray(info.mt_haplotype, dtype=object)
+        dummy_h = np.full(c, "", dtype=object)
+        for k in np.flatnonzero(np.asarray(roles) == 1):
+            known = [x for x in h[offspring[k]] if x]
+            dummy_h[k] = known[0] if known else ""
+        info_ext = replace(info_ext, mt_haplotype=np.concatenate([h, dummy_h]))
     s_ext, d_ext = with_dummy_links(sire, dam, roles, offspring)
     sp, dp = with_dummy_links(np.where(sire >= 0, sire_p, 0.0), np.where(dam >= 0, dam_p, 0.0),
                               roles, offspring, link_p)
