@@ -77,8 +77,9 @@ def test_cli_tables_and_determinism(tmp_path):
     assert len(inb) == n and ((inb["f_pedigree"] >= 0) & (inb["f_pedigree"] < 1)).all()
 
 
-def test_parents_found_in_a_trio_and_a_parent_that_fails_on_age():
-    # 30 unrelated founders (15 M, 15 F), then a cub of founders 0 (M) and 1 (F); 20 loci
+def _trio(clone_of_dam: bool = False) -> Genotypes:
+    """30 unrelated founders (15 M, 15 F), then a cub of founders 0 (M) and 1 (F) (A30);
+    with ``clone_of_dam`` also A31, a female with the genotype of founder 1; 20 loci."""
     rng = np.random.default_rng(11)
     n_loci, k = 20, 8
     freqs = rng.dirichlet(np.full(k, 2.0), n_loci)
@@ -86,9 +87,14 @@ def test_parents_found_in_a_trio_and_a_parent_that_fails_on_age():
     pick = rng.integers(0, 2, (2, n_loci))
     cub = np.stack([founders[0, np.arange(n_loci), pick[0]],
                     founders[1, np.arange(n_loci), pick[1]]], axis=1)
-    calls = np.concatenate([founders, cub[None]])
-    g = Genotypes(calls, [f"A{i:02d}" for i in range(31)], [f"L{j}" for j in range(n_loci)],
-                  tuple(np.arange(k) * 2 + 100 for _ in range(n_loci)))
+    calls = np.concatenate([founders, cub[None]] + ([founders[1][None]] if clone_of_dam else []))
+    return Genotypes(calls, [f"A{i:02d}" for i in range(len(calls))],
+                     [f"L{j}" for j in range(n_loci)],
+                     tuple(np.arange(k) * 2 + 100 for _ in range(n_loci)))
+
+
+def test_parents_found_in_a_trio_and_a_parent_that_fails_on_age():
+    g = _trio()
     n = 31
     sex = np.array(["M", "F"] * 15 + ["U"])
 
@@ -111,20 +117,11 @@ def test_parents_found_in_a_trio_and_a_parent_that_fails_on_age():
 
 
 def test_mtdna_tells_apart_two_genetically_equal_dams():
-    # a cub of founders 0 (M) and 1 (F), and animal 31 a female with the genotype of 1 (a
+    # the cub A30 of founders 0 (M) and 1 (F), and A31 a female with the genotype of 1 (a
     # clone: the nuclear loci cannot tell the two dams apart); the cub and 1 carry mtDNA
     # haplotype H1, 31 carries H2
-    rng = np.random.default_rng(11)
-    n_loci, k = 20, 8
-    freqs = rng.dirichlet(np.full(k, 2.0), n_loci)
-    founders = np.stack([[rng.choice(k, 2, p=f) for f in freqs] for _ in range(30)])
-    pick = rng.integers(0, 2, (2, n_loci))
-    cub = np.stack([founders[0, np.arange(n_loci), pick[0]],
-                    founders[1, np.arange(n_loci), pick[1]]], axis=1)
-    calls = np.concatenate([founders, cub[None], founders[1][None]])
+    g = _trio(clone_of_dam=True)
     n = 32
-    g = Genotypes(calls, [f"A{i:02d}" for i in range(n)], [f"L{j}" for j in range(n_loci)],
-                  tuple(np.arange(k) * 2 + 100 for _ in range(n_loci)))
     sex = np.array(["M", "F"] * 15 + ["U", "F"])
     lo = np.full(n, 2005)
     lo[30] = 2015
