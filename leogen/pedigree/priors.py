@@ -199,7 +199,7 @@ def fit_detection(trials: np.ndarray, detected: np.ndarray,
         a, b = np.exp(x)
         return -float(betabinom.logpmf(k, t, a, b).sum())
 
-    # a concentration between 0.5 and 1000: from very heterogeneous to a common probability
+    # a and b each in [0.05, 1000]: from very heterogeneous to one common probability
     x0 = np.log([2.0 * mean, 2.0 * (1 - mean)])
     bounds = [(np.log(0.05), np.log(1000.0))] * 2
     res = minimize(nll, x0, method="L-BFGS-B", bounds=bounds)

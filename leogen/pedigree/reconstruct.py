@@ -217,10 +217,6 @@ def conditional_nonparent_loglik(ev: lk.PedigreeEvidence, o: np.ndarray, s: np.n
     x_s = np.logaddexp(log_half, log_half + l_sd - lk.trio_locus_loglik(ev, o, none, d))
     x_d = np.logaddexp(log_half, log_half + l_sd - lk.trio_locus_loglik(ev, o, s, none))
     w = share[1:] / share[1:].sum()  # FS, HS, U among non-parents
-    if mt_s is None and mt_d is None:
-        a1, a0 = w[0] + 0.5 * w[1], 0.5 * w[1] + w[2]
-        return (np.logaddexp(np.log(a1) + x_s.sum(axis=1), np.log(a0)),
-                np.logaddexp(np.log(a1) + x_d.sum(axis=1), np.log(a0)))
     q_s = np.exp(np.zeros(len(o)) if mt_s is None else mt_s)
     q_d = np.exp(np.zeros(len(o)) if mt_d is None else mt_d)
     a1_s, a0_s = w[0] * q_s + 0.5 * w[1], 0.5 * w[1] * q_s + w[2]
@@ -318,7 +314,7 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
     pl = lk.pair_loglik(ev) if pair_ll is None else pair_ll
     share = class_shares(pl) if share is None else share
     mt = maternal_haplotype_loglik(info)  # [o, p], the mtDNA of o and p's maternal lines
-    m = nonparent_loglik(pl, share, mt if info_has_mt(info) else None)
+    m = nonparent_loglik(pl, share, mt)
     a = (age_prior(info, ages) if age is None else age).T  # [o, p]
     ok_s, ok_d, ps, pd_ = candidate_priors(info, a)
 
@@ -362,10 +358,8 @@ def parentage(ev: lk.PedigreeEvidence, info: AnimalInfo, ages: AgeSettings = DEF
     trio = np.zeros(len(o))
     trio_loci = lk.trio_locus_loglik(ev, o[both], s[both], d[both])
     trio[both] = trio_loci.sum(axis=1)
-    mt_args = ((mt[o[both], s[both]], mt[o[both], d[both]]) if info_has_mt(info)
-               else (None, None))
     cond = (conditional_nonparent_loglik(ev, o[both], s[both], d[both], share, trio_loci,
-                                         *mt_args)
+                                         mt[o[both], s[both]], mt[o[both], d[both]])
             if conditional and both.any() else None)
     trio[valid & (s >= 0) & (d < 0)] = pl[o, np.maximum(s, 0), 0][valid & (s >= 0) & (d < 0)]
     trio[valid & (d >= 0) & (s < 0)] = pl[o, np.maximum(d, 0), 0][valid & (d >= 0) & (s < 0)]
