@@ -368,15 +368,21 @@ def _example_run(d, r, *more):
                  "--species", str(r / "species.tsv"), "--gene-drop", "0", *more]) == 0
     truth = pd.read_csv(d / "truth" / "pedigree.tsv", sep="\t", keep_default_na=False)
     truth = truth.replace({"NA": None}).rename(columns={"f_pedigree": "f"})
-    st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t")
     links = pd.read_csv(r / "identify" / "sample_individual.tsv", sep="\t")
+    return evaluate(outputs.read_pedigree(out / "pedigree.tsv"),
+                    outputs.read_relationships(out / "relationships.tsv"),
+                    outputs.read_inbreeding(out / "inbreeding.tsv"), truth,
+                    _true_animals(d, links).to_dict())
+
+
+def _true_animals(d, links: pd.DataFrame) -> pd.Series:
+    """identified animal -> the true animal most of its samples come from (simulation
+    folder ``d``, the identify stage's ``links``)."""
+    st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t")
     m = links.dropna(subset=["individual_id"]).merge(
         st[["sample_id", "individual_id"]].rename(columns={"individual_id": "true"}),
         on="sample_id")
-    majority = m.groupby("individual_id")["true"].agg(lambda x: x.value_counts().index[0])
-    return evaluate(outputs.read_pedigree(out / "pedigree.tsv"),
-                    outputs.read_relationships(out / "relationships.tsv"),
-                    outputs.read_inbreeding(out / "inbreeding.tsv"), truth, majority.to_dict())
+    return m.groupby("individual_id")["true"].agg(lambda x: x.value_counts().index[0])
 
 
 EXAMPLE_SEEDS = tuple(range(1, 7))
@@ -523,13 +529,9 @@ def test_example_simulations_birth_years_are_calibrated(example_simulations):
         ids = sorted(links["individual_id"].dropna().unique())
         info = animal_info(ids, read_samples(d / "samples.tsv"), links)
         assert info.availability == 0.5
-        st = pd.read_csv(d / "truth" / "samples_truth.tsv", sep="\t")
-        m = links.dropna(subset=["individual_id"]).merge(
-            st[["sample_id", "individual_id"]].rename(columns={"individual_id": "true"}),
-            on="sample_id")
-        majority = m.groupby("individual_id")["true"].agg(lambda x: x.value_counts().index[0])
         truth = pd.read_csv(d / "truth" / "pedigree.tsv", sep="\t").set_index("individual_id")
-        cases.append((info, truth.loc[majority.loc[ids].to_numpy(), "birth_year"].to_numpy()))
+        true_ids = _true_animals(d, links).loc[ids].to_numpy()
+        cases.append((info, truth.loc[true_ids, "birth_year"].to_numpy()))
     cal = _birth_year_calibration(cases)
     for q in (0.5, 0.8):
         said, held = cal[q]
