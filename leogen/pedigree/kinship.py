@@ -175,33 +175,54 @@ def kinship_matrix(sire_idx, dam_idx, founder_kinship: np.ndarray | None = None)
     """
     sire_idx = np.asarray(sire_idx, dtype=np.int64)
     dam_idx = np.asarray(dam_idx, dtype=np.int64)
-    n = len(sire_idx)
     order = topological_order(sire_idx, dam_idx)
-    founder = (sire_idx < 0) & (dam_idx < 0)
-    if founder_kinship is not None:  # founders first (they have no parents: still in order)
-        order = np.concatenate([order[founder[order]], order[~founder[order]]])
-    rank = np.empty(n, dtype=np.int64)
+    founders = (sire_idx < 0) & (dam_idx < 0) if founder_kinship is not None else None
+    return _tabular_kinship(order, _one_hot(sire_idx), _one_hot(dam_idx), founder_kinship,
+                            founders)
+
+
+def _one_hot(parent_idx: np.ndarray) -> np.ndarray:
+    """Parent positions (-1 unknown) as a weight matrix ``[o, p]`` (N, N)."""
+    n = len(parent_idx)
+    w = np.zeros((n, n))
+    known = np.flatnonzero(parent_idx >= 0)
+    w[known, parent_idx[known]] = 1.0
+    return w
+
+
+def _tabular_kinship(order: np.ndarray, sire_weights: np.ndarray, dam_weights: np.ndarray,
+                     founder_kinship: np.ndarray | None, founders: np.ndarray | None
+                     ) -> np.ndarray:
+    """The tabular recursion over ``order`` (every parent with a weight before its
+    offspring), each parent the mixture of its weighted candidates; ``founders`` (bool (N,),
+    optional) come first with their kinship among each other from ``founder_kinship``."""
+    n = len(order)
+    fixed = np.zeros(n, bool) if founders is None else np.asarray(founders, bool)
+    order = np.concatenate([order[fixed[order]], order[~fixed[order]]])
+    # each animal's weighted parents, as compressed rows in the visiting order
+    rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
-    s = np.where(sire_idx >= 0, rank[np.maximum(sire_idx, 0)], -1)[order]
-    d = np.where(dam_idx >= 0, rank[np.maximum(dam_idx, 0)], -1)[order]
+    rows = []
+    for w in (sire_weights, dam_weights):
+        o, p = np.nonzero(w)
+        o, p, val = rank[o], rank[p], w[o, p]
+        by = np.lexsort((p, o))
+        rows.append((np.searchsorted(o[by], np.arange(n + 1)), p[by], val[by]))
+    (s_ptr, s_par, s_w), (d_ptr, d_par, d_w) = rows
     k = np.zeros((n, n))
-    n_f = int(founder.sum()) if founder_kinship is not None else 0
+    n_f = int(fixed.sum())
     if n_f:
         fo = order[:n_f]
         k[:n_f, :n_f] = np.asarray(founder_kinship, float)[np.ix_(fo, fo)]
-    for i in range(n):  # one pass per individual, vectorised over the older ones
-        if i < n_f:  # a founder: its kinship with the older founders is given
+    for i in range(n):  # one pass per animal, vectorised over those before it
+        if i < n_f:  # a founder: its kinship with the other founders is given
             k[i, i] = 0.5
             continue
-        row = np.zeros(i)
-        if s[i] >= 0:
-            row += 0.5 * k[s[i], :i]
-        if d[i] >= 0:
-            row += 0.5 * k[d[i], :i]
-        k[i, :i] = row
-        k[:i, i] = row
-        f = k[s[i], d[i]] if (s[i] >= 0 and d[i] >= 0) else 0.0
-        k[i, i] = 0.5 * (1.0 + f)
+        s, ws = s_par[s_ptr[i]:s_ptr[i + 1]], s_w[s_ptr[i]:s_ptr[i + 1]]
+        d, wd = d_par[d_ptr[i]:d_ptr[i + 1]], d_w[d_ptr[i]:d_ptr[i + 1]]
+        ks = ws @ k[s, :i]
+        k[i, :i] = k[:i, i] = 0.5 * (ks + wd @ k[d, :i])
+        k[i, i] = 0.5 * (1.0 + ks[d] @ wd)
     out = np.empty_like(k)
     out[np.ix_(order, order)] = k
     return out
@@ -491,3 +512,106 @@ def expected_inbreeding(kinship: np.ndarray, sire_weights: np.ndarray,
     array([0.15])
     """
     return np.einsum("os,sd,od->o", sire_weights, kinship, dam_weights)
+
+
+def weighted_order(sire_weights: np.ndarray, dam_weights: np.ndarray) -> tuple[np.ndarray, ...]:
+    """An order of the animals in which every possible parent precedes its offspring, and
+    the weights with the links that would break it dropped.
+
+    Kahn's topological sort of the graph of links with positive weight; where every animal
+    left still has a possible parent left (a cycle of possible links), the weakest such
+    link is dropped, so the strongest links set the order.
+
+    Parameters
+    ----------
+    sire_weights, dam_weights : float arrays (N, N), ``[o, p]`` probability that p is o's
+        sire / dam.
+
+    Returns
+    -------
+    order : int array (N,); sire_weights, dam_weights : float arrays (N, N), copies with the
+    dropped links 0.
+
+    Examples
+    --------
+    0 may be the sire of 1 (0.9) and 1 the sire of 0 (0.2): the weaker link goes.
+
+    >>> w = np.array([[0.0, 0.2], [0.9, 0.0]])
+    >>> order, ws, _ = weighted_order(w, np.zeros((2, 2)))
+    >>> order.tolist(), ws.tolist()
+    ([0, 1], [[0.0, 0.0], [0.9, 0.0]])
+    """
+    ws = np.array(sire_weights, float)
+    wd = np.array(dam_weights, float)
+    n = ws.shape[0]
+    both = np.maximum(ws, wd)
+    both[np.arange(n), np.arange(n)] = 0.0
+    ws[np.arange(n), np.arange(n)] = 0.0
+    wd[np.arange(n), np.arange(n)] = 0.0
+    pending = (both > 0).sum(axis=1)  # possible parents not yet placed
+    placed = np.zeros(n, bool)
+    order = []
+    while len(order) < n:
+        ready = np.flatnonzero(~placed & (pending == 0))
+        if ready.size == 0:  # a cycle: drop the weakest link among the animals on cycles
+            core = ~placed  # without those no unplaced animal descends from
+            while True:
+                leaf = core & ~((both[core] > 0).any(axis=0))
+                if not leaf.any():
+                    break
+                core &= ~leaf
+            sub = np.where(core[:, None] & core[None, :] & (both > 0), both, np.inf)
+            o, p = np.unravel_index(np.argmin(sub), sub.shape)
+            ws[o, p] = wd[o, p] = both[o, p] = 0.0
+            pending[o] -= 1
+            continue
+        placed[ready] = True
+        order.extend(ready.tolist())
+        pending -= (both[:, ready] > 0).sum(axis=1)
+    return np.asarray(order, np.int64), ws, wd
+
+
+def average_kinship_matrix(sire_weights: np.ndarray, dam_weights: np.ndarray,
+                           founder_kinship: np.ndarray | None = None,
+                           founders: np.ndarray | None = None) -> np.ndarray:
+    """Kinship by the tabular method with uncertain parents: each animal's parent is the
+    mixture of its possible parents by their probabilities, the average numerator
+    relationship of Henderson (1988, J Dairy Sci 71 Suppl 2:1) and Famula (1992, J Anim
+    Breed Genet 109:135), in kinship units.
+
+    ``phi_ij = 1/2 sum_p (w_s(i, p) + w_d(i, p)) phi_pj`` for j before i and
+    ``phi_ii = (1 + sum_{s,d} w_s(i, s) phi_sd w_d(i, d)) / 2``; the weight a row lacks
+    (a parent not sampled) carries kinship 0. With one-hot weights this is
+    :func:`kinship_matrix`. Links that would make an animal its own ancestor are dropped,
+    the weakest first (:func:`weighted_order`).
+
+    Parameters
+    ----------
+    sire_weights, dam_weights : float arrays (N, N), ``[o, p]`` probability that p is o's
+        sire / dam (rows sum to at most 1).
+    founder_kinship : float array (N, N), optional; kinship of pairs of ``founders``.
+    founders : bool array (N,), optional; animals whose kinship with each other is
+        ``founder_kinship`` (their own weights are ignored).
+
+    Returns
+    -------
+    float array (N, N), symmetric; diagonal ``(1 + F) / 2``.
+
+    Examples
+    --------
+    Founders 0 and 1 full sibs through founder kinship 1/4; 2 has dam 1 and, with
+    probability 0.6, sire 0: F of 2 is 0.6 / 4.
+
+    >>> fk = np.array([[0.0, 0.25, 0.0], [0.25, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> ws = np.zeros((3, 3)); ws[2, 0] = 0.6
+    >>> wd = np.zeros((3, 3)); wd[2, 1] = 1.0
+    >>> k = average_kinship_matrix(ws, wd, fk, np.array([True, True, False]))
+    >>> round(float(2 * k[2, 2] - 1), 4)
+    0.15
+    """
+    fixed = (np.zeros(len(sire_weights), bool) if founders is None
+             else np.asarray(founders, bool))
+    ws = np.where(fixed[:, None], 0.0, sire_weights)
+    wd = np.where(fixed[:, None], 0.0, dam_weights)
+    order, ws, wd = weighted_order(ws, wd)
+    return _tabular_kinship(order, ws, wd, founder_kinship, fixed if fixed.any() else None)

@@ -211,19 +211,25 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
             lst.append(int(gp[side][k]) if found else -1)
             prob.append(float(gp[2 + side][k]) if found else np.nan)
             flag.append(False)
-            none.append(float(gp[4 + side][k]) if gp is not None else np.nan)
+            none.append(float(gp[4 + side][k, -1]) if gp is not None else np.nan)
         for o, qo in zip(kids, link_p, strict=True):  # its offspring
             (s_all if role == 0 else d_all)[o] = row
             (s_prob if role == 0 else d_prob)[o] = qo
             (s_dummy if role == 0 else d_dummy)[o] = True
     ids = np.asarray(ids, dtype=object)
     s_all, d_all = np.asarray(s_all, np.int64), np.asarray(d_all, np.int64)
-    k = kin.kinship_matrix(s_all, d_all, founder_kinship(probs, len(ids)))
+    seed = founder_kinship(probs, len(ids))
+    k = kin.kinship_matrix(s_all, d_all, seed)
     f = kin.inbreeding_coefficients(s_all, d_all, k)
     n_all = len(ids)
-    f_expected = kin.expected_inbreeding(k, *(parent_weights(post, parents[:n], n_all)
-                                            for post, parents in ((par.sire_post, s_all),
-                                                                  (par.dam_post, d_all))))
+    dummy_posts = (gp[4], gp[5]) if gp is not None else (None, None)
+    w_sire, w_dam = (parent_weights(post, parents, dummy_post)
+                     for post, parents, dummy_post in ((par.sire_post, s_all, dummy_posts[0]),
+                                                       (par.dam_post, d_all, dummy_posts[1])))
+    genotyped_founder = np.arange(n_all) < n
+    genotyped_founder &= (s_all < 0) & (d_all < 0)
+    k_average = kin.average_kinship_matrix(w_sire, w_dam, seed, genotyped_founder)
+    f_expected = kin.expected_inbreeding(k_average, w_sire[:n], w_dam[:n])
     lo = np.concatenate([info.birth_lo, np.full(n_all - n, -1)])
     hi = np.concatenate([info.birth_hi, np.full(n_all - n, -1)])
     unknown_birth = (hi < 0)
@@ -271,9 +277,10 @@ def _dummy_grandparents(ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Paren
 
     Returns
     -------
-    (sire, dam, sire_probability, dam_probability, sire_unsampled, dam_unsampled), int or
-    float arrays (c,): the assigned parent (-1 none) and its probability, and the posterior
-    that the dummy's parent was not sampled.
+    (sire, dam, sire_probability, dam_probability, sire_posterior, dam_posterior): int or
+    float arrays (c,), the assigned parent (-1 none) and its probability; float arrays
+    (c, n + 1), the posterior of each dummy's parent over the sampled animals given that the
+    dummy is unsampled, the last column the probability that it was not sampled.
     """
     n, c = ev.n, len(specs)
     roles = np.array([sp[0] for sp in specs], np.int64)
@@ -300,28 +307,42 @@ def _dummy_grandparents(ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Paren
     for p, side, row, cand in rc.assign_best_first(links, s_ext, d_ext):
         out[side][row - n] = cand
         prob[side][row - n] = p
-    return out[0], out[1], prob[0], prob[1], ps[:, n], pd_[:, n]
+    return out[0], out[1], prob[0], prob[1], ps, pd_
 
 
-def parent_weights(post: np.ndarray, parents: np.ndarray, n_all: int) -> np.ndarray:
-    """Probability of each animal of the pedigree as the parent of one role of each
-    genotyped animal, for :func:`leogen.pedigree.kinship.expected_inbreeding`: the assigned
-    parent (sampled or dummy) with weight 1, else the parent posterior over the sampled
-    candidates (the probability that the parent was not sampled carries no kinship).
+def parent_weights(post: np.ndarray, parents: np.ndarray,
+                   dummy_post: np.ndarray | None = None) -> np.ndarray:
+    """Probability of each animal of the pedigree as the parent of one role of each animal,
+    for :func:`leogen.pedigree.kinship.average_kinship_matrix`: the assigned parent (sampled
+    or dummy) with weight 1, else the parent posterior over the sampled candidates (the
+    probability that the parent was not sampled carries no kinship); for a dummy parent,
+    the posterior of its own parent (:func:`leogen.pedigree.reconstruct.dummy_parentage`).
 
     Parameters
     ----------
-    post : float array (n, n + 1), :class:`leogen.pedigree.reconstruct.Parentage` posterior.
-    parents : int array (n,), assigned parent rows (-1 none).
-    n_all : int, animals of the pedigree (genotyped, then dummy parents).
+    post : float array (n, n + 1), :class:`leogen.pedigree.reconstruct.Parentage` posterior
+        of the n genotyped animals.
+    parents : int array (N,), assigned parent rows of the pedigree's animals (genotyped,
+        then dummy parents; -1 none).
+    dummy_post : float array (N - n, n + 1), optional; the dummies' parent posteriors.
 
     Returns
     -------
-    float array (n, n_all)
+    float array (N, N), ``[o, p]`` P(p is o's parent).
+
+    Examples
+    --------
+    Animal 0's sire is 1 or 2 (0.3, 0.5; 0.2 unsampled); 1 is assigned 2:
+
+    >>> post = np.array([[0.0, 0.3, 0.5, 0.2], [0.0, 0.0, 0.6, 0.4], [0.0, 0.0, 0.0, 1.0]])
+    >>> parent_weights(post, np.array([-1, 2, -1])).tolist()
+    [[0.0, 0.3, 0.5], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     """
-    n = len(parents)
-    w = np.zeros((n, n_all))
-    w[:, :n] = post[:, :n]
+    n, n_all = post.shape[0], len(parents)
+    w = np.zeros((n_all, n_all))
+    w[:n, :n] = post[:, :n]
+    if dummy_post is not None and n_all > n:
+        w[n:, :n] = dummy_post[:, :n]
     have = np.flatnonzero(parents >= 0)
     w[have] = 0.0
     w[have, parents[have]] = 1.0

@@ -9,6 +9,7 @@ import pytest
 from leogen.errors import InputError
 from leogen.pedigree.kinship import (
     EXPECTED_KINSHIP,
+    average_kinship_matrix,
     inbreeding_coefficients,
     kinship_matrix,
     kinship_pairs,
@@ -16,6 +17,7 @@ from leogen.pedigree.kinship import (
     pedigree_inbreeding,
     relationship_matrix,
     topological_order,
+    weighted_order,
 )
 
 # Founders A (M), B (F), C (M), D (F), unrelated.
@@ -135,3 +137,54 @@ def test_bad_pedigrees():
     s, d = parent_indices(["A", "B"], ["B", "A"], ["", ""])
     with pytest.raises(ValueError, match="cycle"):
         kinship_matrix(s, d)
+
+
+def _one_hot(idx):
+    w = np.zeros((len(idx), len(idx)))
+    w[np.flatnonzero(idx >= 0), idx[idx >= 0]] = 1.0
+    return w
+
+
+def test_average_kinship_with_certain_parents_is_the_tabular_method():
+    k, s, d = _kin()
+    assert np.allclose(average_kinship_matrix(_one_hot(s), _one_hot(d)), k)
+
+
+def test_average_kinship_hand_values():
+    # E and F full sibs (A x B); H's sire is E with probability 0.5 (else unsampled), its
+    # dam F: F_H = 0.5 * phi(E, F) = 1/8, and phi(H, E) = (0.5 * phi(E, E) + phi(F, E)) / 2
+    # = (0.25 + 0.25) / 2 = 1/4; with the sire E or A at 0.5 each, F_H = 0.5 / 4 + 0.5 / 4
+    ids = list(PED["individual_id"])
+    _, s, d = _kin()
+    h, e, a = ids.index("H"), ids.index("E"), ids.index("A")
+    ws, wd = _one_hot(s), _one_hot(d)
+    ws[h] = 0.0
+    ws[h, e] = 0.5
+    k = average_kinship_matrix(ws, wd)
+    assert k[h, h] == pytest.approx(0.5 * (1 + 0.125))
+    assert k[h, e] == pytest.approx(0.25)
+    ws[h, a] = 0.5
+    k = average_kinship_matrix(ws, wd)
+    assert 2 * k[h, h] - 1 == pytest.approx(0.25)
+
+
+def test_weighted_order_drops_the_weakest_link_of_a_cycle_only():
+    # 0 and 1 each a possible sire of the other (0.9 / 0.2); 2 descends from both (a tail
+    # whose links are weaker still, 0.1, and must stay)
+    ws = np.zeros((3, 3))
+    ws[1, 0], ws[0, 1], ws[2, 1] = 0.9, 0.2, 0.1
+    wd = np.zeros((3, 3))
+    wd[2, 0] = 0.1
+    order, ws2, wd2 = weighted_order(ws, wd)
+    assert order.tolist() == [0, 1, 2]
+    assert ws2[0, 1] == 0.0 and ws2[1, 0] == 0.9 and ws2[2, 1] == 0.1 and wd2[2, 0] == 0.1
+    assert ws[0, 1] == 0.2  # inputs untouched
+
+
+def test_average_kinship_founders_keep_their_given_kinship():
+    fk = np.zeros((3, 3))
+    fk[0, 1] = fk[1, 0] = 0.2
+    ws = np.zeros((3, 3))
+    ws[0, 2] = 1.0  # ignored: 0 is a founder
+    k = average_kinship_matrix(ws, np.zeros((3, 3)), fk, np.array([True, True, False]))
+    assert k[0, 1] == pytest.approx(0.2) and k[0, 2] == 0.0 and k[0, 0] == 0.5
