@@ -65,8 +65,10 @@ INBREEDING = Table(
         Column("individual_id", "str", na=False),
         Column("f_pedigree", "float", na=False),
         Column("f_pedigree_expected", "float", na=False,
-               description="posterior expectation of pedigree F: a parent not assigned "
-                           "replaced by its posterior over the sampled candidates"),
+               description="posterior expectation of pedigree F by the average kinship "
+                           "matrix: every parent not assigned (of the animal, its ancestors "
+                           "and dummy parents) the mixture of its sampled candidates by "
+                           "their posterior"),
         Column("n_parents", "int", na=False, description="assigned parents (0-2)"),
         Column("n_ancestor_generations", "int", na=False,
                description="generations of assigned ancestry above the animal"),
