@@ -20,6 +20,16 @@ PEDIGREE = Table(
         Column("sex", "str", na=False, description="M, F or U (sex marker, else sheet)"),
         Column("birth_year_lo", "int", description="birth-year window used by the age prior"),
         Column("birth_year_hi", "int"),
+        Column("birth_year_estimate", "int",
+               description="posterior median birth year (the window, the detection history "
+                           "and the assigned parents and offspring); NA for dummy parents "
+                           "and animals without a date"),
+        Column("birth_year_80_lo", "int", description="80% credible interval of the birth "
+                                                      "year (equal tails)"),
+        Column("birth_year_80_hi", "int"),
+        Column("birth_year_80_probability", "float",
+               description="posterior probability of that interval (at least 0.8: the years "
+                           "are whole)"),
         Column("sire", "str", description="NA: no sire assigned"),
         Column("sire_probability", "float",
                description="posterior that sire is the sire (a dummy: that the animal belongs "

@@ -20,7 +20,14 @@ from leogen.pedigree import kinship as kin
 from leogen.pedigree import likelihood as lk
 from leogen.pedigree import outputs
 from leogen.pedigree import reconstruct as rc
-from leogen.pedigree.priors import DEFAULT_AGES, AgeSettings, AnimalInfo, animal_info
+from leogen.pedigree.priors import (
+    DEFAULT_AGES,
+    AgeSettings,
+    AnimalInfo,
+    animal_info,
+    birth_posterior,
+    credible_years,
+)
 
 #: error rates of one consensus call when no error-rate table is given
 DEFAULT_ERROR = 0.005
@@ -158,6 +165,10 @@ def reconstruct_pedigree(g: Genotypes, info: AnimalInfo, ages: AgeSettings = DEF
     return res
 
 
+#: probability of the birth-year interval written to pedigree.tsv
+BIRTH_YEAR_LEVEL = 0.8
+
+
 def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Parentage,
               min_probability: float, sibships: bool, ages: AgeSettings = DEFAULT_AGES,
               max_candidates: int = 6, dummy_parents: bool = True) -> PedigreeResult:
@@ -233,12 +244,24 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     lo = np.concatenate([info.birth_lo, np.full(n_all - n, -1)])
     hi = np.concatenate([info.birth_hi, np.full(n_all - n, -1)])
     unknown_birth = (hi < 0)
+    # the birth year given the window, the detection history and the assigned links
+    years, b_post = birth_posterior(info, sire, dam, ages, sire_p, dam_p)
+    estimate = np.full((3, n_all), -1, np.int64)
+    interval_mass = np.full(n_all, np.nan)
+    if years.size:
+        *point, mass = credible_years(years, b_post, BIRTH_YEAR_LEVEL)
+        estimate[:, :n] = point
+        interval_mass[:n] = np.where(unknown_birth[:n], np.nan, mass)
     ped = pd.DataFrame({
         "individual_id": ids,
         "sampled": np.asarray(sampled, bool),
         "sex": np.asarray(sexes, dtype=object),
         "birth_year_lo": pd.array(np.where(unknown_birth, 0, lo), dtype="Int64"),
         "birth_year_hi": pd.array(np.where(unknown_birth, 0, hi), dtype="Int64"),
+        **{col: pd.array(np.where(unknown_birth, 0, est), dtype="Int64")
+           for col, est in zip(("birth_year_estimate", "birth_year_80_lo", "birth_year_80_hi"),
+                               estimate, strict=True)},
+        "birth_year_80_probability": interval_mass,
         "sire": np.where(s_all >= 0, ids[np.maximum(s_all, 0)], None),
         "sire_probability": np.asarray(s_prob, float),
         "sire_dummy": pd.array(np.where((np.arange(n_all) < n) | (s_all >= 0), s_dummy, pd.NA),
@@ -250,7 +273,8 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
                               dtype="boolean"),
         "dam_unsampled_probability": np.asarray(d_none, float),
     })
-    ped.loc[unknown_birth, ["birth_year_lo", "birth_year_hi"]] = pd.NA
+    ped.loc[unknown_birth, ["birth_year_lo", "birth_year_hi", "birth_year_estimate",
+                            "birth_year_80_lo", "birth_year_80_hi"]] = pd.NA
     probs = rc.configuration_sibships(probs, s_all, d_all, np.asarray(s_prob, float),
                                       np.asarray(d_prob, float), *same)
     rel = _relationship_table(ids[:n], par, probs)

@@ -18,6 +18,8 @@ from leogen.pedigree.priors import (
     animal_haplotypes,
     animal_info,
     birth_distribution,
+    birth_posterior,
+    credible_years,
     detection_histories,
     fit_detection,
     maternal_haplotype_loglik,
@@ -71,6 +73,30 @@ def test_age_prior_by_hand(tmp_path):
     info = animal_info(["p1", "o1", "q1"], sheet, None, path=path)
     a = age_prior(info, AgeSettings(min_breeding_age=2, last_seen_decay=0.5))
     assert a.round(6).tolist() == [[0.0, 0.25, 0.5], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+def test_birth_posterior_by_hand():
+    # P born 2008-2012, O born 2014 and assigned to P: with breeding from age 3, P was born
+    # by 2011 (each year equally likely); without the link the posterior is the prior
+    info = AnimalInfo(np.array(["p", "o"]), np.array(["F", "U"]),
+                      np.array([2008, 2014]), np.array([2012, 2014]),
+                      np.array([2015, 2015]), np.array([2016, 2016]),
+                      np.zeros(2, bool), np.array([-1, -1]), np.array([-1, -1]))
+    ages = AgeSettings(min_breeding_age=3, age_decay=1.0, detection_history=False)
+    years, prior = birth_posterior(info, np.array([-1, -1]), np.array([-1, -1]), ages)
+    assert np.allclose(prior, birth_distribution(info, years, 1.0, ages.detectable_age))
+    years, post = birth_posterior(info, np.array([-1, -1]), np.array([-1, 0]), ages)
+    on = {int(y): round(float(p), 6) for y, p in zip(years, post[0], strict=True) if p > 1e-9}
+    assert on == {2008: 0.25, 2009: 0.25, 2010: 0.25, 2011: 0.25}
+    med, lo, hi, mass = credible_years(years, post, 0.8)
+    assert (int(lo[0]), int(hi[0])) == (2008, 2011)  # the 10% and 90% quantiles
+    assert (int(med[1]), int(lo[1]), int(hi[1]), float(mass[1])) == (2014, 2014, 2014, 1.0)
+    # a link held with probability 0.5: the message is 0.5 M + 0.5 (M = 1 for 2008-2011, 0
+    # for 2012), so P(born 2012) = 0.2 * 0.5 / (0.2 * 0.5 + 4 * 0.2) = 1 / 9
+    _, half = birth_posterior(info, np.array([-1, -1]), np.array([-1, 0]), ages,
+                              dam_p=np.array([0.0, 0.5]))
+    p2012 = half[0, list(years).index(2012)]
+    assert p2012 == pytest.approx(1 / 9)
 
 
 def test_inconsistent_sexes(tmp_path):

@@ -56,6 +56,15 @@ def test_cli_tables_and_determinism(tmp_path):
     assert ped["sampled"].sum() == n and list(ped["individual_id"][:n]) == list(drop.g.samples)
     dummies = ped.loc[~ped["sampled"], "individual_id"]
     assert dummies.str.match(r"^\*[MF]\d{3}$").all()
+    # birth-year estimates: inside their interval, the interval inside the window's reach,
+    # none for dummy parents
+    est = ped[ped["sampled"]]
+    assert (est["birth_year_80_lo"] <= est["birth_year_estimate"]).all()
+    assert (est["birth_year_estimate"] <= est["birth_year_80_hi"]).all()
+    assert (est["birth_year_80_probability"] >= 0.8 - 1e-9).all()
+    assert (est["birth_year_80_hi"] <= est["birth_year_hi"]).all()
+    assert ped.loc[~ped["sampled"], ["birth_year_estimate", "birth_year_80_probability"]
+                   ].isna().all().all()
     for role in ("sire", "dam"):
         has = ped[role] != ""
         p = ped.loc[has, f"{role}_probability"]
