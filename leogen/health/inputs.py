@@ -180,6 +180,7 @@ class HealthInputs:
     g2: dict | None = None
     pairs: pd.DataFrame | None = None
     relationships: pd.DataFrame | None = None
+    birth_years: pd.DataFrame | None = None
 
 
 def read_inputs(screening_path: str | Path, samples_path: str | Path,
@@ -187,7 +188,8 @@ def read_inputs(screening_path: str | Path, samples_path: str | Path,
                 inbreeding_path: str | Path | None = None, g2_path: str | Path | None = None,
                 pairs_path: str | Path | None = None,
                 cutoffs_path: str | Path | None = None,
-                relationships_path: str | Path | None = None) -> HealthInputs:
+                relationships_path: str | Path | None = None,
+                pedigree_path: str | Path | None = None) -> HealthInputs:
     """Read every input of the health stage and link the tests to the animals.
 
     Parameters
@@ -202,6 +204,9 @@ def read_inputs(screening_path: str | Path, samples_path: str | Path,
     relationships_path : optional ``pedigree/relationships.tsv``
         (:func:`leogen.pedigree.outputs.read_relationships`): relatives named from the
         reconstructed pedigree's probabilities instead of the pairwise likelihoods.
+    pedigree_path : optional ``pedigree/pedigree.tsv``
+        (:func:`leogen.pedigree.outputs.read_pedigree`): each animal's birth year as the
+        pedigree estimates it (median and 80% interval), for the pages.
 
     Returns
     -------
@@ -224,10 +229,23 @@ def read_inputs(screening_path: str | Path, samples_path: str | Path,
         inbreeding=read_inbreeding(inbreeding_path) if inbreeding_path else None,
         g2=read_g2(g2_path) if g2_path else None,
         pairs=read_pairs(pairs_path) if pairs_path else None,
-        relationships=_read_relationships(relationships_path) if relationships_path else None)
+        relationships=_read_relationships(relationships_path) if relationships_path else None,
+        birth_years=read_birth_years(pedigree_path) if pedigree_path else None)
 
 
 def _read_relationships(path) -> pd.DataFrame:
     from leogen.pedigree.outputs import read_relationships
 
     return read_relationships(path, ["id1", "id2", "relationship", "probability", "p_u"])
+
+
+def read_birth_years(path) -> pd.DataFrame:
+    """The genotyped animals' birth-year estimates of ``pedigree/pedigree.tsv``:
+    ``individual_id, birth_year_estimate, birth_year_80_lo, birth_year_80_hi`` (Int64, NA
+    without a date)."""
+    from leogen.pedigree.outputs import read_pedigree
+
+    cols = ["individual_id", "sampled", "birth_year_estimate", "birth_year_80_lo",
+            "birth_year_80_hi"]
+    ped = read_pedigree(path, cols)
+    return ped.loc[ped["sampled"].astype(bool), cols[:1] + cols[2:]].reset_index(drop=True)

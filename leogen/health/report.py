@@ -217,6 +217,22 @@ DEFAULT_STAMP = {"generated": "", "version": "", "dataset": "", "files": ""}
 
 
 # --------------------------------------------------------------------------- build
+def birth_year_text(estimate, lo, hi) -> str:
+    """An animal's birth year as the page shows it: the year when the 80% interval is one
+    year, else the median with the interval; empty when unknown.
+
+    >>> birth_year_text(2015, 2013, 2016), birth_year_text(2015, 2015, 2015)
+    ('about 2015 (2013-2016, 80%)', '2015')
+    >>> birth_year_text(pd.NA, pd.NA, pd.NA)
+    ''
+    """
+    if any(pd.isna(v) for v in (estimate, lo, hi)):
+        return ""
+    if lo == hi:
+        return f"{int(estimate)}"
+    return f"about {int(estimate)} ({int(lo)}-{int(hi)}, 80%)"
+
+
 def _animal_attributes(tests, samples, sample_individual, individuals) -> pd.DataFrame:
     """Per animal: sex (+ how determined), age_class, site (latest sample), aliases,
     first/last seen, n_samples."""
@@ -378,7 +394,8 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
                  power_sims: int = 400, relative_min_prob: float = RELATIVE_MIN_PROB,
                  age_years: dict | None = None, design_prevalence: float = 0.1,
                  precision: float = 0.1, stamp: dict | None = None,
-                 relationships: pd.DataFrame | None = None) -> dict:
+                 relationships: pd.DataFrame | None = None,
+                 birth_years: pd.DataFrame | None = None) -> dict:
     """Compute every health table and page record (nothing is written).
 
     Parameters
@@ -396,6 +413,8 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
     pairs : relatedness pairs (:func:`leogen.health.inputs.read_pairs`) or None.
     relationships : ``pedigree/relationships.tsv`` rows or None: when given, relatives on the
         pages are named from the reconstructed pedigree's probabilities.
+    birth_years : :func:`leogen.health.inputs.read_birth_years` or None: the pedigree's
+        birth-year estimate of each animal, on its page and in the animal table.
     grid_km, exact : coordinate generalisation (:mod:`leogen.io.locations`; a grid finer
         than :data:`leogen.io.locations.MIN_GRID_KM` is a ValueError unless ``exact``).
     untested_years : testing is overdue when an animal was detected more than this many
@@ -421,6 +440,14 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
         locations.check_grid(grid_km)
     gen_text = locations.data_generalizations(grid_km, exact)
     attrs = _animal_attributes(tests, samples, sample_individual, individuals)
+    attrs["birth_year"] = ""
+    if birth_years is not None:
+        by = birth_years.set_index("individual_id")
+        known = attrs["individual_id"].isin(by.index)
+        attrs.loc[known, "birth_year"] = [
+            birth_year_text(*by.loc[i, ["birth_year_estimate", "birth_year_80_lo",
+                                        "birth_year_80_hi"]])
+            for i in attrs.loc[known, "individual_id"]]
     status = screening.animal_timelines(tests)
     rises = serology.titre_rises(tests)
     units = prevalence_units(tests, samples, attrs, period)
@@ -545,7 +572,8 @@ def _animal_records(tests, pub, sample_individual, attrs, status, rises, inb, pa
         relatives, rel_note = _relatives(pairs, iid, relative_min_prob, relationships)
         records.append({
             "id": iid, "file": safe_filename(iid), "sex": a.sex, "sex_source": a.sex_source,
-            "age_class": a.age_class, "aliases": a.aliases, "first_seen": a.first_seen,
+            "age_class": a.age_class, "birth_year": a.birth_year, "aliases": a.aliases,
+            "first_seen": a.first_seen,
             "last_seen": a.last_seen, "last_detection": format_date(last_seen),
             "n_samples": a.n_samples,
             "samples": [{"sample_id": r.sample_id, "sample_type": r.sample_type,
@@ -705,6 +733,7 @@ def animals_table(records: list[dict], pathogens: list[str] | None = None) -> pd
         top = r["alerts"][0] if r["alerts"] else None
         row = {"individual_id": r["id"], "aliases": r["aliases"], "sex": r["sex"],
                "sex_source": r["sex_source"], "age_class": r["age_class"],
+               "birth_year": r.get("birth_year", ""),
                "first_seen": _ts(r["first_seen"]), "last_seen": _ts(r["last_seen"]),
                "n_samples": r["n_samples"], "smlh": g.get("smlh", math.nan),
                "smlh_percentile": g.get("smlh_pct", math.nan), "f_measure": g.get("f_name", ""),

@@ -24,7 +24,8 @@ def run(screening_path: str | Path, samples_path: str | Path,
         relative_min_prob: float = report.RELATIVE_MIN_PROB, age_years: dict | None = None,
         design_prevalence: float = 0.1, precision: float = 0.1,
         generated: str | None = None,
-        relationships_path: str | Path | None = None) -> dict:
+        relationships_path: str | Path | None = None,
+        pedigree_path: str | Path | None = None) -> dict:
     """Run the health stage and write its outputs under ``out_dir``.
 
     Writes the tables declared in :mod:`leogen.health.outputs` (``status.tsv``,
@@ -53,6 +54,8 @@ def run(screening_path: str | Path, samples_path: str | Path,
     generated : the date stamped on the pages (default: ``SOURCE_DATE_EPOCH`` or today).
     relationships_path : ``pedigree/relationships.tsv``: relatives named from the
         reconstructed pedigree's probabilities (default: the pairwise likelihoods).
+    pedigree_path : ``pedigree/pedigree.tsv``: each animal's estimated birth year on its
+        page and in the animal table.
 
     Returns
     -------
@@ -62,17 +65,17 @@ def run(screening_path: str | Path, samples_path: str | Path,
     """
     inputs = read_inputs(screening_path, samples_path, sample_individual_path,
                          individuals_path, inbreeding_path, g2_path, pairs_path, cutoffs_path,
-                         relationships_path)
+                         relationships_path, pedigree_path)
     res = report.build_health(
         inputs.tests, inputs.samples, inputs.sample_individual, inputs.individuals,
         inputs.inbreeding, inputs.g2, inputs.pairs, grid_km=grid_km, exact=exact,
         untested_years=untested_years, period=period, seed=seed, power_sims=power_sims,
         relative_min_prob=relative_min_prob, age_years=age_years,
         design_prevalence=design_prevalence, precision=precision,
-        relationships=inputs.relationships,
+        relationships=inputs.relationships, birth_years=inputs.birth_years,
         stamp=report.data_stamp([screening_path, samples_path, sample_individual_path,
                                  individuals_path, inbreeding_path, pairs_path, cutoffs_path,
-                                 relationships_path],
+                                 relationships_path, pedigree_path],
                                 generated))
     res["notes"] = report.write_health(res, out_dir)
     res["log"] = log_lines(res, out_dir)

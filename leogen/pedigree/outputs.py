@@ -244,18 +244,19 @@ def file_name(table: Table) -> str:
     return Path(table.path).name
 
 
-def read_pedigree(path) -> pd.DataFrame:
+def read_pedigree(path, columns: list[str] | None = None) -> pd.DataFrame:
     """Read ``pedigree.tsv`` strictly (see :data:`PEDIGREE`).
 
     Parameters
     ----------
     path : the table written by ``leogen pedigree``.
+    columns : declared columns needed (default all).
 
     Returns
     -------
     DataFrame, one row per animal and dummy parent, typed, with ``_line``.
     """
-    return PEDIGREE.read(path)
+    return PEDIGREE.read(path, columns)
 
 
 def read_relationships(path, columns: list[str] | None = None) -> pd.DataFrame:

@@ -242,6 +242,44 @@ def test_animal_page_content(run):
     assert "Statuses combine several assays for:\nCDV (pcr, vnt)." in pop
 
 
+def test_birth_year_from_the_pedigree(tmp_path):
+    # pedigree/pedigree.tsv's estimates on the page and in the animal table: a one-year
+    # interval as the year, a wider one as "about" the median with it; none without the table
+    from leogen.pedigree.outputs import PEDIGREE
+
+    d = tmp_path / "in"
+    ids, _ = write_fixture(d, n_animals=4, evil=False)
+    n = len(ids) + 1  # and a dummy parent, which has no page
+    years = {"birth_year_lo": [2012, 2015, pd.NA, 2010, pd.NA],
+             "birth_year_hi": [2016, 2015, pd.NA, 2010, pd.NA],
+             "birth_year_estimate": [2014, 2015, pd.NA, 2010, pd.NA],
+             "birth_year_80_lo": [2013, 2015, pd.NA, 2010, pd.NA],
+             "birth_year_80_hi": [2015, 2015, pd.NA, 2010, pd.NA]}
+    ped = pd.DataFrame({
+        "individual_id": ids + ["*F001"], "sampled": [True] * len(ids) + [False],
+        "sex": ["F", "M", "F", "M", "F"],
+        **{c: pd.array(v, dtype="Int64") for c, v in years.items()},
+        "birth_year_80_probability": [0.85, 1.0, np.nan, 1.0, np.nan],
+        "sire": [None] * n, "sire_probability": np.full(n, np.nan),
+        "sire_dummy": pd.array([False] * len(ids) + [pd.NA], dtype="boolean"),
+        "sire_unsampled_probability": np.full(n, 0.5),
+        "dam": [None] * n, "dam_probability": np.full(n, np.nan),
+        "dam_dummy": pd.array([False] * len(ids) + [pd.NA], dtype="boolean"),
+        "dam_unsampled_probability": np.full(n, 0.5)})
+    PEDIGREE.write(ped, d / "pedigree.tsv")
+    out = tmp_path / "out"
+    assert main(_args(d, out, "--pedigree", str(d / "pedigree.tsv"))) == 0
+    page = _animal_page(out, ids[0]).read_text()
+    assert "Born (pedigree estimate)" in page and ">about 2014 (2013-2015, 80%)<" in page
+    table = pd.read_csv(out / "animals.csv", keep_default_na=False).set_index("individual_id")
+    assert table.loc[ids, "birth_year"].tolist() == [
+        "about 2014 (2013-2015, 80%)", "2015", "", "2010"]
+    assert "Born (pedigree estimate)" not in _animal_page(out, ids[2]).read_text()
+    bare = tmp_path / "bare"
+    assert main(_args(d, bare)) == 0
+    assert "Born (pedigree estimate)" not in _animal_page(bare, ids[0]).read_text()
+
+
 def test_every_page_states_the_generalisation(run):
     _, out, _, _ = run
     for page in [out / "population.html", *(out / "animals").iterdir()]:
@@ -318,7 +356,7 @@ def test_templates_autoescape_on():
     assert env.autoescape is True
     html = hr.render_animal(
         {"id": "<b>x</b>", "file": "x.html", "sex": "M", "sex_source": "genetic",
-         "age_class": "", "aliases": "<i>", "first_seen": "", "last_seen": "",
+         "age_class": "", "birth_year": "", "aliases": "<i>", "first_seen": "", "last_seen": "",
          "last_detection": "", "n_samples": 0, "samples": [], "genetics": None,
          "relatives": [], "relatives_note": "", "history": [], "status": [], "level": "clear",
          "alerts": [{"rank": 1, "level": "urgent", "kind": "k", "pathogen": "", "date": "",
@@ -373,6 +411,14 @@ def test_error_unknown_sample(tmp_path, capsys):
         fh.write("NOPE\t\t2020-01-01\tCDV\tvnt\tnegative\t\t\t\t\t\n")
     err = _cli_error(_args(d, tmp_path / "o"), capsys)
     assert "screening.tsv line 40" in err and "sample_id 'NOPE' is not in the sample sheet" in err
+
+
+def test_error_pedigree_table_of_another_stage(tmp_path, capsys):
+    d = tmp_path / "in"
+    write_fixture(d, n_animals=4, evil=False)
+    err = _cli_error(_args(d, tmp_path / "o", "--pedigree", str(d / "pairs.tsv")), capsys)
+    assert "pairs.tsv line 1: missing column(s) individual_id, sampled" in err
+    assert not (tmp_path / "o" / "animals.csv").exists()
 
 
 def test_error_contradicting_identity(tmp_path, capsys):

@@ -32,6 +32,7 @@ rule health:
         g2=res("inbreeding/g2.tsv"),
         pairs=res("relatedness/pairs.tsv"),
         relationships=res("pedigree/relationships.tsv"),
+        pedigree=res("pedigree/pedigree.tsv"),
     output:
         prevalence=res("health/prevalence.tsv"),
         status=res("health/status.tsv"),
@@ -92,7 +93,7 @@ rule health:
         "leogen health --screening {input.screening:q} --samples {input.samples:q}"
         " --sample-individual {input.sample_individual:q} --individuals {input.individuals:q}"
         " --inbreeding {input.inbreeding:q} --g2 {input.g2:q} --pairs {input.pairs:q}"
-        " --relationships {input.relationships:q}"
+        " --relationships {input.relationships:q} --pedigree {input.pedigree:q}"
         " --cutoffs {input.cutoffs:q} {params.locations:q} --untested-years {params.untested:q}"
         " --relative-min-prob {params.relatives:q} --age-years {params.ages:q}"
         " --design-prevalence {params.design:q} --precision {params.precision:q}"
