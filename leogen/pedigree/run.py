@@ -241,6 +241,9 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     genotyped_founder &= (s_all < 0) & (d_all < 0)
     k_average = kin.average_kinship_matrix(w_sire, w_dam, seed, genotyped_founder)
     f_expected = kin.expected_inbreeding(k_average, w_sire[:n], w_dam[:n])
+    if sibships:
+        f_expected += unsampled_parent_inbreeding(ev, par, (sib_s, sib_d), sire, dam,
+                                                  s_all, d_all)
     lo = np.concatenate([info.birth_lo, np.full(n_all - n, -1)])
     hi = np.concatenate([info.birth_hi, np.full(n_all - n, -1)])
     unknown_birth = (hi < 0)
@@ -371,6 +374,58 @@ def parent_weights(post: np.ndarray, parents: np.ndarray,
     w[have] = 0.0
     w[have, parents[have]] = 1.0
     return w
+
+
+def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sibs: tuple,
+                                sire: np.ndarray, dam: np.ndarray, s_all: np.ndarray,
+                                d_all: np.ndarray) -> np.ndarray:
+    """The inbreeding an unsampled parent brings: for an animal o with an assigned sampled
+    parent p and no parent of the other role (neither sampled nor dummy), the probability
+    that this parent was not sampled times its marker-based kinship with p.
+
+    The unsampled parent is a founder of the reconstructed pedigree whose genotype is partly
+    known: the gamete o did not get from p, ``P(g) v_o(g)`` (its one-offspring sibship,
+    :func:`leogen.pedigree.likelihood.with_dummy_animals`). Its kinship with p is seeded as
+    the founders' is (:func:`founder_kinship`, Method 8 of docs/pedigree.md): the expected
+    kinship over the pair classes PO, FS, HS (with grandparents and avuncular pairs), U,
+    ``1/4 (P(PO) + P(FS)) + 1/8 P(HS)``, with the EM class shares as the prior. F of o is
+    the kinship of its parents (Malecot 1948), so this is the part of o's expected F that
+    the pedigree, with kinship 0 for a parent not sampled, leaves out.
+
+    Parameters
+    ----------
+    ev : PedigreeEvidence of n genotyped animals; par : their Parentage.
+    sibs : (sire, dam) Sibships of :func:`leogen.pedigree.reconstruct.dummy_sibships`.
+    sire, dam : int arrays (n,), assigned sampled parents (-1 none).
+    s_all, d_all : int arrays (N,), assigned parents in the pedigree with dummies.
+
+    Returns
+    -------
+    float array (n,), 0 where the case does not apply.
+    """
+    n = ev.n
+    cases = []  # (role of the unsampled parent, animal, its sampled other parent)
+    for role, (sib, mine, other) in enumerate(((sibs[0], sire, dam), (sibs[1], dam, sire))):
+        assigned = (s_all if role == 0 else d_all)[:n]
+        for o in sib.members:
+            if mine[o] < 0 and assigned[o] < 0 and other[o] >= 0:
+                cases.append((role, int(o), int(other[o])))
+    out = np.zeros(n)
+    if not cases:
+        return out
+    sums = [np.stack([sibs[role].vec[gi][np.searchsorted(sibs[role].members, o)]
+                      for role, o, _ in cases]) for gi in range(len(ev.groups))]
+    ext = lk.with_dummy_animals(ev, np.array([f"_unsampled{j}" for j in range(len(cases))],
+                                             object), sums)
+    roles, kids, mates = (np.array(x) for x in zip(*cases, strict=True))
+    pair = lk.pair_loglik(ext)[n + np.arange(len(cases)), mates]  # (c, 4) vs U
+    log_w = np.log(par.class_share)[None, :] + pair
+    w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
+    w /= w.sum(axis=1, keepdims=True)
+    phi = 0.25 * (w[:, 0] + w[:, 1]) + 0.125 * w[:, 2]
+    unsampled = np.where(roles == 0, par.sire_post[kids, n], par.dam_post[kids, n])
+    np.add.at(out, kids, unsampled * phi)
+    return out
 
 
 def founder_kinship(probs: np.ndarray, n_all: int) -> np.ndarray:

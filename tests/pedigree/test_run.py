@@ -125,6 +125,58 @@ def test_parents_found_in_a_trio_and_a_parent_that_fails_on_age():
     assert ped.loc["A30", "sire"] == "A00"
 
 
+def _families(n_families: int = 12, n_loci: int = 20):
+    """30 unrelated genotyped animals born 2005, then per family a sire S born 2010 and its
+    cub born 2015, the cub's dam not sampled: in the inbred families she is S's full sister
+    (the cub's F is 1/4), in the others an unrelated animal (F 0)."""
+    rng = np.random.default_rng(5)
+    k = 8
+    freqs = rng.dirichlet(np.full(k, 2.0), n_loci)
+
+    def animal():
+        return np.stack([rng.choice(k, 2, p=f) for f in freqs])
+
+    def cub(a, b):
+        pick = rng.integers(0, 2, (2, n_loci))
+        return np.stack([a[np.arange(n_loci), pick[0]], b[np.arange(n_loci), pick[1]]], axis=1)
+
+    calls = [animal() for _ in range(30)]
+    inbred = []
+    for j in range(2 * n_families):
+        gp_m, gp_f = animal(), animal()
+        sire = cub(gp_m, gp_f)
+        dam = cub(gp_m, gp_f) if j % 2 == 0 else animal()
+        calls += [sire, cub(sire, dam)]
+        inbred.append(j % 2 == 0)
+    n = len(calls)
+    g = Genotypes(np.stack(calls), [f"A{i:02d}" for i in range(n)],
+                  [f"L{j}" for j in range(n_loci)], tuple(np.arange(k) * 2 + 100 for _ in
+                                                          range(n_loci)))
+    born = np.array([2005] * 30 + [2010, 2015] * (2 * n_families))
+    sex = np.array(["M", "F"] * 15 + ["M", "U"] * (2 * n_families))
+    info = AnimalInfo(g.samples, sex, born, born.copy(), born + 1, np.full(n, 2020),
+                      np.zeros(n, bool), np.full(n, -1), np.full(n, -1))
+    return g, info, np.arange(31, n, 2), np.array(inbred)
+
+
+def test_unsampled_dam_related_to_the_sire_raises_expected_f():
+    # the cub's unsampled dam is the sire's full sister in half the families: her gamete in
+    # the cub is like the sire's, which the expected F counts (the point F, with no dam
+    # assigned, is 0 for every cub)
+    g, info, cubs, inbred = _families()
+    res = reconstruct_pedigree(g, info, AgeSettings())
+    ped = res.pedigree.set_index("individual_id")
+    found = ped.loc[g.samples[cubs], "sire"].to_numpy() == g.samples[cubs - 1]
+    assert found[~inbred].all() and found[inbred].sum() >= 6  # an inbred cub's sire is
+    cubs, inbred = cubs[found], inbred[found]  # found less often (its aunt competes)
+    inb = res.inbreeding.set_index("individual_id")
+    f_exp = inb.loc[g.samples[cubs], "f_pedigree_expected"].to_numpy()
+    assert (inb.loc[g.samples[cubs], "f_pedigree"] == 0).all()
+    # measured: 0.10 (0.01-0.21 over 7 cubs) against 0.002
+    assert f_exp[inbred].mean() > 0.05 and f_exp[~inbred].mean() < 0.02
+    assert (f_exp <= 0.25 + 1e-9).all()
+
+
 def test_mtdna_tells_apart_two_genetically_equal_dams():
     # the cub A30 of founders 0 (M) and 1 (F), and A31 a female with the genotype of 1 (a
     # clone: the nuclear loci cannot tell the two dams apart); the cub and 1 carry mtDNA
