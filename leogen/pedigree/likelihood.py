@@ -194,17 +194,18 @@ def _chunks(n_loci: int, n: int, budget: float = 2e7):
         yield slice(a, min(a + step, n_loci))
 
 
-def pair_loglik(ev: PedigreeEvidence) -> np.ndarray:
+def pair_loglik(ev: PedigreeEvidence, pairs: tuple | None = None) -> np.ndarray:
     """Log-likelihood ratios against unrelated of every pair, classes PO, FS, HS, U.
 
     Parameters
     ----------
     ev : PedigreeEvidence of n animals.
+    pairs : (a, b) int arrays (P,), optional: only these pairs.
 
     Returns
     -------
     float array (n, n, 4), symmetric in the first two axes; natural logs in the order of
-    :data:`PAIR_CLASSES` (U is 0); the diagonal is meaningless.
+    :data:`PAIR_CLASSES` (U is 0); the diagonal is meaningless. With ``pairs``: (P, 4).
 
     Examples
     --------
@@ -217,17 +218,23 @@ def pair_loglik(ev: PedigreeEvidence) -> np.ndarray:
     [1.0, 1.25, 1.0, 1.0]
     """
     n = ev.n
-    out = np.zeros((n, n, 4))
+    if pairs is not None:
+        a_idx, b_idx = (np.asarray(x, np.int64) for x in pairs)
+    out = np.zeros((n, n, 4) if pairs is None else (len(a_idx), 4))
     for grp in ev.groups:  # groups of equal allele number
         for sl in _chunks(len(grp.loci), n):  # loci in chunks, all pairs at once
             post = grp.post[:, sl]
             q = np.einsum("ilg,lgh->ilh", post, grp.k1[sl])
-            r1 = np.einsum("ilg,jlg->ijl", q, post)
-            r2 = np.einsum("ilg,jlg->ijl", post / grp.prior[None, sl], post)
+            if pairs is None:
+                r1 = np.einsum("ilg,jlg->ijl", q, post)
+                r2 = np.einsum("ilg,jlg->ijl", post / grp.prior[None, sl], post)
+            else:
+                r1 = np.einsum("plg,plg->pl", q[a_idx], post[b_idx])
+                r2 = np.einsum("plg,plg->pl", (post / grp.prior[None, sl])[a_idx], post[b_idx])
             r1 = np.maximum(r1, _TINY)
-            out[..., 0] += np.log(r1).sum(axis=2)
-            out[..., 1] += np.log(0.25 + 0.5 * r1 + 0.25 * r2).sum(axis=2)
-            out[..., 2] += np.log(0.5 + 0.5 * r1).sum(axis=2)
+            out[..., 0] += np.log(r1).sum(axis=-1)
+            out[..., 1] += np.log(0.25 + 0.5 * r1 + 0.25 * r2).sum(axis=-1)
+            out[..., 2] += np.log(0.5 + 0.5 * r1).sum(axis=-1)
     return out
 
 

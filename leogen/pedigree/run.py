@@ -418,7 +418,7 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sibs
     ext = lk.with_dummy_animals(ev, np.array([f"_unsampled{j}" for j in range(len(cases))],
                                              object), sums)
     roles, kids, mates = (np.array(x) for x in zip(*cases, strict=True))
-    pair = lk.pair_loglik(ext)[n + np.arange(len(cases)), mates]  # (c, 4) vs U
+    pair = lk.pair_loglik(ext, (n + np.arange(len(cases)), mates))  # (c, 4)
     log_w = np.log(par.class_share)[None, :] + pair
     w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)

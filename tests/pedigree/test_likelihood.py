@@ -54,6 +54,7 @@ def test_trio_with_unknown_parent_is_the_pair_ratio():
     assert np.allclose(lk.trio_loglik(ev, o, s, np.full(3, -1)), pl[o, s, 0])
     assert np.allclose(lk.trio_loglik(ev, o, np.full(3, -1), s), pl[o, s, 0])
     assert np.allclose(pl[..., :3], pl.transpose(1, 0, 2)[..., :3])
+    assert np.allclose(lk.pair_loglik(ev, (o, s)), pl[o, s])  # listed pairs only
 
 
 def test_genotyping_error_softens_an_exclusion():
