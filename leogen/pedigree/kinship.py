@@ -373,7 +373,7 @@ def pedigree_inbreeding(ped: pd.DataFrame) -> np.ndarray:
 
 
 def kinship_pairs(ids, kinship: np.ndarray, relationship: np.ndarray,
-                  subset=None) -> pd.DataFrame:
+                  subset=None, expected: np.ndarray | None = None) -> pd.DataFrame:
     """Long table of all pairs (i < j) with their kinship and relationship class.
 
     Parameters
@@ -387,11 +387,14 @@ def kinship_pairs(ids, kinship: np.ndarray, relationship: np.ndarray,
     subset : bool array (n,) or int array (k,), optional
         Individuals to include (default all); pairs come in the order of ``subset``
         (of ``ids`` for a mask), first member before second.
+    expected : float array (n, n), optional
+        :func:`average_kinship_matrix`, written as ``kinship_expected``.
 
     Returns
     -------
-    DataFrame (k (k - 1) / 2, 5)
-        ``id1, id2, kinship, relatedness, relationship``; relatedness = 2 * kinship.
+    DataFrame (k (k - 1) / 2, 5 or 6)
+        ``id1, id2, kinship, relatedness, relationship[, kinship_expected]``; relatedness =
+        2 * kinship.
 
     Examples
     --------
@@ -407,13 +410,16 @@ def kinship_pairs(ids, kinship: np.ndarray, relationship: np.ndarray,
     a, b = np.triu_indices(len(sel), k=1)
     i, j = sel[a], sel[b]
     kin = kinship[i, j]
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "id1": ids[i],
         "id2": ids[j],
         "kinship": kin,
         "relatedness": 2.0 * kin,
         "relationship": relationship[i, j],
     })
+    if expected is not None:
+        out["kinship_expected"] = expected[i, j]
+    return out
 
 
 def generation_depth(sire_idx, dam_idx) -> np.ndarray:

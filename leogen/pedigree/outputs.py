@@ -102,6 +102,9 @@ KINSHIP = Table(
         Column("relatedness", "float", na=False, description="2 x kinship"),
         Column("relationship", "str", na=False,
                description="PO, FS, HS, GP, AV, FC or U in the reconstructed pedigree"),
+        Column("kinship_expected", "float", na=False,
+               description="posterior expected kinship over the parents not assigned (the "
+                           "average kinship matrix, as f_pedigree_expected)"),
     ),
 )
 

@@ -49,6 +49,8 @@ class PedigreeResult:
     parentage : :class:`leogen.pedigree.reconstruct.Parentage` of the n genotyped animals.
     relationship_probs : float array (n, n, 5), :func:`leogen.pedigree.reconstruct.relationship_probabilities`.
     calibration : :class:`leogen.pedigree.calibrate.Calibration` applied (None: none).
+    kinship_expected : float array (N, N), the average kinship matrix over the parents not
+        assigned (:func:`leogen.pedigree.kinship.average_kinship_matrix`; None: not made).
     """
 
     ids: np.ndarray
@@ -62,6 +64,7 @@ class PedigreeResult:
     parentage: rc.Parentage
     relationship_probs: np.ndarray
     calibration: cb.Calibration | None = None
+    kinship_expected: np.ndarray | None = None
 
 
 def consensus_error_rates(table: pd.DataFrame, loci) -> tuple[np.ndarray, np.ndarray]:
@@ -290,7 +293,7 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
         "n_ancestor_generations": depth[:n],
     })
     return PedigreeResult(ids, np.asarray(sampled, bool), s_all, d_all, k, ped, rel, inb,
-                          par, probs)
+                          par, probs, kinship_expected=k_average)
 
 
 def _dummy_grandparents(ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.Parentage, sire,
@@ -568,7 +571,8 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
     outputs.INBREEDING.write(inb, out / outputs.file_name(outputs.INBREEDING))
     rel = kin.relationship_matrix(res.sire_idx, res.dam_idx)
     kin_pairs = kin.kinship_pairs(res.ids, res.kinship, rel,
-                                  subset=np.flatnonzero(res.sampled))
+                                  subset=np.flatnonzero(res.sampled),
+                                  expected=res.kinship_expected)
     outputs.KINSHIP.write(kin_pairs, out / outputs.file_name(outputs.KINSHIP))
     write_management(res.pedigree, out, reference=reference,
                      relatedness_matrix=relatedness_matrix, basis=management_basis,

@@ -41,6 +41,7 @@ def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
     parents."""
     tot: dict = {}
     calib, dummy_calib, f_true, f_ped, f_cut, f_dummy, f_exp = [], [], [], [], [], [], []
+    kin_true = []  # per pair of genotyped animals: true, point and expected kinship
     birth = []  # per animal with an estimate: the 80% interval holds the true year, its
     # width, its probability, the width of the sheet's window
     for seed in seeds:
@@ -60,6 +61,7 @@ def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
         for k, v in e.items():
             if isinstance(v, (int, np.integer)):
                 tot[k] = tot.get(k, 0) + int(v)
+        kin_true.append(_true_kinship_of_pairs(d, res))
         est = res.pedigree[res.pedigree["sampled"]].dropna(subset=["birth_year_estimate"])
         true_year = d.truth.set_index("individual_id").loc[est["individual_id"], "birth_year"]
         lo, hi = (est[c].to_numpy(float) for c in ("birth_year_80_lo", "birth_year_80_hi"))
@@ -69,6 +71,9 @@ def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
                                       window]))
     tot["calib"] = np.array(calib)
     tot["birth_interval"] = np.concatenate(birth)
+    k = np.concatenate(kin_true)
+    tot["kinship_r"], tot["kinship_r_expected"] = (float(np.corrcoef(k[:, 0], k[:, c])[0, 1])
+                                                   for c in (1, 2))
     tot["dummy_calib"] = np.array(dummy_calib).reshape(-1, 2)
     tot["f_r"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_ped))[0, 1])
     tot["f_r_expected"] = float(np.corrcoef(np.concatenate(f_true), np.concatenate(f_exp))[0, 1])
@@ -76,6 +81,22 @@ def _gene_drop_results(he: str = "high", calibration_replicates: int = 0,
     tot["f_ceiling_dummies"] = float(np.corrcoef(np.concatenate(f_true),
                                                  np.concatenate(f_dummy))[0, 1])
     return tot
+
+
+def _true_kinship_of_pairs(d, res) -> np.ndarray:
+    """(pairs, 3): the true kinship of every pair of genotyped animals (the gene drop's whole
+    pedigree), the reconstructed pedigree's and its posterior expectation."""
+    from leogen.pedigree.kinship import kinship_matrix, parent_indices
+
+    ids = list(d.truth["individual_id"])
+    s, dd = parent_indices(ids, d.truth["sire"].fillna("").tolist(),
+                           d.truth["dam"].fillna("").tolist())
+    true = kinship_matrix(s, dd)
+    n = int(res.sampled.sum())
+    pos = pd.Series(np.arange(len(ids)), index=ids).loc[res.ids[:n]].to_numpy()
+    a, b = np.triu_indices(n, 1)
+    return np.column_stack([true[pos[a], pos[b]], res.kinship[a, b],
+                            res.kinship_expected[a, b]])
 
 
 def _run_quiet(d, calibration_replicates: int = 0):
@@ -524,6 +545,16 @@ def test_gene_drop_birth_years_are_calibrated(study):
         said, held = cal[q]
         assert abs(held - said) < 0.05, (q, said, held)
     assert cal["log_score"] > off["log_score"], (cal["log_score"], off["log_score"])
+
+
+def test_expected_kinship_follows_true_kinship_better():
+    # kinship.tsv's kinship_expected (the average kinship matrix) against the point kinship
+    # of the assigned pedigree, over every pair of genotyped animals, seeds 1-8: measured
+    # r 0.802 vs 0.773 (six-year study), 0.858 vs 0.823 (two decades, 80% sampled)
+    for study, floor in (((2019, 2024), 0.78), (TWO_DECADES, 0.84)):
+        t = _gene_drop_results(study=study)
+        assert t["kinship_r_expected"] > max(floor, t["kinship_r"] + 0.02), (
+            study, t["kinship_r"], t["kinship_r_expected"])
 
 
 @pytest.mark.parametrize("study", [(2019, 2024), TWO_DECADES])
