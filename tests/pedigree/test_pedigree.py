@@ -181,6 +181,26 @@ def test_weighted_order_drops_the_weakest_link_of_a_cycle_only():
     assert ws[0, 1] == 0.2  # inputs untouched
 
 
+def test_weighted_order_of_a_dense_tangle_is_a_valid_order():
+    # every animal with three possible sires and dams anywhere (cycles everywhere): the
+    # links kept point back in the order, and most of the strongest survive
+    rng = np.random.default_rng(0)
+    n = 200
+    w = [np.zeros((n, n)), np.zeros((n, n))]
+    for m in w:
+        for o in range(n):
+            m[o, rng.choice(n, 3, replace=False)] = rng.dirichlet(np.ones(3)) * 0.9
+    order, ws, wd = weighted_order(*w)
+    assert sorted(order.tolist()) == list(range(n))
+    rank = np.empty(n, int)
+    rank[order] = np.arange(n)
+    for m in (ws, wd):
+        o, p = np.nonzero(m)
+        assert (rank[p] < rank[o]).all()
+    kept = ws > 0
+    assert np.median(w[0][kept]) > np.median(w[0][(w[0] > 0) & ~kept])
+
+
 def test_average_kinship_founders_keep_their_given_kinship():
     fk = np.zeros((3, 3))
     fk[0, 1] = fk[1, 0] = 0.2
