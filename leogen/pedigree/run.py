@@ -244,9 +244,7 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     genotyped_founder &= (s_all < 0) & (d_all < 0)
     k_average = kin.average_kinship_matrix(w_sire, w_dam, seed, genotyped_founder)
     f_expected = kin.expected_inbreeding(k_average, w_sire[:n], w_dam[:n])
-    if sibships:
-        f_expected += unsampled_parent_inbreeding(ev, par, (sib_s, sib_d), sire, dam,
-                                                  s_all, d_all)
+    f_expected += unsampled_parent_inbreeding(ev, par, sire, dam, s_all, d_all)
     lo = np.concatenate([info.birth_lo, np.full(n_all - n, -1)])
     hi = np.concatenate([info.birth_hi, np.full(n_all - n, -1)])
     unknown_birth = (hi < 0)
@@ -379,15 +377,17 @@ def parent_weights(post: np.ndarray, parents: np.ndarray,
     return w
 
 
-def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sibs: tuple,
-                                sire: np.ndarray, dam: np.ndarray, s_all: np.ndarray,
+def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire: np.ndarray,
+                                dam: np.ndarray, s_all: np.ndarray,
                                 d_all: np.ndarray) -> np.ndarray:
-    """The inbreeding an unsampled parent brings: for an animal o with an assigned sampled
-    parent p and no parent of the other role (neither sampled nor dummy), the probability
-    that this parent was not sampled times its marker-based kinship with p.
+    """The inbreeding an unsampled parent brings: for an animal o without a parent of one
+    role (neither sampled nor dummy), the probability that this parent was not sampled
+    times its marker-based kinship with o's other parent: the assigned sampled one, or else
+    the most probable sampled candidate, weighted by its posterior.
 
     The unsampled parent is a founder of the reconstructed pedigree whose genotype is partly
-    known: the gamete o did not get from p, ``P(g) v_o(g)`` (its one-offspring sibship,
+    known: the gamete o did not get from the other parent p, ``P(g) v_o(g)`` (a
+    one-offspring sibship, :func:`leogen.pedigree.likelihood.sibship_vectors` and
     :func:`leogen.pedigree.likelihood.with_dummy_animals`). Its kinship with p is seeded as
     the founders' is (:func:`founder_kinship`, Method 8 of docs/pedigree.md): the expected
     kinship over the pair classes PO, FS, HS (with grandparents and avuncular pairs), U,
@@ -398,36 +398,46 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sibs
     Parameters
     ----------
     ev : PedigreeEvidence of n genotyped animals; par : their Parentage.
-    sibs : (sire, dam) Sibships of :func:`leogen.pedigree.reconstruct.dummy_sibships`.
     sire, dam : int arrays (n,), assigned sampled parents (-1 none).
     s_all, d_all : int arrays (N,), assigned parents in the pedigree with dummies.
 
     Returns
     -------
-    float array (n,), 0 where the case does not apply.
+    float array (n,), 0 where no parent of o is open.
     """
     n = ev.n
-    cases = []  # (role of the unsampled parent, animal, its sampled other parent)
-    for role, (sib, mine, other) in enumerate(((sibs[0], sire, dam), (sibs[1], dam, sire))):
+    posts = (par.sire_post, par.dam_post)
+    roles, kids, mates, weights = [], [], [], []
+    for role in (0, 1):
         assigned = (s_all if role == 0 else d_all)[:n]
-        for o in sib.members:
-            if mine[o] < 0 and assigned[o] < 0 and other[o] >= 0:
-                cases.append((role, int(o), int(other[o])))
+        other_sampled = (dam if role == 0 else sire)
+        other_any = (d_all if role == 0 else s_all)[:n]
+        best = np.argmax(posts[1 - role][:, :n], axis=1)  # top candidate of the other role
+        for o in np.flatnonzero(assigned < 0):
+            if other_sampled[o] >= 0:
+                mate, w = other_sampled[o], 1.0
+            elif other_any[o] < 0 and posts[1 - role][o, best[o]] > 0:
+                mate, w = best[o], posts[1 - role][o, best[o]]
+            else:  # the other parent is a dummy, or no sampled animal can be it
+                continue
+            roles.append(role)
+            kids.append(o)
+            mates.append(mate)
+            weights.append(w)
     out = np.zeros(n)
-    if not cases:
+    if not kids:
         return out
-    sums = [np.stack([sibs[role].vec[gi][np.searchsorted(sibs[role].members, o)]
-                      for role, o, _ in cases]) for gi in range(len(ev.groups))]
-    ext = lk.with_dummy_animals(ev, np.array([f"_unsampled{j}" for j in range(len(cases))],
-                                             object), sums)
-    roles, kids, mates = (np.array(x) for x in zip(*cases, strict=True))
-    pair = lk.pair_loglik(ext, (n + np.arange(len(cases)), mates))  # (c, 4)
+    roles, kids, mates = (np.asarray(x, np.int64) for x in (roles, kids, mates))
+    vec = lk.sibship_vectors(ev, kids, lk.parent_transmission(ev, mates))
+    ext = lk.with_dummy_animals(ev, np.array([f"_unsampled{j}" for j in range(len(kids))],
+                                             object), vec)
+    pair = lk.pair_loglik(ext, (n + np.arange(len(kids)), mates))  # (c, 4)
     log_w = np.log(par.class_share)[None, :] + pair
     w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
     phi = 0.25 * (w[:, 0] + w[:, 1]) + 0.125 * w[:, 2]
     unsampled = np.where(roles == 0, par.sire_post[kids, n], par.dam_post[kids, n])
-    np.add.at(out, kids, unsampled * phi)
+    np.add.at(out, kids, unsampled * np.asarray(weights) * phi)
     return out
 
 

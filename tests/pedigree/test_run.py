@@ -177,6 +177,31 @@ def test_unsampled_dam_related_to_the_sire_raises_expected_f():
     assert (f_exp <= 0.25 + 1e-9).all()
 
 
+def test_unsampled_dam_counts_through_a_sire_not_assigned():
+    # the same families with no sire assigned (as when the sire's posterior is below the
+    # threshold): the top sire candidate stands in, weighted by its posterior, so the
+    # inbred cubs' increment is that of the assigned case times the sire's posterior
+    from leogen.pedigree import likelihood as lk
+    from leogen.pedigree.run import DEFAULT_ERROR, unsampled_parent_inbreeding
+
+    g, info, cubs, inbred = _families()
+    res = reconstruct_pedigree(g, info, AgeSettings())
+    ev = lk.build_evidence(g, ado=DEFAULT_ERROR, fa=DEFAULT_ERROR, locus_error=0.01)
+    par = res.parentage
+    n = g.n_samples
+    sire = np.where(res.sire_idx[:n] < n, res.sire_idx[:n], -1)  # the sampled sires
+    assert (sire[cubs[inbred]] >= 0).sum() >= 6
+    found = cubs[(sire[cubs] == cubs - 1)]
+    full = unsampled_parent_inbreeding(ev, par, sire, np.full(n, -1), res.sire_idx,
+                                       np.full(len(res.ids), -1))
+    none = np.full(n, -1)
+    open_ = unsampled_parent_inbreeding(ev, par, none, np.full(n, -1), np.full(len(res.ids), -1),
+                                        np.full(len(res.ids), -1))
+    w = par.sire_post[found, found - 1]
+    assert np.allclose(open_[found], w * full[found], atol=0.02)
+    assert (full[found] > 0).all()
+
+
 def test_mtdna_tells_apart_two_genetically_equal_dams():
     # the cub A30 of founders 0 (M) and 1 (F), and A31 a female with the genotype of 1 (a
     # clone: the nuclear loci cannot tell the two dams apart); the cub and 1 carry mtDNA
