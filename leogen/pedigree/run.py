@@ -383,7 +383,7 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
     """The inbreeding an unsampled parent brings: for an animal o without a parent of one
     role (neither sampled nor dummy), the probability that this parent was not sampled
     times its marker-based kinship with o's other parent: the assigned sampled one, or else
-    the most probable sampled candidate, weighted by its posterior.
+    each sampled candidate, weighted by its posterior.
 
     The unsampled parent is a founder of the reconstructed pedigree whose genotype is partly
     known: the gamete o did not get from the other parent p, ``P(g) v_o(g)`` (a
@@ -412,18 +412,19 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
         assigned = (s_all if role == 0 else d_all)[:n]
         other_sampled = (dam if role == 0 else sire)
         other_any = (d_all if role == 0 else s_all)[:n]
-        best = np.argmax(posts[1 - role][:, :n], axis=1)  # top candidate of the other role
         for o in np.flatnonzero(assigned < 0):
             if other_sampled[o] >= 0:
-                mate, w = other_sampled[o], 1.0
-            elif other_any[o] < 0 and posts[1 - role][o, best[o]] > 0:
-                mate, w = best[o], posts[1 - role][o, best[o]]
-            else:  # the other parent is a dummy, or no sampled animal can be it
+                cand = [(other_sampled[o], 1.0)]
+            elif other_any[o] < 0:  # every sampled candidate, by its posterior
+                cand = [(c, posts[1 - role][o, c])
+                        for c in np.flatnonzero(posts[1 - role][o, :n] > 0)]
+            else:  # the other parent is a dummy
                 continue
-            roles.append(role)
-            kids.append(o)
-            mates.append(mate)
-            weights.append(w)
+            for mate, w in cand:
+                roles.append(role)
+                kids.append(o)
+                mates.append(mate)
+                weights.append(w)
     out = np.zeros(n)
     if not kids:
         return out

@@ -179,8 +179,8 @@ def test_unsampled_dam_related_to_the_sire_raises_expected_f():
 
 def test_unsampled_dam_counts_through_a_sire_not_assigned():
     # the same families with no sire assigned (as when the sire's posterior is below the
-    # threshold): the top sire candidate stands in, weighted by its posterior, so the
-    # inbred cubs' increment is that of the assigned case times the sire's posterior
+    # threshold): the sire candidates stand in, each weighted by its posterior, so the
+    # increment is about that of the assigned case times the true sire's posterior
     from leogen.pedigree import likelihood as lk
     from leogen.pedigree.run import DEFAULT_ERROR, unsampled_parent_inbreeding
 
