@@ -605,6 +605,24 @@ def birth_distribution(info: AnimalInfo, years: np.ndarray, age_decay: float = 1
     return m / m.sum(axis=1, keepdims=True)
 
 
+def prior_years(info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES) -> np.ndarray:
+    """The years over which birth years are spread: from ``max_age`` before the earliest
+    known year (a window bound or a last detection) to the year after the latest; empty
+    when no animal has a date.
+
+    >>> info = AnimalInfo(np.array(["a"]), np.array(["U"]), np.array([2001]),
+    ...                   np.array([2002]), np.array([2003]), np.array([2003]),
+    ...                   np.array([False]), np.array([-1]), np.array([-1]))
+    >>> prior_years(info, AgeSettings(max_age=2)).tolist()
+    [1999, 2000, 2001, 2002, 2003, 2004]
+    """
+    known = np.concatenate([info.birth_lo[info.birth_hi >= 0], info.birth_hi[info.birth_hi >= 0],
+                            info.last_year[info.last_year >= 0]])
+    if known.size == 0:
+        return np.zeros(0, np.int64)
+    return np.arange(known.min() - ages.max_age, known.max() + 2)
+
+
 def age_prior(info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES) -> np.ndarray:
     """``A[p, o]``: prior weight that p can be a parent of o (module docstring).
 
@@ -631,13 +649,11 @@ def age_prior(info: AnimalInfo, ages: AgeSettings = DEFAULT_AGES) -> np.ndarray:
     >>> age_prior(info, AgeSettings(min_breeding_age=1)).round(3).tolist()
     [[0.0, 1.0, 1.0], [0.0, 0.0, 0.5], [0.0, 0.0, 0.0]]
     """
-    known = np.concatenate([info.birth_lo[info.birth_hi >= 0], info.birth_hi[info.birth_hi >= 0],
-                            info.last_year[info.last_year >= 0]])
-    if known.size == 0:
+    years = prior_years(info, ages)
+    if years.size == 0:
         a = np.ones((len(info.ids),) * 2)
         np.fill_diagonal(a, 0.0)
         return a
-    years = np.arange(known.min() - ages.max_age, known.max() + 2)
     b = birth_distribution(info, years, ages.age_decay, ages.detectable_age)  # (n, Y)
     diff = years[None, :] - years[:, None]  # offspring year - parent year
     band = ((diff >= ages.min_breeding_age) & (diff <= ages.max_age)).astype(float)
@@ -771,11 +787,9 @@ def birth_posterior(info: AnimalInfo, sire: np.ndarray, dam: np.ndarray,
         years, _, full = bp[:3]
         e = np.exp(full - full.max(axis=1, keepdims=True))
         return years, e / e.sum(axis=1, keepdims=True)
-    known = np.concatenate([info.birth_lo[info.birth_hi >= 0], info.birth_hi[info.birth_hi >= 0],
-                            info.last_year[info.last_year >= 0]])
-    if known.size == 0:
-        return np.zeros(0, np.int64), np.zeros((len(info.ids), 0))
-    years = np.arange(known.min() - ages.max_age, known.max() + 2)
+    years = prior_years(info, ages)
+    if years.size == 0:
+        return years, np.zeros((len(info.ids), 0))
     return years, birth_distribution(info, years, ages.age_decay, ages.detectable_age)
 
 
@@ -816,15 +830,13 @@ def _birth_beliefs(info: AnimalInfo, sire: np.ndarray, dam: np.ndarray,
     from leogen.pedigree.kinship import generation_depth
 
     n = len(info.ids)
-    known = np.concatenate([info.birth_lo[info.birth_hi >= 0], info.birth_hi[info.birth_hi >= 0],
-                            info.last_year[info.last_year >= 0]])
+    years = prior_years(info, ages)
     sire = np.asarray(sire, np.int64)
     dam = np.asarray(dam, np.int64)
-    if known.size == 0 or n == 0 or not ((sire >= 0) | (dam >= 0)).any():
+    if years.size == 0 or n == 0 or not ((sire >= 0) | (dam >= 0)).any():
         return None
     sire_p = np.ones(n) if sire_p is None else np.nan_to_num(np.asarray(sire_p, float))
     dam_p = np.ones(n) if dam_p is None else np.nan_to_num(np.asarray(dam_p, float))
-    years = np.arange(known.min() - ages.max_age, known.max() + 2)
     b = birth_distribution(info, years, ages.age_decay, ages.detectable_age)  # (n, Y)
     diff = years[None, :] - years[:, None]  # [parent year, offspring year]
     band = ((diff >= ages.min_breeding_age) & (diff <= ages.max_age)).astype(float)
