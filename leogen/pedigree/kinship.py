@@ -177,25 +177,26 @@ def kinship_matrix(sire_idx, dam_idx, founder_kinship: np.ndarray | None = None)
     dam_idx = np.asarray(dam_idx, dtype=np.int64)
     order = topological_order(sire_idx, dam_idx)
     founders = (sire_idx < 0) & (dam_idx < 0) if founder_kinship is not None else None
-    return _tabular_kinship(order, _one_hot(sire_idx), _one_hot(dam_idx), founder_kinship,
-                            founders)
+    links = []
+    for parent in (sire_idx, dam_idx):
+        o = np.flatnonzero(parent >= 0)
+        links.append((o, parent[o], np.ones(o.size)))
+    return _tabular_kinship(order, *links, founder_kinship, founders)
 
 
-def _one_hot(parent_idx: np.ndarray) -> np.ndarray:
-    """Parent positions (-1 unknown) as a weight matrix ``[o, p]`` (N, N)."""
-    n = len(parent_idx)
-    w = np.zeros((n, n))
-    known = np.flatnonzero(parent_idx >= 0)
-    w[known, parent_idx[known]] = 1.0
-    return w
+def _weight_links(weights: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The positive entries of a weight matrix ``[o, p]`` as links ``(o, p, weight)``."""
+    o, p = np.nonzero(weights)
+    return o, p, weights[o, p]
 
 
-def _tabular_kinship(order: np.ndarray, sire_weights: np.ndarray, dam_weights: np.ndarray,
+def _tabular_kinship(order: np.ndarray, sire_links: tuple, dam_links: tuple,
                      founder_kinship: np.ndarray | None, founders: np.ndarray | None
                      ) -> np.ndarray:
     """The tabular recursion over ``order`` (every parent with a weight before its
-    offspring), each parent the mixture of its weighted candidates; ``founders`` (bool (N,),
-    optional) come first with their kinship among each other from ``founder_kinship``."""
+    offspring), each parent the mixture of its weighted candidates; the links of each role
+    are ``(offspring, parent, weight)`` arrays; ``founders`` (bool (N,), optional) come
+    first with their kinship among each other from ``founder_kinship``."""
     n = len(order)
     fixed = np.zeros(n, bool) if founders is None else np.asarray(founders, bool)
     order = np.concatenate([order[fixed[order]], order[~fixed[order]]])
@@ -203,9 +204,8 @@ def _tabular_kinship(order: np.ndarray, sire_weights: np.ndarray, dam_weights: n
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
     rows = []
-    for w in (sire_weights, dam_weights):
-        o, p = np.nonzero(w)
-        o, p, val = rank[o], rank[p], w[o, p]
+    for o, p, val in (sire_links, dam_links):
+        o, p = rank[o], rank[p]
         by = np.lexsort((p, o))
         rows.append((np.searchsorted(o[by], np.arange(n + 1)), p[by], val[by]))
     (s_ptr, s_par, s_w), (d_ptr, d_par, d_w) = rows
@@ -633,4 +633,5 @@ def average_kinship_matrix(sire_weights: np.ndarray, dam_weights: np.ndarray,
     ws = np.where(fixed[:, None], 0.0, sire_weights)
     wd = np.where(fixed[:, None], 0.0, dam_weights)
     order, ws, wd = weighted_order(ws, wd)
-    return _tabular_kinship(order, ws, wd, founder_kinship, fixed if fixed.any() else None)
+    return _tabular_kinship(order, _weight_links(ws), _weight_links(wd), founder_kinship,
+                            fixed if fixed.any() else None)
