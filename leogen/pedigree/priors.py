@@ -793,6 +793,43 @@ def birth_posterior(info: AnimalInfo, sire: np.ndarray, dam: np.ndarray,
     return years, birth_distribution(info, years, ages.age_decay, ages.detectable_age)
 
 
+def parent_born_sampled(years: np.ndarray, posterior: np.ndarray, sampled_years: np.ndarray,
+                        ages: AgeSettings = DEFAULT_AGES) -> np.ndarray:
+    """Probability that a parent of each animal was born in a year the study sampled.
+
+    The parent's age at the animal's birth is ``a`` in ``min_breeding_age .. max_age``
+    with weight ``age_decay ** a`` (the stationary age distribution of
+    :class:`AgeSettings`), so its birth year is the animal's minus ``a``.
+
+    Parameters
+    ----------
+    years : int array (Y,); posterior : float array (n, Y), :func:`birth_posterior`.
+    sampled_years : int array, the years in which any animal was sampled.
+    ages : AgeSettings.
+
+    Returns
+    -------
+    float array (n,), 0 when no year is known.
+
+    Examples
+    --------
+    An animal born 2005, a study sampling 2002-2005, parents 2 to 4 years old with weights
+    1/4, 1/8, 1/16 (``age_decay`` 0.5): born 2003, 2002 or 2001, the first two sampled:
+
+    >>> parent_born_sampled(np.array([2005]), np.array([[1.0]]), np.arange(2002, 2006),
+    ...                     AgeSettings(min_breeding_age=2, max_age=4, age_decay=0.5))
+    array([0.85714286])
+    """
+    n = posterior.shape[0]
+    age = np.arange(ages.min_breeding_age, ages.max_age + 1)
+    if len(years) == 0 or len(sampled_years) == 0 or age.size == 0:
+        return np.zeros(n)
+    weight = ages.age_decay ** age.astype(float)
+    weight /= weight.sum()
+    inside = np.isin(np.asarray(years)[:, None] - age[None, :], sampled_years)  # (Y, A)
+    return posterior @ (inside @ weight)
+
+
 def credible_years(years: np.ndarray, posterior: np.ndarray,
                    level: float = 0.8) -> tuple[np.ndarray, ...]:
     """Posterior median and equal-tailed credible interval of each animal's birth year.

@@ -24,9 +24,11 @@ from leogen.pedigree.priors import (
     DEFAULT_AGES,
     AgeSettings,
     AnimalInfo,
+    age_prior,
     animal_info,
     birth_posterior,
     credible_years,
+    parent_born_sampled,
 )
 
 #: error rates of one consensus call when no error-rate table is given
@@ -244,12 +246,15 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     genotyped_founder &= (s_all < 0) & (d_all < 0)
     k_average = kin.average_kinship_matrix(w_sire, w_dam, seed, genotyped_founder)
     f_expected = kin.expected_inbreeding(k_average, w_sire[:n], w_dam[:n])
-    f_expected += unsampled_parent_inbreeding(ev, par, sire, dam, s_all, d_all)
+    # the birth year given the window, the detection history and the assigned links
+    years, b_post = birth_posterior(info, sire, dam, ages, sire_p, dam_p)
+    cohort = rc.candidate_priors(info, age_prior(info, ages).T)[2:]
+    f_expected += unsampled_parent_inbreeding(
+        ev, par, sire, dam, s_all, d_all, kinship=k_average[:n, :n], cohort=cohort,
+        cohort_sampled=parent_born_sampled(years, b_post, info.sampled_years, ages))
     lo = np.concatenate([info.birth_lo, np.full(n_all - n, -1)])
     hi = np.concatenate([info.birth_hi, np.full(n_all - n, -1)])
     unknown_birth = (hi < 0)
-    # the birth year given the window, the detection history and the assigned links
-    years, b_post = birth_posterior(info, sire, dam, ages, sire_p, dam_p)
     estimate = np.full((3, n_all), -1, np.int64)
     interval_mass = np.full(n_all, np.nan)
     if years.size:
@@ -378,28 +383,48 @@ def parent_weights(post: np.ndarray, parents: np.ndarray,
 
 
 def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire: np.ndarray,
-                                dam: np.ndarray, s_all: np.ndarray,
-                                d_all: np.ndarray) -> np.ndarray:
+                                dam: np.ndarray, s_all: np.ndarray, d_all: np.ndarray,
+                                kinship: np.ndarray | None = None,
+                                cohort: tuple | None = None,
+                                cohort_sampled: np.ndarray | None = None) -> np.ndarray:
     """The inbreeding an unsampled parent brings: for an animal o without a parent of one
     role (neither sampled nor dummy), the probability that this parent was not sampled
-    times its marker-based kinship with o's other parent: the assigned sampled one, or else
-    each sampled candidate, weighted by its posterior.
+    times its kinship with o's other parent: the assigned sampled one, or else each sampled
+    candidate, weighted by its posterior.
 
-    The unsampled parent is a founder of the reconstructed pedigree whose genotype is partly
-    known: the gamete o did not get from the other parent p, ``P(g) v_o(g)`` (a
-    one-offspring sibship, :func:`leogen.pedigree.likelihood.sibship_vectors` and
+    That kinship has two parts. (1) The pair's own evidence: the unsampled parent is a
+    founder of the reconstructed pedigree whose genotype is partly known, the gamete o did
+    not get from the other parent p, ``P(g) v_o(g)`` (a one-offspring sibship,
+    :func:`leogen.pedigree.likelihood.sibship_vectors` and
     :func:`leogen.pedigree.likelihood.with_dummy_animals`). Its kinship with p is seeded as
     the founders' is (:func:`founder_kinship`, Method 8 of docs/pedigree.md): the expected
     kinship over the pair classes PO, FS, HS (with grandparents and avuncular pairs), U,
-    ``1/4 (P(PO) + P(FS)) + 1/8 P(HS)``, with the EM class shares as the prior. F of o is
-    the kinship of its parents (Malecot 1948), so this is the part of o's expected F that
-    the pedigree, with kinship 0 for a parent not sampled, leaves out.
+    ``1/4 (P(PO) + P(FS)) + 1/8 P(HS)``, with the EM class shares as the prior. Being
+    relative to the genotyped animals' allele frequencies, it says how much more related
+    than the average pair the two are. (2) With ``kinship`` and ``cohort``: the average
+    kinship of p with the unsampled parent's cohort, the sampled animals that could have
+    been o's parent of that role (by sex and age), from the pedigree: an unknown parent
+    is taken as a random member of its cohort, as VanRaden (1992 J Dairy Sci 75:3136) and
+    Aguilar & Misztal (2008 J Dairy Sci 91:1669) give an unknown parent the mean
+    inbreeding of the animals born in its year; in a small population that is how related
+    its mates are on average. The sampled
+    animals stand for the cohort only if it was born while the study sampled, so this part
+    is weighted by ``cohort_sampled`` (:func:`leogen.pedigree.priors.parent_born_sampled`).
+    F of o is the kinship of its parents (Malecot 1948), so this is the part of o's
+    expected F that the pedigree, with kinship 0 for a parent not sampled, leaves out.
 
     Parameters
     ----------
     ev : PedigreeEvidence of n genotyped animals; par : their Parentage.
     sire, dam : int arrays (n,), assigned sampled parents (-1 none).
     s_all, d_all : int arrays (N,), assigned parents in the pedigree with dummies.
+    kinship : float array (n, n), optional, the genotyped animals' kinship (the average
+        kinship matrix).
+    cohort : (sires, dams), float arrays (n, n), optional, ``[o, x]`` the weight of x in
+        the cohort of o's sire / dam, rows summing to 1 or 0
+        (:func:`leogen.pedigree.reconstruct.candidate_priors`).
+    cohort_sampled : float array (n,), optional, the probability that o's parents' cohort
+        was born in the sampled years (default 1).
 
     Returns
     -------
@@ -437,6 +462,10 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
     w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
     phi = 0.25 * (w[:, 0] + w[:, 1]) + 0.125 * w[:, 2]
+    if kinship is not None and cohort is not None:
+        members = np.where((roles == 0)[:, None], cohort[0][kids], cohort[1][kids])  # (c, n)
+        share = 1.0 if cohort_sampled is None else cohort_sampled[kids]
+        phi = phi + share * (members * kinship[:, mates].T).sum(axis=1)
     unsampled = np.where(roles == 0, par.sire_post[kids, n], par.dam_post[kids, n])
     np.add.at(out, kids, unsampled * np.asarray(weights) * phi)
     return out

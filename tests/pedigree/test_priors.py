@@ -24,6 +24,7 @@ from leogen.pedigree.priors import (
     fit_detection,
     maternal_haplotype_loglik,
     missed_weight,
+    parent_born_sampled,
 )
 
 HEADER = "sample_id\tsample_type\tdate\tsite\tlat\tlon\tsex\tage_class"
@@ -97,6 +98,24 @@ def test_birth_posterior_by_hand():
                               dam_p=np.array([0.0, 0.5]))
     p2012 = half[0, list(years).index(2012)]
     assert p2012 == pytest.approx(1 / 9)
+
+
+def test_parent_born_sampled_by_hand():
+    # parents 3 to 5 years old at the birth, uniform (age_decay 1); a study sampling
+    # 2010-2015. Born 2014: the parent in 2011, 2010 or 2009, two of three sampled. Born 2012
+    # or 2013 with probability 1/2 each: parent years 2009-2007 (none) or 2010-2008 (one)
+    ages = AgeSettings(min_breeding_age=3, max_age=5, age_decay=1.0)
+    years = np.arange(2011, 2015)
+    post = np.array([[0.0, 0.0, 0.0, 1.0], [0.0, 0.5, 0.5, 0.0]])
+    got = parent_born_sampled(years, post, np.arange(2010, 2016), ages)
+    assert got == pytest.approx([2 / 3, 0.5 * 1 / 3])
+    # older parents weigh less: age_decay 0.5 gives ages 3, 4, 5 the weights 4/7, 2/7, 1/7
+    got = parent_born_sampled(years, post[:1], np.arange(2010, 2016), replace(ages, age_decay=0.5))
+    assert got == pytest.approx([6 / 7])
+    # no dates, or no sampled year known: nothing is known of the cohort
+    assert (parent_born_sampled(np.zeros(0, int), np.zeros((2, 0)), np.arange(2010, 2016),
+                                ages) == 0).all()
+    assert (parent_born_sampled(years, post, np.zeros(0, int), ages) == 0).all()
 
 
 def test_inconsistent_sexes(tmp_path):

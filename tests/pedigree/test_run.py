@@ -202,6 +202,41 @@ def test_unsampled_dam_counts_through_a_sire_not_assigned():
     assert (full[found] > 0).all()
 
 
+def test_unsampled_dam_cohort_kinship_by_hand():
+    # the cohort part: the cub's open dam role gets the mean kinship of its sire with the
+    # females that could have been the dam, times the probability that the dam was not
+    # sampled and that her cohort was born while the study sampled; the pair's own
+    # (marker-based) part is the call without a cohort
+    from leogen.pedigree import likelihood as lk
+    from leogen.pedigree.run import DEFAULT_ERROR, unsampled_parent_inbreeding
+
+    g, info, cubs, _ = _families()
+    res = reconstruct_pedigree(g, info, AgeSettings())
+    ev = lk.build_evidence(g, ado=DEFAULT_ERROR, fa=DEFAULT_ERROR, locus_error=0.01)
+    par, n = res.parentage, g.n_samples
+    sire = np.where(res.sire_idx[:n] < n, res.sire_idx[:n], -1)
+    cub = cubs[sire[cubs] == cubs - 1][0]
+    s = cub - 1
+    no_dam = np.full(n, -1)
+    args = (ev, par, sire, no_dam, res.sire_idx, np.full(len(res.ids), -1))
+    own = unsampled_parent_inbreeding(*args)
+    kinship = np.zeros((n, n))
+    kinship[[1, 3], s] = kinship[s, [1, 3]] = [0.25, 0.125]  # two of the sire's relatives
+    dams = np.zeros((n, n))
+    dams[cub, [1, 3, 5, 7]] = 0.25  # the cub's dam cohort: four females, a quarter each
+    sampled = np.full(n, 0.5)
+    both = unsampled_parent_inbreeding(*args, kinship=kinship, cohort=(np.zeros((n, n)), dams),
+                                       cohort_sampled=sampled)
+    q = par.dam_post[cub, n]
+    assert q > 0.5
+    assert both[cub] - own[cub] == pytest.approx(q * 0.5 * (0.25 * 0.25 + 0.25 * 0.125))
+    others = np.arange(n) != cub
+    assert np.allclose(both[others], own[others])  # no cohort given for the other cubs
+    none = unsampled_parent_inbreeding(*args, kinship=kinship, cohort=(np.zeros((n, n)), dams),
+                                       cohort_sampled=np.zeros(n))
+    assert np.allclose(none, own)  # a cohort born before the study counts nothing
+
+
 def test_mtdna_tells_apart_two_genetically_equal_dams():
     # the cub A30 of founders 0 (M) and 1 (F), and A31 a female with the genotype of 1 (a
     # clone: the nuclear loci cannot tell the two dams apart); the cub and 1 carry mtDNA

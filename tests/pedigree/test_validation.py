@@ -168,7 +168,7 @@ def test_grandparent_labels():
 
 
 @pytest.mark.xfail(strict=False, reason="measured r = 0.45 (with marker-based founder kinship), "
-                   "and 0.56 for its posterior expectation (0.68 on seeds 9-24), against 0.63 for the true "
+                   "and 0.557 for its posterior expectation (0.686 on seeds 9-24), against 0.63 for the true "
                    "pedigree cut to the sampled animals (0.81 with its dummy parents and their "
                    "sampled parents): a 6-year study of a "
                    "population founded 16 years earlier gives shallow pedigrees, and 15 loci "
@@ -237,10 +237,10 @@ def test_two_decade_study_f_ceiling():
     assert t["f_ceiling_dummies"] > 0.95, t["f_ceiling_dummies"]
     assert t["f_r"] > 0.6, t["f_r"]  # measured 0.648 (0.58 without the dummies' parents)
     # the posterior expectation over the unassigned parents, by the average kinship matrix
-    # and with the unsampled parents' marker-based kinship: measured 0.788 (0.746 without
-    # the latter, 0.715 when only the genotyped animals' own unassigned parents were
-    # averaged, the dummies' and the ancestors' not)
-    assert t["f_r_expected"] > 0.77, t["f_r_expected"]
+    # and with the unsampled parents' kinship (marker-based and of their cohort): measured
+    # 0.821 (0.788 without the cohort, 0.746 without the unsampled parents' kinship, 0.715
+    # when only the genotyped animals' own unassigned parents were averaged)
+    assert t["f_r_expected"] > 0.8, t["f_r_expected"]
 
 
 def _all_dummy_parent_links() -> np.ndarray:
@@ -332,15 +332,34 @@ def test_ninety_percent_sampled_inbreeding_correlation_unseen_seeds():
     assert _gene_drop_results(study=TWO_DECADES, sample_rate=0.9, seeds=UNSEEN)["f_r"] >= 0.8
 
 
-@pytest.mark.xfail(strict=False, reason="two-decade study (80% sampled), seeds 1-8: measured r = "
-                   "0.648 (0.611 on seeds 9-24; the posterior-expected F 0.788 / 0.746), against "
-                   "0.98 for the true pedigree with every unsampled parent a dummy with its "
-                   "sampled parents: the loss is in the links not found (the inbred animals' "
-                   "parents are found least often: an inbred full sib or grandparent competes) "
-                   "and the sibships of unsampled parents not found; see docs/pedigree.md")
 def test_two_decade_study_inbreeding_correlation():
+    # seeds 1-8: measured r = 0.648 for the point F, 0.821 for the posterior-expected F
+    # (0.788 before the unsampled parents' cohort kinship, 0.746 before their marker-based
+    # kinship, 0.715 before the average kinship matrix)
     t = _gene_drop_results(study=TWO_DECADES)
-    assert max(t["f_r"], t["f_r_expected"]) >= 0.8
+    assert t["f_r_expected"] >= 0.8, t["f_r_expected"]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="two-decade study (80% sampled), seeds 9-24: measured r = "
+                   "0.770 for the posterior-expected F (0.611 for the point F), against 0.96 for "
+                   "the true pedigree with every unsampled parent a dummy with its sampled "
+                   "parents: the loss is in the links not found (the inbred animals' parents are "
+                   "found least often: an inbred full sib or grandparent competes) and the "
+                   "sibships of unsampled parents not found; see docs/pedigree.md")
+def test_two_decade_study_inbreeding_correlation_unseen_seeds():
+    t = _gene_drop_results(study=TWO_DECADES, seeds=UNSEEN)
+    assert t["f_r_expected"] >= 0.8, t["f_r_expected"]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="two-decade study, 70% sampled, seeds 1-8: measured r = "
+                   "0.694 for the posterior-expected F (0.559 for the point F), against 0.62 for "
+                   "the true pedigree cut to the sampled animals and 0.93 with its dummy parents "
+                   "and their sampled parents; see docs/pedigree.md")
+def test_seventy_percent_sampled_inbreeding_correlation():
+    t = _gene_drop_results(study=TWO_DECADES, sample_rate=0.7)
+    assert t["f_r_expected"] >= 0.8, t["f_r_expected"]
 
 
 @cache
