@@ -78,7 +78,8 @@ INBREEDING = Table(
                description="posterior expectation of pedigree F by the average kinship "
                            "matrix: every parent not assigned (of the animal, its ancestors "
                            "and dummy parents) the mixture of its sampled candidates by "
-                           "their posterior"),
+                           "their posterior, and a parent probably not sampled related to "
+                           "the other parent as its gamete's genotype and its cohort say"),
         Column("n_parents", "int", na=False, description="assigned parents (0-2)"),
         Column("n_ancestor_generations", "int", na=False,
                description="generations of assigned ancestry above the animal"),
