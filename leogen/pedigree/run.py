@@ -463,9 +463,13 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
     w /= w.sum(axis=1, keepdims=True)
     phi = 0.25 * (w[:, 0] + w[:, 1]) + 0.125 * w[:, 2]
     if kinship is not None and cohort is not None:
-        members = np.where((roles == 0)[:, None], cohort[0][kids], cohort[1][kids])  # (c, n)
+        mean_kin = np.zeros(len(kids))  # of each mate with the kid's cohort of that role
+        for role in (0, 1):
+            at = np.flatnonzero(roles == role)
+            rows, pos = np.unique(kids[at], return_inverse=True)
+            mean_kin[at] = (cohort[role][rows] @ kinship)[pos, mates[at]]
         share = 1.0 if cohort_sampled is None else cohort_sampled[kids]
-        phi = phi + share * (members * kinship[:, mates].T).sum(axis=1)
+        phi = phi + share * mean_kin
     unsampled = np.where(roles == 0, par.sire_post[kids, n], par.dam_post[kids, n])
     np.add.at(out, kids, unsampled * np.asarray(weights) * phi)
     return out
