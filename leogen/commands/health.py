@@ -80,6 +80,9 @@ def register(subparsers) -> None:
     p.add_argument("--pedigree", metavar="TSV",
                    help="pedigree/pedigree.tsv: each animal's birth year as the pedigree "
                         "estimates it, on its page and in the animal table")
+    p.add_argument("--pedigree-inbreeding", metavar="TSV",
+                   help="pedigree/inbreeding.tsv: each animal's pedigree F (posterior "
+                        "expectation), on its page and in the animal table")
     p.add_argument("--cutoffs", help="YAML: pathogen -> assay -> cut-off titer [, Se, Sp, source]")
     loc = p.add_mutually_exclusive_group()
     loc.add_argument("--grid-km", type=grid_km, default=10.0,
@@ -111,6 +114,7 @@ def run(args) -> int:
         args.screening, args.samples, args.sample_individual, args.individuals, args.out_dir,
         inbreeding_path=args.inbreeding, g2_path=args.g2, pairs_path=args.pairs,
         relationships_path=args.relationships, pedigree_path=args.pedigree,
+        pedigree_inbreeding_path=args.pedigree_inbreeding,
         cutoffs_path=args.cutoffs, grid_km=args.grid_km, exact=args.exact_locations,
         untested_years=args.untested_years, period=args.period, seed=args.seed,
         power_sims=args.power_sims, relative_min_prob=args.relative_min_prob,

@@ -181,6 +181,7 @@ class HealthInputs:
     pairs: pd.DataFrame | None = None
     relationships: pd.DataFrame | None = None
     birth_years: pd.DataFrame | None = None
+    pedigree_inbreeding: pd.DataFrame | None = None
 
 
 def read_inputs(screening_path: str | Path, samples_path: str | Path,
@@ -189,7 +190,8 @@ def read_inputs(screening_path: str | Path, samples_path: str | Path,
                 pairs_path: str | Path | None = None,
                 cutoffs_path: str | Path | None = None,
                 relationships_path: str | Path | None = None,
-                pedigree_path: str | Path | None = None) -> HealthInputs:
+                pedigree_path: str | Path | None = None,
+                pedigree_inbreeding_path: str | Path | None = None) -> HealthInputs:
     """Read every input of the health stage and link the tests to the animals.
 
     Parameters
@@ -207,6 +209,8 @@ def read_inputs(screening_path: str | Path, samples_path: str | Path,
     pedigree_path : optional ``pedigree/pedigree.tsv``
         (:func:`leogen.pedigree.outputs.read_pedigree`): each animal's birth year as the
         pedigree estimates it (median and 80% interval), for the pages.
+    pedigree_inbreeding_path : optional ``pedigree/inbreeding.tsv``
+        (:func:`read_pedigree_inbreeding`): each animal's pedigree F, for the pages.
 
     Returns
     -------
@@ -230,7 +234,9 @@ def read_inputs(screening_path: str | Path, samples_path: str | Path,
         g2=read_g2(g2_path) if g2_path else None,
         pairs=read_pairs(pairs_path) if pairs_path else None,
         relationships=_read_relationships(relationships_path) if relationships_path else None,
-        birth_years=read_birth_years(pedigree_path) if pedigree_path else None)
+        birth_years=read_birth_years(pedigree_path) if pedigree_path else None,
+        pedigree_inbreeding=(read_pedigree_inbreeding(pedigree_inbreeding_path)
+                             if pedigree_inbreeding_path else None))
 
 
 def _read_relationships(path) -> pd.DataFrame:
@@ -249,3 +255,13 @@ def read_birth_years(path) -> pd.DataFrame:
             "birth_year_80_hi"]
     ped = read_pedigree(path, cols)
     return ped.loc[ped["sampled"].astype(bool), cols[:1] + cols[2:]].reset_index(drop=True)
+
+
+def read_pedigree_inbreeding(path) -> pd.DataFrame:
+    """The pedigree F of the genotyped animals, ``pedigree/inbreeding.tsv``:
+    ``individual_id, f_pedigree, f_pedigree_expected, n_parents``
+    (:func:`leogen.pedigree.outputs.read_inbreeding`)."""
+    from leogen.pedigree.outputs import read_inbreeding
+
+    cols = ["individual_id", "f_pedigree", "f_pedigree_expected", "n_parents"]
+    return read_inbreeding(path, cols)[cols]

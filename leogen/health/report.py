@@ -233,6 +233,39 @@ def birth_year_text(estimate, lo, hi) -> str:
     return f"about {int(estimate)} ({int(lo)}-{int(hi)}, 80%)"
 
 
+#: pedigree F of the matings a page compares an animal's F with (Wright 1922)
+MATING_F = ((0.25, "a full-sib or parent-offspring mating"), (0.125, "a half-sib mating"),
+            (0.0625, "a first-cousin mating"))
+
+
+def pedigree_f_text(f_expected, n_parents) -> str:
+    """An animal's pedigree F as its page shows it: the posterior-expected F of
+    ``pedigree/inbreeding.tsv`` (docs/pedigree.md, Method 8), the mating whose offspring's
+    F it is nearest (on a log scale; below 3/4 of a first-cousin mating's F, "less than"
+    it), and how many parents the pedigree assigns; empty when unknown.
+
+    >>> pedigree_f_text(0.14, 2)
+    '0.14, about that of a half-sib mating (0.125); both parents assigned'
+    >>> pedigree_f_text(0.004, 0)
+    '0.004, less than that of a first-cousin mating (0.0625); no parent assigned: expected over the possible parents'
+    >>> pedigree_f_text(float("nan"), 2)
+    ''
+    """
+    if pd.isna(f_expected) or pd.isna(n_parents):
+        return ""
+    f = float(f_expected)
+    parents = {2: "both parents assigned",
+               1: "one parent assigned, the other expected over the possible parents",
+               0: "no parent assigned: expected over the possible parents"}[int(n_parents)]
+    value = f"{f:.2g}" if f >= 0.01 else f"{f:.1g}" if f > 0 else "0"
+    if f < 0.75 * MATING_F[-1][0]:
+        like = f"less than that of {MATING_F[-1][1]} ({MATING_F[-1][0]:g})"
+    else:
+        ref, name = min(MATING_F, key=lambda m: abs(math.log(f / m[0])))
+        like = f"about that of {name} ({ref:g})"
+    return f"{value}, {like}; {parents}"
+
+
 def _animal_attributes(tests, samples, sample_individual, individuals) -> pd.DataFrame:
     """Per animal: sex (+ how determined), age_class, site (latest sample), aliases,
     first/last seen, n_samples."""
@@ -395,7 +428,8 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
                  age_years: dict | None = None, design_prevalence: float = 0.1,
                  precision: float = 0.1, stamp: dict | None = None,
                  relationships: pd.DataFrame | None = None,
-                 birth_years: pd.DataFrame | None = None) -> dict:
+                 birth_years: pd.DataFrame | None = None,
+                 pedigree_inbreeding: pd.DataFrame | None = None) -> dict:
     """Compute every health table and page record (nothing is written).
 
     Parameters
@@ -415,6 +449,8 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
         pages are named from the reconstructed pedigree's probabilities.
     birth_years : :func:`leogen.health.inputs.read_birth_years` or None: the pedigree's
         birth-year estimate of each animal, on its page and in the animal table.
+    pedigree_inbreeding : :func:`leogen.health.inputs.read_pedigree_inbreeding` or None:
+        each animal's pedigree F (:func:`pedigree_f_text`), on its page and in the table.
     grid_km, exact : coordinate generalisation (:mod:`leogen.io.locations`; a grid finer
         than :data:`leogen.io.locations.MIN_GRID_KM` is a ValueError unless ``exact``).
     untested_years : testing is overdue when an animal was detected more than this many
@@ -448,6 +484,15 @@ def build_health(tests: pd.DataFrame, samples: pd.DataFrame, sample_individual: 
             birth_year_text(*by.loc[i, ["birth_year_estimate", "birth_year_80_lo",
                                         "birth_year_80_hi"]])
             for i in attrs.loc[known, "individual_id"]]
+    attrs["pedigree_f"], attrs["f_pedigree_expected"] = "", math.nan
+    if pedigree_inbreeding is not None:
+        pf = pedigree_inbreeding.set_index("individual_id")
+        known = attrs["individual_id"].isin(pf.index)
+        rows = pf.loc[attrs.loc[known, "individual_id"]]
+        attrs.loc[known, "f_pedigree_expected"] = rows["f_pedigree_expected"].to_numpy(float)
+        attrs.loc[known, "pedigree_f"] = [
+            pedigree_f_text(f, k) for f, k in zip(rows["f_pedigree_expected"],
+                                                  rows["n_parents"], strict=True)]
     status = screening.animal_timelines(tests)
     rises = serology.titre_rises(tests)
     units = prevalence_units(tests, samples, attrs, period)
@@ -573,6 +618,7 @@ def _animal_records(tests, pub, sample_individual, attrs, status, rises, inb, pa
         records.append({
             "id": iid, "file": safe_filename(iid), "sex": a.sex, "sex_source": a.sex_source,
             "age_class": a.age_class, "birth_year": a.birth_year, "aliases": a.aliases,
+            "pedigree_f": a.pedigree_f, "f_pedigree_expected": a.f_pedigree_expected,
             "first_seen": a.first_seen,
             "last_seen": a.last_seen, "last_detection": format_date(last_seen),
             "n_samples": a.n_samples,
@@ -738,6 +784,7 @@ def animals_table(records: list[dict], pathogens: list[str] | None = None) -> pd
                "n_samples": r["n_samples"], "smlh": g.get("smlh", math.nan),
                "smlh_percentile": g.get("smlh_pct", math.nan), "f_measure": g.get("f_name", ""),
                "f": g.get("f", math.nan), "f_percentile": g.get("f_pct", math.nan),
+               "f_pedigree_expected": r.get("f_pedigree_expected", math.nan),
                "level": r["level"], "n_urgent": sum(a["rank"] == 1 for a in r["alerts"]),
                "n_attention": sum(a["rank"] == 2 for a in r["alerts"]),
                "top_alert": top["text"] if top and top["rank"] < 3 else ""}

@@ -25,7 +25,8 @@ def run(screening_path: str | Path, samples_path: str | Path,
         design_prevalence: float = 0.1, precision: float = 0.1,
         generated: str | None = None,
         relationships_path: str | Path | None = None,
-        pedigree_path: str | Path | None = None) -> dict:
+        pedigree_path: str | Path | None = None,
+        pedigree_inbreeding_path: str | Path | None = None) -> dict:
     """Run the health stage and write its outputs under ``out_dir``.
 
     Writes the tables declared in :mod:`leogen.health.outputs` (``status.tsv``,
@@ -56,6 +57,8 @@ def run(screening_path: str | Path, samples_path: str | Path,
         reconstructed pedigree's probabilities (default: the pairwise likelihoods).
     pedigree_path : ``pedigree/pedigree.tsv``: each animal's estimated birth year on its
         page and in the animal table.
+    pedigree_inbreeding_path : ``pedigree/inbreeding.tsv``: each animal's pedigree F on its
+        page and in the animal table.
 
     Returns
     -------
@@ -65,7 +68,7 @@ def run(screening_path: str | Path, samples_path: str | Path,
     """
     inputs = read_inputs(screening_path, samples_path, sample_individual_path,
                          individuals_path, inbreeding_path, g2_path, pairs_path, cutoffs_path,
-                         relationships_path, pedigree_path)
+                         relationships_path, pedigree_path, pedigree_inbreeding_path)
     res = report.build_health(
         inputs.tests, inputs.samples, inputs.sample_individual, inputs.individuals,
         inputs.inbreeding, inputs.g2, inputs.pairs, grid_km=grid_km, exact=exact,
@@ -73,9 +76,11 @@ def run(screening_path: str | Path, samples_path: str | Path,
         relative_min_prob=relative_min_prob, age_years=age_years,
         design_prevalence=design_prevalence, precision=precision,
         relationships=inputs.relationships, birth_years=inputs.birth_years,
+        pedigree_inbreeding=inputs.pedigree_inbreeding,
         stamp=report.data_stamp([screening_path, samples_path, sample_individual_path,
                                  individuals_path, inbreeding_path, pairs_path, cutoffs_path,
-                                 relationships_path, pedigree_path],
+                                 relationships_path, pedigree_path,
+                                 pedigree_inbreeding_path],
                                 generated))
     res["notes"] = report.write_health(res, out_dir)
     res["log"] = log_lines(res, out_dir)

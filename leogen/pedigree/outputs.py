@@ -278,18 +278,19 @@ def read_relationships(path, columns: list[str] | None = None) -> pd.DataFrame:
     return RELATIONSHIPS.read(path, columns)
 
 
-def read_inbreeding(path) -> pd.DataFrame:
+def read_inbreeding(path, columns: list[str] | None = None) -> pd.DataFrame:
     """Read ``inbreeding.tsv`` strictly (see :data:`INBREEDING`).
 
     Parameters
     ----------
     path : the table written by ``leogen pedigree``.
+    columns : declared columns needed (default all).
 
     Returns
     -------
     DataFrame, one row per animal, typed, with ``_line``.
     """
-    return INBREEDING.read(path)
+    return INBREEDING.read(path, columns)
 
 
 def read_kinship(path) -> pd.DataFrame:

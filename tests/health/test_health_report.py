@@ -280,6 +280,34 @@ def test_birth_year_from_the_pedigree(tmp_path):
     assert "Born (pedigree estimate)" not in _animal_page(bare, ids[0]).read_text()
 
 
+def test_pedigree_inbreeding_from_the_pedigree(tmp_path):
+    # pedigree/inbreeding.tsv's expected F on the page, beside the mating it is like and the
+    # parents assigned, and as a number in the animal table; nothing without the table
+    from leogen.pedigree.outputs import INBREEDING
+
+    d = tmp_path / "in"
+    ids, _ = write_fixture(d, n_animals=4, evil=False)
+    INBREEDING.write(pd.DataFrame({
+        "individual_id": ids, "f_pedigree": [0.125, 0.0, 0.0, 0.25],
+        "f_pedigree_expected": [0.13, 0.03, 0.0, 0.22], "n_parents": [2, 1, 0, 2],
+        "n_ancestor_generations": [2, 1, 0, 3]}), d / "inbreeding_pedigree.tsv")
+    out = tmp_path / "out"
+    assert main(_args(d, out, "--pedigree-inbreeding", str(d / "inbreeding_pedigree.tsv"))) == 0
+    pages = [_animal_page(out, i).read_text() for i in ids]
+    assert "Inbreeding (pedigree F)" in pages[0]
+    assert ">0.13, about that of a half-sib mating (0.125); both parents assigned<" in pages[0]
+    assert ("0.03, less than that of a first-cousin mating (0.0625); one parent assigned, the "
+            "other expected over the possible parents") in pages[1]
+    assert ">0, less than that of a first-cousin mating (0.0625); no parent assigned" in pages[2]
+    assert "0.22, about that of a full-sib or parent-offspring mating (0.25)" in pages[3]
+    table = pd.read_csv(out / "animals.csv").set_index("individual_id")
+    assert table.loc[ids, "f_pedigree_expected"].tolist() == [0.13, 0.03, 0.0, 0.22]
+    bare = tmp_path / "bare"
+    assert main(_args(d, bare)) == 0
+    assert "Inbreeding (pedigree F)" not in _animal_page(bare, ids[0]).read_text()
+    assert pd.read_csv(bare / "animals.csv")["f_pedigree_expected"].isna().all()
+
+
 def test_every_page_states_the_generalisation(run):
     _, out, _, _ = run
     for page in [out / "population.html", *(out / "animals").iterdir()]:
@@ -356,7 +384,7 @@ def test_templates_autoescape_on():
     assert env.autoescape is True
     html = hr.render_animal(
         {"id": "<b>x</b>", "file": "x.html", "sex": "M", "sex_source": "genetic",
-         "age_class": "", "birth_year": "", "aliases": "<i>", "first_seen": "", "last_seen": "",
+         "age_class": "", "birth_year": "", "pedigree_f": "", "aliases": "<i>", "first_seen": "", "last_seen": "",
          "last_detection": "", "n_samples": 0, "samples": [], "genetics": None,
          "relatives": [], "relatives_note": "", "history": [], "status": [], "level": "clear",
          "alerts": [{"rank": 1, "level": "urgent", "kind": "k", "pathogen": "", "date": "",
@@ -418,6 +446,15 @@ def test_error_pedigree_table_of_another_stage(tmp_path, capsys):
     write_fixture(d, n_animals=4, evil=False)
     err = _cli_error(_args(d, tmp_path / "o", "--pedigree", str(d / "pairs.tsv")), capsys)
     assert "pairs.tsv line 1: missing column(s) individual_id, sampled" in err
+    assert not (tmp_path / "o" / "animals.csv").exists()
+
+
+def test_error_pedigree_inbreeding_table_of_another_stage(tmp_path, capsys):
+    d = tmp_path / "in"
+    write_fixture(d, n_animals=4, evil=False)
+    err = _cli_error(_args(d, tmp_path / "o", "--pedigree-inbreeding", str(d / "pairs.tsv")),
+                     capsys)
+    assert "pairs.tsv line 1: missing column(s) individual_id, f_pedigree" in err
     assert not (tmp_path / "o" / "animals.csv").exists()
 
 

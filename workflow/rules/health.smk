@@ -33,6 +33,7 @@ rule health:
         pairs=res("relatedness/pairs.tsv"),
         relationships=res("pedigree/relationships.tsv"),
         pedigree=res("pedigree/pedigree.tsv"),
+        pedigree_inbreeding=res("pedigree/inbreeding.tsv"),
     output:
         prevalence=res("health/prevalence.tsv"),
         status=res("health/status.tsv"),
@@ -94,6 +95,7 @@ rule health:
         " --sample-individual {input.sample_individual:q} --individuals {input.individuals:q}"
         " --inbreeding {input.inbreeding:q} --g2 {input.g2:q} --pairs {input.pairs:q}"
         " --relationships {input.relationships:q} --pedigree {input.pedigree:q}"
+        " --pedigree-inbreeding {input.pedigree_inbreeding:q}"
         " --cutoffs {input.cutoffs:q} {params.locations:q} --untested-years {params.untested:q}"
         " --relative-min-prob {params.relatives:q} --age-years {params.ages:q}"
         " --design-prevalence {params.design:q} --precision {params.precision:q}"
