@@ -410,6 +410,8 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
     its mates are on average. The sampled
     animals stand for the cohort only if it was born while the study sampled, so this part
     is weighted by ``cohort_sampled`` (:func:`leogen.pedigree.priors.parent_born_sampled`).
+    Where neither parent is assigned, the chance that both were unsampled carries the mean
+    kinship between the two cohorts (the second part alone: no gamete is known).
     F of o is the kinship of its parents (Malecot 1948), so this is the part of o's
     expected F that the pedigree, with kinship 0 for a parent not sampled, leaves out.
 
@@ -472,6 +474,11 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
         phi = phi + share * mean_kin
     unsampled = np.where(roles == 0, par.sire_post[kids, n], par.dam_post[kids, n])
     np.add.at(out, kids, unsampled * np.asarray(weights) * phi)
+    if kinship is not None and cohort is not None:  # both parents unsampled: two cohorts
+        both = np.flatnonzero((s_all[:n] < 0) & (d_all[:n] < 0))
+        share = 1.0 if cohort_sampled is None else cohort_sampled[both]
+        between = ((cohort[0][both] @ kinship) * cohort[1][both]).sum(axis=1)
+        out[both] += par.sire_post[both, n] * par.dam_post[both, n] * share * between
     return out
 
 

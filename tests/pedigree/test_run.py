@@ -235,6 +235,28 @@ def test_unsampled_dam_cohort_kinship_by_hand():
     none = unsampled_parent_inbreeding(*args, kinship=kinship, cohort=(np.zeros((n, n)), dams),
                                        cohort_sampled=np.zeros(n))
     assert np.allclose(none, own)  # a cohort born before the study counts nothing
+    # founder 0, no parent assigned: its sire's cohort is animal 2, its dam's 1 and 3 (half
+    # each). Each open role takes the cohort's kinship with the other role's sampled
+    # candidates (by posterior), and both unsampled the kinship between the cohorts
+    a = 0
+    assert res.sire_idx[a] < 0 and res.dam_idx[a] < 0
+    k = np.zeros((n, n))
+    k[2, [1, 3]] = k[[1, 3], 2] = [0.2, 0.1]
+    k[2, 5] = k[5, 2] = 0.3
+    sires, dams = np.zeros((n, n)), np.zeros((n, n))
+    sires[a, 2] = 1.0
+    dams[a, [1, 3]] = 0.5
+    founder_args = (ev, par, np.full(n, -1), np.full(n, -1), np.full(len(res.ids), -1),
+                    np.full(len(res.ids), -1))
+    base = unsampled_parent_inbreeding(*founder_args)
+    got = unsampled_parent_inbreeding(*founder_args, kinship=k, cohort=(sires, dams),
+                                      cohort_sampled=sampled)
+    qs, qd = par.sire_post[a, n], par.dam_post[a, n]
+    via_dams = qs * 0.5 * (par.dam_post[a, :n] @ k[2])          # sire unsampled
+    via_sires = qd * 0.5 * (par.sire_post[a, :n] @ (0.5 * k[1] + 0.5 * k[3]))  # dam unsampled
+    between = qs * qd * 0.5 * (0.5 * 0.2 + 0.5 * 0.1)
+    assert got[a] - base[a] == pytest.approx(via_dams + via_sires + between)
+    assert between > 0.01
 
 
 def test_mtdna_tells_apart_two_genetically_equal_dams():
