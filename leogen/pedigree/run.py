@@ -388,7 +388,8 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
                                 cohort: tuple | None = None,
                                 cohort_sampled: np.ndarray | None = None) -> np.ndarray:
     """The inbreeding an unsampled parent brings: for an animal o without a parent of one
-    role (neither sampled nor dummy), the probability that this parent was not sampled
+    role (neither sampled nor dummy, or a dummy whose parents were not found), the
+    probability that this parent was not sampled
     times its kinship with o's other parent: the assigned sampled one, or else each sampled
     candidate, weighted by its posterior.
 
@@ -411,7 +412,11 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
     animals stand for the cohort only if it was born while the study sampled, so this part
     is weighted by ``cohort_sampled`` (:func:`leogen.pedigree.priors.parent_born_sampled`).
     Where neither parent is assigned, the chance that both were unsampled carries the mean
-    kinship between the two cohorts (the second part alone: no gamete is known).
+    kinship between the two cohorts (the second part alone: no gamete is known). A dummy
+    parent whose own parents were not found is such an unsampled parent too (with
+    certainty): both parts count for each of its offspring, the cohort's weighted down by
+    Bayes' rule, since a dummy born in the sampled years would have had both its parents
+    unsampled for them not to be found (``par.theta``, the shares of unsampled parents).
     F of o is the kinship of its parents (Malecot 1948), so this is the part of o's
     expected F that the pedigree, with kinship 0 for a parent not sampled, leaves out.
 
@@ -430,7 +435,7 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
 
     Returns
     -------
-    float array (n,), 0 where no parent of o is open.
+    float array (n,), 0 where no parent of o is open or a dummy without parents.
     """
     n = ev.n
     posts = (par.sire_post, par.dam_post)
@@ -439,7 +444,9 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
         assigned = (s_all if role == 0 else d_all)[:n]
         other_sampled = (dam if role == 0 else sire)
         other_any = (d_all if role == 0 else s_all)[:n]
-        for o in np.flatnonzero(assigned < 0):
+        parent = np.maximum(assigned, 0)
+        dummy_founder = (assigned >= n) & (s_all[parent] < 0) & (d_all[parent] < 0)
+        for o in np.flatnonzero((assigned < 0) | dummy_founder):
             if other_sampled[o] >= 0:
                 cand = [(other_sampled[o], 1.0)]
             elif other_any[o] < 0:  # every sampled candidate, by its posterior
@@ -456,6 +463,7 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
     if not kids:
         return out
     roles, kids, mates = (np.asarray(x, np.int64) for x in (roles, kids, mates))
+    is_dummy = np.where(roles == 0, s_all[kids], d_all[kids]) >= n
     vec = lk.sibship_vectors(ev, kids, lk.parent_transmission(ev, mates))
     ext = lk.with_dummy_animals(ev, np.array([f"_unsampled{j}" for j in range(len(kids))],
                                              object), vec)
@@ -470,9 +478,15 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
             at = np.flatnonzero(roles == role)
             rows, pos = np.unique(kids[at], return_inverse=True)
             mean_kin[at] = (cohort[role][rows] @ kinship)[pos, mates[at]]
-        share = 1.0 if cohort_sampled is None else cohort_sampled[kids]
+        share = np.ones(len(kids)) if cohort_sampled is None else cohort_sampled[kids]
+        # a dummy's parents were looked for and not found: by Bayes' rule its cohort was
+        # born in the sampled years only if both its parents went unsampled (theta_s theta_d)
+        both_unsampled = par.theta[0] * par.theta[1]
+        share = np.where(is_dummy, share * both_unsampled
+                         / np.maximum(share * both_unsampled + 1.0 - share, 1e-12), share)
         phi = phi + share * mean_kin
     unsampled = np.where(roles == 0, par.sire_post[kids, n], par.dam_post[kids, n])
+    unsampled = np.where(is_dummy, 1.0, unsampled)  # the dummy is there, and not sampled
     np.add.at(out, kids, unsampled * np.asarray(weights) * phi)
     if kinship is not None and cohort is not None:  # both parents unsampled: two cohorts
         both = np.flatnonzero((s_all[:n] < 0) & (d_all[:n] < 0))

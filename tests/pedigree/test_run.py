@@ -235,6 +235,20 @@ def test_unsampled_dam_cohort_kinship_by_hand():
     none = unsampled_parent_inbreeding(*args, kinship=kinship, cohort=(np.zeros((n, n)), dams),
                                        cohort_sampled=np.zeros(n))
     assert np.allclose(none, own)  # a cohort born before the study counts nothing
+    # the same cub with a dummy dam whose parents were not found: the dummy is unsampled for
+    # sure, the gamete part counts whole, and the cohort's share is weighed by Bayes' rule
+    # with the chance theta_s theta_d that both parents of a dummy born in the sampled years
+    # went unsampled
+    s_ext = np.append(sire, -1)
+    d_ext = np.full(n + 1, -1)
+    d_ext[cub] = n  # the dummy, row n, has no parents
+    dummy = unsampled_parent_inbreeding(ev, par, sire, no_dam, s_ext, d_ext, kinship=kinship,
+                                        cohort=(np.zeros((n, n)), dams),
+                                        cohort_sampled=sampled)
+    t = par.theta[0] * par.theta[1]
+    assert 0 < t < 1
+    weight = 0.5 * t / (0.5 * t + 0.5)
+    assert dummy[cub] == pytest.approx(own[cub] / q + weight * (0.25 * 0.25 + 0.25 * 0.125))
     # founder 0, no parent assigned: its sire's cohort is animal 2, its dam's 1 and 3 (half
     # each). Each open role takes the cohort's kinship with the other role's sampled
     # candidates (by posterior), and both unsampled the kinship between the cohorts
