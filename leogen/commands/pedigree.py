@@ -192,4 +192,10 @@ def main(args) -> int:
           f"{res.parentage.theta[0]:.2f} (sires), {res.parentage.theta[1]:.2f} (dams); "
           f"mean pedigree F {float(np.mean(res.inbreeding['f_pedigree'])):.3f}",
           file=sys.stderr)
+    panel = res.panel_power.iloc[-1]
+    print(f"marker panel: an unrelated candidate is excluded as a parent with probability "
+          f"{panel['excl_first_parent']:.4f} (other parent unknown), "
+          f"{panel['excl_second_parent']:.4f} (other parent known); of {len(ped) - 1} "
+          f"candidates about {(len(ped) - 1) * (1 - panel['excl_first_parent']):.1f} unrelated "
+          "ones are not excluded (relatives far more; panel_power.tsv)", file=sys.stderr)
     return 0

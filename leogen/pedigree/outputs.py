@@ -222,10 +222,31 @@ COLONY_COMPARISON = Table(
     ),
 )
 
+PANEL_POWER = Table(
+    "pedigree/panel_power.tsv",
+    "parentage exclusion power of the marker panel per locus and combined (the 'all' row), as "
+    "CERVUS reports it (Jamieson & Taylor 1997; leogen.pedigree.power): how often an "
+    "unrelated candidate is excluded as a parent.",
+    (
+        Column("locus", "str", na=False, description="a locus, or all: the panel"),
+        Column("n_typed", "int", na=False,
+               description="animals typed (all: typed at any locus)"),
+        Column("n_alleles", "int", na=False, description="alleles seen (all: their sum)"),
+        Column("he", "float", description="unbiased expected heterozygosity (all: mean)"),
+        Column("pic", "float", description="polymorphic information content (all: mean)"),
+        Column("excl_first_parent", "float",
+               description="exclusion of an unrelated candidate, the other parent unknown"),
+        Column("excl_second_parent", "float",
+               description="exclusion of an unrelated candidate, the other parent known"),
+        Column("excl_parent_pair", "float",
+               description="exclusion of an unrelated candidate pair"),
+    ),
+)
+
 #: every table of the stage; :data:`CORE_TABLES` are written by every run, the others when
 #: their inputs are given (proposed pairs, COLONY's output)
 CORE_TABLES = (PEDIGREE, RELATIONSHIPS, INBREEDING, KINSHIP, MANAGEMENT_ANIMALS,
-               MANAGEMENT_SUMMARY)
+               MANAGEMENT_SUMMARY, PANEL_POWER)
 TABLES = (*CORE_TABLES, PROPOSED_PAIRS, COLONY_PEDIGREE, COLONY_COMPARISON)
 
 
@@ -305,3 +326,17 @@ def read_kinship(path) -> pd.DataFrame:
     DataFrame, one row per pair, typed, with ``_line``.
     """
     return KINSHIP.read(path)
+
+
+def read_panel_power(path) -> pd.DataFrame:
+    """Read ``panel_power.tsv`` strictly (see :data:`PANEL_POWER`).
+
+    Parameters
+    ----------
+    path : the table written by ``leogen pedigree``.
+
+    Returns
+    -------
+    DataFrame, one row per locus and the ``all`` row, typed, with ``_line``.
+    """
+    return PANEL_POWER.read(path)

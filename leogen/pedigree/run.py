@@ -20,6 +20,7 @@ from leogen.pedigree import kinship as kin
 from leogen.pedigree import likelihood as lk
 from leogen.pedigree import outputs
 from leogen.pedigree import reconstruct as rc
+from leogen.pedigree.power import panel_table
 from leogen.pedigree.priors import (
     DEFAULT_AGES,
     AgeSettings,
@@ -53,6 +54,8 @@ class PedigreeResult:
     calibration : :class:`leogen.pedigree.calibrate.Calibration` applied (None: none).
     kinship_expected : float array (N, N), the average kinship matrix over the parents not
         assigned (:func:`leogen.pedigree.kinship.average_kinship_matrix`; None: not made).
+    panel_power : the marker panel's exclusion power (:func:`leogen.pedigree.power.
+        panel_table`; None until :func:`run` writes it).
     """
 
     ids: np.ndarray
@@ -67,6 +70,7 @@ class PedigreeResult:
     relationship_probs: np.ndarray
     calibration: cb.Calibration | None = None
     kinship_expected: np.ndarray | None = None
+    panel_power: pd.DataFrame | None = None
 
 
 def consensus_error_rates(table: pd.DataFrame, loci) -> tuple[np.ndarray, np.ndarray]:
@@ -639,6 +643,8 @@ def run(g: Genotypes, samples: pd.DataFrame, out_dir, links: pd.DataFrame | None
                                   subset=np.flatnonzero(res.sampled),
                                   expected=res.kinship_expected)
     outputs.KINSHIP.write(kin_pairs, out / outputs.file_name(outputs.KINSHIP))
+    res.panel_power = panel_table(g)
+    outputs.PANEL_POWER.write(res.panel_power, out / outputs.file_name(outputs.PANEL_POWER))
     write_management(res.pedigree, out, reference=reference,
                      relatedness_matrix=relatedness_matrix, basis=management_basis,
                      gene_drop=gene_drop, seed=seed, pairs=pairs,

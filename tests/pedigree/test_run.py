@@ -41,10 +41,17 @@ def _cli(geno, samples, links, out, *more):
                  "--sample-individual", str(links), "--out-dir", str(out), *more])
 
 
-def test_cli_tables_and_determinism(tmp_path):
+def test_cli_tables_and_determinism(tmp_path, capsys):
     drop = gene_drop(2)
     geno, samples, links = write_inputs(tmp_path, drop)
     assert _cli(geno, samples, links, tmp_path / "a") == 0
+    # the panel's exclusion power: the log line and its table (15 loci of 5-10 alleles)
+    err = capsys.readouterr().err
+    assert "marker panel: an unrelated candidate is excluded as a parent with probability" in err
+    panel = outputs.read_panel_power(tmp_path / "a" / "panel_power.tsv")
+    assert panel["locus"].tolist() == [*drop.g.loci, "all"]
+    assert 0.99 < panel["excl_first_parent"].iloc[-1] < panel["excl_second_parent"].iloc[-1]
+    assert (panel["excl_first_parent"].iloc[:-1] < panel["excl_first_parent"].iloc[-1]).all()
     assert _cli(geno, samples, links, tmp_path / "b") == 0
     for t in outputs.CORE_TABLES:  # written by every run (same seed: same bytes)
         name = outputs.file_name(t)

@@ -15,6 +15,7 @@ rule pedigree:
         relationships=res("pedigree/relationships.tsv"),
         inbreeding=res("pedigree/inbreeding.tsv"),
         kinship=res("pedigree/kinship.tsv"),
+        panel=res("pedigree/panel_power.tsv"),
     log:
         log("pedigree"),
     benchmark:
