@@ -195,7 +195,7 @@ def main(args) -> int:
     panel = res.panel_power.iloc[-1]
     print(f"marker panel: an unrelated candidate is excluded as a parent with probability "
           f"{panel['excl_first_parent']:.4f} (other parent unknown), "
-          f"{panel['excl_second_parent']:.4f} (other parent known); of {len(ped) - 1} "
-          f"candidates about {(len(ped) - 1) * (1 - panel['excl_first_parent']):.1f} unrelated "
-          "ones are not excluded (relatives far more; panel_power.tsv)", file=sys.stderr)
+          f"{panel['excl_second_parent']:.4f} (other parent known): of the {len(ped) - 1} "
+          f"other animals about {(len(ped) - 1) * (1 - panel['excl_first_parent']):.1f} would "
+          "not be excluded if unrelated, relatives far more (panel_power.tsv)", file=sys.stderr)
     return 0

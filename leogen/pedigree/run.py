@@ -393,9 +393,8 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
                                 cohort_sampled: np.ndarray | None = None) -> np.ndarray:
     """The inbreeding an unsampled parent brings: for an animal o without a parent of one
     role (neither sampled nor dummy, or a dummy whose parents were not found), the
-    probability that this parent was not sampled
-    times its kinship with o's other parent: the assigned sampled one, or else each sampled
-    candidate, weighted by its posterior.
+    probability that this parent was not sampled times its kinship with o's other parent:
+    the assigned sampled one, or else each sampled candidate, weighted by its posterior.
 
     That kinship has two parts. (1) The pair's own evidence: the unsampled parent is a
     founder of the reconstructed pedigree whose genotype is partly known, the gamete o did
@@ -412,9 +411,9 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
     is taken as a random member of its cohort, as VanRaden (1992 J Dairy Sci 75:3136) and
     Aguilar & Misztal (2008 J Dairy Sci 91:1669) give an unknown parent the mean
     inbreeding of the animals born in its year; in a small population that is how related
-    its mates are on average. The sampled
-    animals stand for the cohort only if it was born while the study sampled, so this part
-    is weighted by ``cohort_sampled`` (:func:`leogen.pedigree.priors.parent_born_sampled`).
+    its mates are on average. The sampled animals stand for the cohort only if it was born
+    while the study sampled, so this part is weighted by ``cohort_sampled``
+    (:func:`leogen.pedigree.priors.parent_born_sampled`).
     Where neither parent is assigned, the chance that both were unsampled carries the mean
     kinship between the two cohorts (the second part alone: no gamete is known). A dummy
     parent whose own parents were not found is such an unsampled parent too (with
@@ -439,7 +438,8 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
 
     Returns
     -------
-    float array (n,), 0 where no parent of o is open or a dummy without parents.
+    float array (n,), 0 where both of o's parents are assigned (sampled, or dummies with
+    an assigned parent).
     """
     n = ev.n
     posts = (par.sire_post, par.dam_post)
@@ -493,10 +493,11 @@ def unsampled_parent_inbreeding(ev: lk.PedigreeEvidence, par: rc.Parentage, sire
     unsampled = np.where(is_dummy, 1.0, unsampled)  # the dummy is there, and not sampled
     np.add.at(out, kids, unsampled * np.asarray(weights) * phi)
     if kinship is not None and cohort is not None:  # both parents unsampled: two cohorts
-        both = np.flatnonzero((s_all[:n] < 0) & (d_all[:n] < 0))
-        share = 1.0 if cohort_sampled is None else cohort_sampled[both]
-        between = ((cohort[0][both] @ kinship) * cohort[1][both]).sum(axis=1)
-        out[both] += par.sire_post[both, n] * par.dam_post[both, n] * share * between
+        open_both = np.flatnonzero((s_all[:n] < 0) & (d_all[:n] < 0))
+        share = 1.0 if cohort_sampled is None else cohort_sampled[open_both]
+        between = ((cohort[0][open_both] @ kinship) * cohort[1][open_both]).sum(axis=1)
+        out[open_both] += (par.sire_post[open_both, n] * par.dam_post[open_both, n] * share
+                           * between)
     return out
 
 
