@@ -181,7 +181,8 @@ def kinship_matrix(sire_idx, dam_idx, founder_kinship: np.ndarray | None = None)
     for parent in (sire_idx, dam_idx):
         o = np.flatnonzero(parent >= 0)
         links.append((o, parent[o], np.ones(o.size)))
-    return _tabular_kinship(order, *links, founder_kinship, founders)
+    return _tabular_kinship(order, *links, founder_kinship,
+                            None if founders is None else founders.astype(float))
 
 
 def _weight_links(weights: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -191,17 +192,24 @@ def _weight_links(weights: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _tabular_kinship(order: np.ndarray, sire_links: tuple, dam_links: tuple,
-                     founder_kinship: np.ndarray | None, founders: np.ndarray | None
+                     founder_kinship: np.ndarray | None, founder_share: np.ndarray | None
                      ) -> np.ndarray:
     """The tabular recursion over ``order`` (every parent with a weight before its
     offspring), each parent the mixture of its weighted candidates; the links of each role
-    are ``(offspring, parent, weight)`` arrays; ``founders`` (bool (N,), optional) come
-    first with their kinship among each other from ``founder_kinship``."""
+    are ``(offspring, parent, weight)`` arrays. With ``founder_share`` (float (N,)) the
+    kinship of i with an earlier j gains ``share_i share_j founder_kinship[i, j]``; animals
+    without links come first, so that two founders meet in the later one's row and a
+    founder meets a descendant through the descendant's parents."""
     n = len(order)
-    fixed = np.zeros(n, bool) if founders is None else np.asarray(founders, bool)
-    order = np.concatenate([order[fixed[order]], order[~fixed[order]]])
-    # each animal's weighted parents, as compressed rows in the visiting order
     rank = np.empty(n, np.int64)
+    if founder_share is not None:
+        share = np.asarray(founder_share, float)
+        linked = np.zeros(n, bool)
+        linked[sire_links[0]] = linked[dam_links[0]] = True
+        order = np.concatenate([order[~linked[order]], order[linked[order]]])
+        share_o = share[order]
+        seed_o = np.asarray(founder_kinship, float)[np.ix_(order, order)]
+    # each animal's weighted parents, as compressed rows in the visiting order
     rank[order] = np.arange(n)
     rows = []
     for o, p, val in (sire_links, dam_links):
@@ -210,18 +218,14 @@ def _tabular_kinship(order: np.ndarray, sire_links: tuple, dam_links: tuple,
         rows.append((np.searchsorted(o[by], np.arange(n + 1)), p[by], val[by]))
     (s_ptr, s_par, s_w), (d_ptr, d_par, d_w) = rows
     k = np.zeros((n, n))
-    n_f = int(fixed.sum())
-    if n_f:
-        fo = order[:n_f]
-        k[:n_f, :n_f] = np.asarray(founder_kinship, float)[np.ix_(fo, fo)]
     for i in range(n):  # one pass per animal, vectorised over those before it
-        if i < n_f:  # a founder: its kinship with the other founders is given
-            k[i, i] = 0.5
-            continue
         s, ws = s_par[s_ptr[i]:s_ptr[i + 1]], s_w[s_ptr[i]:s_ptr[i + 1]]
         d, wd = d_par[d_ptr[i]:d_ptr[i + 1]], d_w[d_ptr[i]:d_ptr[i + 1]]
         ks = ws @ k[s, :i]
-        k[i, :i] = k[:i, i] = 0.5 * (ks + wd @ k[d, :i])
+        row = 0.5 * (ks + wd @ k[d, :i])
+        if founder_share is not None and share_o[i] > 0:
+            row += share_o[i] * share_o[:i] * seed_o[i, :i]
+        k[i, :i] = k[:i, i] = row
         k[i, i] = 0.5 * (1.0 + ks[d] @ wd)
     out = np.empty_like(k)
     out[np.ix_(order, order)] = k
@@ -592,25 +596,28 @@ def weighted_order(sire_weights: np.ndarray, dam_weights: np.ndarray) -> tuple[n
 
 def average_kinship_matrix(sire_weights: np.ndarray, dam_weights: np.ndarray,
                            founder_kinship: np.ndarray | None = None,
-                           founders: np.ndarray | None = None) -> np.ndarray:
+                           founder_share: np.ndarray | None = None) -> np.ndarray:
     """Kinship by the tabular method with uncertain parents: each animal's parent is the
     mixture of its possible parents by their probabilities, the average numerator
     relationship of Henderson (1988, J Dairy Sci 71 Suppl 2:1) and Famula (1992, J Anim
     Breed Genet 109:135), in kinship units.
 
-    ``phi_ij = 1/2 sum_p (w_s(i, p) + w_d(i, p)) phi_pj`` for j before i and
+    ``phi_ij = 1/2 sum_p (w_s(i, p) + w_d(i, p)) phi_pj + a_i a_j f_ij`` for j before i and
     ``phi_ii = (1 + sum_{s,d} w_s(i, s) phi_sd w_d(i, d)) / 2``; the weight a row lacks
-    (a parent not sampled) carries kinship 0. With one-hot weights this is
-    :func:`kinship_matrix`. Links that would make an animal its own ancestor are dropped,
-    the weakest first (:func:`weighted_order`).
+    (a parent not sampled) carries no kinship through the pedigree. ``f_ij`` is the
+    founders' kinship (e.g. marker-based) and ``a_i`` the probability that neither of i's
+    parents is among its weighted candidates: the pair's kinship when none of their
+    parents is known, counted in proportion to the chance that none is. With one-hot
+    weights this is :func:`kinship_matrix`. Links that would make an animal its own
+    ancestor are dropped, the weakest first (:func:`weighted_order`).
 
     Parameters
     ----------
     sire_weights, dam_weights : float arrays (N, N), ``[o, p]`` probability that p is o's
         sire / dam (rows sum to at most 1).
-    founder_kinship : float array (N, N), optional; kinship of pairs of ``founders``.
-    founders : bool array (N,), optional; animals whose kinship with each other is
-        ``founder_kinship`` (their own weights are ignored).
+    founder_kinship : float array (N, N), optional; ``f``, zero diagonal.
+    founder_share : float array (N,), optional; ``a`` (0 for an animal with an assigned
+        parent, 1 for one without candidates; default 0).
 
     Returns
     -------
@@ -624,14 +631,19 @@ def average_kinship_matrix(sire_weights: np.ndarray, dam_weights: np.ndarray,
     >>> fk = np.array([[0.0, 0.25, 0.0], [0.25, 0.0, 0.0], [0.0, 0.0, 0.0]])
     >>> ws = np.zeros((3, 3)); ws[2, 0] = 0.6
     >>> wd = np.zeros((3, 3)); wd[2, 1] = 1.0
-    >>> k = average_kinship_matrix(ws, wd, fk, np.array([True, True, False]))
+    >>> k = average_kinship_matrix(ws, wd, fk, np.array([1.0, 1.0, 0.0]))
     >>> round(float(2 * k[2, 2] - 1), 4)
     0.15
+
+    Had 1 no assigned parent but 0 as its sire with probability 0.5 (a = 0.5), its kinship
+    with 0 would be half that of a parent, 1/8, plus half the founders' 1/4:
+
+    >>> ws[1, 0] = 0.5
+    >>> k = average_kinship_matrix(ws, wd, fk, np.array([1.0, 0.5, 0.0]))
+    >>> float(k[0, 1])
+    0.25
     """
-    fixed = (np.zeros(len(sire_weights), bool) if founders is None
-             else np.asarray(founders, bool))
-    ws = np.where(fixed[:, None], 0.0, sire_weights)
-    wd = np.where(fixed[:, None], 0.0, dam_weights)
-    order, ws, wd = weighted_order(ws, wd)
+    order, ws, wd = weighted_order(sire_weights, dam_weights)
+    share = None if founder_share is None else np.asarray(founder_share, float)
     return _tabular_kinship(order, _weight_links(ws), _weight_links(wd), founder_kinship,
-                            fixed if fixed.any() else None)
+                            share)

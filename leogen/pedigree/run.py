@@ -246,9 +246,12 @@ def _assemble(g: Genotypes, ev: lk.PedigreeEvidence, info: AnimalInfo, par: rc.P
     w_sire, w_dam = (parent_weights(post, parents, dummy_post)
                      for post, parents, dummy_post in ((par.sire_post, s_all, dummy_posts[0]),
                                                        (par.dam_post, d_all, dummy_posts[1])))
-    genotyped_founder = np.arange(n_all) < n
-    genotyped_founder &= (s_all < 0) & (d_all < 0)
-    k_average = kin.average_kinship_matrix(w_sire, w_dam, seed, genotyped_founder)
+    # a genotyped animal without assigned parents keeps its candidates' weights; the
+    # marker-based kinship counts for the chance that none of its parents is a candidate
+    genotyped_founder = (np.arange(n_all) < n) & (s_all < 0) & (d_all < 0)
+    founder_share = np.where(genotyped_founder, np.clip(
+        (1.0 - w_sire.sum(axis=1)) * (1.0 - w_dam.sum(axis=1)), 0.0, 1.0), 0.0)
+    k_average = kin.average_kinship_matrix(w_sire, w_dam, seed, founder_share)
     f_expected = kin.expected_inbreeding(k_average, w_sire[:n], w_dam[:n])
     # the birth year given the window, the detection history and the assigned links
     years, b_post = birth_posterior(info, sire, dam, ages, sire_p, dam_p)

@@ -204,7 +204,25 @@ def test_weighted_order_of_a_dense_tangle_is_a_valid_order():
 def test_average_kinship_founders_keep_their_given_kinship():
     fk = np.zeros((3, 3))
     fk[0, 1] = fk[1, 0] = 0.2
-    ws = np.zeros((3, 3))
-    ws[0, 2] = 1.0  # ignored: 0 is a founder
-    k = average_kinship_matrix(ws, np.zeros((3, 3)), fk, np.array([True, True, False]))
+    k = average_kinship_matrix(np.zeros((3, 3)), np.zeros((3, 3)), fk,
+                               np.array([1.0, 1.0, 0.0]))
     assert k[0, 1] == pytest.approx(0.2) and k[0, 2] == 0.0 and k[0, 0] == 0.5
+
+
+def test_average_kinship_founder_with_candidates_by_hand():
+    # 0, 1: no candidate parents (share 1), marker kinship 0.2; 2: no assigned parent, sire
+    # 0 with probability 0.6, so share 0.4 of its marker kinship (0.25 with 0, 0.1 with 1)
+    # counts; 3: sire 2, dam 1 assigned
+    fk = np.zeros((4, 4))
+    fk[0, 1] = fk[1, 0] = 0.2
+    fk[0, 2] = fk[2, 0] = 0.25
+    fk[1, 2] = fk[2, 1] = 0.1
+    ws, wd = np.zeros((4, 4)), np.zeros((4, 4))
+    ws[2, 0], ws[3, 2], wd[3, 1] = 0.6, 1.0, 1.0
+    k = average_kinship_matrix(ws, wd, fk, np.array([1.0, 1.0, 0.4, 0.0]))
+    assert k[2, 0] == pytest.approx(0.5 * 0.6 * 0.5 + 0.4 * 0.25)  # 0.25
+    assert k[2, 1] == pytest.approx(0.5 * 0.6 * 0.2 + 0.4 * 0.1)  # 0.10
+    assert k[2, 2] == pytest.approx(0.5)
+    assert k[3, 3] == pytest.approx(0.5 * (1 + 0.10))  # F of 3 = kinship of 2 and 1
+    assert k[3, 0] == pytest.approx(0.5 * (0.25 + 0.2))
+    assert np.allclose(k, k.T)
