@@ -238,7 +238,8 @@ def test_two_decade_study_f_ceiling():
     assert t["f_r"] > 0.6, t["f_r"]  # measured 0.648 (0.58 without the dummies' parents)
     # the posterior expectation over the unassigned parents, by the average kinship matrix
     # and with the unsampled parents' kinship (marker-based and of their cohort): measured
-    # 0.828 (0.820 without the candidates of animals without assigned parents, 0.788 without the cohort, 0.746 without the unsampled parents' kinship, 0.715
+    # 0.828 (0.820 without the candidates of animals without assigned parents, 0.788
+    # without the cohort, 0.746 without the unsampled parents' kinship, 0.715
     # when only the genotyped animals' own unassigned parents were averaged)
     assert t["f_r_expected"] > 0.8, t["f_r_expected"]
 
@@ -310,7 +311,8 @@ def test_ninety_percent_sampled_targets_unseen_seeds():
 def test_ninety_percent_sampled_inbreeding_correlation():
     # measured r = 0.833 (0.79 before the dummy parents got their sampled parents), against
     # 0.88 for the true pedigree of the sampled animals and 0.99 with its dummy parents; the
-    # posterior-expected F 0.923 (0.919 before the candidates of animals without assigned parents, 0.865 before the average kinship matrix)
+    # posterior-expected F 0.923 (0.919 before the candidates of animals without assigned
+    # parents, 0.865 before the average kinship matrix)
     t = _gene_drop_results(study=TWO_DECADES, sample_rate=0.9)
     assert t["f_r"] >= 0.8, t["f_r"]
     assert t["f_r_expected"] >= 0.8, t["f_r_expected"]
@@ -318,8 +320,9 @@ def test_ninety_percent_sampled_inbreeding_correlation():
 
 @pytest.mark.slow
 def test_ninety_percent_sampled_expected_inbreeding_unseen_seeds():
-    # seeds 9-24: the posterior-expected pedigree F, measured r = 0.915 (0.898 before the candidates of animals without assigned parents, 0.823 before the
-    # average kinship matrix)
+    # seeds 9-24: the posterior-expected pedigree F, measured r = 0.915 (0.898 before the
+    # candidates of animals without assigned parents, 0.823 before the average kinship
+    # matrix)
     t = _gene_drop_results(study=TWO_DECADES, sample_rate=0.9, seeds=UNSEEN)
     assert t["f_r_expected"] >= 0.8, t["f_r_expected"]
 
@@ -334,8 +337,9 @@ def test_ninety_percent_sampled_inbreeding_correlation_unseen_seeds():
 
 def test_two_decade_study_inbreeding_correlation():
     # seeds 1-8: measured r = 0.648 for the point F, 0.828 for the posterior-expected F
-    # (0.820 before the candidates of animals without assigned parents, 0.788 before the unsampled parents' cohort kinship, 0.746 before their marker-based
-    # kinship, 0.715 before the average kinship matrix)
+    # (0.820 before the candidates of animals without assigned parents, 0.788 before the
+    # unsampled parents' cohort kinship, 0.746 before their marker-based kinship, 0.715
+    # before the average kinship matrix)
     t = _gene_drop_results(study=TWO_DECADES)
     assert t["f_r_expected"] >= 0.8, t["f_r_expected"]
 
@@ -351,8 +355,8 @@ def test_two_decade_study_inbreeding_correlation_unseen_seeds():
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason="two-decade study, 70% sampled, seeds 1-8: measured r = "
-                   "0.743 (0.755 on seeds 9-24) for the posterior-expected F (0.559 for the point F), against 0.62 for "
-                   "the true pedigree cut to the sampled animals and 0.93 with its dummy parents "
+                   "0.743 (0.755 on seeds 9-24) for the posterior-expected F (0.559 for the "
+                   "point F), against 0.62 for the true pedigree cut to the sampled animals and 0.93 with its dummy parents "
                    "and their sampled parents; see docs/pedigree.md")
 def test_seventy_percent_sampled_inbreeding_correlation():
     t = _gene_drop_results(study=TWO_DECADES, sample_rate=0.7)
