@@ -644,6 +644,5 @@ def average_kinship_matrix(sire_weights: np.ndarray, dam_weights: np.ndarray,
     0.25
     """
     order, ws, wd = weighted_order(sire_weights, dam_weights)
-    share = None if founder_share is None else np.asarray(founder_share, float)
     return _tabular_kinship(order, _weight_links(ws), _weight_links(wd), founder_kinship,
-                            share)
+                            founder_share)
